@@ -1,0 +1,63 @@
+"""The state behind the in-memory unit of work, and the invariants a database would enforce."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+from pagerd.domain.alert import Alert
+from pagerd.domain.notification import Notification
+from pagerd.domain.policy import EscalationPolicy
+from pagerd.domain.service import MonitoredService
+from pagerd.domain.timer import AckTimer
+from pagerd.service_layer.errors import ConcurrencyConflict
+from pagerd.service_layer.ports import TimelineEntry
+
+
+@dataclass
+class Lease:
+    """Who holds a notification, and until when."""
+
+    worker_id: str
+    until: datetime
+
+
+@dataclass
+class StoreState:
+    """Every table, as dictionaries. Copied whole at the start of each transaction."""
+
+    services: dict[UUID, MonitoredService] = field(default_factory=dict)
+    policies: dict[UUID, EscalationPolicy] = field(default_factory=dict)
+    alerts: dict[UUID, Alert] = field(default_factory=dict)
+    timers: dict[UUID, AckTimer] = field(default_factory=dict)
+    notifications: dict[UUID, Notification] = field(default_factory=dict)
+    leases: dict[UUID, Lease] = field(default_factory=dict)
+    timeline: list[TimelineEntry] = field(default_factory=list)
+
+    def check_invariants(self) -> None:
+        """Raise ConcurrencyConflict where a unique constraint of the schema would fail."""
+        active = Counter(a.monitored_service_id for a in self.alerts.values() if a.status.is_active)
+        timers = Counter(t.alert_id for t in self.timers.values())
+        pages = Counter(
+            (n.alert_id, n.level, n.pass_number, n.target_id) for n in self.notifications.values()
+        )
+        names = Counter(s.name for s in self.services.values())
+        for counter, what in (
+            (active, "one active alert per service"),
+            (timers, "one pending timer per alert"),
+            (pages, "one notification per (alert, level, pass, target)"),
+            (names, "unique service names"),
+        ):
+            if counter and counter.most_common(1)[0][1] > 1:
+                raise ConcurrencyConflict(f"constraint violated: {what}")
+
+
+class InMemoryStore:
+    """Shared by every unit of work of one application; one writer at a time, like SQLite."""
+
+    def __init__(self) -> None:
+        self.state = StoreState()
+        self.lock = threading.Lock()

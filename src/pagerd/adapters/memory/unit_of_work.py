@@ -1,0 +1,83 @@
+"""The in-memory unit of work: serializable transactions over a copy of the store."""
+
+from __future__ import annotations
+
+import copy
+from types import TracebackType
+from typing import Self
+
+from pagerd.adapters.memory.repositories import (
+    InMemoryAlertRepository,
+    InMemoryNotificationRepository,
+    InMemoryPolicyRepository,
+    InMemoryServiceRepository,
+    InMemoryTimelineRepository,
+    InMemoryTimerRepository,
+)
+from pagerd.adapters.memory.store import InMemoryStore, StoreState
+from pagerd.service_layer.ports import (
+    AlertRepository,
+    NotificationRepository,
+    PolicyRepository,
+    ServiceRepository,
+    TimelineRepository,
+    TimerRepository,
+    WorkSignal,
+)
+
+
+class InMemoryUnitOfWork:
+    """One transaction at a time per store (a lock held from enter to exit), like SQLite's
+    single writer; changes live in a private copy until `commit` checks the store's
+    constraints and publishes them. Leaving without commit discards them.
+    """
+
+    def __init__(self, store: InMemoryStore, signal: WorkSignal | None = None) -> None:
+        self.store = store
+        self._signal = signal
+        self._working = StoreState()
+        self._bind(self._working)
+        self._wrote_work = False
+
+    def _bind(self, state: StoreState) -> None:
+        self._working = state
+        self.services: ServiceRepository = InMemoryServiceRepository(state)
+        self.policies: PolicyRepository = InMemoryPolicyRepository(state)
+        self.alerts: AlertRepository = InMemoryAlertRepository(state)
+        self.timers: TimerRepository = InMemoryTimerRepository(state)
+        self.outbox: NotificationRepository = InMemoryNotificationRepository(state)
+        self.timeline: TimelineRepository = InMemoryTimelineRepository(state)
+
+    def __enter__(self) -> Self:
+        self.store.lock.acquire()
+        self._wrote_work = False
+        self._bind(copy.deepcopy(self.store.state))
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.rollback()
+        finally:
+            self.store.lock.release()
+        if self._wrote_work and self._signal is not None:
+            self._signal.notify()
+
+    def commit(self) -> None:
+        """Publish the transaction's changes, or raise ConcurrencyConflict and publish nothing."""
+        self._working.check_invariants()
+        before = self.store.state
+        self._wrote_work = self._wrote_work or (
+            before.timers.keys() != self._working.timers.keys()
+            or len(before.notifications) != len(self._working.notifications)
+        )
+        self.store.state = self._working
+        self._bind(copy.deepcopy(self._working))
+
+    def rollback(self) -> None:
+        """Drop every change since the last commit."""
+        self._bind(copy.deepcopy(self.store.state))

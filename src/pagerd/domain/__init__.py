@@ -1,0 +1,1 @@
+"""The paging rules, in pure Python: no I/O, no framework, time passed in."""

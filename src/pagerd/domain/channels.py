@@ -1,0 +1,56 @@
+"""Notification channels and the rules for their addresses."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
+_E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
+_MAX_EMAIL = 254
+_MAX_URL = 2048
+
+
+class Channel(StrEnum):
+    """How a target is reached. The value is the target `type` on the API."""
+
+    EMAIL = "email"
+    SMS = "sms"
+    WEBHOOK = "webhook"
+
+    @property
+    def address_field(self) -> str:
+        """The name of the field that carries this channel's address on the API."""
+        return _ADDRESS_FIELDS[self]
+
+
+_ADDRESS_FIELDS = {Channel.EMAIL: "email", Channel.SMS: "phone_number", Channel.WEBHOOK: "url"}
+
+
+def address_problem(channel: Channel, address: str) -> str | None:
+    """Return why `address` cannot be used on `channel`, or None when it can."""
+    if channel is Channel.EMAIL:
+        if len(address) > _MAX_EMAIL or not _EMAIL.match(address):
+            return "must be an e-mail address such as oncall@example.com"
+        return None
+    if channel is Channel.SMS:
+        if not _E164.match(address):
+            return "must be an E.164 phone number such as +5492664295169"
+        return None
+    return _url_problem(address)
+
+
+def _url_problem(url: str) -> str | None:
+    parts = urlsplit(url)
+    if (
+        len(url) > _MAX_URL
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or any(c.isspace() for c in url)
+    ):
+        return "must be an absolute http:// or https:// URL"
+    return None

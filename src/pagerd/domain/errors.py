@@ -1,0 +1,35 @@
+"""Errors the domain raises when a rule forbids a request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DomainError(Exception):
+    """Base of every rule violation; `code` is a stable snake_case identifier."""
+
+    code = "domain_error"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One invalid field: a dotted path such as `levels.0.targets.1.email`."""
+
+    field: str
+    message: str
+
+
+class InvalidPolicy(DomainError):
+    """An escalation policy that breaks a rule; `details` names every bad field."""
+
+    code = "validation_error"
+
+    def __init__(self, details: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{d.field}: {d.message}" for d in details))
+        self.details = details
+
+
+class AlertAlreadyResolved(DomainError):
+    """An acknowledge arrived for an alert that is already resolved."""
+
+    code = "alert_resolved"

@@ -1,0 +1,138 @@
+"""What happened to an alert: the entries of its timeline, recorded by the aggregate.
+
+Each event has a stable `type` (the timeline's `type` field) and carries what the service
+layer needs to act on it: `LevelTriggered` asks for pages and a timer, `Acknowledged` and
+`Resolved` ask for the pending timer to be cancelled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar
+from uuid import UUID
+
+from pagerd.domain.policy import Target
+
+
+@dataclass(frozen=True)
+class AlertEvent:
+    """Base of every timeline entry."""
+
+    type: ClassVar[str] = "event"
+    alert_id: UUID
+    at: datetime
+
+    def details(self) -> dict[str, object]:
+        """The event's fields beyond `at` and `type`, as JSON-friendly values."""
+        return {}
+
+
+@dataclass(frozen=True)
+class AlertOpened(AlertEvent):
+    """A new incident started."""
+
+    type: ClassVar[str] = "opened"
+    message: str = ""
+    dedup_key: str = ""
+
+    def details(self) -> dict[str, object]:
+        return {"message": self.message, "dedup_key": self.dedup_key}
+
+
+@dataclass(frozen=True)
+class AlertJoined(AlertEvent):
+    """Another alert arrived for a service that already had an incident; nobody is paged."""
+
+    type: ClassVar[str] = "joined"
+    message: str = ""
+    dedup_key: str = ""
+
+    def details(self) -> dict[str, object]:
+        return {"message": self.message, "dedup_key": self.dedup_key}
+
+
+@dataclass(frozen=True)
+class NoPolicy(AlertEvent):
+    """The service had no escalation policy when the alert opened: nobody can be paged."""
+
+    type: ClassVar[str] = "no_policy"
+
+    def details(self) -> dict[str, object]:
+        return {"reason": "the service has no escalation policy; nobody was notified"}
+
+
+@dataclass(frozen=True)
+class LevelTriggered(AlertEvent):
+    """Every target of `level` is to be paged, and the level waits until `timer_due_at`."""
+
+    type: ClassVar[str] = "notified"
+    level: int = 0
+    pass_number: int = 0
+    targets: tuple[Target, ...] = field(default=())
+    timer_due_at: datetime | None = None
+
+    def details(self) -> dict[str, object]:
+        return {
+            "level_id": self.level,
+            "pass": self.pass_number,
+            "target_ids": [str(t.id) for t in self.targets],
+            "ack_deadline": self.timer_due_at.isoformat() if self.timer_due_at else None,
+        }
+
+
+@dataclass(frozen=True)
+class LevelFailed(AlertEvent):
+    """Every page of a level failed for good; escalation moves on without waiting."""
+
+    type: ClassVar[str] = "level_failed"
+    level: int = 0
+    pass_number: int = 0
+
+    def details(self) -> dict[str, object]:
+        return {"level_id": self.level, "pass": self.pass_number}
+
+
+@dataclass(frozen=True)
+class EscalationExhausted(AlertEvent):
+    """The last level of the last pass timed out: nobody more to page; the alert stays open."""
+
+    type: ClassVar[str] = "exhausted"
+    level: int = 0
+    pass_number: int = 0
+
+    def details(self) -> dict[str, object]:
+        return {"level_id": self.level, "pass": self.pass_number}
+
+
+@dataclass(frozen=True)
+class Acknowledged(AlertEvent):
+    """Someone took the incident: escalation stops, the service stays unhealthy."""
+
+    type: ClassVar[str] = "acknowledged"
+    by: str | None = None
+
+    def details(self) -> dict[str, object]:
+        return {"by": self.by}
+
+
+@dataclass(frozen=True)
+class DedupKeyResolved(AlertEvent):
+    """A source declared one of the incident's dedup keys resolved."""
+
+    type: ClassVar[str] = "dedup_key_resolved"
+    dedup_key: str = ""
+
+    def details(self) -> dict[str, object]:
+        return {"dedup_key": self.dedup_key}
+
+
+@dataclass(frozen=True)
+class Resolved(AlertEvent):
+    """The incident ended; `reason` says why (`healthy` or `all_dedup_keys_resolved`)."""
+
+    type: ClassVar[str] = "resolved"
+    reason: str = "healthy"
+
+    def details(self) -> dict[str, object]:
+        return {"reason": self.reason}

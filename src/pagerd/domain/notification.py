@@ -1,0 +1,115 @@
+"""Notifications: one page to one target, and what became of its delivery.
+
+A notification is written to the outbox in the same transaction as the state change that
+asked for it, then delivered at least once. Its `id` is the idempotency key toward the
+provider (e-mail Message-ID, webhook delivery id), so a re-send after a crash is recognisable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from uuid import UUID, uuid4
+
+from pagerd.domain.channels import Channel
+from pagerd.domain.policy import Target
+
+BACKOFF_BASE = timedelta(seconds=5)
+BACKOFF_CAP = timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+
+
+class NotificationStatus(StrEnum):
+    """Delivery state; `cancelled` means the alert was acknowledged or resolved before sending."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+@dataclass
+class Notification:
+    """A page owed to one target for one (alert, level, pass). Unique on those four."""
+
+    id: UUID
+    alert_id: UUID
+    monitored_service_id: UUID
+    level: int
+    pass_number: int
+    target_id: UUID
+    channel: Channel
+    address: str
+    created_at: datetime
+    next_attempt_at: datetime
+    status: NotificationStatus = NotificationStatus.PENDING
+    attempts: int = 0
+    last_error: str | None = None
+    sent_at: datetime | None = None
+
+    @classmethod
+    def for_target(
+        cls,
+        alert_id: UUID,
+        monitored_service_id: UUID,
+        level: int,
+        pass_number: int,
+        target: Target,
+        now: datetime,
+    ) -> Notification:
+        """A new pending page, due at once."""
+        return cls(
+            id=uuid4(),
+            alert_id=alert_id,
+            monitored_service_id=monitored_service_id,
+            level=level,
+            pass_number=pass_number,
+            target_id=target.id,
+            channel=target.channel,
+            address=target.address,
+            created_at=now,
+            next_attempt_at=now,
+        )
+
+    @property
+    def is_pending(self) -> bool:
+        """Whether delivery is still owed."""
+        return self.status is NotificationStatus.PENDING
+
+    def delivered(self, now: datetime) -> None:
+        """The provider accepted the message."""
+        self.attempts += 1
+        self.status = NotificationStatus.SENT
+        self.sent_at = now
+        self.last_error = None
+
+    def failed_permanently(self, error: str) -> None:
+        """The provider refused the message for a reason retrying cannot fix."""
+        self.attempts += 1
+        self.status = NotificationStatus.FAILED
+        self.last_error = error
+
+    def failed_transiently(self, error: str, now: datetime, jitter: float) -> None:
+        """Retry later with exponential backoff; give up after MAX_ATTEMPTS.
+
+        `jitter` in [0, 1) spreads retries of many notifications (full jitter on the upper
+        half of the delay), and is passed in so that the rule stays deterministic.
+        """
+        self.attempts += 1
+        self.last_error = error
+        if self.attempts >= MAX_ATTEMPTS:
+            self.status = NotificationStatus.FAILED
+            return
+        self.next_attempt_at = now + retry_delay(self.attempts, jitter)
+
+    def cancel(self) -> None:
+        """Delivery is no longer wanted (the alert was acknowledged or resolved)."""
+        if self.is_pending:
+            self.status = NotificationStatus.CANCELLED
+
+
+def retry_delay(attempts: int, jitter: float) -> timedelta:
+    """Delay before the next attempt after `attempts` failures: 5 s doubling, capped at 5 min."""
+    ceiling: timedelta = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempts - 1))
+    return ceiling / 2 + (ceiling / 2) * jitter

@@ -1,0 +1,118 @@
+"""Escalation policies: who is paged, level by level, and how long each level waits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from uuid import UUID, uuid4
+
+from pagerd.domain.channels import Channel, address_problem
+from pagerd.domain.errors import FieldError, InvalidPolicy
+
+DEFAULT_ACK_TIMEOUT = timedelta(minutes=15)
+MAX_REPEAT = 9
+MAX_LEVELS = 50
+MAX_TARGETS_PER_LEVEL = 100
+MAX_ACK_TIMEOUT = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One destination of a page; `id` is stable across reads of the same policy."""
+
+    id: UUID
+    channel: Channel
+    address: str
+
+
+@dataclass(frozen=True)
+class Level:
+    """A step of escalation: every target is paged at once, then the level waits."""
+
+    ack_timeout: timedelta
+    targets: tuple[Target, ...]
+
+
+@dataclass(frozen=True)
+class EscalationPolicy:
+    """The levels of one monitored service, and how many extra passes to make over them."""
+
+    id: UUID
+    monitored_service_id: UUID
+    levels: tuple[Level, ...]
+    repeat: int = 0
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """A target as a user asks for it, before validation."""
+
+    type: str
+    address: str
+
+
+@dataclass(frozen=True)
+class LevelSpec:
+    """A level as a user asks for it, before validation."""
+
+    targets: Sequence[TargetSpec]
+    ack_timeout_seconds: int = int(DEFAULT_ACK_TIMEOUT.total_seconds())
+
+
+def build_policy(
+    monitored_service_id: UUID,
+    levels: Sequence[LevelSpec],
+    repeat: int = 0,
+    policy_id: UUID | None = None,
+) -> EscalationPolicy:
+    """Validate a requested policy and return it, or raise InvalidPolicy naming every bad field."""
+    problems: list[FieldError] = []
+    if not 0 <= repeat <= MAX_REPEAT:
+        problems.append(FieldError("repeat", f"must be between 0 and {MAX_REPEAT}"))
+    if not levels:
+        problems.append(FieldError("levels", "must have at least one level"))
+    if len(levels) > MAX_LEVELS:
+        problems.append(FieldError("levels", f"must have at most {MAX_LEVELS} levels"))
+    built = tuple(_build_level(i, spec, problems) for i, spec in enumerate(levels))
+    if problems:
+        raise InvalidPolicy(problems)
+    return EscalationPolicy(
+        id=policy_id or uuid4(),
+        monitored_service_id=monitored_service_id,
+        levels=built,
+        repeat=repeat,
+    )
+
+
+def _build_level(index: int, spec: LevelSpec, problems: list[FieldError]) -> Level:
+    path = f"levels.{index}"
+    seconds = spec.ack_timeout_seconds
+    if not 1 <= seconds <= MAX_ACK_TIMEOUT.total_seconds():
+        limit = int(MAX_ACK_TIMEOUT.total_seconds())
+        problems.append(FieldError(f"{path}.ack_timeout_seconds", f"must be between 1 and {limit}"))
+    if not spec.targets:
+        problems.append(FieldError(f"{path}.targets", "must have at least one target"))
+    if len(spec.targets) > MAX_TARGETS_PER_LEVEL:
+        limit_t = MAX_TARGETS_PER_LEVEL
+        problems.append(FieldError(f"{path}.targets", f"must have at most {limit_t} targets"))
+    targets = []
+    for t_index, target in enumerate(spec.targets):
+        built = _build_target(f"{path}.targets.{t_index}", target, problems)
+        if built is not None:
+            targets.append(built)
+    return Level(ack_timeout=timedelta(seconds=seconds), targets=tuple(targets))
+
+
+def _build_target(path: str, spec: TargetSpec, problems: list[FieldError]) -> Target | None:
+    try:
+        channel = Channel(spec.type.lower())
+    except ValueError:
+        problems.append(FieldError(f"{path}.type", "must be one of email, sms, webhook"))
+        return None
+    address = spec.address.strip()
+    problem = address_problem(channel, address)
+    if problem is not None:
+        problems.append(FieldError(f"{path}.{channel.address_field}", problem))
+        return None
+    return Target(id=uuid4(), channel=channel, address=address)

@@ -1,0 +1,30 @@
+"""Acknowledgement timers: rows with a due time, tied to (alert, level, pass).
+
+A timer only asks "is this level still unanswered?". When it fires, the alert decides; a timer
+that no longer matches its alert's current level and pass is a no-op, which makes stale,
+duplicate and late timers harmless.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID, uuid4
+
+
+@dataclass(frozen=True)
+class AckTimer:
+    """Fires at `due_at` unless cancelled; at most one is pending per alert."""
+
+    id: UUID
+    alert_id: UUID
+    level: int
+    pass_number: int
+    due_at: datetime
+
+    @classmethod
+    def arm(cls, alert_id: UUID, level: int, pass_number: int, due_at: datetime) -> AckTimer:
+        """A new timer for one level of one pass."""
+        return cls(
+            id=uuid4(), alert_id=alert_id, level=level, pass_number=pass_number, due_at=due_at
+        )

@@ -1,0 +1,120 @@
+"""Use cases of alerts: receive, acknowledge, and resolve by dedup key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID, uuid4
+
+from pagerd.domain.alert import Alert
+from pagerd.domain.plan import EscalationPlan
+from pagerd.service_layer.effects import persist_alert_events
+from pagerd.service_layer.errors import NotFound
+from pagerd.service_layer.ports import Clock, UnitOfWork
+from pagerd.service_layer.retry import retry_on_conflict
+from pagerd.service_layer.services import heal_service
+
+
+@dataclass(frozen=True)
+class ReceivedAlert:
+    """The incident an alert opened or joined."""
+
+    alert: Alert
+    deduplicated: bool
+
+
+@retry_on_conflict
+def receive_alert(
+    uow: UnitOfWork,
+    clock: Clock,
+    service_id: UUID,
+    message: str,
+    dedup_key: str | None = None,
+) -> ReceivedAlert:
+    """Open an incident and page level 0, or join the service's open incident.
+
+    A healthy service turns unhealthy. An alert for a service with an incident under way
+    pages nobody; its dedup key joins the incident and its message goes on the timeline.
+    """
+    now = clock.now()
+    key = dedup_key or uuid4().hex
+    with uow:
+        service = uow.services.get_for_update(service_id)
+        if service is None:
+            raise NotFound("service", service_id)
+        active = uow.alerts.get_active_for_service(service_id)
+        if active is not None:
+            active.join(message, key, now)
+            uow.alerts.update(active)
+            persist_alert_events(uow, active)
+            uow.commit()
+            return ReceivedAlert(active, deduplicated=True)
+        policy = uow.policies.get_for_service(service_id)
+        plan = EscalationPlan.freeze(policy) if policy is not None else None
+        alert = Alert.open(uuid4(), service_id, message, key, plan, now)
+        service.mark_unhealthy()
+        uow.services.update(service)
+        uow.alerts.add(alert)
+        persist_alert_events(uow, alert)
+        uow.commit()
+        return ReceivedAlert(alert, deduplicated=False)
+
+
+@retry_on_conflict
+def acknowledge(uow: UnitOfWork, clock: Clock, alert_id: UUID, by: str | None = None) -> Alert:
+    """Stop escalation of an alert; idempotent. Raises AlertAlreadyResolved when resolved."""
+    with uow:
+        alert = uow.alerts.get_for_update(alert_id)
+        if alert is None:
+            raise NotFound("alert", alert_id)
+        if alert.acknowledge(by, clock.now()):
+            uow.alerts.update(alert)
+            persist_alert_events(uow, alert)
+            uow.commit()
+        return alert
+
+
+def _active_alert_with_key(uow: UnitOfWork, service_id: UUID, dedup_key: str) -> Alert | None:
+    service = uow.services.get_for_update(service_id)
+    if service is None:
+        raise NotFound("service", service_id)
+    alert = uow.alerts.get_active_for_service(service_id)
+    if alert is None or dedup_key not in alert.dedup_keys:
+        return None
+    return uow.alerts.get_for_update(alert.id)
+
+
+@retry_on_conflict
+def acknowledge_by_dedup_key(
+    uow: UnitOfWork, clock: Clock, service_id: UUID, dedup_key: str, by: str | None = None
+) -> Alert | None:
+    """Acknowledge the service's incident holding `dedup_key`; None when no incident holds it."""
+    with uow:
+        alert = _active_alert_with_key(uow, service_id, dedup_key)
+        if alert is None:
+            return None
+        if alert.acknowledge(by, clock.now()):
+            uow.alerts.update(alert)
+            persist_alert_events(uow, alert)
+            uow.commit()
+        return alert
+
+
+@retry_on_conflict
+def resolve_dedup_key(
+    uow: UnitOfWork, clock: Clock, service_id: UUID, dedup_key: str
+) -> Alert | None:
+    """A source says `dedup_key` is resolved: remove it; heal the service when none is left.
+
+    Returns the incident that held the key, or None when no incident of the service holds it
+    (then nothing changes).
+    """
+    with uow:
+        alert = _active_alert_with_key(uow, service_id, dedup_key)
+        if alert is None:
+            return None
+        if alert.resolve_dedup_key(dedup_key, clock.now()):
+            heal_service(uow, service_id)
+        uow.alerts.update(alert)
+        persist_alert_events(uow, alert)
+        uow.commit()
+        return alert

@@ -1,0 +1,186 @@
+"""Use cases of the outbox: lease due pages to a dispatcher, then record how delivery went.
+
+Sending happens between the two, outside any transaction, so a slow provider never holds a
+lock. A dispatcher killed after claiming leaves its lease to expire; another dispatcher then
+claims the same rows and sends again with the same idempotency key (at-least-once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from pagerd.domain.alert import Alert, AlertStatus
+from pagerd.domain.channels import Channel
+from pagerd.domain.notification import Notification, NotificationStatus
+from pagerd.service_layer.effects import persist_alert_events
+from pagerd.service_layer.paging import (
+    DeliveryOutcome,
+    DeliveryResult,
+    OutgoingPage,
+    PageItem,
+    Sender,
+)
+from pagerd.service_layer.ports import Clock, TimelineEntry, UnitOfWork
+from pagerd.service_layer.retry import retry_on_conflict
+
+DEFAULT_LEASE = timedelta(seconds=60)
+
+
+@retry_on_conflict
+def claim_pages(
+    uow: UnitOfWork,
+    clock: Clock,
+    worker_id: str,
+    limit: int = 100,
+    lease: timedelta = DEFAULT_LEASE,
+) -> list[OutgoingPage]:
+    """Lease up to `limit` due notifications, grouped into one page per (channel, address)."""
+    now = clock.now()
+    with uow:
+        claimed = uow.outbox.claim_due(now, limit, worker_id, now + lease)
+        groups: dict[tuple[Channel, str], list[PageItem]] = {}
+        for notification in sorted(claimed, key=lambda n: (n.created_at, str(n.id))):
+            alert = uow.alerts.get(notification.alert_id)
+            if alert is None or alert.status is not AlertStatus.OPEN:
+                _cancel(uow, notification, now)
+                continue
+            item = _page_item(uow, notification, alert)
+            groups.setdefault((notification.channel, notification.address), []).append(item)
+        uow.commit()
+    return [
+        OutgoingPage(channel, address, tuple(items)) for (channel, address), items in groups.items()
+    ]
+
+
+def _cancel(uow: UnitOfWork, notification: Notification, now: datetime) -> None:
+    # The alert was acknowledged or resolved after this page was queued: nobody is paged.
+    notification.cancel()
+    uow.outbox.update(notification)
+    uow.outbox.release(notification.id)
+    uow.timeline.append(
+        TimelineEntry(
+            alert_id=notification.alert_id,
+            at=now,
+            type="notification_cancelled",
+            details={"notification_id": str(notification.id), "address": notification.address},
+        )
+    )
+
+
+def _page_item(uow: UnitOfWork, notification: Notification, alert: Alert) -> PageItem:
+    service = uow.services.get(notification.monitored_service_id)
+    return PageItem(
+        notification_id=notification.id,
+        alert_id=notification.alert_id,
+        monitored_service_id=notification.monitored_service_id,
+        service_name=service.name if service is not None else "(deleted service)",
+        message=alert.message,
+        level=notification.level,
+        pass_number=notification.pass_number,
+        target_id=notification.target_id,
+        alert_created_at=alert.created_at,
+    )
+
+
+@retry_on_conflict
+def record_delivery(
+    uow: UnitOfWork,
+    clock: Clock,
+    page: OutgoingPage,
+    result: DeliveryResult,
+    jitter: Callable[[], float],
+) -> None:
+    """Store the outcome on every notification of `page` that is still pending.
+
+    A permanent failure that leaves every page of a level failed escalates that level at
+    once instead of waiting for its timer.
+    """
+    now = clock.now()
+    with uow:
+        alerts = {a_id: uow.alerts.get_for_update(a_id) for a_id in _alert_ids(page)}
+        failed_levels: set[tuple[UUID, int, int]] = set()
+        for item in page.items:
+            notification = uow.outbox.get(item.notification_id)
+            if notification is None or not notification.is_pending:
+                continue
+            _apply(notification, result, now, jitter)
+            uow.outbox.update(notification)
+            uow.outbox.release(notification.id)
+            uow.timeline.append(_delivery_entry(notification, now))
+            if notification.status is NotificationStatus.FAILED:
+                failed_levels.add((item.alert_id, item.level, item.pass_number))
+        for alert_id, level, pass_number in sorted(failed_levels, key=str):
+            _escalate_if_level_failed(uow, alerts.get(alert_id), level, pass_number, now)
+        uow.commit()
+
+
+def _alert_ids(page: OutgoingPage) -> list[UUID]:
+    # Locked in a fixed order, before the notifications, as every use case does.
+    return sorted({item.alert_id for item in page.items}, key=str)
+
+
+def _apply(
+    notification: Notification, result: DeliveryResult, now: datetime, jitter: Callable[[], float]
+) -> None:
+    error = result.error or "unknown error"
+    if result.outcome is DeliveryOutcome.DELIVERED:
+        notification.delivered(now)
+    elif result.outcome is DeliveryOutcome.PERMANENT_FAILURE:
+        notification.failed_permanently(error)
+    else:
+        notification.failed_transiently(error, now, jitter())
+
+
+def _delivery_entry(notification: Notification, now: datetime) -> TimelineEntry:
+    kind = {
+        NotificationStatus.SENT: "delivered",
+        NotificationStatus.FAILED: "delivery_failed",
+    }.get(notification.status, "delivery_retry")
+    return TimelineEntry(
+        alert_id=notification.alert_id,
+        at=now,
+        type=kind,
+        details={
+            "notification_id": str(notification.id),
+            "level_id": notification.level,
+            "channel": notification.channel.value,
+            "address": notification.address,
+            "attempts": notification.attempts,
+            "error": notification.last_error,
+        },
+    )
+
+
+def _escalate_if_level_failed(
+    uow: UnitOfWork, alert: Alert | None, level: int, pass_number: int, now: datetime
+) -> None:
+    if alert is None:
+        return
+    pages = uow.outbox.list_for_level(alert.id, level, pass_number)
+    if not all(p.status is NotificationStatus.FAILED for p in pages):
+        return
+    if alert.level_failed(level, pass_number, now):
+        uow.alerts.update(alert)
+        persist_alert_events(uow, alert)
+
+
+def deliver_due_pages(
+    uow: UnitOfWork,
+    clock: Clock,
+    senders: Mapping[Channel, Sender],
+    worker_id: str,
+    jitter: Callable[[], float],
+    limit: int = 100,
+) -> int:
+    """Claim due pages, send each through its channel, record the outcomes.
+
+    Returns how many messages were attempted. One call is one dispatcher cycle; workers
+    call it in a loop, tests call it after moving the clock.
+    """
+    pages = claim_pages(uow, clock, worker_id, limit)
+    for page in pages:
+        result = senders[page.channel].send(page)
+        record_delivery(uow, clock, page, result, jitter)
+    return len(pages)

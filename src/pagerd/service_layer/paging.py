@@ -1,0 +1,81 @@
+"""What a sender is given and what it answers: the port between the outbox and a channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+from uuid import UUID
+
+from pagerd.domain.channels import Channel
+
+
+@dataclass(frozen=True)
+class PageItem:
+    """One notification carried by a message: which alert, which level, what is down."""
+
+    notification_id: UUID
+    alert_id: UUID
+    monitored_service_id: UUID
+    service_name: str
+    message: str
+    level: int
+    pass_number: int
+    target_id: UUID
+    alert_created_at: datetime
+
+
+@dataclass(frozen=True)
+class OutgoingPage:
+    """One message to one address, carrying every notification waiting for it.
+
+    `idempotency_key` is the id of the first notification: stable across retries of the same
+    group, so providers and receivers can recognise a re-send.
+    """
+
+    channel: Channel
+    address: str
+    items: tuple[PageItem, ...]
+
+    @property
+    def idempotency_key(self) -> UUID:
+        """Message-ID, webhook delivery id: the same on every attempt."""
+        return self.items[0].notification_id
+
+
+class DeliveryOutcome(StrEnum):
+    """How an attempt went, as the channel classifies it."""
+
+    DELIVERED = "delivered"
+    TRANSIENT_FAILURE = "transient_failure"
+    PERMANENT_FAILURE = "permanent_failure"
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """A channel's answer. `error` says what went wrong, for a person."""
+
+    outcome: DeliveryOutcome
+    error: str | None = None
+
+    @classmethod
+    def delivered(cls) -> DeliveryResult:
+        """The provider accepted the message."""
+        return cls(DeliveryOutcome.DELIVERED)
+
+    @classmethod
+    def transient(cls, error: str) -> DeliveryResult:
+        """Worth retrying: timeouts, refused connections, 5xx, 429."""
+        return cls(DeliveryOutcome.TRANSIENT_FAILURE, error)
+
+    @classmethod
+    def permanent(cls, error: str) -> DeliveryResult:
+        """Retrying cannot help: a refused recipient, a 4xx other than 429."""
+        return cls(DeliveryOutcome.PERMANENT_FAILURE, error)
+
+
+class Sender(Protocol):
+    """Delivers pages through one channel. Must not raise: failures are results."""
+
+    def send(self, page: OutgoingPage) -> DeliveryResult: ...

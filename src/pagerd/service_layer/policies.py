@@ -1,0 +1,43 @@
+"""Use cases of escalation policies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from pagerd.domain.policy import EscalationPolicy, LevelSpec, build_policy
+from pagerd.service_layer.errors import NotFound
+from pagerd.service_layer.ports import UnitOfWork
+from pagerd.service_layer.retry import retry_on_conflict
+
+
+@retry_on_conflict
+def put_policy(
+    uow: UnitOfWork, service_id: UUID, levels: Sequence[LevelSpec], repeat: int = 0
+) -> EscalationPolicy:
+    """Validate and store the service's policy, replacing the previous one.
+
+    Alerts already open keep the plan frozen when they opened; the new policy applies to the
+    next incident. Raises InvalidPolicy (every bad field named) or NotFound.
+    """
+    with uow:
+        if uow.services.get_for_update(service_id) is None:
+            raise NotFound("service", service_id)
+        existing = uow.policies.get_for_service(service_id)
+        policy = build_policy(
+            service_id, levels, repeat, policy_id=existing.id if existing is not None else None
+        )
+        uow.policies.save(policy)
+        uow.commit()
+        return policy
+
+
+def get_policy(uow: UnitOfWork, service_id: UUID) -> EscalationPolicy:
+    """The service's policy; NotFound when the service or its policy does not exist."""
+    with uow:
+        if uow.services.get(service_id) is None:
+            raise NotFound("service", service_id)
+        policy = uow.policies.get_for_service(service_id)
+        if policy is None:
+            raise NotFound("escalation policy of service", service_id)
+        return policy

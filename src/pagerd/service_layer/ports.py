@@ -1,0 +1,191 @@
+"""Ports: what the use cases need from the outside world, as Protocols.
+
+Adapters implement them (SQLAlchemy for SQLite and PostgreSQL, in-memory fakes shipped in
+`pagerd.adapters.memory` and `pagerd.testing`). Repositories read and write; only the unit of
+work commits. Lists use keyset pagination: `after` is the (created_at, id) of the last item
+of the previous page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+from uuid import UUID
+
+from pagerd.domain.alert import Alert, AlertStatus
+from pagerd.domain.notification import Notification
+from pagerd.domain.policy import EscalationPolicy
+from pagerd.domain.service import MonitoredService
+from pagerd.domain.timer import AckTimer
+
+Cursor = tuple[datetime, UUID]
+
+
+class Clock(Protocol):
+    """The current time, aware and in UTC. Tests move a fake one."""
+
+    def now(self) -> datetime: ...
+
+
+class WorkSignal(Protocol):
+    """Wakes workers after a commit that wrote due work (timers or notifications)."""
+
+    def notify(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of an alert's history, as stored: `type` and JSON-friendly `details`."""
+
+    alert_id: UUID
+    at: datetime
+    type: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class ServiceRepository(Protocol):
+    """Monitored services."""
+
+    def add(self, service: MonitoredService) -> None: ...
+    def get(self, service_id: UUID) -> MonitoredService | None: ...
+    def get_for_update(self, service_id: UUID) -> MonitoredService | None:
+        """Read and lock the row until commit: serializes the use cases of one service."""
+        ...
+
+    def get_by_integration_key(self, integration_key: str) -> MonitoredService | None: ...
+    def get_by_name(self, name: str) -> MonitoredService | None: ...
+    def update(self, service: MonitoredService) -> None: ...
+    def delete(self, service_id: UUID) -> None: ...
+    def list(self, limit: int, after: Cursor | None = None) -> list[MonitoredService]:
+        """Oldest first."""
+        ...
+
+
+class PolicyRepository(Protocol):
+    """Escalation policies, one per service: the escalation-policy source."""
+
+    def get_for_service(self, service_id: UUID) -> EscalationPolicy | None: ...
+    def save(self, policy: EscalationPolicy) -> None:
+        """Insert, or replace the service's existing policy."""
+        ...
+
+    def delete_for_service(self, service_id: UUID) -> None: ...
+
+
+class AlertRepository(Protocol):
+    """Alerts, with their frozen plan. At most one active (open or acknowledged) per service."""
+
+    def add(self, alert: Alert) -> None: ...
+    def update(self, alert: Alert) -> None: ...
+    def get(self, alert_id: UUID) -> Alert | None: ...
+    def get_for_update(self, alert_id: UUID) -> Alert | None: ...
+    def get_active_for_service(self, service_id: UUID) -> Alert | None:
+        """The service's open or acknowledged alert, if any."""
+        ...
+
+    def list(
+        self,
+        limit: int,
+        after: Cursor | None = None,
+        status: AlertStatus | None = None,
+        service_id: UUID | None = None,
+    ) -> list[Alert]:
+        """Newest first."""
+        ...
+
+    def delete_for_service(self, service_id: UUID) -> None: ...
+
+
+class TimerRepository(Protocol):
+    """Acknowledgement timers; at most one pending per alert."""
+
+    def arm(self, timer: AckTimer) -> None:
+        """Insert, replacing any timer the alert still had."""
+        ...
+
+    def cancel_for_alert(self, alert_id: UUID) -> None: ...
+    def pending_for_alert(self, alert_id: UUID) -> AckTimer | None: ...
+    def claim_next_due(self, now: datetime) -> AckTimer | None:
+        """The earliest due timer nobody else is firing, locked until commit, or None."""
+        ...
+
+    def remove(self, timer_id: UUID) -> bool:
+        """Delete a fired timer; False when it was already gone."""
+        ...
+
+    def next_due_at(self) -> datetime | None: ...
+    def count(self) -> int: ...
+
+
+class NotificationRepository(Protocol):
+    """The outbox: pages owed, claimed by dispatchers under a lease."""
+
+    def add(self, notification: Notification) -> None: ...
+    def get(self, notification_id: UUID) -> Notification | None: ...
+    def update(self, notification: Notification) -> None: ...
+    def list_for_alert(self, alert_id: UUID) -> list[Notification]:
+        """Oldest first."""
+        ...
+
+    def list_for_level(
+        self, alert_id: UUID, level: int, pass_number: int
+    ) -> list[Notification]: ...
+    def cancel_pending_for_alert(self, alert_id: UUID) -> list[Notification]:
+        """Cancel pending pages that no dispatcher holds; return them."""
+        ...
+
+    def claim_due(
+        self, now: datetime, limit: int, worker_id: str, lease_until: datetime
+    ) -> list[Notification]:
+        """Lease due pending pages (including ones whose lease expired) to `worker_id`."""
+        ...
+
+    def is_claimed_by(self, notification_id: UUID, worker_id: str) -> bool:
+        """Whether `worker_id` still holds the lease it was given (compare-and-set guard)."""
+        ...
+
+    def release(self, notification_id: UUID) -> None:
+        """Drop the lease (after recording an outcome, or on shutdown)."""
+        ...
+
+    def next_attempt_at(self) -> datetime | None:
+        """When the earliest pending page becomes due."""
+        ...
+
+    def count_pending(self) -> int: ...
+
+
+class TimelineRepository(Protocol):
+    """Alert histories."""
+
+    def append(self, entry: TimelineEntry) -> None: ...
+    def list_for_alert(self, alert_id: UUID) -> list[TimelineEntry]:
+        """Oldest first, in insertion order for equal times."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Entering begins it; leaving without `commit` rolls it back.
+
+    The same object may be entered again (sequentially) for a new transaction. Adapters
+    raise ConcurrencyConflict when a race is lost, from any repository call or from commit.
+    """
+
+    services: ServiceRepository
+    policies: PolicyRepository
+    alerts: AlertRepository
+    timers: TimerRepository
+    outbox: NotificationRepository
+    timeline: TimelineRepository
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...

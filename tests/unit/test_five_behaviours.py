@@ -1,0 +1,97 @@
+"""The five behaviours every version of pagerd keeps (DESIGN.md section 1), on the fakes."""
+
+from __future__ import annotations
+
+from pagerd.domain.alert import AlertStatus
+from pagerd.domain.channels import Channel
+from pagerd.domain.service import ServiceStatus
+from pagerd.testing.harness import PagingHarness, level
+
+
+def _service_with_two_levels(h: PagingHarness) -> tuple:
+    service = h.create_service("checkout")
+    h.set_policy(
+        service.id,
+        [level("alice@example.com", "+5492664295169", timeout=300), level("https://hooks.example.com/x")],
+    )
+    return service
+
+
+def test_an_alert_for_a_healthy_service_pages_level_zero_and_arms_its_timer() -> None:
+    h = PagingHarness()
+    service = _service_with_two_levels(h)
+
+    alert = h.alert(service.id, "checkout is down")
+    h.run_workers()
+
+    assert h.get_service(service.id).status is ServiceStatus.UNHEALTHY
+    assert {(p.channel, p.address) for p in h.pages()} == {
+        (Channel.EMAIL, "alice@example.com"),
+        (Channel.SMS, "+5492664295169"),
+    }
+    assert h.armed_timer(alert.id) == (0, 0)
+    assert h.get_alert(alert.id).level == 0
+
+
+def test_an_unanswered_level_escalates_to_the_next_when_its_timer_fires() -> None:
+    h = PagingHarness()
+    service = _service_with_two_levels(h)
+    alert = h.alert(service.id)
+    h.run_workers()
+
+    h.advance(299)
+    assert len(h.pages()) == 2
+    h.advance(1)
+
+    assert [(p.channel, p.address) for p in h.pages()[2:]] == [
+        (Channel.WEBHOOK, "https://hooks.example.com/x")
+    ]
+    assert h.armed_timer(alert.id) == (1, 0)
+    assert h.get_alert(alert.id).level == 1
+
+
+def test_an_acknowledged_alert_pages_nobody_when_its_timer_fires() -> None:
+    h = PagingHarness()
+    service = _service_with_two_levels(h)
+    alert = h.alert(service.id)
+    h.run_workers()
+
+    h.acknowledge(alert.id, by="alice")
+    assert h.armed_timer(alert.id) is None
+    h.advance(3600)
+
+    assert len(h.pages()) == 2
+    assert h.armed_timer(alert.id) is None
+    assert h.get_alert(alert.id).status is AlertStatus.ACKNOWLEDGED
+
+
+def test_an_alert_for_an_unhealthy_service_pages_nobody_and_joins_the_incident() -> None:
+    h = PagingHarness()
+    service = _service_with_two_levels(h)
+    first = h.alert(service.id, "first", dedup_key="a")
+    h.run_workers()
+
+    second = h.alert(service.id, "second", dedup_key="b")
+    h.run_workers()
+
+    assert second.id == first.id
+    assert len(h.pages()) == 2
+    assert h.armed_timer(first.id) == (0, 0)  # still the first level's timer, no new one
+    assert h.get_alert(first.id).dedup_keys == ["a", "b"]
+    joined = [e for e in h.timeline(first.id) if e.type == "joined"]
+    assert [e.details["message"] for e in joined] == ["second"]
+
+
+def test_a_healthy_event_then_the_old_timer_pages_nobody() -> None:
+    h = PagingHarness()
+    service = _service_with_two_levels(h)
+    alert = h.alert(service.id)
+    h.run_workers()
+
+    h.healthy(service.id)
+    h.advance(3600)
+
+    assert h.get_service(service.id).status is ServiceStatus.HEALTHY
+    assert h.get_alert(alert.id).status is AlertStatus.RESOLVED
+    assert len(h.pages()) == 2
+    assert h.armed_timer(alert.id) is None
