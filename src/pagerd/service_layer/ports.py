@@ -14,7 +14,10 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 from uuid import UUID
 
+from pagerd.domain.accounts import ApiToken, User
+from pagerd.domain.ack_code import AckCode
 from pagerd.domain.alert import Alert, AlertStatus
+from pagerd.domain.dev_outbox import DevMessage
 from pagerd.domain.notification import Notification
 from pagerd.domain.policy import EscalationPolicy
 from pagerd.domain.service import MonitoredService
@@ -166,6 +169,60 @@ class TimelineRepository(Protocol):
         ...
 
 
+class TokenRepository(Protocol):
+    """API tokens, looked up by the hash of the presented secret."""
+
+    def add(self, token: ApiToken) -> None: ...
+    def get_by_hash(self, token_hash: str) -> ApiToken | None: ...
+    def get(self, token_id: UUID) -> ApiToken | None: ...
+    def list(self) -> list[ApiToken]:
+        """Oldest first, revoked ones included."""
+        ...
+
+    def update(self, token: ApiToken) -> None: ...
+
+
+class UserRepository(Protocol):
+    """Console users; usernames are unique."""
+
+    def add(self, user: User) -> None: ...
+    def get_by_username(self, username: str) -> User | None: ...
+    def get(self, user_id: UUID) -> User | None: ...
+    def update(self, user: User) -> None: ...
+    def list(self) -> list[User]: ...
+
+
+class SettingRepository(Protocol):
+    """Small key-value settings kept in the database (for example the generated secret key)."""
+
+    def get(self, key: str) -> str | None: ...
+    def put_if_absent(self, key: str, value: str) -> str:
+        """Store `value` unless the key exists; return the stored value either way."""
+        ...
+
+
+class DevOutboxRepository(Protocol):
+    """Messages of the dev outbox."""
+
+    def add(self, message: DevMessage) -> None: ...
+    def list(self, limit: int, after: Cursor | None = None) -> list[DevMessage]:
+        """Newest first."""
+        ...
+
+
+class AckCodeRepository(Protocol):
+    """Short codes that acknowledge an alert by SMS reply; unique among unexpired codes."""
+
+    def add(self, code: AckCode) -> None: ...
+    def find(self, code: str, now: datetime) -> AckCode | None:
+        """The unexpired code, or None."""
+        ...
+
+    def find_for(self, alert_id: UUID, address: str, now: datetime) -> AckCode | None:
+        """The unexpired code already issued to `address` for `alert_id`, to reuse it."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Entering begins it; leaving without `commit` rolls it back.
 
@@ -179,6 +236,11 @@ class UnitOfWork(Protocol):
     timers: TimerRepository
     outbox: NotificationRepository
     timeline: TimelineRepository
+    tokens: TokenRepository
+    users: UserRepository
+    settings: SettingRepository
+    dev_outbox: DevOutboxRepository
+    ack_codes: AckCodeRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

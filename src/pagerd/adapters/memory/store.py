@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
+from pagerd.domain.accounts import ApiToken, User
+from pagerd.domain.ack_code import AckCode
 from pagerd.domain.alert import Alert
+from pagerd.domain.dev_outbox import DevMessage
 from pagerd.domain.notification import Notification
 from pagerd.domain.policy import EscalationPolicy
 from pagerd.domain.service import MonitoredService
@@ -36,6 +39,11 @@ class StoreState:
     notifications: dict[UUID, Notification] = field(default_factory=dict)
     leases: dict[UUID, Lease] = field(default_factory=dict)
     timeline: list[TimelineEntry] = field(default_factory=list)
+    tokens: dict[UUID, ApiToken] = field(default_factory=dict)
+    users: dict[UUID, User] = field(default_factory=dict)
+    settings: dict[str, str] = field(default_factory=dict)
+    dev_outbox: list[DevMessage] = field(default_factory=list)
+    ack_codes: list[AckCode] = field(default_factory=list)
 
     def check_invariants(self) -> None:
         """Raise ConcurrencyConflict where a unique constraint of the schema would fail."""
@@ -45,11 +53,15 @@ class StoreState:
             (n.alert_id, n.level, n.pass_number, n.target_id) for n in self.notifications.values()
         )
         names = Counter(s.name for s in self.services.values())
+        usernames = Counter(u.username for u in self.users.values())
+        token_hashes = Counter(t.token_hash for t in self.tokens.values())
         for counter, what in (
             (active, "one active alert per service"),
             (timers, "one pending timer per alert"),
             (pages, "one notification per (alert, level, pass, target)"),
             (names, "unique service names"),
+            (usernames, "unique usernames"),
+            (token_hashes, "unique token hashes"),
         ):
             if counter and counter.most_common(1)[0][1] > 1:
                 raise ConcurrencyConflict(f"constraint violated: {what}")

@@ -6,6 +6,13 @@ import copy
 from types import TracebackType
 from typing import Self
 
+from pagerd.adapters.memory.accounts import (
+    InMemoryAckCodeRepository,
+    InMemoryDevOutboxRepository,
+    InMemorySettingRepository,
+    InMemoryTokenRepository,
+    InMemoryUserRepository,
+)
 from pagerd.adapters.memory.repositories import (
     InMemoryAlertRepository,
     InMemoryNotificationRepository,
@@ -16,12 +23,17 @@ from pagerd.adapters.memory.repositories import (
 )
 from pagerd.adapters.memory.store import InMemoryStore, StoreState
 from pagerd.service_layer.ports import (
+    AckCodeRepository,
     AlertRepository,
+    DevOutboxRepository,
     NotificationRepository,
     PolicyRepository,
     ServiceRepository,
+    SettingRepository,
     TimelineRepository,
     TimerRepository,
+    TokenRepository,
+    UserRepository,
     WorkSignal,
 )
 
@@ -47,6 +59,11 @@ class InMemoryUnitOfWork:
         self.timers: TimerRepository = InMemoryTimerRepository(state)
         self.outbox: NotificationRepository = InMemoryNotificationRepository(state)
         self.timeline: TimelineRepository = InMemoryTimelineRepository(state)
+        self.tokens: TokenRepository = InMemoryTokenRepository(state)
+        self.users: UserRepository = InMemoryUserRepository(state)
+        self.settings: SettingRepository = InMemorySettingRepository(state)
+        self.dev_outbox: DevOutboxRepository = InMemoryDevOutboxRepository(state)
+        self.ack_codes: AckCodeRepository = InMemoryAckCodeRepository(state)
 
     def __enter__(self) -> Self:
         self.store.lock.acquire()

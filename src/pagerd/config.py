@@ -1,0 +1,115 @@
+"""Configuration: PAGERD_* environment variables, then `.env`, then `pagerd.toml`.
+
+The environment wins. Nothing is read at import time: `load_settings()` builds a Settings
+object when an entry point starts, and everything else receives it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import sys
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_DATABASE_URL = "sqlite:///./pagerd.db"
+
+
+class Settings(BaseSettings):
+    """Every setting of API.md's configuration table, validated."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PAGERD_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        toml_file="pagerd.toml",
+        extra="ignore",
+    )
+
+    database_url: str = DEFAULT_DATABASE_URL
+    admin_token: SecretStr | None = None
+    public_url: str | None = None
+    secret_key: SecretStr | None = None
+
+    smtp_host: str | None = None
+    smtp_port: int | None = Field(default=None, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_from: str = "pagerd@localhost"
+
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from: str | None = None
+    twilio_api_base: str = "https://api.twilio.com"
+
+    webhook_allowed_networks: str = ""
+    log_format: Literal["json", "console"] | None = None
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks_parse(cls, value: str) -> str:
+        for part in _split(value):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{part!r} is not a CIDR network such as 127.0.0.0/8") from exc
+        return value
+
+    @property
+    def allowed_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        """PAGERD_WEBHOOK_ALLOWED_NETWORKS as networks."""
+        return [
+            ipaddress.ip_network(p, strict=False) for p in _split(self.webhook_allowed_networks)
+        ]
+
+    @property
+    def smtp_configured(self) -> bool:
+        """Whether e-mail goes to a real SMTP server (otherwise to the dev outbox)."""
+        return bool(self.smtp_host)
+
+    @property
+    def twilio_configured(self) -> bool:
+        """Whether SMS goes to Twilio (otherwise to the dev outbox)."""
+        return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_from)
+
+    def effective_log_format(self) -> Literal["json", "console"]:
+        """`console` on a terminal, `json` elsewhere, unless set."""
+        if self.log_format is not None:
+            return self.log_format
+        return "console" if sys.stderr.isatty() else "json"
+
+    def base_url(self, host: str, port: int) -> str:
+        """PAGERD_PUBLIC_URL, or http://host:port, without a trailing slash."""
+        return (self.public_url or f"http://{host}:{port}").rstrip("/")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            TomlConfigSettingsSource(settings_cls),
+        )
+
+
+def _split(value: str) -> list[str]:
+    return [p.strip() for p in value.split(",") if p.strip()]
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the configuration now; `overrides` win over every source (for tests and flags)."""
+    return Settings(**overrides)  # type: ignore[arg-type]
