@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from pagerd.config import Settings
 from pagerd.domain.channels import Channel
+from pagerd.service_layer.observability import NullObserver, Observer
 from pagerd.service_layer.paging import Sender
 from pagerd.service_layer.ports import Clock, UnitOfWork, WorkSignal
 
@@ -21,6 +22,7 @@ class Container:
 
     `uow_factory` returns a new unit of work (one per request or per worker thread: a unit of
     work is not shared between threads). `wakeup` is rung after commits that wrote due work.
+    `observer` receives facts for metrics and logs.
     `is_ready` answers whether the database answers (for /readyz). `close` releases pools.
     """
 
@@ -30,5 +32,6 @@ class Container:
     senders: Mapping[Channel, Sender]
     wakeup: WorkSignal
     public_url: str = "http://127.0.0.1:8080"
+    observer: Observer = field(default_factory=NullObserver)
     is_ready: Callable[[], bool] = field(default=lambda: True)
     close: Callable[[], None] = field(default=lambda: None)
