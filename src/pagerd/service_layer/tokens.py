@@ -11,7 +11,7 @@ from pagerd.domain.accounts import ApiToken
 from pagerd.service_layer.errors import NotFound
 from pagerd.service_layer.ports import Clock, UnitOfWork
 
-TOKEN_PREFIX = "pgd_"
+TOKEN_PREFIX = "pgd_"  # noqa: S105 -- a visible prefix, not a secret
 
 
 def hash_token(secret: str) -> str:
