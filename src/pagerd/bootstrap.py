@@ -22,7 +22,8 @@ class Container:
 
     `uow_factory` returns a new unit of work (one per request or per worker thread: a unit of
     work is not shared between threads). `wakeup` is rung after commits that wrote due work.
-    `observer` receives facts for metrics and logs.
+    `observer` receives facts for metrics and logs. `secret_key` signs sessions and
+    acknowledgement links (PAGERD_SECRET_KEY, or generated once and kept in the database).
     `is_ready` answers whether the database answers (for /readyz). `close` releases pools.
     """
 
@@ -33,5 +34,52 @@ class Container:
     wakeup: WorkSignal
     public_url: str = "http://127.0.0.1:8080"
     observer: Observer = field(default_factory=NullObserver)
+    secret_key: bytes = b"pagerd-development-secret-key-change-me"
     is_ready: Callable[[], bool] = field(default=lambda: True)
     close: Callable[[], None] = field(default=lambda: None)
+
+
+def build_container(settings: Settings, public_url: str | None = None) -> Container:
+    """Wire a running pagerd from settings: database, channels, wake-ups, metrics.
+
+    Expects the schema at head (`pagerd migrate`, or `serve`, which migrates first).
+    """
+    from sqlalchemy import text
+
+    from pagerd.adapters.channels import build_senders, load_or_create_secret_key
+    from pagerd.adapters.metrics import PrometheusObserver
+    from pagerd.adapters.sqlalchemy.engine import create_engine_for
+    from pagerd.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+    from pagerd.adapters.wakeup import ThreadWakeup
+    from pagerd.adapters.clock import SystemClock
+
+    engine = create_engine_for(settings.database_url)
+    wakeup = ThreadWakeup()
+    clock = SystemClock()
+
+    def uow_factory() -> UnitOfWork:
+        return SqlAlchemyUnitOfWork(engine, wakeup)
+
+    def is_ready() -> bool:
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:  # any failure means "not ready"; /readyz says 503
+            return False
+        return True
+
+    base_url = (public_url or settings.base_url("127.0.0.1", 8080)).rstrip("/")
+    secret_key = load_or_create_secret_key(settings, uow_factory)
+    senders = build_senders(settings, uow_factory, clock, base_url, secret_key)
+    return Container(
+        settings=settings,
+        uow_factory=uow_factory,
+        clock=clock,
+        senders=senders,
+        wakeup=wakeup,
+        public_url=base_url,
+        observer=PrometheusObserver(),
+        secret_key=secret_key,
+        is_ready=is_ready,
+        close=engine.dispose,
+    )

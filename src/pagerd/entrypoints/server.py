@@ -1,0 +1,75 @@
+"""`pagerd serve` and `pagerd worker`: the long-running processes.
+
+`serve` applies pending migrations, then runs the HTTP API and the web console under uvicorn
+and, unless told not to, the workers in the same process. `run_worker` runs only the
+workers. Any number of either may share one PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pagerd.bootstrap import Container, build_container
+from pagerd.config import Settings
+
+log = logging.getLogger("pagerd.server")
+
+
+def serve(settings: Settings, host: str, port: int, with_workers: bool = True) -> None:
+    """Run pagerd until SIGINT or SIGTERM; returns after a graceful shutdown."""
+    import uvicorn
+
+    from pagerd.adapters.sqlalchemy.migrate import upgrade_to_head
+    from pagerd.entrypoints.http.app import create_app
+
+    upgrade_to_head(settings.database_url)
+    container = build_container(settings, public_url=settings.base_url(host, port))
+    app = create_app(container)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+        server_header=False,
+    )
+    server = uvicorn.Server(config)
+    with _workers(container, enabled=with_workers):
+        log.info(
+            "pagerd is listening",
+            extra={"url": container.public_url, "workers": with_workers},
+        )
+        server.run()
+    container.close()
+
+
+def run_worker(settings: Settings, stop: threading.Event | None = None) -> None:
+    """Run only the workers until SIGINT or SIGTERM (or until `stop` is set)."""
+    container = build_container(settings)
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+    with _workers(container, enabled=True):
+        log.info("pagerd worker is running")
+        stop.wait()
+    container.close()
+
+
+@contextmanager
+def _workers(container: Container, enabled: bool) -> Iterator[None]:
+    if not enabled:
+        yield
+        return
+    from pagerd.entrypoints.workers import start_workers
+
+    running = start_workers(container)
+    try:
+        yield
+    finally:
+        running.stop()
