@@ -1,0 +1,160 @@
+"""Plan, apply and export configuration as code, each over one unit of work.
+
+`apply_configuration` makes the database match the file in **one transaction**: either every
+change lands or none does. Services are matched by name; what the file does not declare is
+left alone unless `prune` is set. Applying the same file twice changes nothing the second
+time, because policies are compared by content, not by target ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from uuid import uuid4
+
+from pagerd.config_as_code.errors import PruneRefused
+from pagerd.config_as_code.model import Configuration, DeclaredPolicy, DeclaredService
+from pagerd.domain.policy import build_policy
+from pagerd.domain.service import MonitoredService
+from pagerd.service_layer.ports import Clock, UnitOfWork
+from pagerd.service_layer.retry import retry_on_conflict
+from pagerd.service_layer.services import new_integration_key
+
+_PAGE = 500
+
+
+class Action(StrEnum):
+    """What a change does."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change to the database; `str()` says it for people."""
+
+    action: Action
+    subject: str  # "service" or "escalation policy"
+    service_name: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        what = "service" if self.subject == "service" else f"{self.subject} of"
+        text = f"{self.action} {what} {self.service_name!r}"
+        return f"{text}: {self.detail}" if self.detail else text
+
+
+def plan_configuration(
+    uow: UnitOfWork, clock: Clock, configuration: Configuration, prune: bool = False
+) -> list[Change]:
+    """The changes `apply_configuration` would make now; writes nothing.
+
+    Raises PruneRefused, like apply, when pruning would delete a service in incident.
+    """
+    return apply_configuration(uow, clock, configuration, prune=prune, dry_run=True)
+
+
+@retry_on_conflict
+def apply_configuration(
+    uow: UnitOfWork,
+    clock: Clock,
+    configuration: Configuration,
+    prune: bool = False,
+    dry_run: bool = False,
+) -> list[Change]:
+    """Make services and policies match `configuration`; return the changes, in order.
+
+    With `prune`, services absent from the file are deleted (with their policy and past
+    alerts) and declared services without a policy lose theirs; a service with an open or
+    acknowledged alert is never deleted: PruneRefused, and nothing changes. With `dry_run`
+    the transaction is rolled back.
+    """
+    with uow:
+        existing = {s.name: s for s in _all_services(uow)}
+        _lock_in_order(uow, existing.values())
+        changes: list[Change] = []
+        for declared in configuration.services:
+            changes.extend(_converge(uow, clock, declared, existing.get(declared.name), prune))
+        if prune:
+            declared_names = {s.name for s in configuration.services}
+            stale = [s for name, s in existing.items() if name not in declared_names]
+            changes.extend(_delete_services(uow, stale))
+        if changes and not dry_run:
+            uow.commit()
+        return changes
+
+
+def export_configuration(uow: UnitOfWork) -> Configuration:
+    """Every service, oldest first, with its policy: the file that describes the database."""
+    with uow:
+        declared = []
+        for service in _all_services(uow):
+            policy = uow.policies.get_for_service(service.id)
+            content = DeclaredPolicy.of(policy) if policy is not None else None
+            declared.append(DeclaredService(service.name, content))
+        return Configuration(tuple(declared))
+
+
+def _all_services(uow: UnitOfWork) -> Iterator[MonitoredService]:
+    page = uow.services.list(_PAGE)
+    while page:
+        yield from page
+        last = page[-1]
+        page = uow.services.list(_PAGE, after=(last.created_at, last.id))
+
+
+def _lock_in_order(uow: UnitOfWork, services: Iterable[MonitoredService]) -> None:
+    # One fixed order (by id) so that concurrent applies never deadlock on each other.
+    for service in sorted(services, key=lambda s: str(s.id)):
+        uow.services.get_for_update(service.id)
+
+
+def _converge(
+    uow: UnitOfWork,
+    clock: Clock,
+    declared: DeclaredService,
+    service: MonitoredService | None,
+    prune: bool,
+) -> list[Change]:
+    changes = []
+    if service is None:
+        service = MonitoredService(uuid4(), declared.name, new_integration_key(), clock.now())
+        uow.services.add(service)
+        changes.append(Change(Action.CREATE, "service", declared.name))
+    current = uow.policies.get_for_service(service.id)
+    wanted = declared.escalation_policy
+    if wanted is None:
+        if prune and current is not None:
+            uow.policies.delete_for_service(service.id)
+            changes.append(Change(Action.DELETE, "escalation policy", declared.name))
+        return changes
+    if current is not None and DeclaredPolicy.of(current) == wanted:
+        return changes
+    policy_id = current.id if current is not None else None
+    uow.policies.save(build_policy(service.id, wanted.level_specs(), wanted.repeat, policy_id))
+    if current is None:
+        changes.append(Change(Action.CREATE, "escalation policy", declared.name, wanted.describe()))
+    else:
+        before = DeclaredPolicy.of(current).describe()
+        detail = f"{before} -> {wanted.describe()}"
+        changes.append(Change(Action.UPDATE, "escalation policy", declared.name, detail))
+    return changes
+
+
+def _delete_services(uow: UnitOfWork, services: list[MonitoredService]) -> list[Change]:
+    busy = [s.name for s in services if uow.alerts.get_active_for_service(s.id) is not None]
+    if busy:
+        raise PruneRefused(busy)
+    changes = []
+    for service in services:
+        # The same steps as the delete_service use case, inside this one transaction.
+        uow.policies.delete_for_service(service.id)
+        uow.alerts.delete_for_service(service.id)
+        uow.services.delete(service.id)
+        changes.append(
+            Change(Action.DELETE, "service", service.name, "with its policy and past alerts")
+        )
+    return changes

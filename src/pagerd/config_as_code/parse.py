@@ -1,0 +1,200 @@
+"""Parsing a configuration file into a Configuration, or naming every mistake in it.
+
+The format (documented in docs/operations.md):
+
+    version: 1                      # optional
+    services:
+      - name: checkout
+        escalation_policy:          # optional: without it the service's policy is left alone
+          repeat: 0                 # optional, 0..9
+          levels:
+            - ack_timeout_seconds: 300    # optional, default 900
+              targets:
+                - {type: email, email: oncall@example.com}
+                - {type: sms, phone_number: "+5492664295169"}
+                - {type: webhook, url: https://hooks.example.com/pagerd}
+
+Structure and types are checked here; the escalation rules themselves (ranges, address
+formats, limits) are the domain's `build_policy`, so a file and the HTTP API accept exactly
+the same policies.
+"""
+
+from __future__ import annotations
+
+import re
+from uuid import uuid4
+
+import yaml
+from yaml.nodes import Node
+
+from pagerd.config_as_code.errors import InvalidConfiguration, Problem
+from pagerd.config_as_code.model import (
+    FORMAT_VERSION,
+    Configuration,
+    DeclaredLevel,
+    DeclaredPolicy,
+    DeclaredService,
+    DeclaredTarget,
+)
+from pagerd.config_as_code.nodes import NodeReader, is_null
+from pagerd.domain.channels import Channel
+from pagerd.domain.errors import InvalidPolicy
+from pagerd.domain.policy import DEFAULT_ACK_TIMEOUT, build_policy
+from pagerd.service_layer.services import MAX_NAME_LENGTH
+
+_DEFAULT_TIMEOUT = int(DEFAULT_ACK_TIMEOUT.total_seconds())
+_TYPES = ", ".join(c.value for c in Channel)
+
+
+def parse_configuration(text: str) -> Configuration:
+    """Read a configuration file's text; raise InvalidConfiguration naming lines and fields."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        raise InvalidConfiguration([_yaml_problem(exc)]) from exc
+    if root is None:
+        raise InvalidConfiguration([Problem("", "the file is empty; it must declare services:")])
+    parser = _Parser()
+    configuration = parser.document(root)
+    if parser.problems or configuration is None:
+        raise InvalidConfiguration(parser.problems)
+    return configuration
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> Problem:
+    mark = getattr(exc, "problem_mark", None)
+    reason = getattr(exc, "problem", None) or str(exc)
+    if mark is None:
+        return Problem("", f"not valid YAML: {reason}")
+    return Problem("", f"not valid YAML (column {mark.column + 1}): {reason}", mark.line + 1)
+
+
+class _Parser(NodeReader):
+    def document(self, root: Node) -> Configuration | None:
+        fields = self.mapping(root, "", ("version", "services"), required=("services",))
+        if fields is None:
+            return None
+        if "version" in fields:
+            version = self.integer(fields["version"], "version")
+            if version is not None and version != FORMAT_VERSION:
+                self.fail("version", fields["version"], f"must be {FORMAT_VERSION}")
+        items = self.sequence(fields["services"], "services") if "services" in fields else None
+        if items is None:
+            return None
+        services = [self.service(node, f"services[{i}]") for i, node in enumerate(items)]
+        self._check_unique_names(services, items)
+        return Configuration(tuple(s for s in services if s is not None))
+
+    def service(self, node: Node, path: str) -> DeclaredService | None:
+        fields = self.mapping(node, path, ("name", "escalation_policy"), required=("name",))
+        if fields is None or "name" not in fields:
+            return None
+        name = self.string(fields["name"], f"{path}.name")
+        if name is not None and len(name) > MAX_NAME_LENGTH:
+            self.fail(
+                f"{path}.name", fields["name"], f"must have at most {MAX_NAME_LENGTH} characters"
+            )
+        policy_node = fields.get("escalation_policy")
+        policy = None if is_null(policy_node) else self.policy(policy_node, path)
+        if name is None:
+            return None
+        return DeclaredService(name, policy)
+
+    def policy(self, node: Node | None, service_path: str) -> DeclaredPolicy | None:
+        path = f"{service_path}.escalation_policy"
+        assert node is not None
+        fields = self.mapping(node, path, ("repeat", "levels"), required=("levels",))
+        if fields is None or "levels" not in fields:
+            return None
+        repeat = self.integer(fields["repeat"], f"{path}.repeat") if "repeat" in fields else 0
+        items = self.sequence(fields["levels"], f"{path}.levels")
+        levels = [self.level(n, f"{path}.levels[{i}]") for i, n in enumerate(items or [])]
+        if items is None or repeat is None or any(level is None for level in levels):
+            return None
+        declared = DeclaredPolicy(tuple(lv for lv in levels if lv is not None), repeat)
+        return self._check_rules(declared, node, path)
+
+    def level(self, node: Node, path: str) -> DeclaredLevel | None:
+        fields = self.mapping(node, path, ("ack_timeout_seconds", "targets"), ("targets",))
+        if fields is None or "targets" not in fields:
+            return None
+        timeout_node = fields.get("ack_timeout_seconds")
+        timeout = (
+            _DEFAULT_TIMEOUT
+            if timeout_node is None
+            else self.integer(timeout_node, f"{path}.ack_timeout_seconds")
+        )
+        items = self.sequence(fields["targets"], f"{path}.targets")
+        targets = [self.target(n, f"{path}.targets[{i}]") for i, n in enumerate(items or [])]
+        if items is None or timeout is None or any(t is None for t in targets):
+            return None
+        return DeclaredLevel(timeout, tuple(t for t in targets if t is not None))
+
+    def target(self, node: Node, path: str) -> DeclaredTarget | None:
+        fields = self.mapping(node, path, ("type", "email", "phone_number", "url"), ("type",))
+        if fields is None or "type" not in fields:
+            return None
+        kind = self.string(fields["type"], f"{path}.type")
+        if kind is None:
+            return None
+        try:
+            channel = Channel(kind.lower())
+        except ValueError:
+            self.fail(f"{path}.type", fields["type"], f"must be one of {_TYPES}")
+            return None
+        address_field = channel.address_field
+        for other in set(fields) - {"type", address_field}:
+            self.fail(f"{path}.{other}", fields[other], f"does not belong to a {channel} target")
+        if address_field not in fields:
+            self.fail(f"{path}.{address_field}", node, f"is required for a {channel} target")
+            return None
+        address = self.string(fields[address_field], f"{path}.{address_field}")
+        return None if address is None else DeclaredTarget(channel, address)
+
+    def _check_rules(
+        self, declared: DeclaredPolicy, node: Node, path: str
+    ) -> DeclaredPolicy | None:
+        try:
+            build_policy(uuid4(), declared.level_specs(), declared.repeat)
+        except InvalidPolicy as exc:
+            for detail in exc.details:
+                field = f"{path}.{_brackets(detail.field)}"
+                self.fail(field, _find(node, detail.field), detail.message)
+            return None
+        return declared
+
+    def _check_unique_names(
+        self, services: list[DeclaredService | None], nodes: list[Node]
+    ) -> None:
+        first: dict[str, int] = {}
+        for index, service in enumerate(services):
+            if service is None:
+                continue
+            if service.name in first:
+                where = f"services[{first[service.name]}]"
+                self.fail(f"services[{index}].name", nodes[index], f"repeats the name of {where}")
+            else:
+                first[service.name] = index
+
+
+def _brackets(dotted: str) -> str:
+    """`levels.0.targets.1.email` as `levels[0].targets[1].email`."""
+    return re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", dotted)
+
+
+def _find(node: Node, dotted: str) -> Node:
+    """The node at a domain field path below `node`, or the deepest one found on the way."""
+    for part in dotted.split("."):
+        value = node.value
+        if isinstance(value, list) and part.isdigit() and value and isinstance(value[0], Node):
+            if int(part) >= len(value):
+                break
+            node = value[int(part)]
+        elif isinstance(value, list):
+            matches = [v for k, v in value if isinstance(k, Node) and k.value == part]
+            if not matches:
+                break
+            node = matches[0]
+        else:
+            break
+    return node
