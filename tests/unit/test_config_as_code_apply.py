@@ -100,7 +100,8 @@ def test_a_changed_level_updates_the_policy_and_keeps_its_id() -> None:
     ]
     with h.uow:
         new = h.uow.policies.get_for_service(service.id)
-    assert old is not None and new is not None
+    assert old is not None
+    assert new is not None
     assert new.id == old.id
     assert new.levels[0].ack_timeout.total_seconds() == 600
 
