@@ -6,13 +6,15 @@ import re
 from enum import StrEnum
 from urllib.parse import urlsplit
 
+# fullmatch, not match: `$` would accept a trailing newline.
 _EMAIL = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
 )
-_E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
+_E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 _MAX_EMAIL = 254
 _MAX_URL = 2048
+_NOT_A_URL = "must be an absolute http:// or https:// URL"
 
 
 class Channel(StrEnum):
@@ -34,23 +36,26 @@ _ADDRESS_FIELDS = {Channel.EMAIL: "email", Channel.SMS: "phone_number", Channel.
 def address_problem(channel: Channel, address: str) -> str | None:
     """Return why `address` cannot be used on `channel`, or None when it can."""
     if channel is Channel.EMAIL:
-        if len(address) > _MAX_EMAIL or not _EMAIL.match(address):
+        if len(address) > _MAX_EMAIL or not _EMAIL.fullmatch(address):
             return "must be an e-mail address such as oncall@example.com"
         return None
     if channel is Channel.SMS:
-        if not _E164.match(address):
+        if not _E164.fullmatch(address):
             return "must be an E.164 phone number such as +5492664295169"
         return None
     return _url_problem(address)
 
 
 def _url_problem(url: str) -> str | None:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # for example an unclosed IPv6 bracket: "http://[::1/x"
+        return _NOT_A_URL
     if (
         len(url) > _MAX_URL
         or parts.scheme not in ("http", "https")
         or not parts.hostname
         or any(c.isspace() for c in url)
     ):
-        return "must be an absolute http:// or https:// URL"
+        return _NOT_A_URL
     return None

@@ -87,8 +87,12 @@ def build_policy(
 
 def _build_level(index: int, spec: LevelSpec, problems: list[FieldError]) -> Level:
     path = f"levels.{index}"
-    seconds = spec.ack_timeout_seconds
-    if not 1 <= seconds <= MAX_ACK_TIMEOUT.total_seconds():
+    ack_timeout = timedelta(seconds=1)
+    if 1 <= spec.ack_timeout_seconds <= MAX_ACK_TIMEOUT.total_seconds():
+        ack_timeout = timedelta(seconds=spec.ack_timeout_seconds)
+    else:
+        # Checked before building the timedelta, which overflows on huge numbers; the level
+        # is discarded anyway since a problem is recorded.
         limit = int(MAX_ACK_TIMEOUT.total_seconds())
         problems.append(FieldError(f"{path}.ack_timeout_seconds", f"must be between 1 and {limit}"))
     if not spec.targets:
@@ -101,7 +105,7 @@ def _build_level(index: int, spec: LevelSpec, problems: list[FieldError]) -> Lev
         built = _build_target(f"{path}.targets.{t_index}", target, problems)
         if built is not None:
             targets.append(built)
-    return Level(ack_timeout=timedelta(seconds=seconds), targets=tuple(targets))
+    return Level(ack_timeout=ack_timeout, targets=tuple(targets))
 
 
 def _build_target(path: str, spec: TargetSpec, problems: list[FieldError]) -> Target | None:
