@@ -7,7 +7,7 @@ claims the same rows and sends again with the same idempotency key (at-least-onc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -184,3 +184,22 @@ def deliver_due_pages(
         result = senders[page.channel].send(page)
         record_delivery(uow, clock, page, result, jitter)
     return len(pages)
+
+
+@retry_on_conflict
+def release_pages(uow: UnitOfWork, worker_id: str, pages: Iterable[OutgoingPage]) -> int:
+    """Drop the leases `worker_id` still holds on `pages`, which it will not send (shutdown).
+
+    The pages become due for any dispatcher at once instead of after the lease. A page that
+    another dispatcher claimed since (our lease expired) is left alone. Returns how many
+    notifications were released.
+    """
+    released = 0
+    with uow:
+        for page in pages:
+            for item in page.items:
+                if uow.outbox.is_claimed_by(item.notification_id, worker_id):
+                    uow.outbox.release(item.notification_id)
+                    released += 1
+        uow.commit()
+    return released
