@@ -1,0 +1,243 @@
+"""Prometheus metrics: the Observer port on a registry of pagerd's own, and queue depths.
+
+`PrometheusObserver` counts what entry points and workers report as it happens.
+`QueueCollector` reads the database at scrape time (open alerts, pending pages, armed timers,
+and how far behind the workers are), so every process reports the same shared queues.
+`render_metrics` produces the text for `GET /metrics`.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from typing import ParamSpec
+from uuid import UUID
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from pagerd.adapters.clock import SystemClock
+from pagerd.domain.alert import AlertStatus
+from pagerd.service_layer.paging import DeliveryOutcome, DeliveryResult, OutgoingPage
+from pagerd.service_layer.ports import Clock, UnitOfWork
+from pagerd.service_layer.timers import FiredTimer
+
+METRICS_CONTENT_TYPE = CONTENT_TYPE_LATEST
+LATENESS_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300)
+FIRST_PAGE_BUCKETS = (0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600)
+DELIVERY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+_REMEMBERED_ALERTS = 10_000
+_PAGE = 500
+
+log = logging.getLogger("pagerd.metrics")
+P = ParamSpec("P")
+
+
+def _never_raise(method: Callable[P, None]) -> Callable[P, None]:
+    # The Observer port forbids raising: a metrics bug must never fail a page or a request.
+    @functools.wraps(method)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            method(*args, **kwargs)
+        except Exception:
+            log.exception("recording a metric failed")
+
+    return guarded
+
+
+class PrometheusObserver:
+    """Implements the Observer port with counters and histograms on `self.registry`.
+
+    `alert_to_first_page_seconds` observes, once per alert and process, the first delivered
+    page of level 0 in pass 0: the time from the alert's creation to that delivery.
+    """
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self._clock = clock or SystemClock()
+        self._first_paged: OrderedDict[UUID, None] = OrderedDict()
+        self._lock = threading.Lock()
+        r = self.registry
+        self.alerts_received = Counter(
+            "pagerd_alerts_received", "Alerts accepted, by source.", ["source"], registry=r
+        )
+        self.alerts_deduplicated = Counter(
+            "pagerd_alerts_deduplicated",
+            "Alerts that joined an incident under way (nobody paged), by source.",
+            ["source"],
+            registry=r,
+        )
+        self.delivery_attempts = Counter(
+            "pagerd_delivery_attempts",
+            "Messages handed to a channel, by channel and outcome.",
+            ["channel", "outcome"],
+            registry=r,
+        )
+        self.delivery_seconds = Histogram(
+            "pagerd_delivery_duration_seconds",
+            "Time a channel took to accept or refuse a message.",
+            ["channel"],
+            buckets=DELIVERY_BUCKETS,
+            registry=r,
+        )
+        self.notifications_sent = Counter(
+            "pagerd_notifications_sent",
+            "Notifications delivered, by channel.",
+            ["channel"],
+            registry=r,
+        )
+        self.notifications_failed = Counter(
+            "pagerd_notifications_failed",
+            "Notification attempts that failed, by channel and kind (transient: retried).",
+            ["channel", "kind"],
+            registry=r,
+        )
+        self.timers_fired = Counter(
+            "pagerd_timers_fired", "Acknowledgement timers consumed.", ["escalated"], registry=r
+        )
+        self.escalations = Counter(
+            "pagerd_escalations", "Levels escalated because their timer fired.", registry=r
+        )
+        self.timer_lateness = Histogram(
+            "pagerd_timer_lateness_seconds",
+            "How long after its due time a timer fired.",
+            buckets=LATENESS_BUCKETS,
+            registry=r,
+        )
+        self.first_page_latency = Histogram(
+            "pagerd_alert_to_first_page_seconds",
+            "From an alert's creation to the first delivered page of its first level.",
+            buckets=FIRST_PAGE_BUCKETS,
+            registry=r,
+        )
+
+    def watch_queues(self, uow_factory: Callable[[], UnitOfWork], clock: Clock) -> None:
+        """Also report queue depths, read from a fresh unit of work at every scrape."""
+        self.registry.register(QueueCollector(uow_factory, clock))
+
+    @_never_raise
+    def alert_received(self, source: str, deduplicated: bool) -> None:
+        self.alerts_received.labels(source).inc()
+        if deduplicated:
+            self.alerts_deduplicated.labels(source).inc()
+
+    @_never_raise
+    def timer_fired(self, fired: FiredTimer) -> None:
+        self.timers_fired.labels(str(fired.escalated).lower()).inc()
+        self.timer_lateness.observe(max(0.0, fired.lateness.total_seconds()))
+        if fired.escalated:
+            self.escalations.inc()
+
+    @_never_raise
+    def page_attempted(self, page: OutgoingPage, result: DeliveryResult, seconds: float) -> None:
+        channel = page.channel.value
+        self.delivery_attempts.labels(channel, result.outcome.value).inc()
+        self.delivery_seconds.labels(channel).observe(max(0.0, seconds))
+        if result.outcome is DeliveryOutcome.DELIVERED:
+            self.notifications_sent.labels(channel).inc(len(page.items))
+            self._observe_first_pages(page, self._clock.now())
+        else:
+            kind = (
+                "permanent" if result.outcome is DeliveryOutcome.PERMANENT_FAILURE else "transient"
+            )
+            self.notifications_failed.labels(channel, kind).inc(len(page.items))
+
+    def _observe_first_pages(self, page: OutgoingPage, now: datetime) -> None:
+        for item in page.items:
+            if item.level != 0 or item.pass_number != 0 or not self._first_time(item.alert_id):
+                continue
+            self.first_page_latency.observe(max(0.0, (now - item.alert_created_at).total_seconds()))
+
+    def _first_time(self, alert_id: UUID) -> bool:
+        # Bounded memory: only the most recent alerts are remembered.
+        with self._lock:
+            if alert_id in self._first_paged:
+                return False
+            self._first_paged[alert_id] = None
+            if len(self._first_paged) > _REMEMBERED_ALERTS:
+                self._first_paged.popitem(last=False)
+            return True
+
+
+class QueueCollector(Collector):
+    """Gauges read from the database when Prometheus scrapes; `pagerd_database_up` is 0 and
+    the other gauges are absent when the database does not answer."""
+
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+
+    def collect(self) -> Iterable[Metric]:
+        up = GaugeMetricFamily("pagerd_database_up", "Whether the last scrape read the database.")
+        try:
+            gauges = list(self._read())
+        except Exception:
+            log.warning("metrics could not read the database", exc_info=True)
+            up.add_metric([], 0)
+            return [up]
+        up.add_metric([], 1)
+        return [up, *gauges]
+
+    def _read(self) -> Iterator[Metric]:
+        now = self._clock.now()
+        uow = self._uow_factory()
+        with uow:
+            alerts = GaugeMetricFamily(
+                "pagerd_alerts", "Alerts under way, by status.", labels=["status"]
+            )
+            for status in (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED):
+                alerts.add_metric([status.value], _count_alerts(uow, status))
+            yield alerts
+            yield _gauge(
+                "pagerd_notifications_pending",
+                "Pages waiting to be delivered.",
+                uow.outbox.count_pending(),
+            )
+            yield _gauge(
+                "pagerd_timers_armed", "Acknowledgement timers waiting.", uow.timers.count()
+            )
+            yield _gauge(
+                "pagerd_notification_backlog_seconds",
+                "How long the most overdue pending page has been due (0 when none).",
+                _overdue(now, uow.outbox.next_attempt_at()),
+            )
+            yield _gauge(
+                "pagerd_timer_backlog_seconds",
+                "How long the most overdue timer has been due (0 when none).",
+                _overdue(now, uow.timers.next_due_at()),
+            )
+
+
+def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
+    return GaugeMetricFamily(name, documentation, value=value)
+
+
+def _overdue(now: datetime, due_at: datetime | None) -> float:
+    return 0.0 if due_at is None else max(0.0, (now - due_at).total_seconds())
+
+
+def _count_alerts(uow: UnitOfWork, status: AlertStatus) -> int:
+    # At most one active alert per service, so this stays as small as the service list.
+    total = 0
+    page = uow.alerts.list(_PAGE, status=status)
+    while page:
+        total += len(page)
+        last = page[-1]
+        page = uow.alerts.list(_PAGE, after=(last.created_at, last.id), status=status)
+    return total
+
+
+def render_metrics(registry: CollectorRegistry) -> bytes:
+    """The Prometheus text exposition of `registry`; serve it as METRICS_CONTENT_TYPE."""
+    return generate_latest(registry)
