@@ -112,7 +112,9 @@ def record_delivery(
             if notification.status is NotificationStatus.FAILED:
                 failed_levels.add((item.alert_id, item.level, item.pass_number))
         for alert_id, level, pass_number in sorted(failed_levels, key=str):
-            _escalate_if_level_failed(uow, alerts.get(alert_id), level, pass_number, now)
+            alert = alerts[alert_id]
+            assert alert is not None  # its notification exists, so the alert does
+            _escalate_if_level_failed(uow, alert, level, pass_number, now)
         uow.commit()
 
 
@@ -154,14 +156,15 @@ def _delivery_entry(notification: Notification, now: datetime) -> TimelineEntry:
 
 
 def _escalate_if_level_failed(
-    uow: UnitOfWork, alert: Alert | None, level: int, pass_number: int, now: datetime
+    uow: UnitOfWork, alert: Alert, level: int, pass_number: int, now: datetime
 ) -> None:
-    if alert is None:
-        return
+    # Only a level still waiting on its timer escalates early. One whose timer already fired
+    # has timed out: it moved on, or (the last level) it exhausted, which must not repeat.
+    timer = uow.timers.pending_for_alert(alert.id)
+    waiting = timer is not None and (timer.level, timer.pass_number) == (level, pass_number)
     pages = uow.outbox.list_for_level(alert.id, level, pass_number)
-    if not all(p.status is NotificationStatus.FAILED for p in pages):
-        return
-    if alert.level_failed(level, pass_number, now):
+    all_failed = all(p.status is NotificationStatus.FAILED for p in pages)
+    if waiting and all_failed and alert.level_failed(level, pass_number, now):
         uow.alerts.update(alert)
         persist_alert_events(uow, alert)
 

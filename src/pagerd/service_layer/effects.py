@@ -7,7 +7,13 @@ timers commit together or not at all.
 from __future__ import annotations
 
 from pagerd.domain.alert import Alert
-from pagerd.domain.events import Acknowledged, AlertEvent, LevelTriggered, Resolved
+from pagerd.domain.events import (
+    Acknowledged,
+    AlertEvent,
+    EscalationExhausted,
+    LevelTriggered,
+    Resolved,
+)
 from pagerd.domain.notification import Notification
 from pagerd.domain.timer import AckTimer
 from pagerd.service_layer.ports import TimelineEntry, UnitOfWork
@@ -22,6 +28,10 @@ def persist_alert_events(uow: UnitOfWork, alert: Alert) -> None:
             _page_level(uow, alert, event)
         elif isinstance(event, Acknowledged | Resolved):
             _stop_escalation(uow, alert)
+        elif isinstance(event, EscalationExhausted):
+            # Nothing is left to wait for. A failed last level exhausts before its timer is
+            # due; left armed, that timer would exhaust the alert a second time.
+            uow.timers.cancel_for_alert(alert.id)
 
 
 def timeline_entry(event: AlertEvent) -> TimelineEntry:

@@ -35,8 +35,12 @@ def fire_next_due_timer(uow: UnitOfWork, clock: Clock) -> FiredTimer | None:
         if timer is None:
             return None
         alert = uow.alerts.get_for_update(timer.alert_id)
-        uow.timers.remove(timer.id)
-        escalated = alert is not None and alert.ack_timeout(timer.level, timer.pass_number, now)
+        # Only the transaction that deletes the timer fires it: a timer handed out twice (an
+        # at-least-once queue, a retried claim) must not exhaust a last level a second time.
+        removed = uow.timers.remove(timer.id)
+        escalated = (
+            removed and alert is not None and alert.ack_timeout(timer.level, timer.pass_number, now)
+        )
         if alert is not None and escalated:
             uow.alerts.update(alert)
             persist_alert_events(uow, alert)
