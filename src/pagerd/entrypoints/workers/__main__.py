@@ -1,0 +1,5 @@
+"""`python -m pagerd.entrypoints.workers`: run the workers alone."""
+
+from pagerd.entrypoints.workers.process import main
+
+main()

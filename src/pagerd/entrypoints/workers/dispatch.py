@@ -1,0 +1,191 @@
+"""The dispatch duty: claim due pages, send them on a small thread pool, record outcomes.
+
+Claiming and recording happen on the duty's own thread, each in its own transaction
+(`claim_pages`, `record_delivery`); only the sends run on the pool, one page (one address)
+per task, so a slow provider holds one pool thread and never the others. A send that
+finished is recorded on the next cycle; the pool rings the loop's wakeup so that cycle comes
+at once.
+
+Crash safety comes from the lease: a page claimed by a worker that dies is claimed again by
+another once the lease expires and re-sent with the same idempotency key. A page that waited
+in the pool until too little of its lease was left is not sent by us, so two workers do not
+send it at the same time.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
+from dataclasses import dataclass
+from datetime import datetime
+
+from pagerd.domain.channels import Channel
+from pagerd.entrypoints.workers.options import WorkerOptions
+from pagerd.service_layer.delivery import claim_pages, record_delivery, release_pages
+from pagerd.service_layer.observability import Observer
+from pagerd.service_layer.paging import DeliveryResult, OutgoingPage, Sender
+from pagerd.service_layer.ports import Clock, UnitOfWork
+
+log = logging.getLogger("pagerd.worker")
+
+
+@dataclass
+class _Send:
+    """One claimed page on its way: `result` stays None when it was not sent."""
+
+    page: OutgoingPage
+    lease_until: datetime
+    result: DeliveryResult | None = None
+    seconds: float = 0.0
+
+
+class Dispatcher:
+    """Implements the Duty of dispatching pages; see the module docstring.
+
+    `run_cycle`, `finish` and `wait_for_sends` are called from one thread (the loop's, or a
+    test's); only `_send` runs on the pool.
+    """
+
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        clock: Clock,
+        senders: Mapping[Channel, Sender],
+        observer: Observer,
+        worker_id: str,
+        options: WorkerOptions,
+        on_send_done: Callable[[], None] = lambda: None,
+        jitter: Callable[[], float] | None = None,
+    ) -> None:
+        self._uow = uow_factory()
+        self._clock = clock
+        self._senders = senders
+        self._observer = observer
+        self._worker_id = worker_id
+        self._options = options
+        self._on_send_done = on_send_done
+        self._jitter = jitter or random.Random().random  # noqa: S311 -- retry spread, not a secret
+        self._stopping = threading.Event()
+        self._pool = ThreadPoolExecutor(options.send_threads, thread_name_prefix="pagerd-send")
+        self._in_flight: dict[Future[_Send], _Send] = {}
+        self._finished: list[_Send] = []
+
+    @property
+    def in_flight(self) -> int:
+        """Pages handed to the pool and not yet recorded."""
+        return len(self._in_flight) + len(self._finished)
+
+    def run_cycle(self) -> int:
+        """Record finished sends, then claim and start new ones unless stopping or busy.
+
+        Returns how many pages were recorded or started (0: nothing happened).
+        """
+        done = self._record_finished()
+        if self._stopping.is_set() or len(self._in_flight) >= self._options.send_threads:
+            return done
+        return done + self._claim_and_start()
+
+    def seconds_until_due(self) -> float | None:
+        """Seconds until the earliest pending page falls due, None when there is none."""
+        with self._uow:
+            due_at = self._uow.outbox.next_attempt_at()
+        if due_at is None:
+            return None
+        return (due_at - self._clock.now()).total_seconds()
+
+    def wait_for_sends(self, timeout: float) -> bool:
+        """Block until every started send finished (recorded or not); True when they did."""
+        _, running = wait_futures(list(self._in_flight), timeout)
+        return not running
+
+    def begin_stop(self) -> None:
+        """Stop claiming, and stop starting sends that have not started; returns at once."""
+        self._stopping.set()
+
+    def finish(self, timeout: float) -> None:
+        """Graceful end: let running sends finish (up to `timeout` seconds) and record them;
+        release the pages claimed but not sent; shut the pool down.
+
+        A send still running after `timeout` keeps its lease, which expires: the page is then
+        sent again by another worker, with the same idempotency key.
+        """
+        self.begin_stop()
+        for future in self._in_flight:
+            future.cancel()  # only succeeds for sends that have not started
+        self.wait_for_sends(timeout)
+        try:
+            self._record_finished()
+        except Exception:
+            log.exception("could not record the last sends; their leases will expire")
+        if self._in_flight:
+            log.warning(
+                "sends still running at shutdown; their leases will expire",
+                extra={"pages": len(self._in_flight)},
+            )
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _claim_and_start(self) -> int:
+        claimed_at = self._clock.now()
+        pages = claim_pages(
+            self._uow,
+            self._clock,
+            self._worker_id,
+            limit=self._options.batch_size,
+            lease=self._options.lease,
+        )
+        # Computed from a time read before the claim: never later than the stored lease.
+        lease_until = claimed_at + self._options.lease
+        for page in pages:
+            send = _Send(page, lease_until)
+            future = self._pool.submit(self._send, send)
+            self._in_flight[future] = send
+            future.add_done_callback(lambda _: self._on_send_done())
+        return len(pages)
+
+    def _record_finished(self) -> int:
+        for future in [f for f in self._in_flight if f.done()]:
+            self._finished.append(self._in_flight.pop(future))
+        recorded = 0
+        while self._finished:
+            # Popped only once stored: if the database is down, the outcome waits here
+            # and the next cycle records it.
+            self._record(self._finished[0])
+            self._finished.pop(0)
+            recorded += 1
+        return recorded
+
+    def _record(self, send: _Send) -> None:
+        if send.result is None:
+            release_pages(self._uow, self._worker_id, [send.page])
+        else:
+            record_delivery(self._uow, self._clock, send.page, send.result, self._jitter)
+
+    def _send(self, send: _Send) -> _Send:
+        """Runs on the pool. Never raises: a crashing sender is a transient failure."""
+        if self._stopping.is_set() or not self._lease_left(send):
+            return send
+        page = send.page
+        sender = self._senders.get(page.channel)
+        started = time.monotonic()
+        try:
+            if sender is None:
+                result = DeliveryResult.permanent(f"no sender is configured for {page.channel}")
+            else:
+                result = sender.send(page)
+        except Exception as exc:
+            log.exception("a sender raised instead of answering", extra={"channel": page.channel})
+            result = DeliveryResult.transient(f"sender error: {type(exc).__name__}: {exc}")
+        send.seconds = time.monotonic() - started
+        send.result = result
+        self._observer.page_attempted(page, result, send.seconds)
+        return send
+
+    def _lease_left(self, send: _Send) -> bool:
+        # Start a send only while at least half the lease remains, so it ends before the
+        # lease does and no other worker sends the same page at the same time.
+        return self._clock.now() < send.lease_until - self._options.lease / 2

@@ -1,0 +1,147 @@
+"""The loop every worker duty runs on its own thread: cycle, wait, again; never die.
+
+A duty (firing timers, dispatching pages) exposes one cycle and the time until its next due
+work. The loop runs cycles back to back while they find work, then waits for whichever comes
+first: a wake-up ring, the next due time, or the poll interval. A cycle that raises (the
+database is down, a lost race beyond retries) is logged and tried again after a backoff that
+doubles up to a cap; the thread only ends when asked to.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Protocol
+
+from pagerd.adapters.wakeup import ThreadWakeup
+from pagerd.entrypoints.workers.options import WorkerOptions
+
+log = logging.getLogger("pagerd.worker")
+
+WaitFn = Callable[[ThreadWakeup, float], bool]
+"""How a loop waits: block on the wakeup for at most the given seconds; True when rung.
+Injectable so that tests can observe or shorten waits."""
+
+
+def wait_for_ring(wakeup: ThreadWakeup, timeout: float) -> bool:
+    """The production WaitFn."""
+    return wakeup.wait(timeout)
+
+
+class Duty(Protocol):
+    """One kind of background work, driven by a CycleLoop (or by a test, cycle by cycle)."""
+
+    def run_cycle(self) -> int:
+        """Do what is due now; return how much was done (0: nothing was due)."""
+        ...
+
+    def seconds_until_due(self) -> float | None:
+        """Seconds until the next known due work (<= 0: due now), None when none is known."""
+        ...
+
+
+class Backoff:
+    """Waits after consecutive failures: `initial` doubling up to `cap` seconds."""
+
+    def __init__(self, initial: float, cap: float) -> None:
+        self._initial = initial
+        self._cap = cap
+        self.failures = 0
+
+    def failed(self) -> float:
+        """Count a failure; return how long to wait before trying again."""
+        self.failures += 1
+        return float(min(self._cap, self._initial * 2 ** (self.failures - 1)))
+
+    def succeeded(self) -> None:
+        """Start over after a success."""
+        self.failures = 0
+
+
+class CycleLoop:
+    """Runs a duty's cycles on a daemon thread until `request_stop()`."""
+
+    def __init__(
+        self,
+        name: str,
+        duty: Duty,
+        wakeup: ThreadWakeup,
+        options: WorkerOptions,
+        wait: WaitFn = wait_for_ring,
+        on_exit: Callable[[], None] | None = None,
+    ) -> None:
+        self.name = name
+        self._duty = duty
+        self._wakeup = wakeup
+        self._options = options
+        self._wait = wait
+        self._on_exit = on_exit
+        self._stop = threading.Event()
+        self._backoff = Backoff(options.error_backoff_initial, options.error_backoff_max)
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the thread; returns at once."""
+        if self._thread is not None:
+            raise RuntimeError(f"the {self.name} loop was already started")
+        self._thread = threading.Thread(target=self._run, name=f"pagerd-{self.name}", daemon=True)
+        self._thread.start()
+
+    def request_stop(self) -> None:
+        """Ask the loop to end after its current cycle; returns at once."""
+        self._stop.set()
+        self._wakeup.notify()
+
+    def join(self, timeout: float) -> bool:
+        """Wait for the thread to end; True when it did (or never started)."""
+        if self._thread is None:
+            return True
+        self._thread.join(max(timeout, 0.0))
+        return not self._thread.is_alive()
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                delay = self._step()
+                if delay > 0 and not self._stop.is_set():
+                    self._wait(self._wakeup, delay)
+        finally:
+            if self._on_exit is not None:
+                self._on_exit()
+
+    def _step(self) -> float:
+        """One cycle; returns how long to wait before the next one."""
+        # Cleared before the cycle: a ring during the cycle keeps the next wait short.
+        self._wakeup.clear()
+        try:
+            done = self._duty.run_cycle()
+            delay = 0.0 if done else self._idle_wait()
+        except Exception:
+            delay = self._backoff.failed()
+            self._log_failure(delay)
+            return delay
+        if self._backoff.failures:
+            log.info("worker %s loop recovered", self.name)
+            self._backoff.succeeded()
+        return delay
+
+    def _idle_wait(self) -> float:
+        poll = self._options.poll_interval
+        until = self._duty.seconds_until_due()
+        if until is None or until <= 0:
+            # Nothing known, or due work that someone else holds (a lease, a row lock):
+            # look again after the poll interval rather than spin.
+            return poll
+        return min(poll, until)
+
+    def _log_failure(self, delay: float) -> None:
+        if self._backoff.failures == 1:
+            log.exception("worker %s cycle failed; retrying in %.1f s", self.name, delay)
+        else:
+            log.warning(
+                "worker %s cycle failed again (%d in a row); retrying in %.1f s",
+                self.name,
+                self._backoff.failures,
+                delay,
+            )

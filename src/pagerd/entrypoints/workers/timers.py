@@ -1,0 +1,62 @@
+"""The timer duty: fire acknowledgement timers as they fall due."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from pagerd.service_layer.observability import Observer
+from pagerd.service_layer.ports import Clock, UnitOfWork
+from pagerd.service_layer.timers import fire_next_due_timer
+
+log = logging.getLogger("pagerd.worker")
+
+
+class TimerDuty:
+    """Fires due timers, each in its own transaction (the transaction is the claim).
+
+    Any number of workers may run this duty on one database: the unit of work hands a due
+    timer to one of them only, and a crash mid-fire rolls back and leaves it due.
+    """
+
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        clock: Clock,
+        observer: Observer,
+        stopping: threading.Event,
+    ) -> None:
+        self._uow = uow_factory()  # used by one thread only, the loop's (or a test's)
+        self._clock = clock
+        self._observer = observer
+        self._stopping = stopping
+
+    def run_cycle(self) -> int:
+        """Fire timers until none is due (or a stop is requested); return how many fired."""
+        fired = 0
+        while not self._stopping.is_set():
+            result = fire_next_due_timer(self._uow, self._clock)
+            if result is None:
+                break
+            fired += 1
+            self._observer.timer_fired(result)
+            log.info(
+                "timer fired",
+                extra={
+                    "alert_id": str(result.timer.alert_id),
+                    "level_id": result.timer.level,
+                    "pass": result.timer.pass_number,
+                    "escalated": result.escalated,
+                    "lateness_seconds": result.lateness.total_seconds(),
+                },
+            )
+        return fired
+
+    def seconds_until_due(self) -> float | None:
+        """Seconds until the earliest pending timer falls due, None when there is none."""
+        with self._uow:
+            due_at = self._uow.timers.next_due_at()
+        if due_at is None:
+            return None
+        return (due_at - self._clock.now()).total_seconds()
