@@ -114,7 +114,8 @@ def test_the_same_timer_delivered_twice_notifies_the_next_level_once() -> None:
     second = fire_next_due_timer(twice, h.clock)  # type: ignore[arg-type]
     h.run_workers()
 
-    assert first is not None and second is not None
+    assert first is not None
+    assert second is not None
     assert first.timer == second.timer
     assert (first.escalated, second.escalated) == (True, False)
     assert h.paged_addresses() == ["a@example.com", "b@example.com"]
@@ -132,7 +133,8 @@ def test_the_last_levels_timer_delivered_twice_records_exhaustion_once() -> None
     first = fire_next_due_timer(twice, h.clock)  # type: ignore[arg-type]
     second = fire_next_due_timer(twice, h.clock)  # type: ignore[arg-type]
 
-    assert first is not None and second is not None
+    assert first is not None
+    assert second is not None
     assert (first.escalated, second.escalated) == (True, False)
     assert _walk(h, alert.id) == [("notified", 0, 0), ("exhausted", 0, 0)]
 
