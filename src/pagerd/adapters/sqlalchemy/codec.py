@@ -1,0 +1,232 @@
+"""Rows to domain objects and back: the JSON forms of policies and frozen plans.
+
+Levels are stored as JSON (`[{"ack_timeout_seconds", "targets": [{"id", "channel",
+"address"}]}]`) because a policy and the plan frozen from it are read and written whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.engine import RowMapping
+
+from pagerd.domain.accounts import ApiToken, User
+from pagerd.domain.ack_code import AckCode
+from pagerd.domain.alert import Alert, AlertStatus
+from pagerd.domain.channels import Channel
+from pagerd.domain.dev_outbox import DevMessage
+from pagerd.domain.notification import Notification, NotificationStatus
+from pagerd.domain.plan import EscalationPlan
+from pagerd.domain.policy import EscalationPolicy, Level, Target
+from pagerd.domain.service import MonitoredService, ServiceStatus
+from pagerd.domain.timer import AckTimer
+from pagerd.service_layer.ports import TimelineEntry
+
+Row = RowMapping
+
+
+def levels_to_json(levels: Sequence[Level]) -> list[dict[str, Any]]:
+    """The JSON form of escalation levels."""
+    return [
+        {
+            "ack_timeout_seconds": level.ack_timeout.total_seconds(),
+            "targets": [
+                {"id": str(t.id), "channel": t.channel.value, "address": t.address}
+                for t in level.targets
+            ],
+        }
+        for level in levels
+    ]
+
+
+def levels_from_json(data: Sequence[Mapping[str, Any]]) -> tuple[Level, ...]:
+    """Escalation levels from their JSON form."""
+    return tuple(
+        Level(
+            ack_timeout=timedelta(seconds=item["ack_timeout_seconds"]),
+            targets=tuple(
+                Target(UUID(t["id"]), Channel(t["channel"]), t["address"]) for t in item["targets"]
+            ),
+        )
+        for item in data
+    )
+
+
+def plan_to_json(plan: EscalationPlan | None) -> dict[str, Any] | None:
+    """The JSON form of a frozen plan."""
+    if plan is None:
+        return None
+    return {
+        "policy_id": str(plan.policy_id),
+        "repeat": plan.repeat,
+        "levels": levels_to_json(plan.levels),
+    }
+
+
+def plan_from_json(data: Mapping[str, Any] | None) -> EscalationPlan | None:
+    """A frozen plan from its JSON form."""
+    if data is None:
+        return None
+    return EscalationPlan(
+        policy_id=UUID(data["policy_id"]),
+        levels=levels_from_json(data["levels"]),
+        repeat=data["repeat"],
+    )
+
+
+def service_from_row(row: Row) -> MonitoredService:
+    return MonitoredService(
+        id=row["id"],
+        name=row["name"],
+        integration_key=row["integration_key"],
+        created_at=row["created_at"],
+        status=ServiceStatus(row["status"]),
+    )
+
+
+def policy_from_row(row: Row) -> EscalationPolicy:
+    return EscalationPolicy(
+        id=row["id"],
+        monitored_service_id=row["monitored_service_id"],
+        levels=levels_from_json(row["levels"]),
+        repeat=row["repeat"],
+    )
+
+
+def alert_to_row(alert: Alert) -> dict[str, Any]:
+    """Every stored column of an alert except its dedup keys (a table of their own)."""
+    return {
+        "id": alert.id,
+        "monitored_service_id": alert.monitored_service_id,
+        "message": alert.message,
+        "status": alert.status.value,
+        "level": alert.level,
+        "pass_number": alert.pass_number,
+        "plan": plan_to_json(alert.plan),
+        "created_at": alert.created_at,
+        "acknowledged_at": alert.acknowledged_at,
+        "acknowledged_by": alert.acknowledged_by,
+        "resolved_at": alert.resolved_at,
+    }
+
+
+def alert_from_row(row: Row, dedup_keys: list[str]) -> Alert:
+    return Alert(
+        id=row["id"],
+        monitored_service_id=row["monitored_service_id"],
+        message=row["message"],
+        created_at=row["created_at"],
+        plan=plan_from_json(row["plan"]),
+        status=AlertStatus(row["status"]),
+        level=row["level"],
+        pass_number=row["pass_number"],
+        dedup_keys=dedup_keys,
+        acknowledged_at=row["acknowledged_at"],
+        acknowledged_by=row["acknowledged_by"],
+        resolved_at=row["resolved_at"],
+    )
+
+
+def timer_from_row(row: Row) -> AckTimer:
+    return AckTimer(
+        id=row["id"],
+        alert_id=row["alert_id"],
+        level=row["level"],
+        pass_number=row["pass_number"],
+        due_at=row["due_at"],
+    )
+
+
+def notification_state(n: Notification) -> dict[str, Any]:
+    """The columns a delivery attempt changes (never the lease: that is the claim's)."""
+    return {
+        "status": n.status.value,
+        "attempts": n.attempts,
+        "last_error": n.last_error,
+        "sent_at": n.sent_at,
+        "next_attempt_at": n.next_attempt_at,
+    }
+
+
+def notification_to_row(n: Notification) -> dict[str, Any]:
+    return {
+        "id": n.id,
+        "alert_id": n.alert_id,
+        "monitored_service_id": n.monitored_service_id,
+        "level": n.level,
+        "pass_number": n.pass_number,
+        "target_id": n.target_id,
+        "channel": n.channel.value,
+        "address": n.address,
+        "created_at": n.created_at,
+        **notification_state(n),
+    }
+
+
+def notification_from_row(row: Row) -> Notification:
+    return Notification(
+        id=row["id"],
+        alert_id=row["alert_id"],
+        monitored_service_id=row["monitored_service_id"],
+        level=row["level"],
+        pass_number=row["pass_number"],
+        target_id=row["target_id"],
+        channel=Channel(row["channel"]),
+        address=row["address"],
+        created_at=row["created_at"],
+        next_attempt_at=row["next_attempt_at"],
+        status=NotificationStatus(row["status"]),
+        attempts=row["attempts"],
+        last_error=row["last_error"],
+        sent_at=row["sent_at"],
+    )
+
+
+def timeline_from_row(row: Row) -> TimelineEntry:
+    return TimelineEntry(
+        alert_id=row["alert_id"], at=row["at"], type=row["type"], details=row["details"]
+    )
+
+
+def token_from_row(row: Row) -> ApiToken:
+    return ApiToken(
+        id=row["id"],
+        name=row["name"],
+        token_hash=row["token_hash"],
+        created_at=row["created_at"],
+        revoked_at=row["revoked_at"],
+    )
+
+
+def user_from_row(row: Row) -> User:
+    return User(
+        id=row["id"],
+        username=row["username"],
+        password_hash=row["password_hash"],
+        created_at=row["created_at"],
+    )
+
+
+def dev_message_from_row(row: Row) -> DevMessage:
+    return DevMessage(
+        id=row["id"],
+        channel=Channel(row["channel"]),
+        address=row["address"],
+        subject=row["subject"],
+        body=row["body"],
+        idempotency_key=row["idempotency_key"],
+        created_at=row["created_at"],
+    )
+
+
+def ack_code_from_row(row: Row) -> AckCode:
+    return AckCode(
+        code=row["code"],
+        alert_id=row["alert_id"],
+        address=row["address"],
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+    )

@@ -1,0 +1,122 @@
+"""Engines for SQLite and PostgreSQL, configured for pagerd's guarantees.
+
+SQLite: WAL (readers never block the writer), `synchronous=FULL` (a committed alert is on
+disk before the answer), foreign keys on, a 30 s busy timeout, and every transaction begun
+with `BEGIN IMMEDIATE`, so a transaction takes the single write lock before it reads: two
+use cases never read the same state and then both write it, and no read lock ever has to be
+upgraded (the deadlock SQLite answers with "database is locked" at once).
+PostgreSQL: psycopg 3, a pool checked before use (`pool_pre_ping`), a connect timeout.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+
+from pagerd.adapters.sqlalchemy.errors import (
+    DatabaseUnavailable,
+    InvalidDatabaseUrl,
+    unavailable,
+)
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+POOL_SIZE = 10
+MAX_OVERFLOW = 20
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
+_EXPECTED = "use sqlite:///path/to/pagerd.db or postgresql://user:password@host:5432/dbname"
+
+
+def create_engine_for(url: str) -> Engine:
+    """An engine for a `sqlite:///path` or `postgresql://...` URL; connects lazily.
+
+    Raises InvalidDatabaseUrl for anything else (including in-memory SQLite, which each
+    pooled connection would see as a different, empty database).
+    """
+    parsed = _parse(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed)
+    return _postgres_engine(parsed)
+
+
+def _parse(url: str) -> URL:
+    try:
+        parsed = make_url(url.strip())
+    except ArgumentError as exc:
+        raise InvalidDatabaseUrl(f"{url!r} is not a database URL: {_EXPECTED}") from exc
+    driver = parsed.drivername
+    if driver in ("sqlite", "sqlite+pysqlite"):
+        if parsed.database in (None, "", ":memory:"):
+            raise InvalidDatabaseUrl(
+                "an in-memory SQLite database cannot be shared by pagerd's threads; "
+                "use a file: sqlite:///path/to/pagerd.db"
+            )
+        return parsed.set(drivername="sqlite+pysqlite")
+    if driver in ("postgresql", "postgres", "postgresql+psycopg"):
+        return parsed.set(drivername="postgresql+psycopg")
+    raise InvalidDatabaseUrl(f"unsupported database {driver!r}: {_EXPECTED}")
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    engine = sa.create_engine(
+        url,
+        pool_size=POOL_SIZE,
+        max_overflow=MAX_OVERFLOW,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+    )
+    event.listen(engine, "connect", _configure_sqlite_connection)
+    event.listen(engine, "begin", _begin_immediate)
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    # Take transaction control from the sqlite3 module: it would otherwise BEGIN (deferred)
+    # on its own before DML and commit before DDL. SQLAlchemy's "begin" event emits ours.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+    finally:
+        cursor.close()
+
+
+def _begin_immediate(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _postgres_engine(url: URL) -> Engine:
+    return sa.create_engine(
+        url,
+        pool_size=POOL_SIZE,
+        max_overflow=MAX_OVERFLOW,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args={
+            "connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS,
+            "application_name": "pagerd",
+        },
+    )
+
+
+def connect(engine: Engine) -> Connection:
+    """A pooled connection, or DatabaseUnavailable saying what to check."""
+    try:
+        return engine.connect()
+    except DBAPIError as exc:
+        raise unavailable(engine.url.render_as_string(hide_password=True), exc) from exc
+
+
+def database_is_ready(engine: Engine) -> bool:
+    """Whether the database answers a trivial query now (for readiness probes)."""
+    try:
+        with connect(engine) as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except (DatabaseUnavailable, DBAPIError):
+        return False
+    return True

@@ -1,0 +1,48 @@
+"""What the repositories of one transaction share: the connection, the dialect, the error
+mapping, and whether due work (timers, notifications) was written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Executable, Select
+from sqlalchemy.engine import Connection, CursorResult, RowMapping
+from sqlalchemy.exc import DBAPIError
+
+from pagerd.adapters.sqlalchemy.errors import conflict_from
+
+
+class Session:
+    """One open transaction. `execute` turns lost races into ConcurrencyConflict."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.is_postgres = connection.dialect.name == "postgresql"
+        self.wrote_work = False
+
+    def execute(self, statement: Executable, params: Any = None) -> CursorResult[Any]:
+        """Run a statement in the transaction; a lost race raises ConcurrencyConflict."""
+        try:
+            return self.connection.execute(statement, params)
+        except DBAPIError as exc:
+            conflict = conflict_from(exc)
+            if conflict is not None:
+                raise conflict from exc
+            raise
+
+    def one_or_none(self, statement: Select[Any]) -> RowMapping | None:
+        """The single row a query selects, as a mapping, or None."""
+        return self.execute(statement).mappings().one_or_none()
+
+    def all(self, statement: Executable) -> list[RowMapping]:
+        """Every row a statement returns, as mappings."""
+        return list(self.execute(statement).mappings().all())
+
+    def for_update(self, statement: Select[Any]) -> Select[Any]:
+        """`statement` locking its rows until commit on PostgreSQL.
+
+        SQLite needs no row locks: its transactions begin IMMEDIATE, holding the database's
+        single write lock from the first statement.
+        """
+        return statement.with_for_update() if self.is_postgres else statement

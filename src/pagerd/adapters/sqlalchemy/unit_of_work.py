@@ -1,0 +1,152 @@
+"""The unit of work on SQLAlchemy: one connection and one transaction per `with` block."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from pagerd.adapters.sqlalchemy.account_repositories import (
+    SqlAckCodeRepository,
+    SqlDevOutboxRepository,
+    SqlSettingRepository,
+    SqlTokenRepository,
+    SqlUserRepository,
+)
+from pagerd.adapters.sqlalchemy.alert_repositories import (
+    SqlAlertRepository,
+    SqlTimelineRepository,
+)
+from pagerd.adapters.sqlalchemy.engine import connect
+from pagerd.adapters.sqlalchemy.errors import conflict_from
+from pagerd.adapters.sqlalchemy.queue_repositories import (
+    SqlNotificationRepository,
+    SqlTimerRepository,
+)
+from pagerd.adapters.sqlalchemy.service_repositories import (
+    SqlPolicyRepository,
+    SqlServiceRepository,
+)
+from pagerd.adapters.sqlalchemy.session import Session
+from pagerd.service_layer.ports import (
+    AckCodeRepository,
+    AlertRepository,
+    DevOutboxRepository,
+    NotificationRepository,
+    PolicyRepository,
+    ServiceRepository,
+    SettingRepository,
+    TimelineRepository,
+    TimerRepository,
+    TokenRepository,
+    UserRepository,
+    WorkSignal,
+)
+
+WORK_CHANNEL = "pagerd_work"
+"""PostgreSQL LISTEN/NOTIFY channel on which commits that wrote due work are announced."""
+
+
+class SqlAlchemyUnitOfWork:
+    """Implements UnitOfWork on SQLite and PostgreSQL.
+
+    Entering checks a connection out of the pool and begins a transaction (on SQLite,
+    `BEGIN IMMEDIATE`: the write lock is taken at once). Only `commit` commits; leaving
+    without it rolls back, and leaving always returns the connection. After a commit that
+    wrote timers or notifications, `signal.notify()` wakes this process's workers and, on
+    PostgreSQL, a `NOTIFY pagerd_work` sent in the same transaction wakes other processes'.
+    Lost races (unique or foreign-key violations, deadlocks, serialization failures, SQLite
+    busy) raise ConcurrencyConflict. One object serves one thread, one `with` at a time.
+    """
+
+    services: ServiceRepository
+    policies: PolicyRepository
+    alerts: AlertRepository
+    timers: TimerRepository
+    outbox: NotificationRepository
+    timeline: TimelineRepository
+    tokens: TokenRepository
+    users: UserRepository
+    settings: SettingRepository
+    dev_outbox: DevOutboxRepository
+    ack_codes: AckCodeRepository
+
+    def __init__(self, engine: Engine, signal: WorkSignal | None = None) -> None:
+        self.engine = engine
+        self._signal = signal
+        self._connection: Connection | None = None
+        self._session: Session | None = None
+        self._committed_work = False
+
+    def __enter__(self) -> Self:
+        if self._connection is not None:
+            raise RuntimeError("this unit of work is already in a transaction")
+        connection = connect(self.engine)
+        try:
+            connection.begin()
+        except DBAPIError as exc:
+            connection.close()
+            raise conflict_from(exc) or exc from exc
+        self._connection = connection
+        self._committed_work = False
+        self._bind(Session(connection))
+        return self
+
+    def _bind(self, session: Session) -> None:
+        self._session = session
+        self.services = SqlServiceRepository(session)
+        self.policies = SqlPolicyRepository(session)
+        self.alerts = SqlAlertRepository(session)
+        self.timers = SqlTimerRepository(session)
+        self.outbox = SqlNotificationRepository(session)
+        self.timeline = SqlTimelineRepository(session)
+        self.tokens = SqlTokenRepository(session)
+        self.users = SqlUserRepository(session)
+        self.settings = SqlSettingRepository(session)
+        self.dev_outbox = SqlDevOutboxRepository(session)
+        self.ack_codes = SqlAckCodeRepository(session)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        connection, self._connection, self._session = self._connection, None, None
+        if connection is None:
+            return
+        try:
+            connection.rollback()
+        finally:
+            connection.close()
+        if self._committed_work and self._signal is not None:
+            self._signal.notify()
+
+    def commit(self) -> None:
+        """Make the transaction's changes durable, or raise ConcurrencyConflict (nothing kept).
+
+        Statements after a commit run in a new transaction of the same block.
+        """
+        connection, session = self._require()
+        if session.wrote_work and session.is_postgres:
+            session.execute(sa.select(sa.func.pg_notify(WORK_CHANNEL, "")))
+        try:
+            connection.commit()
+        except DBAPIError as exc:
+            raise conflict_from(exc) or exc from exc
+        self._committed_work = self._committed_work or session.wrote_work
+        session.wrote_work = False
+
+    def rollback(self) -> None:
+        """Drop every change since the last commit."""
+        connection, session = self._require()
+        connection.rollback()
+        session.wrote_work = False
+
+    def _require(self) -> tuple[Connection, Session]:
+        if self._connection is None or self._session is None:
+            raise RuntimeError("use the unit of work in a `with` block")
+        return self._connection, self._session
