@@ -1,0 +1,121 @@
+"""`POST /integrations/alertmanager`: Prometheus Alertmanager's webhook (payload version 4).
+
+The service is the one whose integration key comes as `?integration_key=` or as a Bearer
+token (Alertmanager's `http_config.authorization`). Each alert's `fingerprint` is its dedup
+key: a `firing` alert opens or joins the service's incident, a `resolved` one removes its key
+(the service turns healthy when no key is left). Firing alerts are applied before resolved
+ones, so that a notification that both adds and removes keys never heals the service in
+between and pages again. Alertmanager repeats notifications: a firing alert whose key the
+incident already holds changes nothing.
+"""
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from pagerd.bootstrap import Container
+from pagerd.entrypoints.http.auth import Credentials, service_for_key, unauthorized
+from pagerd.entrypoints.http.deps import UoW
+from pagerd.entrypoints.http.errors import responses
+from pagerd.entrypoints.http.fields import sanitize
+from pagerd.service_layer import alerts
+from pagerd.service_layer.ports import UnitOfWork
+
+SOURCE = "alertmanager"
+MAX_MESSAGE = 10_000
+
+
+class AmAlert(BaseModel):
+    """One alert of the notification."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    status: Literal["firing", "resolved"]
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    starts_at: str | None = Field(default=None, alias="startsAt")
+    ends_at: str | None = Field(default=None, alias="endsAt")
+    generator_url: str | None = Field(default=None, alias="generatorURL")
+    fingerprint: str = Field(min_length=1, max_length=255)
+
+    def message(self) -> str:
+        """`alertname: summary` (or description), as pagerd shows and sends it."""
+        name = self.labels.get("alertname", "")
+        text = self.annotations.get("summary") or self.annotations.get("description") or ""
+        joined = f"{name}: {text}" if name and text else name or text
+        cleaned = sanitize(joined).strip() or f"Alertmanager alert {self.fingerprint}"
+        return cleaned[:MAX_MESSAGE]
+
+
+class AmNotification(BaseModel):
+    """The webhook payload Alertmanager sends."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    version: str = "4"
+    group_key: str | None = Field(default=None, alias="groupKey")
+    truncated_alerts: int = Field(default=0, alias="truncatedAlerts")
+    status: Literal["firing", "resolved"]
+    receiver: str | None = None
+    group_labels: dict[str, str] = Field(default_factory=dict, alias="groupLabels")
+    common_labels: dict[str, str] = Field(default_factory=dict, alias="commonLabels")
+    common_annotations: dict[str, str] = Field(default_factory=dict, alias="commonAnnotations")
+    external_url: str | None = Field(default=None, alias="externalURL")
+    alerts: list[AmAlert] = Field(max_length=10_000)
+
+
+class AmOutcome(BaseModel):
+    """What became of one alert of the notification."""
+
+    fingerprint: str
+    action: Literal["opened", "joined", "unchanged", "key_resolved", "not_held"]
+
+
+class AmResult(BaseModel):
+    """200: every alert was applied."""
+
+    status: Literal["success"] = "success"
+    alerts: list[AmOutcome]
+
+
+def build_router(container: Container) -> APIRouter:
+    """The Alertmanager route, bound to `container`."""
+    router = APIRouter(tags=["integrations"])
+
+    @router.post("/integrations/alertmanager", responses=responses(400, 401, 413, 422))
+    def alertmanager(
+        body: AmNotification,
+        uow: UoW,
+        credentials: Credentials,
+        integration_key: Annotated[str | None, Query(max_length=512)] = None,
+    ) -> AmResult:
+        """Receive an Alertmanager webhook notification (version 4)."""
+        key = integration_key or (credentials.credentials if credentials else None)
+        service = service_for_key(uow, key)
+        if service is None:
+            raise unauthorized("pass the service's integration key as ?integration_key= or Bearer")
+        ordered = [a for a in body.alerts if a.status == "firing"]
+        ordered += [a for a in body.alerts if a.status == "resolved"]
+        return AmResult(alerts=[_apply(container, uow, service.id, a) for a in ordered])
+
+    return router
+
+
+def _apply(container: Container, uow: UnitOfWork, service_id: UUID, alert: AmAlert) -> AmOutcome:
+    key = sanitize(alert.fingerprint) or "(empty fingerprint)"
+    if alert.status == "resolved":
+        held = alerts.resolve_dedup_key(uow, container.clock, service_id, key)
+        return AmOutcome(fingerprint=key, action="key_resolved" if held else "not_held")
+    if _incident_holds(uow, service_id, key):
+        return AmOutcome(fingerprint=key, action="unchanged")
+    received = alerts.receive_alert(uow, container.clock, service_id, alert.message(), key)
+    container.observer.alert_received(SOURCE, received.deduplicated)
+    return AmOutcome(fingerprint=key, action="joined" if received.deduplicated else "opened")
+
+
+def _incident_holds(uow: UnitOfWork, service_id: UUID, key: str) -> bool:
+    with uow:
+        active = uow.alerts.get_active_for_service(service_id)
+    return active is not None and key in active.dedup_keys

@@ -1,0 +1,111 @@
+"""`/api/v1/alerts`: receive, list, read and acknowledge alerts; their timeline and pages."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Body, Path, Query
+
+from pagerd.bootstrap import Container
+from pagerd.domain.alert import Alert, AlertStatus
+from pagerd.entrypoints.http.alert_schemas import (
+    AcknowledgeIn,
+    AlertIn,
+    AlertOut,
+    NotificationOut,
+    ReceivedOut,
+    TimelineEntryOut,
+)
+from pagerd.entrypoints.http.deps import UoW
+from pagerd.entrypoints.http.errors import responses
+from pagerd.entrypoints.http.pagination import (
+    DEFAULT_LIMIT,
+    CursorParam,
+    Limit,
+    Page,
+    keyset_page,
+    offset_page,
+)
+from pagerd.service_layer import alerts
+from pagerd.service_layer.errors import NotFound
+from pagerd.service_layer.ports import Cursor, UnitOfWork
+
+AlertId = Annotated[UUID, Path(alias="id", description="The alert's id.")]
+
+
+def _existing(uow: UnitOfWork, alert_id: UUID) -> Alert:
+    alert = uow.alerts.get(alert_id)
+    if alert is None:
+        raise NotFound("alert", alert_id)
+    return alert
+
+
+def build_router(container: Container) -> APIRouter:
+    """The alert routes, bound to `container`."""
+    router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
+
+    @router.post("", status_code=202, responses=responses(404, 422))
+    def receive_alert(body: AlertIn, uow: UoW) -> ReceivedOut:
+        """Open an incident and page level 0, or join the service's open or acknowledged
+        incident (nobody is paged; the alert goes on its timeline)."""
+        received = alerts.receive_alert(
+            uow, container.clock, body.monitored_service_id, body.message, body.dedup_key
+        )
+        container.observer.alert_received("api", received.deduplicated)
+        return ReceivedOut(alert=AlertOut.of(received.alert), deduplicated=received.deduplicated)
+
+    @router.get("", responses=responses(422))
+    def list_alerts(
+        uow: UoW,
+        status: Annotated[AlertStatus | None, Query()] = None,
+        monitored_service_id: Annotated[UUID | None, Query()] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: CursorParam = None,
+    ) -> Page[AlertOut]:
+        """Alerts, newest first, optionally of one status and one service."""
+
+        def fetch(n: int, after: Cursor | None) -> list[Alert]:
+            return uow.alerts.list(n, after, status=status, service_id=monitored_service_id)
+
+        with uow:
+            rows, next_cursor = keyset_page(fetch, lambda a: (a.created_at, a.id), limit, cursor)
+        return Page(items=[AlertOut.of(a) for a in rows], next_cursor=next_cursor)
+
+    @router.get("/{id}", responses=responses(404))
+    def get_alert(alert_id: AlertId, uow: UoW) -> AlertOut:
+        """One alert."""
+        with uow:
+            return AlertOut.of(_existing(uow, alert_id))
+
+    @router.post("/{id}/acknowledge", responses=responses(404, 409, 422))
+    def acknowledge(
+        alert_id: AlertId,
+        uow: UoW,
+        body: Annotated[AcknowledgeIn | None, Body()] = None,
+    ) -> AlertOut:
+        """Stop escalation; idempotent. 409 when the alert is already resolved."""
+        by = body.by if body is not None else None
+        return AlertOut.of(alerts.acknowledge(uow, container.clock, alert_id, by))
+
+    @router.get("/{id}/timeline", responses=responses(404, 422))
+    def timeline(
+        alert_id: AlertId, uow: UoW, limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None
+    ) -> Page[TimelineEntryOut]:
+        """The alert's history, oldest first."""
+        with uow:
+            _existing(uow, alert_id)
+            entries = uow.timeline.list_for_alert(alert_id)
+        rows, next_cursor = offset_page(entries, limit, cursor)
+        return Page(items=[TimelineEntryOut.of(e) for e in rows], next_cursor=next_cursor)
+
+    @router.get("/{id}/notifications", responses=responses(404, 422))
+    def notifications(
+        alert_id: AlertId, uow: UoW, limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None
+    ) -> Page[NotificationOut]:
+        """The pages owed for the alert and how their delivery went, oldest first."""
+        with uow:
+            _existing(uow, alert_id)
+            found = uow.outbox.list_for_alert(alert_id)
+        rows, next_cursor = offset_page(found, limit, cursor)
+        return Page(items=[NotificationOut.of(n) for n in rows], next_cursor=next_cursor)
+
+    return router

@@ -1,0 +1,75 @@
+"""The FastAPI application of pagerd: `create_app(container)`.
+
+Building the application has no side effect (no database, thread or network is touched);
+serving it is `pagerd serve`'s job. Routes are synchronous and run in the server's thread
+pool (docs/architecture.md: one execution model).
+"""
+
+from fastapi import Depends, FastAPI
+
+import pagerd
+from pagerd.bootstrap import Container
+from pagerd.entrypoints.http import (
+    alertmanager,
+    alerts,
+    operations,
+    outbox,
+    pagerduty,
+    policies,
+    services,
+)
+from pagerd.entrypoints.http.auth import require_api_token
+from pagerd.entrypoints.http.body_limit import MAX_BODY_BYTES, BodyLimitMiddleware
+from pagerd.entrypoints.http.errors import install_error_handlers, responses
+from pagerd.entrypoints.http.operations import MetricsRenderer, default_metrics_renderer
+from pagerd.entrypoints.http.optional_routers import optional_routers
+
+DESCRIPTION = """\
+pagerd pages the people on a service's escalation policy, level by level, until someone
+acknowledges or the service is healthy again.
+
+`/api/v1` needs `Authorization: Bearer <token>`. Integrations authenticate with the service's
+integration key. Errors answer `{"error": {"code", "message"}}` (422 adds `details`).
+"""
+
+
+def create_app(
+    container: Container,
+    *,
+    render_metrics: MetricsRenderer | None = None,
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> FastAPI:
+    """The HTTP API over `container`.
+
+    `render_metrics` serves `/metrics` (default: the registry of the container's observer).
+    `max_body_bytes` bounds request bodies (413 beyond).
+    """
+    app = FastAPI(
+        title="pagerd",
+        version=pagerd.__version__,
+        description=DESCRIPTION,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+
+    app.state.container = container
+    api = [
+        services.build_router(container),
+        policies.build_router(container),
+        alerts.build_router(container),
+        outbox.build_router(container),
+    ]
+    auth = require_api_token(container)
+
+    for router in api:
+        app.include_router(router, dependencies=[Depends(auth)], responses=responses(401, 413))
+    app.include_router(pagerduty.build_router(container))
+    app.include_router(alertmanager.build_router(container))
+    metrics = render_metrics or default_metrics_renderer(container)
+    app.include_router(operations.build_router(container, metrics))
+    for router in optional_routers(container):
+        app.include_router(router)
+    return app

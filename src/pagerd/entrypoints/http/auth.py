@@ -1,0 +1,61 @@
+"""Who may call: API tokens for `/api/v1`, integration keys for the integrations.
+
+API tokens are checked by `verify_api_token` (stored tokens by SHA-256 hash, the configured
+admin token in constant time). Failures answer 401 with `WWW-Authenticate: Bearer`.
+"""
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from pagerd.bootstrap import Container
+from pagerd.domain.service import MonitoredService
+from pagerd.entrypoints.http.deps import UoW
+from pagerd.entrypoints.http.errors import ApiError
+from pagerd.entrypoints.http.fields import storable
+from pagerd.service_layer.ports import UnitOfWork
+from pagerd.service_layer.tokens import verify_api_token
+
+MAX_SECRET_LENGTH = 512
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiToken",
+    description="An API token (`pagerd token create`) or the PAGERD_ADMIN_TOKEN value.",
+)
+
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+
+
+def unauthorized(message: str) -> ApiError:
+    """A 401 in the error format, inviting Bearer authentication."""
+    return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def require_api_token(container: Container) -> Callable[..., None]:
+    """A dependency that lets a request through only with a valid API token."""
+    admin = container.settings.admin_token
+    admin_secret = admin.get_secret_value() if admin is not None else None
+
+    def check(credentials: Credentials, uow: UoW) -> None:
+        if credentials is None:
+            raise unauthorized("send an API token as `Authorization: Bearer <token>`")
+        secret = credentials.credentials
+        if len(secret) > MAX_SECRET_LENGTH or not verify_api_token(uow, secret, admin_secret):
+            raise unauthorized("the API token is not valid (unknown or revoked)")
+
+    return check
+
+
+def service_for_key(uow: UnitOfWork, integration_key: str | None) -> MonitoredService | None:
+    """The service whose integration key this is, or None (also for a missing key)."""
+    if not integration_key or len(integration_key) > MAX_SECRET_LENGTH:
+        return None
+    try:
+        storable(integration_key)
+    except ValueError:
+        return None  # no key contains such characters, and the database could not look it up
+    with uow:
+        return uow.services.get_by_integration_key(integration_key)

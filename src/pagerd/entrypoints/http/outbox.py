@@ -1,0 +1,57 @@
+"""`/api/v1/outbox`: the dev outbox, where messages land when no real channel is configured."""
+
+from uuid import UUID
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from pagerd.bootstrap import Container
+from pagerd.domain.channels import Channel
+from pagerd.domain.dev_outbox import DevMessage
+from pagerd.entrypoints.http.deps import UoW
+from pagerd.entrypoints.http.errors import responses
+from pagerd.entrypoints.http.fields import UtcDateTime
+from pagerd.entrypoints.http.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page, keyset_page
+
+
+class DevMessageOut(BaseModel):
+    """A message pagerd would have sent, with its full text."""
+
+    id: UUID
+    channel: Channel
+    address: str
+    subject: str
+    body: str
+    idempotency_key: UUID = Field(description="The same on every re-send of one message.")
+    created_at: UtcDateTime
+
+    @classmethod
+    def of(cls, message: DevMessage) -> "DevMessageOut":
+        """The API view of a dev-outbox message."""
+        return cls(
+            id=message.id,
+            channel=message.channel,
+            address=message.address,
+            subject=message.subject,
+            body=message.body,
+            idempotency_key=message.idempotency_key,
+            created_at=message.created_at,
+        )
+
+
+def build_router(container: Container) -> APIRouter:
+    """The dev outbox route, bound to `container`."""
+    router = APIRouter(prefix="/api/v1/outbox", tags=["dev outbox"])
+
+    @router.get("", responses=responses(422))
+    def list_outbox(
+        uow: UoW, limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None
+    ) -> Page[DevMessageOut]:
+        """Messages of the dev outbox, newest first."""
+        with uow:
+            rows, next_cursor = keyset_page(
+                uow.dev_outbox.list, lambda m: (m.created_at, m.id), limit, cursor
+            )
+        return Page(items=[DevMessageOut.of(m) for m in rows], next_cursor=next_cursor)
+
+    return router

@@ -1,0 +1,165 @@
+"""`POST /v2/enqueue`: the PagerDuty Events API v2, so that tools that page PagerDuty can page
+pagerd by changing one URL.
+
+`routing_key` is a service's integration key and acts on that service only. `trigger` opens
+or joins the service's incident (`payload.summary` is the message); `acknowledge` acknowledges
+the incident holding `dedup_key`; `resolve` removes `dedup_key` from it, and the service turns
+healthy when no key is left. Acknowledge and resolve for a key no incident holds are accepted
+and change nothing, as PagerDuty drops them. Answers follow PagerDuty's: 202
+`{"status": "success", "message": "Event processed", "dedup_key"}` or 400
+`{"status": "invalid event", "message", "errors"}`.
+"""
+
+import json
+from typing import Annotated, Any, Literal
+from uuid import uuid4
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, ValidationError
+
+from pagerd.bootstrap import Container
+from pagerd.entrypoints.http.auth import service_for_key
+from pagerd.entrypoints.http.deps import UoW
+from pagerd.entrypoints.http.errors import field_path, responses
+from pagerd.entrypoints.http.fields import sanitize
+from pagerd.service_layer import alerts
+from pagerd.service_layer.ports import UnitOfWork
+
+SOURCE = "pagerduty"
+
+
+class PdImage(BaseModel):
+    """An image attached to the alert."""
+
+    src: str
+    href: str | None = None
+    alt: str | None = None
+
+
+class PdLink(BaseModel):
+    """A link attached to the alert."""
+
+    href: str
+    text: str | None = None
+
+
+class PdPayload(BaseModel):
+    """What the event is about (required for `trigger`)."""
+
+    summary: str = Field(min_length=1, max_length=1024)
+    source: str = Field(min_length=1)
+    severity: Literal["critical", "error", "warning", "info"]
+    timestamp: str | None = None
+    component: str | None = None
+    group: str | None = None
+    class_: str | None = Field(default=None, alias="class")
+    custom_details: Any = None
+
+
+class PdEvent(BaseModel):
+    """A PagerDuty Events API v2 event."""
+
+    routing_key: str = Field(min_length=1, max_length=512)
+    event_action: Literal["trigger", "acknowledge", "resolve"]
+    dedup_key: str | None = Field(default=None, min_length=1, max_length=255)
+    payload: PdPayload | None = None
+    images: list[PdImage] | None = None
+    links: list[PdLink] | None = None
+    client: str | None = None
+    client_url: str | None = None
+
+
+class PdAccepted(BaseModel):
+    """202: the event was processed."""
+
+    status: Literal["success"] = "success"
+    message: str = "Event processed"
+    dedup_key: str
+
+
+class PdInvalid(BaseModel):
+    """400: the event was refused; `errors` says why."""
+
+    status: Literal["invalid event"] = "invalid event"
+    message: str
+    errors: list[str]
+
+
+def invalid(errors: list[str], message: str = "Event object is invalid") -> JSONResponse:
+    """PagerDuty's 400 answer."""
+    return JSONResponse(PdInvalid(message=message, errors=errors).model_dump(), status_code=400)
+
+
+def parse_event(raw: bytes) -> PdEvent | JSONResponse:
+    """The event in `raw`, or the 400 answer saying why it is not one."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return invalid(["Request body is not valid JSON"], "Event object is invalid")
+    try:
+        event = PdEvent.model_validate(data)
+    except ValidationError as exc:
+        return invalid([f"{field_path(e['loc'])}: {e['msg']}" for e in exc.errors()])
+    problems = _action_problems(event)
+    return invalid(problems) if problems else event
+
+
+def _action_problems(event: PdEvent) -> list[str]:
+    if event.event_action == "trigger":
+        return [] if event.payload is not None else ["payload: Field required for trigger"]
+    if event.dedup_key is None:
+        return [f"dedup_key: Field required for {event.event_action}"]
+    return []
+
+
+async def raw_body(request: Request) -> bytes:
+    """The request body as sent (the body-limit middleware has bounded it)."""
+    return await request.body()
+
+
+_OPENAPI_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PdEvent"}}},
+    }
+}
+
+
+def build_router(container: Container) -> APIRouter:
+    """The PagerDuty-compatible route, bound to `container`."""
+    router = APIRouter(tags=["integrations"])
+
+    @router.post(
+        "/v2/enqueue",
+        status_code=202,
+        response_model=PdAccepted,
+        responses={400: {"model": PdInvalid, "description": "Invalid event"}, **responses(413)},
+        openapi_extra=_OPENAPI_BODY,
+    )
+    def enqueue(body: Annotated[bytes, Depends(raw_body)], uow: UoW) -> JSONResponse:
+        """Send a PagerDuty Events API v2 event (`trigger`, `acknowledge`, `resolve`)."""
+        # Parsed here rather than by FastAPI: refusals must have PagerDuty's 400 shape.
+        parsed = parse_event(body)
+        if isinstance(parsed, JSONResponse):
+            return parsed
+        return _process(container, uow, parsed)
+
+    return router
+
+
+def _process(container: Container, uow: UnitOfWork, event: PdEvent) -> JSONResponse:
+    service = service_for_key(uow, event.routing_key)
+    if service is None:
+        return invalid(["routing_key: no service has this integration key"])
+    key = sanitize(event.dedup_key or "") or uuid4().hex
+    if event.event_action == "trigger":
+        assert event.payload is not None
+        message = sanitize(event.payload.summary) or "(no summary)"
+        received = alerts.receive_alert(uow, container.clock, service.id, message, key)
+        container.observer.alert_received(SOURCE, received.deduplicated)
+    elif event.event_action == "acknowledge":
+        alerts.acknowledge_by_dedup_key(uow, container.clock, service.id, key, by=SOURCE)
+    else:
+        alerts.resolve_dedup_key(uow, container.clock, service.id, key)
+    return JSONResponse(PdAccepted(dedup_key=key).model_dump(), status_code=202)

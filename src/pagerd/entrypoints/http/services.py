@@ -1,0 +1,103 @@
+"""`/api/v1/services`: create, list, read, delete monitored services; declare one healthy."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Body, Path, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from pagerd.bootstrap import Container
+from pagerd.domain.service import MonitoredService, ServiceStatus
+from pagerd.entrypoints.http.deps import UoW
+from pagerd.entrypoints.http.errors import responses
+from pagerd.entrypoints.http.fields import ServiceName, UtcDateTime
+from pagerd.entrypoints.http.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page, keyset_page
+from pagerd.service_layer import services
+from pagerd.service_layer.errors import NotFound
+
+ServiceId = Annotated[UUID, Path(alias="id", description="The service's id.")]
+
+
+class ServiceIn(BaseModel):
+    """A service to create."""
+
+    name: ServiceName = Field(description="Unique, 1 to 200 characters.")
+
+
+class HealthyIn(BaseModel):
+    """The body of a healthy event: empty for now (`{}`)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class ServiceOut(BaseModel):
+    """A monitored service."""
+
+    id: UUID
+    name: str
+    status: ServiceStatus
+    integration_key: str = Field(
+        description="The secret integrations use to send this service's events."
+    )
+    created_at: UtcDateTime
+
+    @classmethod
+    def of(cls, service: MonitoredService) -> "ServiceOut":
+        """The API view of a service."""
+        return cls(
+            id=service.id,
+            name=service.name,
+            status=service.status,
+            integration_key=service.integration_key,
+            created_at=service.created_at,
+        )
+
+
+def build_router(container: Container) -> APIRouter:
+    """The services routes, bound to `container`."""
+    router = APIRouter(prefix="/api/v1/services", tags=["services"])
+    clock = container.clock
+
+    @router.post("", status_code=201, responses=responses(409, 422))
+    def create_service(body: ServiceIn, uow: UoW) -> ServiceOut:
+        """Create a healthy service with a fresh integration key; 409 if the name is taken."""
+        return ServiceOut.of(services.create_service(uow, clock, body.name))
+
+    @router.get("")
+    def list_services(
+        uow: UoW, limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None
+    ) -> Page[ServiceOut]:
+        """Every service, oldest first."""
+        with uow:
+            rows, next_cursor = keyset_page(
+                uow.services.list, lambda s: (s.created_at, s.id), limit, cursor
+            )
+        return Page(items=[ServiceOut.of(s) for s in rows], next_cursor=next_cursor)
+
+    @router.get("/{id}", responses=responses(404))
+    def get_service(service_id: ServiceId, uow: UoW) -> ServiceOut:
+        """One service."""
+        with uow:
+            service = uow.services.get(service_id)
+        if service is None:
+            raise NotFound("service", service_id)
+        return ServiceOut.of(service)
+
+    @router.delete("/{id}", status_code=204, responses=responses(404, 409))
+    def delete_service(service_id: ServiceId, uow: UoW) -> Response:
+        """Delete a service, its policy and past alerts; 409 while an alert is open or
+        acknowledged."""
+        services.delete_service(uow, service_id)
+        return Response(status_code=204)
+
+    @router.post("/{id}/healthy", responses=responses(404, 422))
+    def mark_healthy(
+        service_id: ServiceId,
+        uow: UoW,
+        body: Annotated[HealthyIn | None, Body()] = None,
+    ) -> ServiceOut:
+        """Declare the service healthy: its open or acknowledged alert is resolved and
+        escalation stops. Idempotent."""
+        return ServiceOut.of(services.mark_healthy(uow, clock, service_id))
+
+    return router
