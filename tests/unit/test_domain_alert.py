@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -11,6 +12,7 @@ from pagerd.domain.alert import Alert, AlertStatus
 from pagerd.domain.errors import AlertAlreadyResolved
 from pagerd.domain.events import (
     Acknowledged,
+    AlertEvent,
     AlertJoined,
     AlertOpened,
     DedupKeyResolved,
@@ -232,3 +234,33 @@ def test_the_plan_is_a_frozen_copy_of_the_policy() -> None:
 
     assert (plan.policy_id, plan.levels, plan.repeat) == (policy.id, policy.levels, 3)
     assert plan.levels[0].ack_timeout == timedelta(minutes=15)
+
+
+def test_every_event_gives_its_timeline_type_and_json_friendly_details() -> None:
+    alert = _open(_plan(60), key="a")
+    alert.join("again", "b", T0)
+    alert.level_failed(0, 0, T0)
+    alert.acknowledge("alice", T0)
+    alert.resolve_dedup_key("a", T0)
+    alert.resolve("healthy", T0)
+    no_policy = _open(None)
+
+    entries = [(e.type, e.details()) for e in [*alert.events, *no_policy.events]]
+
+    assert json.loads(json.dumps(entries)) == [list(e) for e in entries]
+    assert [t for t, _ in entries] == [
+        "opened",
+        "notified",
+        "joined",
+        "level_failed",
+        "exhausted",
+        "acknowledged",
+        "dedup_key_resolved",
+        "resolved",
+        "opened",
+        "no_policy",
+    ]
+    notified = entries[1][1]
+    assert notified["ack_deadline"] == (T0 + timedelta(seconds=60)).isoformat()
+    assert notified["target_ids"] == [str(t.id) for t in alert.plan.levels[0].targets]  # type: ignore[union-attr]
+    assert (AlertEvent.type, AlertEvent(alert.id, T0).details()) == ("event", {})

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pagerd.domain.channels import Channel
 from pagerd.domain.notification import MAX_ATTEMPTS, Notification, NotificationStatus
-from pagerd.service_layer.delivery import claim_pages, record_delivery
+from pagerd.service_layer.delivery import claim_pages, record_delivery, release_pages
 from pagerd.service_layer.paging import DeliveryOutcome, DeliveryResult
 from pagerd.testing.harness import PagingHarness, level
 
@@ -182,3 +182,32 @@ def test_delivery_results_say_how_an_attempt_went() -> None:
     assert DeliveryResult.permanent("550") == DeliveryResult(
         DeliveryOutcome.PERMANENT_FAILURE, "550"
     )
+
+
+def test_a_dispatcher_that_stops_gives_its_pages_back_at_once() -> None:
+    h = PagingHarness()
+    service = h.create_service("api")
+    h.set_policy(service.id, [level(SMS)])
+    h.alert(service.id)
+    claimed = claim_pages(h.uow, h.clock, "stopping")
+
+    assert release_pages(h.uow, "stopping", claimed) == 1
+    h.run_workers()
+
+    assert [p.idempotency_key for p in h.pages()] == [claimed[0].idempotency_key]
+
+
+def test_a_dispatcher_whose_lease_expired_cannot_release_another_ones_claim() -> None:
+    h = PagingHarness()
+    service = h.create_service("api")
+    h.set_policy(service.id, [level(SMS)])
+    h.alert(service.id)
+    stale = claim_pages(h.uow, h.clock, "slow", lease=timedelta(seconds=60))
+    h.clock.advance(60)
+    fresh = claim_pages(h.uow, h.clock, "fast")
+
+    assert release_pages(h.uow, "slow", stale) == 0
+
+    with h.uow:
+        assert h.uow.outbox.is_claimed_by(fresh[0].items[0].notification_id, "fast")
+    assert claim_pages(h.uow, h.clock, "third") == []

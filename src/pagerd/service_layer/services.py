@@ -77,8 +77,11 @@ def mark_healthy(uow: UnitOfWork, clock: Clock, service_id: UUID) -> MonitoredSe
 
 
 def heal_service(uow: UnitOfWork, service_id: UUID) -> None:
-    """Mark a service healthy inside the caller's unit of work (no commit)."""
+    """Mark a service healthy inside the caller's unit of work (no commit).
+
+    The caller has locked the service already (it exists); marking is idempotent.
+    """
     service = uow.services.get_for_update(service_id)
-    if service is not None and not service.is_healthy:
-        service.mark_healthy()
-        uow.services.update(service)
+    assert service is not None  # locked by the caller, so not deleted meanwhile
+    service.mark_healthy()
+    uow.services.update(service)
