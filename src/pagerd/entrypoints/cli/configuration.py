@@ -1,0 +1,98 @@
+"""`pagerd apply` and `pagerd export`: services and escalation policies as a YAML file."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pagerd.config import load_settings
+from pagerd.config_as_code import (
+    Action,
+    Change,
+    InvalidConfiguration,
+    apply_configuration,
+    export_configuration,
+    parse_configuration,
+    render_configuration,
+)
+from pagerd.entrypoints.cli.database import opened
+from pagerd.entrypoints.cli.errors import CliError
+
+_SIGNS = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-"}
+
+
+def apply(
+    file: Annotated[str, typer.Option("--file", "-f", help="The YAML file, or - for stdin.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the changes; write nothing.")
+    ] = False,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune",
+            help="Also delete services the file does not declare, and policies of declared "
+            "services that declare none (never a service with an open or acknowledged alert).",
+        ),
+    ] = False,
+) -> None:
+    """Make services and escalation policies match a file, in one transaction."""
+    try:
+        configuration = parse_configuration(_read(file))
+    except InvalidConfiguration as exc:
+        name = "stdin" if file == "-" else file
+        raise CliError(f"{name} is not a valid pagerd configuration:\n{exc}") from exc
+    with opened(load_settings()) as container:
+        changes = apply_configuration(
+            container.uow_factory(), container.clock, configuration, prune=prune, dry_run=dry_run
+        )
+    for change in changes:
+        typer.echo(f"{_SIGNS[change.action]} {change}")
+    typer.echo(_summary(changes, dry_run), err=True)
+
+
+def _read(file: str) -> str:
+    if file == "-":
+        return sys.stdin.read()
+    try:
+        return Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read {file}: {exc}") from exc
+
+
+def _summary(changes: list[Change], dry_run: bool) -> str:
+    if not changes:
+        return "No changes: the database already matches the file."
+    count = f"{len(changes)} change{'s' if len(changes) != 1 else ''}"
+    return (
+        f"Dry run: {count} would be made; nothing was written." if dry_run else f"Applied {count}."
+    )
+
+
+def export(
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write to this file instead of stdout.", dir_okay=False
+        ),
+    ] = None,
+) -> None:
+    """Write every service and escalation policy in the format `pagerd apply` reads."""
+    with opened(load_settings()) as container:
+        text = render_configuration(export_configuration(container.uow_factory()))
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot write {output}: {exc}") from exc
+    typer.echo(f"Wrote {output}.", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the `pagerd` application."""
+    app.command()(apply)
+    app.command()(export)

@@ -1,0 +1,75 @@
+"""Commands that run pagerd: `serve`, `worker`, `migrate`, `demo`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from pagerd.adapters.logging import configure_logging
+from pagerd.config import Settings, load_settings
+from pagerd.entrypoints.cli.database import require_schema_at_head
+
+_LEVELS = ("debug", "info", "warning", "error")
+LogLevel = Annotated[str, typer.Option("--log-level", help="debug, info, warning or error.")]
+
+
+def _start_logging(settings: Settings, level: str) -> None:
+    if level.lower() not in _LEVELS:
+        raise typer.BadParameter("must be debug, info, warning or error", param_hint="--log-level")
+    configure_logging(settings.effective_log_format(), level)
+
+
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port to listen on.")] = 8080,
+    no_workers: Annotated[
+        bool,
+        typer.Option("--no-workers", help="Serve HTTP only; run `pagerd worker` elsewhere."),
+    ] = False,
+    log_level: LogLevel = "info",
+) -> None:
+    """Run the API, the web console and the workers; applies pending migrations first."""
+    from pagerd.entrypoints.server import serve as run_server
+
+    settings = load_settings()
+    _start_logging(settings, log_level)
+    run_server(settings, host, port, with_workers=not no_workers)
+
+
+def worker(log_level: LogLevel = "info") -> None:
+    """Run only the workers (timers and deliveries) until SIGINT or SIGTERM."""
+    from pagerd.entrypoints.server import run_worker
+
+    settings = load_settings()
+    require_schema_at_head(settings)
+    _start_logging(settings, log_level)
+    run_worker(settings)
+
+
+def migrate() -> None:
+    """Bring the database schema to the version this pagerd needs (safe to run again)."""
+    from pagerd.adapters.sqlalchemy.migrate import current_revision, upgrade_to_head
+
+    settings = load_settings()
+    upgrade_to_head(settings.database_url)
+    revision = current_revision(settings.database_url)
+    typer.echo(f"The database schema is up to date (revision {revision}).")
+
+
+def demo() -> None:
+    """Play a scripted incident on an in-memory pagerd and print what happens."""
+    from pagerd.entrypoints.demo import run_demo
+
+    run_demo(sys.stdout)
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the `pagerd` application."""
+    app.command()(serve)
+    app.command()(worker)
+    app.command()(migrate)
+    app.command()(demo)
