@@ -7,10 +7,10 @@ token gets a page that says so, a 4xx status, and changes nothing.
 
 from __future__ import annotations
 
+from fastapi import APIRouter
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.responses import HTMLResponse
 
-from fastapi import APIRouter
 from pagerd.bootstrap import Container
 from pagerd.domain.errors import AlertAlreadyResolved
 from pagerd.service_layer.ack_tokens import (

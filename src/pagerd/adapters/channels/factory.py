@@ -1,0 +1,43 @@
+"""Choosing a sender per channel from the configuration."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pagerd.adapters.channels.dev_outbox import DevOutboxSender
+from pagerd.adapters.channels.network_guard import AddressPolicy
+from pagerd.adapters.channels.rendering import MessageRenderer
+from pagerd.adapters.channels.sms import SmsComposer
+from pagerd.adapters.channels.smtp import SmtpConfig, SmtpEmailSender
+from pagerd.adapters.channels.twilio import TwilioConfig, TwilioSmsSender
+from pagerd.adapters.channels.webhook import WebhookSender
+from pagerd.adapters.channels.webhook_format import webhook_secret
+from pagerd.config import Settings
+from pagerd.domain.channels import Channel
+from pagerd.service_layer.ack_tokens import AckLinks, AckLinkSigner
+from pagerd.service_layer.paging import Sender
+from pagerd.service_layer.ports import Clock, UnitOfWork
+
+
+def build_senders(
+    settings: Settings,
+    uow_factory: Callable[[], UnitOfWork],
+    clock: Clock,
+    public_url: str,
+    secret_key: bytes,
+) -> dict[Channel, Sender]:
+    """SMTP when PAGERD_SMTP_HOST is set and Twilio when its three settings are, the dev
+    outbox otherwise; webhooks always go out (to public addresses, or allowed networks)."""
+    renderer = MessageRenderer(AckLinks(public_url, AckLinkSigner(secret_key)))
+    sms = SmsComposer(renderer, uow_factory, clock)
+    dev = DevOutboxSender(renderer, sms, uow_factory, clock)
+    email: Sender = dev
+    if settings.smtp_configured:
+        email = SmtpEmailSender(SmtpConfig.from_settings(settings), renderer, clock)
+    text: Sender = dev
+    if settings.twilio_configured:
+        text = TwilioSmsSender(TwilioConfig.from_settings(settings), sms)
+    webhook = WebhookSender(
+        renderer, clock, webhook_secret(secret_key), AddressPolicy(settings.allowed_networks)
+    )
+    return {Channel.EMAIL: email, Channel.SMS: text, Channel.WEBHOOK: webhook}

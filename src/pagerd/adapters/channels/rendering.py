@@ -1,0 +1,164 @@
+"""What a page says: e-mail subject, text and HTML bodies, and SMS text.
+
+Every message names what is down (service and alert message), since when, the escalation
+level and pass, how many alerts it carries, and how to acknowledge: a signed link, plus a
+short code for SMS ("Reply ACK 4821"). HTML is rendered by Jinja2 with autoescape, so an
+alert message can never inject markup into an e-mail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from pagerd.adapters.channels import gsm
+from pagerd.service_layer.ack_tokens import AckLinks
+from pagerd.service_layer.paging import OutgoingPage, PageItem
+
+SUBJECT_MAX = 150
+SMS_MESSAGE_FLOOR = 24  # never cut an alert message shorter than this to save a segment
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """One alert of a message, ready for a template."""
+
+    service_name: str
+    message: str
+    level_id: int
+    pass_label: int
+    since: str
+    age: str
+    ack_url: str
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    """An e-mail's subject and its two alternative bodies."""
+
+    subject: str
+    text: str
+    html: str
+
+
+class MessageRenderer:
+    """Renders pages; links are signed at render time, so each attempt gets a fresh expiry."""
+
+    def __init__(self, links: AckLinks) -> None:
+        self._links = links
+        self._env = Environment(
+            loader=PackageLoader("pagerd.adapters.channels", "templates"),
+            autoescape=select_autoescape(["html"]),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def ack_url(self, item: PageItem, now: datetime) -> str:
+        """The acknowledge link of one item: its alert, as its target."""
+        return self._links.url(item.alert_id, item.target_id, now)
+
+    def items(self, page: OutgoingPage, now: datetime) -> list[ItemView]:
+        """The page's items as the templates see them."""
+        return [
+            ItemView(
+                service_name=item.service_name,
+                message=item.message,
+                level_id=item.level,
+                pass_label=item.pass_number + 1,
+                since=item.alert_created_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                age=format_age(now - item.alert_created_at),
+                ack_url=self.ack_url(item, now),
+            )
+            for item in page.items
+        ]
+
+    def email(self, page: OutgoingPage, now: datetime) -> RenderedEmail:
+        """Subject, plain text and HTML of an e-mail page."""
+        items = self.items(page, now)
+        subject = email_subject(page.items)
+        text = self._env.get_template("page.txt").render(items=items, subject=subject)
+        html = self._env.get_template("page.html").render(items=items, subject=subject)
+        return RenderedEmail(subject, text, html)
+
+    def sms(self, page: OutgoingPage, codes: Mapping[UUID, str], now: datetime) -> str:
+        """SMS text; `codes` maps each alert id to its reply code."""
+        entries = [
+            SmsEntry(
+                gsm.to_gsm7(_one_line(item.service_name)),
+                gsm.to_gsm7(_one_line(item.message)),
+                codes[item.alert_id],
+                self.ack_url(item, now),
+            )
+            for item in page.items
+        ]
+        return render_sms(entries)
+
+
+@dataclass(frozen=True)
+class SmsEntry:
+    """One alert of an SMS."""
+
+    service_name: str
+    message: str
+    code: str
+    ack_url: str
+
+
+def render_sms(entries: Sequence[SmsEntry]) -> str:
+    """The SMS text, in one segment when shortening alert messages (to a floor) allows."""
+    full = _sms_text(entries, None)
+    if gsm.segments(full) == 1:
+        return full
+    overhead = gsm.units(_sms_text(entries, 0))
+    budget = (gsm.segment_limit(full) - overhead) // len(entries)
+    return _sms_text(entries, max(SMS_MESSAGE_FLOOR, budget))
+
+
+def _sms_text(entries: Sequence[SmsEntry], message_units: int | None) -> str:
+    def message(entry: SmsEntry) -> str:
+        if message_units is None:
+            return entry.message
+        return gsm.truncate(entry.message, message_units) if message_units else ""
+
+    if len(entries) == 1:
+        (entry,) = entries
+        return f"{entry.service_name}: {message(entry)}\nReply ACK {entry.code} or {entry.ack_url}"
+    lines = [f"pagerd: {len(entries)} alerts"]
+    lines += [f"{e.service_name}: {message(e)} ACK {e.code} {e.ack_url}" for e in entries]
+    return "\n".join(lines)
+
+
+def email_subject(items: Sequence[PageItem]) -> str:
+    """`[pagerd] checkout: disk full`, or `[pagerd] 3 alerts: checkout, search` for a group."""
+    if len(items) == 1:
+        subject = f"[pagerd] {items[0].service_name}: {items[0].message}"
+    else:
+        names = list(dict.fromkeys(item.service_name for item in items))
+        subject = f"[pagerd] {len(items)} alerts: {', '.join(names)}"
+    subject = _one_line(subject)
+    return subject if len(subject) <= SUBJECT_MAX else subject[: SUBJECT_MAX - 3] + "..."
+
+
+def _one_line(text: str) -> str:
+    # Headers and SMS lines must not carry line breaks from an alert message.
+    return " ".join(text.split())
+
+
+def format_age(age: timedelta) -> str:
+    """`42 s`, `5 min`, `2 h 10 min`, `3 d 4 h`."""
+    seconds = max(0, int(age.total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"

@@ -1,0 +1,144 @@
+"""E-mail pages through an SMTP server (smtplib).
+
+Each page is one multipart/alternative message (plain text and HTML) whose Message-ID is
+`<{idempotency key}@pagerd>`: a re-send after a crash carries the same id, so mail systems
+and people can recognise it.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from contextlib import suppress
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from pagerd.adapters.channels.rendering import MessageRenderer
+from pagerd.config import Settings
+from pagerd.service_layer.paging import DeliveryResult, OutgoingPage
+from pagerd.service_layer.ports import Clock
+
+IMPLICIT_TLS_PORT = 465
+DEFAULT_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """Where and how to submit mail: implicit TLS (SMTPS) when `implicit_tls`, which
+    defaults to port 465; otherwise STARTTLS when `starttls` is true. `ssl_context`
+    defaults to the system's trusted certificates."""
+
+    host: str
+    port: int = 587
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = True
+    from_address: str = "pagerd@localhost"
+    timeout: float = DEFAULT_TIMEOUT
+    ssl_context: ssl.SSLContext | None = None
+    implicit_tls: bool | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SmtpConfig:
+        """PAGERD_SMTP_*; the port defaults to 587 with STARTTLS and to 25 without."""
+        assert settings.smtp_host is not None
+        password = settings.smtp_password
+        return cls(
+            host=settings.smtp_host,
+            port=settings.smtp_port or (587 if settings.smtp_starttls else 25),
+            username=settings.smtp_username or None,
+            password=password.get_secret_value() if password is not None else None,
+            starttls=settings.smtp_starttls,
+            from_address=settings.smtp_from,
+        )
+
+    @property
+    def uses_implicit_tls(self) -> bool:
+        """Whether TLS starts with the connection (SMTPS) rather than by STARTTLS."""
+        return self.port == IMPLICIT_TLS_PORT if self.implicit_tls is None else self.implicit_tls
+
+
+class SmtpEmailSender:
+    """Implements the Sender port for e-mail. One connection per message: pages are rare,
+    and a fresh connection never inherits a half-broken session."""
+
+    def __init__(self, config: SmtpConfig, renderer: MessageRenderer, clock: Clock) -> None:
+        self._config = config
+        self._renderer = renderer
+        self._clock = clock
+
+    def send(self, page: OutgoingPage) -> DeliveryResult:
+        try:
+            message = self.compose(page)
+            smtp = self._open()
+            try:
+                smtp.send_message(message)
+            finally:
+                with suppress(smtplib.SMTPException, OSError):
+                    smtp.quit()  # the message is accepted once send_message returned
+        except Exception as exc:  # a sender must not raise: every failure is a result
+            return classify_smtp_error(exc)
+        return DeliveryResult.delivered()
+
+    def compose(self, page: OutgoingPage) -> EmailMessage:
+        """The message for `page`, with both parts and a stable Message-ID."""
+        now = self._clock.now()
+        rendered = self._renderer.email(page, now)
+        message = EmailMessage()
+        message["Subject"] = rendered.subject
+        message["From"] = self._config.from_address
+        message["To"] = page.address
+        message["Date"] = format_datetime(now)
+        message["Message-ID"] = f"<{page.idempotency_key}@pagerd>"
+        message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies
+        message.set_content(rendered.text)
+        message.add_alternative(rendered.html, subtype="html")
+        return message
+
+    def _open(self) -> smtplib.SMTP:
+        config = self._config
+        context = config.ssl_context or ssl.create_default_context()
+        smtp: smtplib.SMTP
+        if config.uses_implicit_tls:
+            smtp = smtplib.SMTP_SSL(
+                config.host, config.port, timeout=config.timeout, context=context
+            )
+        else:
+            smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+        try:
+            if config.starttls and not config.uses_implicit_tls:
+                smtp.starttls(context=context)
+            if config.username:
+                smtp.login(config.username, config.password or "")
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+
+def classify_smtp_error(exc: BaseException) -> DeliveryResult:
+    """Transient: connection problems, timeouts, 4xx replies. Permanent: 5xx replies (a
+    refused recipient, a refused login) and a server lacking STARTTLS or AUTH."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        replies = list(exc.recipients.values())
+        text = "; ".join(
+            f"{rcpt}: {code} {_decode(msg)}" for rcpt, (code, msg) in exc.recipients.items()
+        )
+        if replies and all(code >= 500 for code, _ in replies):
+            return DeliveryResult.permanent(f"recipient refused: {text}")
+        return DeliveryResult.transient(f"recipient deferred: {text}")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = f"SMTP {exc.smtp_code} {_decode(exc.smtp_error)}"
+        if 500 <= exc.smtp_code < 600:
+            return DeliveryResult.permanent(text)
+        return DeliveryResult.transient(text)
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return DeliveryResult.permanent(f"SMTP server does not support it: {exc}")
+    if isinstance(exc, TimeoutError):
+        return DeliveryResult.transient("SMTP server timed out")
+    return DeliveryResult.transient(f"{type(exc).__name__}: {exc}")
+
+
+def _decode(message: bytes | str) -> str:
+    return message.decode("utf-8", "replace") if isinstance(message, bytes) else message

@@ -1,0 +1,96 @@
+"""SMS replies: `POST /integrations/twilio/sms`, Twilio's incoming-message webhook.
+
+A reply `ACK 4821` (or `4821`) from the phone the code was sent to acknowledges the alert;
+the answer is TwiML, which Twilio sends back as an SMS. Every request must carry a valid
+`X-Twilio-Signature`: HMAC-SHA1, keyed by the auth token, over the URL Twilio called
+(PAGERD_PUBLIC_URL plus the path and query) followed by every POST parameter, sorted by
+name, as name then value; base64. Without it the answer is 403 and nothing changes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Mapping
+from typing import Annotated
+from xml.sax.saxutils import escape
+
+from fastapi import APIRouter, Form, Header, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from pagerd.bootstrap import Container
+from pagerd.service_layer.ack_codes import CodeReply, ReplyOutcome, acknowledge_by_code
+
+PATH = "/integrations/twilio/sms"
+TWIML = "text/xml"
+
+
+class TwilioMessageForm(BaseModel):
+    """Twilio's form fields; the others are kept (they are part of the signature)."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    from_number: str = Field("", alias="From")
+    body: str = Field("", alias="Body")
+
+
+def twilio_signature(auth_token: str, url: str, params: Mapping[str, str]) -> str:
+    """The X-Twilio-Signature Twilio computes for a POST of `params` to `url`."""
+    signed = url + "".join(name + params[name] for name in sorted(params))
+    digest = hmac.new(auth_token.encode("utf-8"), signed.encode("utf-8"), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def build_router(container: Container) -> APIRouter:
+    """The Twilio reply webhook over `container`."""
+    router = APIRouter(tags=["integrations"])
+
+    @router.post(PATH, response_class=Response, responses={403: {"description": "bad signature"}})
+    def receive_sms_reply(
+        request: Request,
+        form: Annotated[TwilioMessageForm, Form()],
+        signature: Annotated[str, Header(alias="X-Twilio-Signature")] = "",
+    ) -> Response:
+        """Acknowledge the alert named by a reply code, and answer with TwiML."""
+        token = container.settings.twilio_auth_token
+        if token is None or not token.get_secret_value():
+            return _forbidden("SMS replies need PAGERD_TWILIO_AUTH_TOKEN")
+        url = container.public_url.rstrip("/") + request.url.path
+        if request.url.query:
+            url += "?" + request.url.query
+        params = {name: str(value) for name, value in form.model_dump(by_alias=True).items()}
+        expected = twilio_signature(token.get_secret_value(), url, params)
+        if not signature or not hmac.compare_digest(expected, signature):
+            return _forbidden("invalid X-Twilio-Signature")
+        reply = acknowledge_by_code(
+            container.uow_factory(), container.clock, form.body, form.from_number
+        )
+        return Response(twiml(reply_text(reply)), media_type=TWIML)
+
+    return router
+
+
+def _forbidden(reason: str) -> Response:
+    return Response(reason, status_code=403, media_type="text/plain")
+
+
+def twiml(text: str) -> str:
+    """A TwiML document that answers with one SMS."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f"<Response><Message>{escape(text)}</Message></Response>"
+    )
+
+
+def reply_text(reply: CodeReply) -> str:
+    """What pagerd answers to a reply."""
+    if reply.outcome is ReplyOutcome.NOT_UNDERSTOOD:
+        return "pagerd: reply ACK and the code of the page, for example ACK 4821."
+    if reply.outcome is ReplyOutcome.UNKNOWN_CODE:
+        return f"pagerd: code {reply.code} is unknown or expired. Use the link in the page."
+    assert reply.alert is not None
+    name = reply.service_name or "the service"
+    if reply.outcome is ReplyOutcome.RESOLVED:
+        return f"pagerd: {name} is already resolved; nothing to acknowledge."
+    return f"pagerd: acknowledged {name} ({reply.alert.acknowledged_by})."
