@@ -1,0 +1,171 @@
+"""Alert pages: the list (open first, filters, live), one alert (live), acknowledging it.
+
+`/alerts/live` and `/alerts/{id}/live` answer the part of the page that changes; the
+console's script fetches them every few seconds, so new alerts and new timeline entries
+appear without a reload. They answer 401 (not a redirect) once the session is gone, and the
+script then reloads the page, which leads to the sign-in page.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+from uuid import UUID
+
+from fastapi import APIRouter, Form
+from starlette.requests import Request
+from starlette.responses import Response
+
+from pagerd.domain.alert import AlertStatus
+from pagerd.domain.errors import AlertAlreadyResolved
+from pagerd.entrypoints.console.alert_views import alert_detail, alert_listing
+from pagerd.entrypoints.console.context import ConsoleContext, ConsoleForm
+from pagerd.entrypoints.console.security import with_security_headers
+from pagerd.entrypoints.console.sessions import Session
+from pagerd.entrypoints.console.views import all_services, decode_cursor, parse_uuid
+from pagerd.service_layer.alerts import acknowledge
+from pagerd.service_layer.errors import NotFound
+
+STATUS_VALUES = frozenset(s.value for s in AlertStatus)
+ALREADY_RESOLVED = "This alert is already resolved: there is nothing left to acknowledge."
+
+
+def alert_routes(ctx: ConsoleContext) -> APIRouter:
+    """GET /alerts, /alerts/live, /alerts/{id}, /alerts/{id}/live; POST acknowledge."""
+    router = APIRouter()
+
+    @router.get("/alerts")
+    def alerts_page(
+        request: Request, status: str = "", service: str = "", cursor: str = ""
+    ) -> Response:
+        session = ctx.user_session(request)
+        if session is None:
+            return ctx.sign_in_redirect(request)
+        return _listing(ctx, request, session, status, service, cursor, "alerts.html")
+
+    @router.get("/alerts/live")
+    def alerts_live(
+        request: Request, status: str = "", service: str = "", cursor: str = ""
+    ) -> Response:
+        session = ctx.user_session(request)
+        if session is None:
+            return _expired()
+        return _listing(ctx, request, session, status, service, cursor, "_alert_list.html")
+
+    @router.get("/alerts/{alert_id}")
+    def alert_page(request: Request, alert_id: str) -> Response:
+        session = ctx.user_session(request)
+        if session is None:
+            return ctx.sign_in_redirect(request)
+        return _detail(ctx, request, session, alert_id, "alert.html")
+
+    @router.get("/alerts/{alert_id}/live")
+    def alert_live(request: Request, alert_id: str) -> Response:
+        session = ctx.user_session(request)
+        if session is None:
+            return _expired()
+        return _detail(ctx, request, session, alert_id, "_alert_detail.html")
+
+    @router.post("/alerts/{alert_id}/acknowledge")
+    def acknowledge_alert(
+        request: Request, alert_id: str, form: Annotated[ConsoleForm, Form()]
+    ) -> Response:
+        session = ctx.user_session(request)
+        if session is None:
+            return ctx.sign_in_redirect(request)
+        if not session.csrf_matches(form.csrf_token):
+            return ctx.csrf_rejected(request, session)
+        found = parse_uuid(alert_id)
+        if found is None:
+            return ctx.not_found(request, session, "alert")
+        try:
+            acknowledge(ctx.uow(), ctx.container.clock, found, by=session.username)
+        except NotFound:
+            return ctx.not_found(request, session, "alert")
+        except AlertAlreadyResolved:
+            return _detail(ctx, request, session, alert_id, "alert.html", ALREADY_RESOLVED, 409)
+        return ctx.redirect(f"/alerts/{found}?done=acknowledged")
+
+    return router
+
+
+def _expired() -> Response:
+    return with_security_headers(Response(status_code=401))
+
+
+def _listing(
+    ctx: ConsoleContext,
+    request: Request,
+    session: Session,
+    status: str,
+    service: str,
+    cursor: str,
+    template: str,
+) -> Response:
+    chosen_status = AlertStatus(status) if status in STATUS_VALUES else None
+    service_id = parse_uuid(service) if service else None
+    after = decode_cursor(cursor) if cursor else None
+    if (status and chosen_status is None) or (service and service_id is None):
+        return _bad_filter(ctx, request, session)
+    if cursor and (after is None or chosen_status is None):
+        return _bad_filter(ctx, request, session)
+    uow = ctx.uow()
+    with uow:
+        listing = alert_listing(uow, chosen_status, service_id, after)
+        services = sorted(all_services(uow), key=lambda s: s.name.lower())
+    query = urlencode({k: v for k, v in (("status", status), ("service", service)) if v})
+    return ctx.page(
+        request,
+        template,
+        session,
+        title="Alerts",
+        listing=listing,
+        open_count=listing.open_count,
+        services=services,
+        status_filter=status,
+        service_filter=service,
+        query=query,
+        paged=bool(cursor),
+        statuses=[s.value for s in AlertStatus],
+    )
+
+
+def _bad_filter(ctx: ConsoleContext, request: Request, session: Session) -> Response:
+    return ctx.error_page(
+        request,
+        session,
+        400,
+        "Unknown filter",
+        "This link asks for a status, service or page that does not exist. "
+        "Open the alerts list from the menu instead.",
+    )
+
+
+def _detail(
+    ctx: ConsoleContext,
+    request: Request,
+    session: Session,
+    alert_id: str | UUID,
+    template: str,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    found = alert_id if isinstance(alert_id, UUID) else parse_uuid(alert_id)
+    if found is None:
+        return ctx.not_found(request, session, "alert")
+    uow = ctx.uow()
+    with uow:
+        detail = alert_detail(uow, found)
+    if detail is None:
+        return ctx.not_found(request, session, "alert")
+    return ctx.page(
+        request,
+        template,
+        session,
+        status=status,
+        title=f"Alert: {detail.alert.message[:60]}",
+        detail=detail,
+        alert=detail.alert,
+        open_count=detail.open_count,
+        error=error,
+    )

@@ -1,0 +1,183 @@
+"""What every console route shares: the container, sessions, templates and response helpers.
+
+Routes are synchronous (they run in the ASGI server's thread pool, like the rest of pagerd)
+and build every response through `page`, `redirect` or `fragment`, which add the security
+headers and, when asked, the session cookie.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+from pydantic import BaseModel, ConfigDict
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from pagerd.bootstrap import Container
+from pagerd.entrypoints.console import formatting
+from pagerd.entrypoints.console.ratelimit import SignInLimiter
+from pagerd.entrypoints.console.security import with_security_headers
+from pagerd.entrypoints.console.sessions import COOKIE_NAME, Session, SessionCodec
+from pagerd.service_layer.ports import UnitOfWork
+
+# Confirmations after a redirect, chosen by key: no user text is ever reflected from the URL.
+NOTICES = {
+    "created": "Service created. Set up its escalation policy below so that alerts page someone.",
+    "policy_saved": "Escalation policy saved. It applies from the next alert on.",
+    "healthy": "Service marked healthy. Its alert is resolved and escalation stopped.",
+    "acknowledged": "Alert acknowledged. Escalation stopped; the service stays unhealthy "
+    "until it is marked healthy.",
+}
+
+
+class ConsoleForm(BaseModel):
+    """Any form the console posts: every field arrives as text, the CSRF token among them."""
+
+    model_config = ConfigDict(extra="allow")
+
+    csrf_token: str = ""
+
+    def fields(self) -> dict[str, str]:
+        """The submitted fields; a repeated field keeps its last value."""
+        found: dict[str, str] = {"csrf_token": self.csrf_token}
+        for key, value in (self.model_extra or {}).items():
+            last = value[-1] if isinstance(value, list) and value else value
+            found[key] = last if isinstance(last, str) else ""
+        return found
+
+
+def template_environment() -> jinja2.Environment:
+    """The console's templates, autoescaped, failing loudly on an undefined name."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("pagerd.entrypoints.console", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        when=formatting.when,
+        iso=formatting.iso,
+        status_label=formatting.status_label,
+        level_label=formatting.level_label,
+        duration=formatting.duration,
+        seconds_duration=lambda seconds: formatting.duration(timedelta(seconds=seconds)),
+    )
+    return env
+
+
+@dataclass
+class ConsoleContext:
+    """The console's dependencies, built once by `build_console`."""
+
+    container: Container
+    codec: SessionCodec
+    limiter: SignInLimiter
+    templates: jinja2.Environment
+    asset_version: str
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies are Secure when people reach pagerd over https."""
+        return self.container.public_url.lower().startswith("https://")
+
+    def now(self) -> datetime:
+        """The container's clock."""
+        return self.container.clock.now()
+
+    def uow(self) -> UnitOfWork:
+        """The request's unit of work (entered once per transaction it runs)."""
+        return self.container.uow_factory()
+
+    def session(self, request: Request) -> Session | None:
+        """The visitor's valid session, signed in or not, or None."""
+        return self.codec.loads(request.cookies.get(COOKIE_NAME), self.now())
+
+    def user_session(self, request: Request) -> Session | None:
+        """The session of a signed-in user, or None (then send them to sign in)."""
+        session = self.session(request)
+        return session if session is not None and session.signed_in else None
+
+    def page(
+        self,
+        request: Request,
+        template: str,
+        session: Session | None,
+        status: int = 200,
+        set_session: Session | None = None,
+        **values: Any,
+    ) -> Response:
+        """Render a template into a response; `set_session` also (re)writes the cookie."""
+        values.setdefault("notice", NOTICES.get(request.query_params.get("done", "")))
+        html = self.templates.get_template(template).render(
+            request_path=request.url.path,
+            session=set_session or session,
+            now=self.now(),
+            ago=formatting.ago,
+            asset_version=self.asset_version,
+            **values,
+        )
+        response = HTMLResponse(html, status_code=status)
+        if set_session is not None:
+            self.set_cookie(response, set_session)
+        return with_security_headers(response)
+
+    def redirect(self, url: str, set_session: Session | None = None) -> Response:
+        """303 See Other (after a POST, the browser GETs `url`)."""
+        response = RedirectResponse(url, status_code=303)
+        if set_session is not None:
+            self.set_cookie(response, set_session)
+        return with_security_headers(response)
+
+    def sign_in_redirect(self, request: Request) -> Response:
+        """Send a visitor without a session to the sign-in page, coming back here after."""
+        target = request.url.path
+        if request.url.query:
+            target += "?" + request.url.query
+        return self.redirect("/sign-in?next=" + quote(target, safe=""))
+
+    def set_cookie(self, response: Response, session: Session) -> None:
+        """Write the session cookie: HttpOnly, SameSite=Lax, Secure over https."""
+        response.set_cookie(
+            COOKIE_NAME,
+            self.codec.dumps(session),
+            max_age=int(self.codec.lifetime.total_seconds()),
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=self.secure_cookies,
+        )
+
+    def clear_cookie(self, response: Response) -> None:
+        """Forget the session in this browser."""
+        response.delete_cookie(
+            COOKIE_NAME, path="/", httponly=True, samesite="lax", secure=self.secure_cookies
+        )
+
+    def error_page(
+        self, request: Request, session: Session | None, status: int, title: str, message: str
+    ) -> Response:
+        """A page that says what went wrong and what to do; nothing was changed."""
+        return self.page(
+            request, "error.html", session, status=status, title=title, message=message
+        )
+
+    def csrf_rejected(self, request: Request, session: Session | None) -> Response:
+        """403 for a form without this session's token: it changed nothing."""
+        return self.error_page(
+            request,
+            session,
+            403,
+            "This form has expired",
+            "Nothing was changed. Go back, reload the page and submit the form again.",
+        )
+
+    def not_found(self, request: Request, session: Session | None, what: str) -> Response:
+        """404 for an id that does not exist (or is not an id)."""
+        return self.error_page(
+            request, session, 404, f"No such {what}", f"This {what} does not exist (any more)."
+        )

@@ -1,0 +1,65 @@
+"""How the console writes times, durations and states for people."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+STATUS_LABELS = {
+    "open": "Open",
+    "acknowledged": "Acknowledged",
+    "resolved": "Resolved",
+    "healthy": "Healthy",
+    "unhealthy": "Unhealthy",
+    "pending": "Pending",
+    "sent": "Sent",
+    "failed": "Failed",
+    "cancelled": "Cancelled",
+}
+
+
+def when(moment: datetime | None) -> str:
+    """An instant in UTC, to the second: `2026-11-27 10:00:05 UTC`."""
+    if moment is None:
+        return ""
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def iso(moment: datetime | None) -> str:
+    """An instant for a `<time datetime>` attribute."""
+    return moment.isoformat() if moment is not None else ""
+
+
+def ago(moment: datetime | None, now: datetime) -> str:
+    """How long ago `moment` was, roughly: `just now`, `4 min ago`, `3 h ago`, `2 days ago`."""
+    if moment is None:
+        return ""
+    seconds = int((now - moment).total_seconds())
+    if seconds < 0:
+        return "in " + duration(timedelta(seconds=-seconds))
+    if seconds < 45:
+        return "just now"
+    return duration(timedelta(seconds=seconds)) + " ago"
+
+
+def duration(span: timedelta) -> str:
+    """A span in its largest sensible unit: `45 s`, `15 min`, `2 h 5 min`, `3 days`."""
+    seconds = int(span.total_seconds())
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min" + (f" {seconds} s" if seconds and minutes < 10 else "")
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h" + (f" {minutes} min" if minutes else "")
+    return f"{hours // 24} days"
+
+
+def status_label(status: str) -> str:
+    """The word shown next to a status colour (colour is never the only signal)."""
+    return STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
+
+
+def level_label(level: int | None) -> str:
+    """Levels are 0-based on the API and counted from 1 for people: `Level 1`."""
+    return "none yet" if level is None else f"Level {level + 1}"

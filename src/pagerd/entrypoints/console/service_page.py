@@ -1,0 +1,78 @@
+"""The page of one service: its health, its incident, its integration key, its policy editor."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from pagerd.domain.channels import Channel
+from pagerd.domain.errors import FieldError
+from pagerd.domain.policy import MAX_ACK_TIMEOUT, MAX_REPEAT
+from pagerd.entrypoints.console.context import ConsoleContext
+from pagerd.entrypoints.console.policy_form import (
+    PolicyDraft,
+    errors_by_field,
+    field_id,
+    field_label,
+)
+from pagerd.entrypoints.console.sessions import Session
+from pagerd.entrypoints.console.views import open_alert_count
+
+CHANNEL_CHOICES = [
+    (Channel.EMAIL.value, "E-mail"),
+    (Channel.SMS.value, "SMS"),
+    (Channel.WEBHOOK.value, "Webhook"),
+]
+ADDRESS_HINTS = {
+    Channel.EMAIL.value: "oncall@example.com",
+    Channel.SMS.value: "+14155550123",
+    Channel.WEBHOOK.value: "https://chat.example.com/hooks/oncall",
+}
+
+
+def render_service_page(
+    ctx: ConsoleContext,
+    request: Request,
+    session: Session,
+    service_id: UUID,
+    draft: PolicyDraft | None = None,
+    problems: list[FieldError] | None = None,
+    focus: str | None = None,
+    status: int = 200,
+) -> Response:
+    """Render the service page; `draft` replaces the stored policy in the editor (unsaved)."""
+    uow = ctx.uow()
+    with uow:
+        service = uow.services.get(service_id)
+        if service is None:
+            return ctx.not_found(request, session, "service")
+        policy = uow.policies.get_for_service(service_id)
+        active = uow.alerts.get_active_for_service(service_id)
+        count = open_alert_count(uow)
+    unsaved = draft is not None
+    if draft is None:
+        draft = PolicyDraft.from_policy(policy) if policy is not None else PolicyDraft()
+    problems = problems or []
+    return ctx.page(
+        request,
+        "service.html",
+        session,
+        status=status,
+        title=service.name,
+        service=service,
+        policy=policy,
+        active_alert=active,
+        open_count=count,
+        draft=draft,
+        unsaved=unsaved,
+        errors=errors_by_field(problems),
+        error_summary=[(field_label(p.field), p.message, p.field) for p in problems],
+        field_id_of=field_id,
+        focus=focus,
+        channels=CHANNEL_CHOICES,
+        address_hints=ADDRESS_HINTS,
+        max_timeout=int(MAX_ACK_TIMEOUT.total_seconds()),
+        max_repeat=MAX_REPEAT,
+    )

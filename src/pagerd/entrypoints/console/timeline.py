@@ -1,0 +1,136 @@
+"""An alert's timeline in words: each stored entry becomes one line a tired person can read."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pagerd.domain.alert import Alert
+from pagerd.entrypoints.console.formatting import when
+from pagerd.service_layer.ports import TimelineEntry
+
+
+@dataclass(frozen=True)
+class TimelineLine:
+    """One line: when, how serious (`alarm`, `page`, `ok`, `info`), and what happened."""
+
+    at: datetime
+    tone: str
+    text: str
+
+
+Describe = Callable[[Mapping[str, Any], Mapping[str, str]], tuple[str, str]]
+
+
+def describe_timeline(alert: Alert, entries: list[TimelineEntry]) -> list[TimelineLine]:
+    """The alert's history, oldest first, in words."""
+    targets = _target_addresses(alert)
+    lines = []
+    for entry in entries:
+        describe = _DESCRIBERS.get(entry.type, _describe_other(entry.type))
+        tone, text = describe(entry.details, targets)
+        lines.append(TimelineLine(entry.at, tone, text))
+    return lines
+
+
+def _target_addresses(alert: Alert) -> dict[str, str]:
+    if alert.plan is None:
+        return {}
+    return {
+        str(t.id): f"{t.address} ({t.channel.value})"
+        for level in alert.plan.levels
+        for t in level.targets
+    }
+
+
+def _level(details: Mapping[str, Any]) -> str:
+    level = details.get("level_id")
+    number = level + 1 if isinstance(level, int) else "?"
+    passes = details.get("pass")
+    suffix = f", pass {passes + 1}" if isinstance(passes, int) and passes > 0 else ""
+    return f"level {number}{suffix}"
+
+
+def _opened(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
+    return "alarm", f"Alert opened: “{details.get('message', '')}”"
+
+
+def _joined(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
+    message = details.get("message", "")
+    return "info", f"Another alert joined this incident (nobody was paged again): “{message}”"
+
+
+def _no_policy(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
+    return "alarm", "Nobody was paged: the service has no escalation policy."
+
+
+def _notified(details: Mapping[str, Any], targets: Mapping[str, str]) -> tuple[str, str]:
+    ids = details.get("target_ids") or []
+    who = ", ".join(targets.get(str(i), "a removed target") for i in ids) or "nobody"
+    text = f"Paged {_level(details)}: {who}."
+    deadline = details.get("ack_deadline")
+    if isinstance(deadline, str):
+        with contextlib.suppress(ValueError):
+            text += f" Waits for an acknowledgement until {when(datetime.fromisoformat(deadline))}."
+    return "page", text
+
+
+def _level_failed(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
+    return "alarm", f"Every page of {_level(details)} failed; escalating at once."
+
+
+def _exhausted(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
+    return (
+        "alarm",
+        f"Escalation finished after {_level(details)}: nobody is left to page. "
+        "The alert stays open until the service is marked healthy.",
+    )
+
+
+def _acknowledged(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
+    by = details.get("by")
+    return "ok", f"Acknowledged by {by}. Escalation stopped." if by else "Acknowledged."
+
+
+def _key_resolved(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
+    return "info", f"The source resolved dedup key {details.get('dedup_key', '')}."
+
+
+def _resolved(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
+    reasons = {
+        "healthy": "Resolved: the service was marked healthy.",
+        "all_dedup_keys_resolved": "Resolved: every source reported the problem resolved.",
+    }
+    reason = str(details.get("reason", ""))
+    return "ok", reasons.get(reason, f"Resolved ({reason}).")
+
+
+def _cancelled(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
+    address = details.get("address", "a target")
+    return "info", f"Page to {address} cancelled before it was sent (no longer needed)."
+
+
+def _describe_other(kind: str) -> Describe:
+    def describe(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
+        text = kind.replace("_", " ").capitalize()
+        shown = [f"{k}: {v}" for k, v in details.items() if v not in (None, "", [])]
+        return "info", text + (f" ({'; '.join(shown)})" if shown else "") + "."
+
+    return describe
+
+
+_DESCRIBERS: dict[str, Describe] = {
+    "opened": _opened,
+    "joined": _joined,
+    "no_policy": _no_policy,
+    "notified": _notified,
+    "level_failed": _level_failed,
+    "exhausted": _exhausted,
+    "acknowledged": _acknowledged,
+    "dedup_key_resolved": _key_resolved,
+    "resolved": _resolved,
+    "notification_cancelled": _cancelled,
+}
