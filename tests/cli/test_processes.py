@@ -1,0 +1,109 @@
+"""`pagerd migrate`, `serve`, `worker`, `demo` and the console script itself."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import IO
+
+import pytest
+
+from tests.cli.conftest import Run
+
+PAGERD = str(Path(sys.executable).with_name("pagerd"))
+
+
+def _environment(database_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAGERD_")}
+    env["PAGERD_DATABASE_URL"] = database_url
+    env["PAGERD_LOG_FORMAT"] = "json"
+    return env
+
+
+def test_migrate_brings_the_schema_to_head_and_can_run_again(run: Run) -> None:
+    first = run("migrate")
+    second = run("migrate")
+
+    assert first.exit_code == 0
+    assert "up to date (revision " in first.stdout
+    assert second.exit_code == 0
+    assert run("token", "list").exit_code == 0
+
+
+def test_help_lists_every_command_and_the_exit_codes(run: Run) -> None:
+    result = run("--help")
+
+    assert result.exit_code == 0
+    for command in ("serve", "worker", "migrate", "token", "user", "apply", "export", "alert"):
+        assert command in result.stdout
+    assert "2 usage error" in result.stdout
+
+
+def test_serve_with_a_bad_database_url_fails_before_listening(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAGERD_DATABASE_URL", "mysql://db/pagerd")
+
+    result = run("serve", "--port", "18080")
+
+    assert result.exit_code == 1
+    assert "unsupported database" in result.stderr
+
+
+def test_serve_refuses_a_port_out_of_range(run: Run) -> None:
+    assert run("serve", "--port", "70000").exit_code == 2
+
+
+def test_the_console_script_reports_errors_on_stderr_with_exit_code_1(tmp_path: Path) -> None:
+    missing = f"sqlite:///{tmp_path / 'missing.db'}"
+
+    result = subprocess.run(
+        [PAGERD, "token", "list"],
+        env=_environment(missing),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("Error: there is no database at ")
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_a_worker_runs_until_sigterm_then_exits_cleanly(sqlite_url: str, tmp_path: Path) -> None:
+    env = _environment(sqlite_url)
+    subprocess.run([PAGERD, "migrate"], env=env, cwd=tmp_path, check=True, capture_output=True)
+    worker = subprocess.Popen(
+        [PAGERD, "worker"], env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert worker.stderr is not None
+        lines = _lines_until(worker.stderr, '"message": "pagerd worker is running"')
+        worker.send_signal(signal.SIGTERM)
+        returncode = worker.wait(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+
+    assert all(json.loads(line)["level"] == "info" for line in lines)  # JSON lines, no noise
+    assert returncode == 0
+
+
+def _lines_until(stream: IO[str], marker: str, limit: int = 50) -> list[str]:
+    """Lines read until one contains `marker`; fails if the stream ends first."""
+    lines: list[str] = []
+    while len(lines) < limit:
+        line = stream.readline()  # blocks until the process writes a line or exits
+        assert line, f"the process ended before logging {marker}: {lines}"
+        lines.append(line)
+        if marker in line:
+            return lines
+    raise AssertionError(f"{marker} not logged in {limit} lines: {lines}")
