@@ -122,7 +122,7 @@ def test_apply_leaves_services_the_file_does_not_declare_alone() -> None:
 
     _apply(h, FILE)
 
-    assert _names(h) == ["legacy", "checkout", "search"]
+    assert _names(h) == ["checkout", "legacy", "search"]
     assert _apply(h, "services:\n  - name: legacy\n") == []
 
 

@@ -88,10 +88,11 @@ def apply_configuration(
 
 
 def export_configuration(uow: UnitOfWork) -> Configuration:
-    """Every service, oldest first, with its policy: the file that describes the database."""
+    """Every service with its policy, sorted by name (stable diffs): the file that describes
+    the database."""
     with uow:
         declared = []
-        for service in _all_services(uow):
+        for service in sorted(_all_services(uow), key=lambda s: s.name):
             policy = uow.policies.get_for_service(service.id)
             content = DeclaredPolicy.of(policy) if policy is not None else None
             declared.append(DeclaredService(service.name, content))

@@ -1,0 +1,114 @@
+"""Configuration as code on real SQLite and PostgreSQL: one transaction, idempotent, exact."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from uuid import UUID
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from pagerd.adapters.sqlalchemy.engine import create_engine_for
+from pagerd.adapters.sqlalchemy.migrate import upgrade_to_head
+from pagerd.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from pagerd.config_as_code import (
+    PruneRefused,
+    apply_configuration,
+    export_configuration,
+    parse_configuration,
+    render_configuration,
+)
+from pagerd.service_layer.alerts import receive_alert
+from pagerd.testing import FakeClock, RecordingSignal
+
+FILE = """\
+services:
+  - name: checkout
+    escalation_policy:
+      repeat: 1
+      levels:
+        - ack_timeout_seconds: 300
+          targets:
+            - {type: email, email: alice@example.com}
+            - {type: sms, phone_number: "+5492664295169"}
+        - targets:
+            - {type: webhook, url: "https://hooks.example.com/pagerd"}
+  - name: search
+    escalation_policy:
+      levels:
+        - targets: [{type: email, email: search-oncall@example.com}]
+"""
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    upgrade_to_head(database_url)
+    engine = create_engine_for(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def uow(engine: Engine) -> SqlAlchemyUnitOfWork:
+    return SqlAlchemyUnitOfWork(engine, RecordingSignal())
+
+
+def _service_id(uow: SqlAlchemyUnitOfWork, name: str) -> UUID:
+    with uow:
+        service = uow.services.get_by_name(name)
+    assert service is not None
+    return service.id
+
+
+def test_apply_then_export_round_trips_and_a_second_apply_changes_nothing(
+    uow: SqlAlchemyUnitOfWork,
+) -> None:
+    clock = FakeClock()
+    first = apply_configuration(uow, clock, parse_configuration(FILE))
+
+    exported = render_configuration(export_configuration(uow))
+    second = apply_configuration(uow, clock, parse_configuration(exported))
+
+    assert len(first) == 4
+    assert parse_configuration(exported) == parse_configuration(FILE)
+    assert second == []
+
+
+def test_a_dry_run_writes_nothing(uow: SqlAlchemyUnitOfWork) -> None:
+    changes = apply_configuration(uow, FakeClock(), parse_configuration(FILE), dry_run=True)
+
+    assert len(changes) == 4
+    assert export_configuration(uow).services == ()
+
+
+def test_a_refused_prune_rolls_back_every_other_change_of_the_file(
+    uow: SqlAlchemyUnitOfWork,
+) -> None:
+    clock = FakeClock()
+    apply_configuration(uow, clock, parse_configuration(FILE))
+    receive_alert(uow, clock, _service_id(uow, "search"), "search is down")
+    before = export_configuration(uow)
+    edited = FILE.split("  - name: search")[0].replace("300", "60") + "  - name: billing\n"
+
+    with pytest.raises(PruneRefused):
+        apply_configuration(uow, clock, parse_configuration(edited), prune=True)
+
+    assert export_configuration(uow) == before
+
+
+def test_prune_deletes_a_healthy_service_with_its_past_alerts(uow: SqlAlchemyUnitOfWork) -> None:
+    from pagerd.service_layer.services import mark_healthy
+
+    clock = FakeClock()
+    apply_configuration(uow, clock, parse_configuration(FILE))
+    search = _service_id(uow, "search")
+    alert = receive_alert(uow, clock, search, "search is down").alert
+    mark_healthy(uow, clock, search)
+    only_checkout = FILE.split("  - name: search")[0]
+
+    changes = apply_configuration(uow, clock, parse_configuration(only_checkout), prune=True)
+
+    assert [str(c) for c in changes] == ["delete service 'search': with its policy and past alerts"]
+    assert [s.name for s in export_configuration(uow).services] == ["checkout"]
+    with uow:
+        assert uow.alerts.get(alert.id) is None
