@@ -1,13 +1,14 @@
 """A whole pagerd on fakes: in-memory store, fake clock, recording senders.
 
 `advance` moves the clock and then runs the workers' cycles until nothing is due, which is
-what the real workers do continuously. Used by the unit tests and by `pagerd demo`.
+what the real workers do continuously. Used by the unit tests and by `pagerd demo`, and by
+the integration tests on SQLite and PostgreSQL (`make_uow`).
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from uuid import UUID
 
@@ -19,11 +20,14 @@ from pagerd.domain.service import MonitoredService
 from pagerd.service_layer import alerts, policies, services
 from pagerd.service_layer.delivery import deliver_due_pages
 from pagerd.service_layer.paging import OutgoingPage
-from pagerd.service_layer.ports import TimelineEntry
+from pagerd.service_layer.ports import TimelineEntry, UnitOfWork, WorkSignal
 from pagerd.service_layer.timers import FiredTimer, fire_next_due_timer
 from pagerd.testing.clock import FakeClock
 from pagerd.testing.senders import RecordingSender
 from pagerd.testing.signal import RecordingSignal
+
+UnitOfWorkFactory = Callable[[WorkSignal], UnitOfWork]
+"""Builds the harness's unit of work, given the signal it rings after writing due work."""
 
 
 def level(*addresses: str, timeout: int = 900) -> LevelSpec:
@@ -42,10 +46,16 @@ def _target(address: str) -> TargetSpec:
 class PagingHarness:
     """pagerd wired on fakes, driven step by step."""
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, seed: int = 0, make_uow: UnitOfWorkFactory | None = None) -> None:
+        """On the in-memory store by default; `make_uow` runs the same steps on another
+        unit of work (SQLite, PostgreSQL), given the signal it should ring."""
         self.store = InMemoryStore()
         self.signal = RecordingSignal()
-        self.uow = InMemoryUnitOfWork(self.store, self.signal)
+        self.uow: UnitOfWork = (
+            make_uow(self.signal)
+            if make_uow is not None
+            else InMemoryUnitOfWork(self.store, self.signal)
+        )
         self.clock = FakeClock()
         self.journal: list[OutgoingPage] = []
         self.senders = {channel: RecordingSender(self.journal) for channel in Channel}

@@ -53,6 +53,7 @@ class StoreState:
             (n.alert_id, n.level, n.pass_number, n.target_id) for n in self.notifications.values()
         )
         names = Counter(s.name for s in self.services.values())
+        integration_keys = Counter(s.integration_key for s in self.services.values())
         usernames = Counter(u.username for u in self.users.values())
         token_hashes = Counter(t.token_hash for t in self.tokens.values())
         for counter, what in (
@@ -60,6 +61,7 @@ class StoreState:
             (timers, "one pending timer per alert"),
             (pages, "one notification per (alert, level, pass, target)"),
             (names, "unique service names"),
+            (integration_keys, "unique integration keys"),
             (usernames, "unique usernames"),
             (token_hashes, "unique token hashes"),
         ):

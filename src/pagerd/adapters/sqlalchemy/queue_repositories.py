@@ -160,12 +160,18 @@ class SqlNotificationRepository:
             .limit(limit)
         )
         if self._db.is_postgres:
-            due = due.with_for_update(skip_locked=True)
+            # A materialized CTE runs once. As a plain sub-select PostgreSQL may rescan it
+            # for each row updated, and every rescan skips the rows this very statement has
+            # just locked: LIMIT n would then claim more than n.
+            chosen = due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
+            matches: sa.ColumnElement[bool] = notifications.c.id == chosen.c.id
+        else:
+            matches = notifications.c.id.in_(due)
         statement = (
             notifications.update()
             # The lease is checked again here: the compare-and-set that makes a claim
             # exclusive whatever the isolation of the sub-select.
-            .where(notifications.c.id.in_(due), _claimable(now))
+            .where(matches, _claimable(now))
             .values(lease_owner=worker_id, lease_until=lease_until)
             .returning(*notifications.c)
         )
