@@ -38,14 +38,15 @@ class UsernameTaken(Conflict):
 
 
 @cache
-def _hasher() -> PasswordHasher:
+def default_hasher() -> PasswordHasher:
+    """argon2id with argon2-cffi's default cost (RFC 9106 low-memory profile)."""
     return PasswordHasher()
 
 
 @cache
-def _dummy_hash() -> str:
+def _dummy_hash(hasher: PasswordHasher) -> str:
     # Verified against when the username is unknown, so that case costs a full argon2 run too.
-    return _hasher().hash("pagerd-no-such-user")
+    return hasher.hash("pagerd-no-such-user")
 
 
 def username_problem(username: str) -> str | None:
@@ -67,16 +68,23 @@ def password_problem(password: str) -> str | None:
 
 
 @retry_on_conflict
-def create_user(uow: UnitOfWork, clock: Clock, username: str, password: str) -> User:
+def create_user(
+    uow: UnitOfWork,
+    clock: Clock,
+    username: str,
+    password: str,
+    hasher: PasswordHasher | None = None,
+) -> User:
     """Create a console user with an argon2 hash of `password`.
 
     Raises InvalidUser for a bad username or password, UsernameTaken when the name exists.
+    `hasher` sets the argon2 cost (default: `default_hasher()`).
     """
     username = username.strip()
     problem = username_problem(username) or password_problem(password)
     if problem is not None:
         raise InvalidUser(problem)
-    password_hash = _hasher().hash(password)
+    password_hash = (hasher or default_hasher()).hash(password)
     with uow:
         if uow.users.get_by_username(username) is not None:
             raise UsernameTaken(f"a user named {username!r} already exists")
@@ -86,29 +94,32 @@ def create_user(uow: UnitOfWork, clock: Clock, username: str, password: str) -> 
         return user
 
 
-def check_password(uow: UnitOfWork, username: str, password: str) -> User | None:
+def check_password(
+    uow: UnitOfWork, username: str, password: str, hasher: PasswordHasher | None = None
+) -> User | None:
     """The user when `password` is theirs, else None (unknown user and wrong password alike).
 
-    A hash made with older argon2 parameters is upgraded on a successful check.
+    A hash made with other argon2 parameters than `hasher`'s is upgraded on a successful check.
     """
+    hasher = hasher or default_hasher()
     if len(password) > MAX_PASSWORD_LENGTH:
         return None
     with uow:
         user = uow.users.get_by_username(username.strip())
         if user is None:
-            _matches(_dummy_hash(), password)
+            _matches(hasher, _dummy_hash(hasher), password)
             return None
-        if not _matches(user.password_hash, password):
+        if not _matches(hasher, user.password_hash, password):
             return None
-        if _hasher().check_needs_rehash(user.password_hash):
-            user.password_hash = _hasher().hash(password)
+        if hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = hasher.hash(password)
             uow.users.update(user)
             uow.commit()
         return user
 
 
-def _matches(password_hash: str, password: str) -> bool:
+def _matches(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
     try:
-        return _hasher().verify(password_hash, password)
+        return hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False

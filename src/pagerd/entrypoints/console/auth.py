@@ -59,7 +59,7 @@ def auth_routes(ctx: ConsoleContext) -> APIRouter:
             response = _form(ctx, request, session, None, target, username, message, status=429)
             response.headers["Retry-After"] = str(math.ceil(wait.total_seconds()))
             return response
-        user = check_password(ctx.uow(), username, password)
+        user = check_password(ctx.uow(), username, password, ctx.password_hasher)
         if user is None:
             ctx.limiter.failed(username, address)
             return _form(ctx, request, session, None, target, username, WRONG_CREDENTIALS, 401)

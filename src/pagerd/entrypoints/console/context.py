@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
+from argon2 import PasswordHasher
 from pydantic import BaseModel, ConfigDict
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -79,6 +80,7 @@ class ConsoleContext:
     limiter: SignInLimiter
     templates: jinja2.Environment
     asset_version: str
+    password_hasher: PasswordHasher
 
     @property
     def secure_cookies(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from argon2 import PasswordHasher
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
@@ -18,13 +19,19 @@ from pagerd.entrypoints.console.ratelimit import SignInLimiter
 from pagerd.entrypoints.console.services import service_routes
 from pagerd.entrypoints.console.sessions import DEFAULT_LIFETIME, SessionCodec
 from pagerd.entrypoints.console.static_files import asset_version
+from pagerd.service_layer.users import default_hasher
 
 
-def build_console(container: Container, session_lifetime: int | None = None) -> APIRouter:
+def build_console(
+    container: Container,
+    session_lifetime: int | None = None,
+    password_hasher: PasswordHasher | None = None,
+) -> APIRouter:
     """Every console page, signed with `container.secret_key`, reading through its units of work.
 
-    `session_lifetime` (seconds) overrides the default of 12 hours. Mount the static files
-    with `mount_static(app)` as well. The routes stay out of the OpenAPI document.
+    `session_lifetime` (seconds) overrides the default of 12 hours; `password_hasher` the
+    argon2 cost (tests use a cheap one). Mount the static files with `mount_static(app)` as
+    well. The routes stay out of the OpenAPI document.
     """
     lifetime = DEFAULT_LIFETIME
     if session_lifetime is not None:
@@ -35,6 +42,7 @@ def build_console(container: Container, session_lifetime: int | None = None) -> 
         limiter=SignInLimiter(container.clock),
         templates=template_environment(),
         asset_version=asset_version(),
+        password_hasher=password_hasher or default_hasher(),
     )
     router = APIRouter(include_in_schema=False)
 

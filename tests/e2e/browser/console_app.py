@@ -1,0 +1,128 @@
+"""A pagerd web console on fakes, for the console's tests (TestClient and browser).
+
+`ConsoleApp` wires the console router and its static files on a Container whose unit of
+work is in memory or on SQLite, with a FakeClock and recording senders, so tests can send
+alerts through the use cases, run the workers' cycles, and move time.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from uuid import UUID
+
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from pagerd.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from pagerd.bootstrap import Container
+from pagerd.config import Settings
+from pagerd.domain.alert import Alert
+from pagerd.domain.channels import Channel
+from pagerd.entrypoints.console import build_console, mount_static
+from pagerd.service_layer.alerts import receive_alert
+from pagerd.service_layer.delivery import deliver_due_pages
+from pagerd.service_layer.paging import OutgoingPage
+from pagerd.service_layer.ports import UnitOfWork
+from pagerd.service_layer.services import create_service
+from pagerd.service_layer.timers import fire_next_due_timer
+from pagerd.service_layer.users import create_user
+from pagerd.testing import FakeClock, RecordingSender, RecordingSignal
+
+USERNAME = "alice"
+PASSWORD = "correct horse battery staple"
+SECRET_KEY = b"console-tests-secret-key"
+# Argon2 at its real cost takes a fifth of a second a hash; tests only need it to work.
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def memory_factory() -> Callable[[], UnitOfWork]:
+    """A fresh in-memory database."""
+    store = InMemoryStore()
+    signal = RecordingSignal()
+    return lambda: InMemoryUnitOfWork(store, signal)
+
+
+def sqlite_factory(url: str) -> tuple[Callable[[], UnitOfWork], Callable[[], None]]:
+    """A migrated SQLite database at `url`, and how to close it."""
+    from pagerd.adapters.sqlalchemy.engine import create_engine_for
+    from pagerd.adapters.sqlalchemy.migrate import upgrade_to_head
+    from pagerd.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+
+    upgrade_to_head(url)
+    engine = create_engine_for(url)
+    signal = RecordingSignal()
+    return (lambda: SqlAlchemyUnitOfWork(engine, signal)), engine.dispose
+
+
+class ConsoleApp:
+    """The console alone on a FastAPI app, with handles on its fakes."""
+
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork] | None = None,
+        public_url: str = "http://testserver",
+    ) -> None:
+        self.uow = uow_factory or memory_factory()
+        self.clock = FakeClock()
+        self.journal: list[OutgoingPage] = []
+        self.container = Container(
+            settings=Settings(_env_file=None),
+            uow_factory=self.uow,
+            clock=self.clock,
+            senders={channel: RecordingSender(self.journal) for channel in Channel},
+            wakeup=RecordingSignal(),
+            public_url=public_url,
+            secret_key=SECRET_KEY,
+        )
+        self.app = FastAPI()
+        self.app.include_router(build_console(self.container, password_hasher=FAST_HASHER))
+        mount_static(self.app)
+        create_user(self.uow(), self.clock, USERNAME, PASSWORD, FAST_HASHER)
+        self._random = random.Random(0)
+
+    def client(self) -> TestClient:
+        """A browser-like client (keeps cookies) that does not follow redirects."""
+        return TestClient(self.app, follow_redirects=False)
+
+    def signed_in_client(self) -> tuple[TestClient, str]:
+        """A client signed in as USERNAME, and its session's CSRF token."""
+        client = self.client()
+        token = csrf_token(client.get("/sign-in").text)
+        answer = client.post(
+            "/sign-in", data={"csrf_token": token, "username": USERNAME, "password": PASSWORD}
+        )
+        assert answer.status_code == 303, answer.text
+        return client, csrf_token(client.get("/services").text)
+
+    def service(self, name: str = "checkout") -> UUID:
+        """Create a service through its use case."""
+        return create_service(self.uow(), self.clock, name).id
+
+    def alert(self, service_id: UUID, message: str = "checkout is down") -> Alert:
+        """Send an alert through its use case."""
+        return receive_alert(self.uow(), self.clock, service_id, message).alert
+
+    def run_workers(self) -> None:
+        """Fire due timers and deliver due pages until nothing is due."""
+        uow = self.uow()
+        while fire_next_due_timer(uow, self.clock) is not None or deliver_due_pages(
+            uow, self.clock, self.container.senders, "console-tests", self._random.random
+        ):
+            pass
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock, then let the workers catch up."""
+        self.clock.advance(timedelta(seconds=seconds))
+        self.run_workers()
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token a page's forms carry."""
+    found = _CSRF.search(html)
+    assert found is not None, "the page has no form with a CSRF token"
+    return found[1]
