@@ -75,9 +75,12 @@ def test_an_alert_message_cannot_inject_markup_into_the_html_part() -> None:
 
 
 def test_a_subject_stays_on_one_line_and_short() -> None:
-    rendered = renderer().email(page(item(message="line one\r\nBcc: evil@example.com" + "x" * 300)), NOW)
+    rendered = renderer().email(
+        page(item(message="line one\r\nBcc: evil@example.com" + "x" * 300)), NOW
+    )
 
-    assert "\n" not in rendered.subject and "\r" not in rendered.subject
+    assert "\n" not in rendered.subject
+    assert "\r" not in rendered.subject
     assert len(rendered.subject) <= 150
 
 

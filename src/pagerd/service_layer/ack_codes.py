@@ -26,7 +26,7 @@ CODE_TTL = timedelta(hours=24)
 # Four digits while they are free; longer codes only when many alerts are paging at once.
 _CODE_WIDTHS = (4, 6, 8)
 _TRIES_PER_WIDTH = 20
-_REPLY = re.compile(r"^\s*(?:ACK\b\s*)?#?\s*(\d{4,8})\s*[.!]?\s*$", re.IGNORECASE)
+_REPLY = re.compile(r"^\s*(?:ACK\s*)?#?\s*(\d{4,8})\s*[.!]?\s*$", re.IGNORECASE)
 
 
 def parse_ack_reply(body: str) -> str | None:

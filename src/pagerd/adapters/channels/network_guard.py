@@ -153,6 +153,8 @@ class GuardedTransport(httpx.BaseTransport):
                 body = _read_capped(response)
         except httpcore.TimeoutException as exc:
             raise httpx.TimeoutException(str(exc) or "timed out", request=request) from exc
+        except httpcore.ConnectError as exc:
+            raise httpx.ConnectError(str(exc) or "cannot connect", request=request) from exc
         except (httpcore.NetworkError, httpcore.ProtocolError) as exc:
             raise httpx.TransportError(str(exc) or type(exc).__name__) from exc
         return httpx.Response(response.status, headers=response.headers, content=body)
