@@ -1,0 +1,92 @@
+"""Console user accounts (`pagerd.service_layer.users`): creation rules and password checks."""
+
+from __future__ import annotations
+
+import pytest
+from argon2 import PasswordHasher
+
+from pagerd.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from pagerd.service_layer.users import (
+    InvalidUser,
+    UsernameTaken,
+    check_password,
+    create_user,
+)
+from pagerd.testing import FakeClock
+
+CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def uow() -> InMemoryUnitOfWork:
+    return InMemoryUnitOfWork(InMemoryStore())
+
+
+def test_a_user_is_stored_with_an_argon2id_hash_never_the_password(
+    uow: InMemoryUnitOfWork,
+) -> None:
+    user = create_user(uow, FakeClock(), " alice ", PASSWORD, CHEAP)
+
+    with uow:
+        stored = uow.users.get_by_username("alice")
+    assert stored is not None
+    assert stored.id == user.id
+    assert stored.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in stored.password_hash
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "rule"),
+    [
+        ("", PASSWORD, "1 to 64 characters"),
+        ("a" * 65, PASSWORD, "1 to 64 characters"),
+        ("al ice", PASSWORD, "letters, digits"),
+        ("-alice", PASSWORD, "starts with a letter or digit"),
+        ("alice", "short", "at least 12 characters"),
+    ],
+)
+def test_a_bad_username_or_password_is_refused_with_the_rule(
+    uow: InMemoryUnitOfWork, username: str, password: str, rule: str
+) -> None:
+    with pytest.raises(InvalidUser, match=rule):
+        create_user(uow, FakeClock(), username, password, CHEAP)
+
+    with uow:
+        assert uow.users.list() == []
+
+
+def test_a_username_is_taken_once(uow: InMemoryUnitOfWork) -> None:
+    create_user(uow, FakeClock(), "alice", PASSWORD, CHEAP)
+
+    with pytest.raises(UsernameTaken):
+        create_user(uow, FakeClock(), "alice", "another long password", CHEAP)
+
+
+def test_the_right_password_finds_the_user_and_anything_else_finds_nobody(
+    uow: InMemoryUnitOfWork,
+) -> None:
+    user = create_user(uow, FakeClock(), "alice", PASSWORD, CHEAP)
+
+    found = check_password(uow, "alice", PASSWORD, CHEAP)
+
+    assert found is not None
+    assert found.id == user.id
+    assert check_password(uow, "alice", PASSWORD + "x", CHEAP) is None
+    assert check_password(uow, "bob", PASSWORD, CHEAP) is None
+    assert check_password(uow, "alice", "x" * 5000, CHEAP) is None
+
+
+def test_a_hash_with_old_parameters_is_upgraded_when_the_password_is_right(
+    uow: InMemoryUnitOfWork,
+) -> None:
+    create_user(uow, FakeClock(), "alice", PASSWORD, CHEAP)
+    stronger = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1)
+
+    assert check_password(uow, "alice", PASSWORD, stronger) is not None
+
+    with uow:
+        stored = uow.users.get_by_username("alice")
+    assert stored is not None
+    assert "t=2" in stored.password_hash
+    assert check_password(uow, "alice", PASSWORD, stronger) is not None
