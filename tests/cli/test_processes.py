@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import IO
 
+import httpx
 import pytest
 
 from tests.cli.conftest import Run
@@ -95,6 +98,52 @@ def test_a_worker_runs_until_sigterm_then_exits_cleanly(sqlite_url: str, tmp_pat
 
     assert all(json.loads(line)["level"] == "info" for line in lines)  # JSON lines, no noise
     assert returncode == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", [True, False], ids=["with-workers", "no-workers"])
+def test_serve_migrates_serves_metrics_and_stops_cleanly_on_sigterm(
+    sqlite_url: str, tmp_path: Path, workers: bool
+) -> None:
+    port = _free_port()
+    args = [PAGERD, "serve", "--port", str(port)] + ([] if workers else ["--no-workers"])
+    server = subprocess.Popen(
+        args, env=_environment(sqlite_url), cwd=tmp_path, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        metrics = _get_when_up(f"http://127.0.0.1:{port}/metrics", server)
+        server.send_signal(signal.SIGTERM)
+        _, log = server.communicate(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+    assert "pagerd_timer_lateness_seconds" in metrics
+    assert server.returncode == 0
+    assert ('"message": "worker stopped"' in log) is workers
+    assert ('"message": "worker started"' in log) is workers
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _get_when_up(url: str, process: subprocess.Popen[str], deadline: float = 60) -> str:
+    """GET `url` once the server answers (polling: a real process takes a moment to start)."""
+    give_up = time.monotonic() + deadline
+    while time.monotonic() < give_up:
+        assert process.poll() is None, f"pagerd serve exited: {process.stderr}"
+        try:
+            answer = httpx.get(url, timeout=5)
+        except httpx.TransportError:
+            time.sleep(0.2)
+            continue
+        assert answer.status_code == 200
+        return answer.text
+    raise AssertionError(f"{url} did not answer within {deadline} s")
 
 
 def _lines_until(stream: IO[str], marker: str, limit: int = 50) -> list[str]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -37,7 +39,22 @@ def serve(
 
     settings = load_settings()
     _start_logging(settings, log_level)
+    _return_after_graceful_shutdown()
     run_server(settings, host, port, with_workers=not no_workers)
+
+
+def _return_after_graceful_shutdown() -> None:
+    # uvicorn shuts down gracefully on SIGINT or SIGTERM, then raises the signal again with
+    # the handler installed before it. Python's defaults would kill the process (or raise
+    # KeyboardInterrupt) before the workers stop and give back their leases. SystemExit(0)
+    # unwinds through `serve`, which stops the workers on the way out; a signal that comes
+    # before uvicorn listens stops the start-up the same way.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _exit_cleanly)
+
+
+def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 def worker(log_level: LogLevel = "info") -> None:
