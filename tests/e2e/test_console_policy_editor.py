@@ -14,7 +14,6 @@ from pagerd.entrypoints.console.policy_form import (
     field_label,
 )
 
-
 SHORT = {"a@example.com": "a", "+14155550123": "+1", "https://hooks.example.com/x": "h", "": ""}
 
 
