@@ -6,7 +6,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Self
 from uuid import UUID
+
+import pytest
+from sqlalchemy.exc import OperationalError
 
 from pagerd.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from pagerd.adapters.wakeup import ThreadWakeup
@@ -68,10 +72,24 @@ class RaisingSender:
         raise ConnectionResetError("provider hung up")
 
 
+class SwitchableUnitOfWork(InMemoryUnitOfWork):
+    """An in-memory unit of work that cannot begin while `down` is set."""
+
+    def __init__(self, store: InMemoryStore, signal: ThreadWakeup, down: threading.Event) -> None:
+        super().__init__(store, signal)
+        self._down = down
+
+    def __enter__(self) -> Self:
+        if self._down.is_set():
+            raise OperationalError("BEGIN", {}, ConnectionRefusedError("database is down"))
+        return super().__enter__()
+
+
 class World:
     """A worker on the in-memory store, with a fake clock and recording senders."""
 
     def __init__(self, senders: dict[Channel, object] | None = None, **options: object) -> None:
+        self.database_down = threading.Event()
         self.store = InMemoryStore()
         self.clock = FakeClock()
         self.wakeup = ThreadWakeup()
@@ -79,7 +97,7 @@ class World:
         self.observer = RecordingObserver()
         self.container = Container(
             settings=load_settings(database_url="sqlite://"),
-            uow_factory=self.new_uow,
+            uow_factory=lambda: SwitchableUnitOfWork(self.store, self.wakeup, self.database_down),
             clock=self.clock,
             senders=senders or dict.fromkeys(Channel, self.sender),  # type: ignore[arg-type]
             wakeup=self.wakeup,
@@ -259,3 +277,44 @@ def test_a_page_that_waited_past_half_its_lease_is_given_back_unsent() -> None:
 
     assert sorted(sender.addresses) == ["alice@example.com", "bob@example.com"]
     assert {n.status for n in world.notifications(alert_id)} == {NotificationStatus.SENT}
+
+
+def test_an_outcome_that_cannot_be_recorded_within_its_lease_is_dropped_and_the_page_resent() -> (
+    None
+):
+    world = World(lease=timedelta(seconds=60))
+    alert_id = world.open_alert([level("alice@example.com")])
+    world.runner.run_dispatch_cycle()
+    assert world.runner.wait_for_sends(5)
+
+    world.database_down.set()
+    with pytest.raises(OperationalError):
+        world.runner.run_dispatch_cycle()
+    assert world.runner.in_flight == 1  # the outcome waits for the database
+    world.clock.advance(61)
+    with pytest.raises(OperationalError):
+        world.runner.run_dispatch_cycle()
+    assert world.runner.in_flight == 0  # past its lease: let go, so later records can proceed
+    world.database_down.clear()
+    world.runner.run_until_idle()
+
+    [notification] = world.notifications(alert_id)
+    assert (notification.status, notification.attempts) == (NotificationStatus.SENT, 1)
+    assert [p.idempotency_key for p in world.sender.pages] == [notification.id] * 2
+
+
+def test_an_outcome_is_recorded_once_the_database_is_back_within_the_lease() -> None:
+    world = World()
+    alert_id = world.open_alert([level("alice@example.com")])
+    world.runner.run_dispatch_cycle()
+    assert world.runner.wait_for_sends(5)
+
+    world.database_down.set()
+    with pytest.raises(OperationalError):
+        world.runner.run_dispatch_cycle()
+    world.database_down.clear()
+    world.runner.run_until_idle()
+
+    [notification] = world.notifications(alert_id)
+    assert (notification.status, notification.attempts) == (NotificationStatus.SENT, 1)
+    assert world.sender.addresses == ["alice@example.com"]

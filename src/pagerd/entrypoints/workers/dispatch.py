@@ -154,7 +154,18 @@ class Dispatcher:
         while self._finished:
             # Popped only once stored: if the database is down, the outcome waits here
             # and the next cycle records it.
-            self._record(self._finished[0])
+            send = self._finished[0]
+            try:
+                self._record(send)
+            except Exception:
+                if self._clock.now() < send.lease_until:
+                    raise
+                # Past its lease the page may be another worker's already; holding on would
+                # block every later record. It is sent again, with the same idempotency key.
+                log.exception(
+                    "dropping an outcome that could not be recorded within its lease",
+                    extra={"idempotency_key": str(send.page.idempotency_key)},
+                )
             self._finished.pop(0)
             recorded += 1
         return recorded

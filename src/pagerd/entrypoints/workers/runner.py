@@ -16,6 +16,9 @@ from pagerd.entrypoints.workers.timers import TimerDuty
 
 log = logging.getLogger("pagerd.worker")
 
+DEFAULT_STOP_TIMEOUT = 10.0
+"""Seconds a graceful stop gives running sends to finish and be recorded."""
+
 
 class WorkerRunner:
     """One worker: fires due timers and dispatches due pages until stopped.
@@ -40,7 +43,7 @@ class WorkerRunner:
         self._source, timer_wake, dispatch_wake = _subscribe(container)
         self._wakeups = (timer_wake, dispatch_wake)
         self._stopping = threading.Event()
-        self._deadline = 0.0
+        self._deadline: float | None = None  # monotonic time by which stopping must end
         self._timers = TimerDuty(
             container.uow_factory, container.clock, container.observer, self._stopping
         )
@@ -107,20 +110,23 @@ class WorkerRunner:
         self._dispatch_loop.start()
         log.info("worker started", extra={"worker_id": self.worker_id})
 
-    def request_stop(self) -> None:
-        """Stop claiming new work at once; `stop` then waits for the rest."""
+    def request_stop(self, timeout: float = DEFAULT_STOP_TIMEOUT) -> None:
+        """Stop claiming new work at once; running sends get `timeout` seconds to finish.
+
+        Returns at once; `stop` waits for the rest.
+        """
+        self._set_deadline(timeout)
         self._stopping.set()
         self._dispatcher.begin_stop()
         self._timer_loop.request_stop()
         self._dispatch_loop.request_stop()
 
-    def stop(self, timeout: float = 10.0) -> bool:
+    def stop(self, timeout: float = DEFAULT_STOP_TIMEOUT) -> bool:
         """Stop gracefully within about `timeout` seconds; True when everything ended.
 
         Running sends finish and are recorded; pages claimed but not sent are released.
         """
-        self._deadline = time.monotonic() + timeout
-        self.request_stop()
+        self.request_stop(timeout)
         if self._started:
             ended = self._timer_loop.join(self._time_left())
             ended = self._dispatch_loop.join(self._time_left()) and ended
@@ -133,7 +139,13 @@ class WorkerRunner:
         log.info("worker stopped", extra={"worker_id": self.worker_id, "clean": ended})
         return ended
 
+    def _set_deadline(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        self._deadline = deadline if self._deadline is None else min(self._deadline, deadline)
+
     def _time_left(self) -> float:
+        if self._deadline is None:
+            return DEFAULT_STOP_TIMEOUT
         return max(0.0, self._deadline - time.monotonic())
 
 
