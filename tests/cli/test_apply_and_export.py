@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.cli.conftest import Run
 
 FILE = """\
@@ -137,3 +139,24 @@ def test_prune_removes_a_service_the_file_no_longer_declares(migrated: Run, tmp_
         "- delete service 'search': with its policy and past alerts"
     ]
     assert "search" not in migrated("export").stdout
+
+
+def test_the_commands_work_the_same_on_postgresql(
+    run: Run, postgres_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PAGERD_DATABASE_URL", postgres_url)
+    refused = run("export")
+    assert run("migrate").exit_code == 0
+    path = _write(tmp_path, FILE)
+
+    applied = run("apply", "-f", path)
+    again = run("apply", "-f", path)
+    sent = run("alert", "send", "-s", "checkout", "-m", "down")
+
+    assert refused.exit_code == 1
+    assert "no pagerd schema yet" in refused.stderr
+    assert applied.exit_code == 0
+    assert len(applied.stdout.splitlines()) == 3
+    assert again.stdout == ""
+    assert sent.exit_code == 0
+    assert "name: checkout" in run("export").stdout
