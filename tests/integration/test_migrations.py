@@ -1,0 +1,116 @@
+"""Migrations build exactly the schema `tables.metadata` declares, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from pagerd.adapters.sqlalchemy import (
+    SqlAlchemyUnitOfWork,
+    create_engine_for,
+    current_revision,
+    downgrade_to_base,
+    head_revision,
+    upgrade_to_head,
+)
+from pagerd.adapters.sqlalchemy.tables import metadata
+from pagerd.service_layer.errors import ConcurrencyConflict
+from tests.integration.conftest import alert, at, service
+
+
+def _differences(url: str) -> list[Any]:
+    engine = create_engine_for(url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return list(compare_metadata(context, metadata))
+    finally:
+        engine.dispose()
+
+
+def _partial_indexes(url: str) -> dict[str, str]:
+    """Name to WHERE clause of every partial index the database has."""
+    engine = create_engine_for(url)
+    found = {}
+    try:
+        inspector = sa.inspect(engine)
+        for table in inspector.get_table_names():
+            for index in inspector.get_indexes(table):
+                options = index.get("dialect_options", {})
+                where = options.get("sqlite_where", options.get("postgresql_where"))
+                if where is not None:
+                    found[str(index["name"])] = str(where)
+    finally:
+        engine.dispose()
+    return found
+
+
+def test_an_empty_database_is_at_no_revision(database_url: str) -> None:
+    assert current_revision(database_url) is None
+
+
+def test_upgrading_an_empty_database_gives_exactly_the_declared_schema(database_url: str) -> None:
+    upgrade_to_head(database_url)
+
+    assert current_revision(database_url) == head_revision()
+    assert _differences(database_url) == []
+
+
+def test_the_migrated_schema_keeps_the_partial_indexes(database_url: str) -> None:
+    upgrade_to_head(database_url)
+
+    partial = _partial_indexes(database_url)
+
+    assert set(partial) == {"uq_alerts_one_active_per_service", "ix_notifications_due_pending"}
+    assert "acknowledged" in partial["uq_alerts_one_active_per_service"]
+    assert "pending" in partial["ix_notifications_due_pending"]
+
+
+def test_the_migrated_schema_refuses_a_second_active_alert(database_url: str) -> None:
+    upgrade_to_head(database_url)
+    engine = create_engine_for(database_url)
+    s = service()
+    first = alert(s.id)
+    with SqlAlchemyUnitOfWork(engine) as uow:
+        uow.services.add(s)
+        uow.alerts.add(first)
+        uow.commit()
+
+    with pytest.raises(ConcurrencyConflict), SqlAlchemyUnitOfWork(engine) as uow:
+        uow.alerts.add(alert(s.id, at(1)))
+    engine.dispose()
+
+
+def test_upgrading_twice_changes_nothing(database_url: str) -> None:
+    upgrade_to_head(database_url)
+    upgrade_to_head(database_url)
+
+    assert current_revision(database_url) == head_revision()
+    assert _differences(database_url) == []
+
+
+def test_downgrading_to_base_then_upgrading_again_rebuilds_the_schema(database_url: str) -> None:
+    upgrade_to_head(database_url)
+
+    downgrade_to_base(database_url)
+    engine = create_engine_for(database_url)
+    left = set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
+    engine.dispose()
+    upgrade_to_head(database_url)
+
+    assert left == set()
+    assert current_revision(database_url) == head_revision()
+    assert _differences(database_url) == []
+
+
+def test_the_migrations_are_resources_of_the_package() -> None:
+    migrations = resources.files("pagerd.adapters.sqlalchemy").joinpath("migrations")
+
+    assert migrations.joinpath("env.py").is_file()
+    assert migrations.joinpath("script.py.mako").is_file()
+    assert migrations.joinpath("versions", f"{head_revision()}_initial_schema.py").is_file()
