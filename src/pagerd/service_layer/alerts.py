@@ -41,7 +41,10 @@ def receive_alert(
         service = uow.services.get_for_update(service_id)
         if service is None:
             raise NotFound("service", service_id)
-        active = uow.alerts.get_active_for_service(service_id)
+        found = uow.alerts.get_active_for_service(service_id)
+        # Lock the incident before changing it: a timer firing meanwhile may have escalated
+        # it, and writing back the unlocked copy would undo that (a level lost for good).
+        active = uow.alerts.get_for_update(found.id) if found is not None else None
         if active is not None:
             active.join(message, key, now)
             uow.alerts.update(active)
