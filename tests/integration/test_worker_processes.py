@@ -36,7 +36,16 @@ class Workers:
         self.logs = logs
         self.processes: list[subprocess.Popen[str]] = []
 
-    def start(self, name: str, lease_seconds: float | None = None) -> subprocess.Popen[str]:
+    def start(self, *names: str, lease_seconds: float | None = None) -> list[subprocess.Popen[str]]:
+        """Start one process per name (in parallel); return once every one is ready."""
+        started = [self._launch(name, lease_seconds) for name in names]
+        for name, process in zip(names, started, strict=True):
+            assert process.stdout is not None
+            ready = process.stdout.readline()
+            assert ready.startswith("ready"), (self.logs / f"{name}.log").read_text()
+        return started
+
+    def _launch(self, name: str, lease_seconds: float | None) -> subprocess.Popen[str]:
         env = {
             **os.environ,
             "PAGERD_DATABASE_URL": self.url,
@@ -46,19 +55,15 @@ class Workers:
         }
         if lease_seconds is not None:
             env["PAGERD_TEST_LEASE_SECONDS"] = str(lease_seconds)
-        log = (self.logs / f"{name}.log").open("w")
         process = subprocess.Popen(
             [sys.executable, "-m", "pagerd.testing.worker_process"],
             env=env,
             cwd=self.logs,
             stdout=subprocess.PIPE,
-            stderr=log,
+            stderr=(self.logs / f"{name}.log").open("w"),
             text=True,
         )
         self.processes.append(process)
-        assert process.stdout is not None
-        ready = process.stdout.readline()
-        assert ready.startswith("ready"), (self.logs / f"{name}.log").read_text()
         return process
 
     def stop_all(self) -> list[int]:
@@ -132,7 +137,7 @@ def test_a_worker_killed_mid_send_leaves_its_pages_to_another_worker_after_the_l
     addresses = ["alice@example.com", "bob@example.com", "carol@example.com"]
     alert_id = open_alert(engine, "checkout", [level(*addresses)])
     receiver.hang()
-    doomed = workers.start("worker-a", lease_seconds=lease)
+    [doomed] = workers.start("worker-a", lease_seconds=lease)
     assert receiver.wait_for(len(addresses), timeout=20), "worker-a never sent"
 
     doomed.kill()  # SIGKILL: no graceful stop, its claims stay until the lease expires
@@ -156,8 +161,7 @@ def test_a_worker_killed_mid_send_leaves_its_pages_to_another_worker_after_the_l
 def test_two_workers_fire_each_timer_once_and_send_each_page_once(
     engine: Engine, receiver: PageReceiver, workers: Workers
 ) -> None:
-    workers.start("worker-a")
-    workers.start("worker-b")
+    workers.start("worker-a", "worker-b")
     alert_ids = [
         open_alert(
             engine,
