@@ -35,7 +35,7 @@ class FakeTwilio:
 
 def _handler(twilio: FakeTwilio) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 -- http.server's hook name
+        def do_POST(self) -> None:
             expected_auth = "Basic " + base64.b64encode(f"{SID}:{TOKEN}".encode()).decode()
             length = int(self.headers["Content-Length"])
             form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}

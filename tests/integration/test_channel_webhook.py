@@ -42,7 +42,7 @@ class Receiver:
 
 def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 -- http.server's hook name
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             receiver.deliveries.append((dict(self.headers.items()), body))
             self.send_response(receiver.statuses.pop(0) if receiver.statuses else 200)

@@ -58,7 +58,7 @@ class AddressPolicy:
     def describe(ip: IPAddress) -> str:
         """What kind of non-public address `ip` is, for error messages."""
         inner = _embedded_ipv4(ip)
-        for kind in ("loopback", "private", "link_local", "multicast", "unspecified"):
+        for kind in ("loopback", "link_local", "multicast", "unspecified", "private"):
             if getattr(inner, f"is_{kind}"):
                 return kind.replace("_", "-")
         return "non-public"

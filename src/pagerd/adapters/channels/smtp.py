@@ -67,6 +67,7 @@ class SmtpEmailSender:
         self._config = config
         self._renderer = renderer
         self._clock = clock
+        self._ssl_context: ssl.SSLContext | None = None
 
     def send(self, page: OutgoingPage) -> DeliveryResult:
         try:
@@ -96,19 +97,24 @@ class SmtpEmailSender:
         message.add_alternative(rendered.html, subtype="html")
         return message
 
+    def _tls_context(self) -> ssl.SSLContext:
+        # Loading the system's trusted certificates is slow: once per sender, not per page.
+        if self._ssl_context is None:
+            self._ssl_context = self._config.ssl_context or ssl.create_default_context()
+        return self._ssl_context
+
     def _open(self) -> smtplib.SMTP:
         config = self._config
-        context = config.ssl_context or ssl.create_default_context()
         smtp: smtplib.SMTP
         if config.uses_implicit_tls:
             smtp = smtplib.SMTP_SSL(
-                config.host, config.port, timeout=config.timeout, context=context
+                config.host, config.port, timeout=config.timeout, context=self._tls_context()
             )
         else:
             smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
         try:
             if config.starttls and not config.uses_implicit_tls:
-                smtp.starttls(context=context)
+                smtp.starttls(context=self._tls_context())
             if config.username:
                 smtp.login(config.username, config.password or "")
         except BaseException:
