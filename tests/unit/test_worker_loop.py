@@ -10,7 +10,7 @@ from typing import Self
 from sqlalchemy.exc import OperationalError
 
 from pagerd.adapters.memory import InMemoryStore, InMemoryUnitOfWork
-from pagerd.adapters.wakeup import ThreadWakeup
+from pagerd.adapters.wakeup import ThreadWakeup, is_postgres_url, libpq_url
 from pagerd.bootstrap import Container
 from pagerd.config import load_settings
 from pagerd.domain.channels import Channel
@@ -214,3 +214,12 @@ def test_a_commit_wakes_the_dispatcher_well_before_the_poll_interval() -> None:
     assert isinstance(sender.seen, list)
     assert sender.seen[-1] is True
     assert latency < 1.0
+
+
+def test_the_listener_connects_with_libpq_urls_whatever_the_sqlalchemy_driver() -> None:
+    assert libpq_url("postgresql+psycopg://pagerd:s3cret@db:5432/pagerd") == (
+        "postgresql://pagerd:s3cret@db:5432/pagerd"
+    )
+    assert libpq_url("postgres://db/pagerd") == "postgresql://db/pagerd"
+    assert not is_postgres_url("sqlite:///./pagerd.db")
+    assert not is_postgres_url("not a url")

@@ -17,6 +17,7 @@ import threading
 import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from pagerd.service_layer.ports import WorkSignal
 
@@ -74,11 +75,22 @@ class ThreadWakeup:
                 self._subscribers.remove(subscriber)
 
 
+_POSTGRES_BACKENDS = ("postgresql", "postgres")
+
+
+def is_postgres_url(database_url: str) -> bool:
+    """Whether `database_url` names a PostgreSQL database (where LISTEN/NOTIFY exists)."""
+    try:
+        return make_url(database_url.strip()).get_backend_name() in _POSTGRES_BACKENDS
+    except ArgumentError:
+        return False
+
+
 def libpq_url(database_url: str) -> str:
     """The libpq form of a SQLAlchemy PostgreSQL URL (`postgresql+psycopg://` loses `+psycopg`)."""
-    url = make_url(database_url)
-    if url.get_backend_name() != "postgresql":
-        raise ValueError(f"not a PostgreSQL URL: {url.render_as_string(hide_password=True)}")
+    if not is_postgres_url(database_url):
+        raise ValueError("not a PostgreSQL URL")
+    url = make_url(database_url.strip())
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 

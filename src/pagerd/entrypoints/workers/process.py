@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from pagerd.adapters.wakeup import PostgresWakeupListener, ThreadWakeup
+from pagerd.adapters.wakeup import PostgresWakeupListener, ThreadWakeup, is_postgres_url
 from pagerd.bootstrap import Container
 from pagerd.config import load_settings
 from pagerd.entrypoints.workers.options import WorkerOptions
@@ -39,7 +39,7 @@ def start_workers(
     """Start a worker on `container`; returns at once. Call `stop()` on the result to end it."""
     listener = None
     url = container.settings.database_url
-    if url.startswith("postgresql") and isinstance(container.wakeup, ThreadWakeup):
+    if is_postgres_url(url) and isinstance(container.wakeup, ThreadWakeup):
         listener = PostgresWakeupListener(url, container.wakeup)
         listener.start()
     runner = WorkerRunner(container, options, worker_id)
