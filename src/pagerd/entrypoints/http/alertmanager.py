@@ -12,10 +12,11 @@ incident already holds changes nothing.
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from pagerd.bootstrap import Container
+from pagerd.domain.service import MonitoredService
 from pagerd.entrypoints.http.auth import Credentials, service_for_key, unauthorized
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import responses
@@ -80,6 +81,20 @@ class AmResult(BaseModel):
     alerts: list[AmOutcome]
 
 
+def keyed_service(
+    uow: UoW,
+    credentials: Credentials,
+    integration_key: Annotated[str | None, Query(max_length=512)] = None,
+) -> MonitoredService:
+    """The service whose integration key the request carries; 401 otherwise (checked before
+    the body is validated, so that an unauthenticated caller learns nothing)."""
+    key = integration_key or (credentials.credentials if credentials else None)
+    service = service_for_key(uow, key)
+    if service is None:
+        raise unauthorized("pass the service's integration key as ?integration_key= or Bearer")
+    return service
+
+
 def build_router(container: Container) -> APIRouter:
     """The Alertmanager route, bound to `container`."""
     router = APIRouter(tags=["integrations"])
@@ -88,14 +103,9 @@ def build_router(container: Container) -> APIRouter:
     def alertmanager(
         body: AmNotification,
         uow: UoW,
-        credentials: Credentials,
-        integration_key: Annotated[str | None, Query(max_length=512)] = None,
+        service: Annotated[MonitoredService, Depends(keyed_service)],
     ) -> AmResult:
         """Receive an Alertmanager webhook notification (version 4)."""
-        key = integration_key or (credentials.credentials if credentials else None)
-        service = service_for_key(uow, key)
-        if service is None:
-            raise unauthorized("pass the service's integration key as ?integration_key= or Bearer")
         ordered = [a for a in body.alerts if a.status == "firing"]
         ordered += [a for a in body.alerts if a.status == "resolved"]
         return AmResult(alerts=[_apply(container, uow, service.id, a) for a in ordered])

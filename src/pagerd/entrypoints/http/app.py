@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 import pagerd
 from pagerd.bootstrap import Container
 from pagerd.entrypoints.http import (
+    acknowledge_links,
     alertmanager,
     alerts,
     operations,
@@ -17,12 +18,13 @@ from pagerd.entrypoints.http import (
     pagerduty,
     policies,
     services,
+    twilio_replies,
 )
 from pagerd.entrypoints.http.auth import require_api_token
 from pagerd.entrypoints.http.body_limit import MAX_BODY_BYTES, BodyLimitMiddleware
 from pagerd.entrypoints.http.errors import install_error_handlers, responses
+from pagerd.entrypoints.http.openapi import complete_openapi
 from pagerd.entrypoints.http.operations import MetricsRenderer, default_metrics_renderer
-from pagerd.entrypoints.http.optional_routers import optional_routers
 
 DESCRIPTION = """\
 pagerd pages the people on a service's escalation policy, level by level, until someone
@@ -65,11 +67,12 @@ def create_app(
     auth = require_api_token(container)
 
     for router in api:
-        app.include_router(router, dependencies=[Depends(auth)], responses=responses(401, 413))
+        app.include_router(router, dependencies=[Depends(auth)], responses=responses(401, 413, 422))
     app.include_router(pagerduty.build_router(container))
     app.include_router(alertmanager.build_router(container))
     metrics = render_metrics or default_metrics_renderer(container)
     app.include_router(operations.build_router(container, metrics))
-    for router in optional_routers(container):
-        app.include_router(router)
+    app.include_router(acknowledge_links.build_router(container))
+    app.include_router(twilio_replies.build_router(container))
+    complete_openapi(app, [pagerduty.PdEvent])
     return app

@@ -98,11 +98,23 @@ def parse_event(raw: bytes) -> PdEvent | JSONResponse:
     except (ValueError, RecursionError):
         return invalid(["Request body is not valid JSON"], "Event object is invalid")
     try:
-        event = PdEvent.model_validate(data)
+        event = PdEvent.model_validate(_cleaned(data))
     except ValidationError as exc:
         return invalid([f"{field_path(e['loc'])}: {e['msg']}" for e in exc.errors()])
     problems = _action_problems(event)
     return invalid(problems) if problems else event
+
+
+def _cleaned(data: Any) -> Any:
+    """`data` with text no database can store removed from every string: an alert is
+    cleaned rather than refused."""
+    if isinstance(data, str):
+        return sanitize(data)
+    if isinstance(data, list):
+        return [_cleaned(item) for item in data]
+    if isinstance(data, dict):
+        return {sanitize(k): _cleaned(v) for k, v in data.items()}
+    return data
 
 
 def _action_problems(event: PdEvent) -> list[str]:
@@ -152,10 +164,10 @@ def _process(container: Container, uow: UnitOfWork, event: PdEvent) -> JSONRespo
     service = service_for_key(uow, event.routing_key)
     if service is None:
         return invalid(["routing_key: no service has this integration key"])
-    key = sanitize(event.dedup_key or "") or uuid4().hex
+    key = event.dedup_key or uuid4().hex
     if event.event_action == "trigger":
         assert event.payload is not None
-        message = sanitize(event.payload.summary) or "(no summary)"
+        message = event.payload.summary.strip() or "(no summary)"
         received = alerts.receive_alert(uow, container.clock, service.id, message, key)
         container.observer.alert_received(SOURCE, received.deduplicated)
     elif event.event_action == "acknowledge":
