@@ -25,7 +25,9 @@ _SIGNS = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-"}
 
 
 def apply(
-    file: Annotated[str, typer.Option("--file", "-f", help="The YAML file, or - for stdin.")],
+    file: Annotated[
+        str, typer.Option("--file", "-f", metavar="FILE", help="The YAML file, or - for stdin.")
+    ],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the changes; write nothing.")
     ] = False,
