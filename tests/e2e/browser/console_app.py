@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from uuid import UUID
 
@@ -25,7 +25,7 @@ from pagerd.domain.channels import Channel
 from pagerd.entrypoints.console import build_console, mount_static
 from pagerd.service_layer.alerts import receive_alert
 from pagerd.service_layer.delivery import deliver_due_pages
-from pagerd.service_layer.paging import OutgoingPage
+from pagerd.service_layer.paging import OutgoingPage, Sender
 from pagerd.service_layer.ports import UnitOfWork
 from pagerd.service_layer.services import create_service
 from pagerd.service_layer.timers import fire_next_due_timer
@@ -66,15 +66,24 @@ class ConsoleApp:
         self,
         uow_factory: Callable[[], UnitOfWork] | None = None,
         public_url: str = "http://testserver",
+        dev_outbox: bool = False,
     ) -> None:
         self.uow = uow_factory or memory_factory()
         self.clock = FakeClock()
         self.journal: list[OutgoingPage] = []
+        settings = Settings(_env_file=None)
+        senders: Mapping[Channel, Sender] = {
+            channel: RecordingSender(self.journal) for channel in Channel
+        }
+        if dev_outbox:  # e-mail and SMS land in the dev outbox, as with nothing configured
+            from pagerd.adapters.channels import build_senders
+
+            senders = build_senders(settings, self.uow, self.clock, public_url, SECRET_KEY)
         self.container = Container(
-            settings=Settings(_env_file=None),
+            settings=settings,
             uow_factory=self.uow,
             clock=self.clock,
-            senders={channel: RecordingSender(self.journal) for channel in Channel},
+            senders=senders,
             wakeup=RecordingSignal(),
             public_url=public_url,
             secret_key=SECRET_KEY,

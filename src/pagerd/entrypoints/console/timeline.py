@@ -15,7 +15,7 @@ from pagerd.service_layer.ports import TimelineEntry
 
 @dataclass(frozen=True)
 class TimelineLine:
-    """One line: when, how serious (`alarm`, `page`, `ok`, `info`), and what happened."""
+    """One line: when, how serious (`alarm`, `warn`, `page`, `ok`, `info`), and what happened."""
 
     at: datetime
     tone: str
@@ -113,6 +113,32 @@ def _cancelled(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, s
     return "info", f"Page to {address} cancelled before it was sent (no longer needed)."
 
 
+def _recipient(details: Mapping[str, Any]) -> str:
+    return f"{details.get('address', 'a target')} ({details.get('channel', '?')})"
+
+
+def _delivered(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
+    return "info", f"Delivered to {_recipient(details)}."
+
+
+def _delivery_retry(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
+    attempt = details.get("attempts", "?")
+    error = details.get("error") or "unknown error"
+    return (
+        "warn",
+        f"Delivery to {_recipient(details)} failed (attempt {attempt}: {error}); retrying.",
+    )
+
+
+def _delivery_failed(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
+    attempts = details.get("attempts", "?")
+    error = details.get("error") or "unknown error"
+    return (
+        "alarm",
+        f"Delivery to {_recipient(details)} failed for good after {attempts} attempts: {error}.",
+    )
+
+
 def _describe_other(kind: str) -> Describe:
     def describe(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
         text = kind.replace("_", " ").capitalize()
@@ -133,4 +159,7 @@ _DESCRIBERS: dict[str, Describe] = {
     "dedup_key_resolved": _key_resolved,
     "resolved": _resolved,
     "notification_cancelled": _cancelled,
+    "delivered": _delivered,
+    "delivery_retry": _delivery_retry,
+    "delivery_failed": _delivery_failed,
 }

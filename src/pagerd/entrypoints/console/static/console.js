@@ -14,11 +14,19 @@
     return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
   }
 
+  function announce(text) {
+    var state = document.querySelector("[data-live-state]");
+    // Only changes are written to the live region, so a screen reader is not told every 5 s.
+    if (state && state.textContent !== text) state.textContent = text;
+  }
+
   function updateOpenCount(container) {
     var holder = container.querySelector("[data-open-count]");
     var badge = document.querySelector("[data-open-count-badge]");
     if (!holder || !badge) return;
     var count = parseInt(holder.getAttribute("data-open-count"), 10) || 0;
+    var before = badge.hidden ? 0 : parseInt(badge.textContent, 10) || 0;
+    if (count > before) announce("Live. " + count + " open alert" + (count === 1 ? "" : "s") + ".");
     badge.hidden = count === 0;
     badge.textContent = count + " open";
     document.title = document.title.replace(/^\(\d+\) /, "");
@@ -31,11 +39,15 @@
     var lastOk = Date.now();
     var busy = false;
 
-    function say(text, stale) {
+    function say(stateText, timeText, stale) {
       if (!status) return;
       status.hidden = false;
-      status.textContent = text;
+      var wasStale = status.classList.contains("live-stale");
       status.classList.toggle("live-stale", !!stale);
+      if (!!stale !== wasStale || !status.querySelector("[data-live-state]").textContent) {
+        announce(stateText);
+      }
+      status.querySelector("[data-live-time]").textContent = timeText;
     }
 
     function refresh() {
@@ -62,18 +74,18 @@
             updateOpenCount(region);
           }
           lastOk = Date.now();
-          say("Live: updated " + clock(new Date()), false);
+          say("Live.", "Updated " + clock(new Date()), false);
         })
         .catch(function () {
           if (Date.now() - lastOk > STALE_AFTER_MS) {
-            say("Not updating: pagerd is unreachable since " + clock(new Date(lastOk)) + ". Retrying…", true);
+            say("Not updating: pagerd is unreachable.", "Last update " + clock(new Date(lastOk)) + "; retrying…", true);
           }
         })
         .then(function () { busy = false; });
     }
 
     region.setAttribute("data-last", region.innerHTML.trim());
-    say("Live: updates every " + INTERVAL_MS / 1000 + " s", false);
+    say("Live.", "Updates every " + INTERVAL_MS / 1000 + " s", false);
     setInterval(refresh, INTERVAL_MS);
     document.addEventListener("visibilitychange", function () {
       if (!document.hidden) refresh();
