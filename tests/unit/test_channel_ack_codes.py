@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from pagerd.domain.alert import AlertStatus
+from pagerd.domain.alert import Alert, AlertStatus
 from pagerd.service_layer.ack_codes import (
     ReplyOutcome,
     acknowledge_by_code,
@@ -20,7 +20,7 @@ from pagerd.testing.harness import PagingHarness, level
 PHONE = "+5492664295169"
 
 
-def _open_alert(h: PagingHarness, name: str = "checkout"):  # type: ignore[no-untyped-def]
+def _open_alert(h: PagingHarness, name: str = "checkout") -> Alert:
     service = h.create_service(name)
     h.set_policy(service.id, [level(PHONE)])
     return h.alert(service.id, f"{name} is down")
