@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from uuid import UUID
 
@@ -112,3 +113,29 @@ def test_prune_deletes_a_healthy_service_with_its_past_alerts(uow: SqlAlchemyUni
     assert [s.name for s in export_configuration(uow).services] == ["checkout"]
     with uow:
         assert uow.alerts.get(alert.id) is None
+
+
+def test_two_concurrent_applies_of_one_file_create_each_service_once(engine: Engine) -> None:
+    configuration = parse_configuration(FILE)
+    barrier = threading.Barrier(2)
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def apply_once() -> None:
+        uow = SqlAlchemyUnitOfWork(engine, RecordingSignal())
+        barrier.wait()
+        try:
+            results.append(len(apply_configuration(uow, FakeClock(), configuration)))
+        except BaseException as exc:  # reported below, with the thread's results
+            errors.append(exc)
+
+    threads = [threading.Thread(target=apply_once) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    assert sorted(results) == [0, 4]  # the loser ran again and found nothing left to do
+    uow = SqlAlchemyUnitOfWork(engine, RecordingSignal())
+    assert [s.name for s in export_configuration(uow).services] == ["checkout", "search"]

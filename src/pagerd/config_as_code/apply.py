@@ -74,14 +74,14 @@ def apply_configuration(
     """
     with uow:
         existing = {s.name: s for s in _all_services(uow)}
-        _lock_in_order(uow, existing.values())
+        declared_names = {s.name for s in configuration.services}
+        stale = [s for name, s in existing.items() if name not in declared_names] if prune else []
+        # Lock only what this file may change: alerts of other services are not held up.
+        _lock_in_order(uow, [existing[n] for n in declared_names if n in existing] + stale)
         changes: list[Change] = []
         for declared in configuration.services:
             changes.extend(_converge(uow, clock, declared, existing.get(declared.name), prune))
-        if prune:
-            declared_names = {s.name for s in configuration.services}
-            stale = [s for name, s in existing.items() if name not in declared_names]
-            changes.extend(_delete_services(uow, stale))
+        changes.extend(_delete_services(uow, stale))
         if changes and not dry_run:
             uow.commit()
         return changes
