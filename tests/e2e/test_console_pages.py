@@ -380,3 +380,19 @@ def test_the_dev_outbox_shows_each_message_with_its_body(memory_console: Console
     assert "Body 50\n&lt;script&gt;alert(1)&lt;/script&gt;" in first
     assert older is not None
     assert "[pagerd] message 0<" in client.get(older[1].replace("&amp;", "&")).text
+
+
+def test_a_form_posted_after_the_session_ended_changes_nothing_and_leads_back_to_its_page(
+    memory_console: ConsoleApp,
+) -> None:
+    client, token = memory_console.signed_in_client()
+    service_id = memory_console.service()
+    alert = memory_console.alert(service_id)
+    memory_console.clock.advance(13 * 3600)
+
+    answer = client.post(f"/alerts/{alert.id}/acknowledge", data={"csrf_token": token})
+
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/sign-in?expired=1&next=%2Falerts%2F{alert.id}"
+    assert "nothing was changed" in client.get(answer.headers["location"]).text
+    assert state(memory_console, service_id)[2] == [(alert.id, AlertStatus.OPEN)]

@@ -25,9 +25,11 @@ pytestmark = pytest.mark.slow
 LIVE_TIMEOUT_MS = 15_000  # the console polls every 5 s
 
 
-def open_page(browser: Any, viewport: dict[str, int]) -> tuple[Any, list[str]]:
+def open_page(
+    browser: Any, viewport: dict[str, int], color_scheme: str = "light"
+) -> tuple[Any, list[str]]:
     """A new page, and the errors its console reports (a CSP violation would be one)."""
-    context = browser.new_context(viewport=viewport)
+    context = browser.new_context(viewport=viewport, color_scheme=color_scheme)
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -111,15 +113,20 @@ def test_every_main_page_reads_well_on_a_desktop_and_a_phone(
     browser: Any, served: ServedConsole
 ) -> None:
     pages = _seed_an_eventful_night(served)
-    for device, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
-        page, errors = open_page(browser, viewport)
+    devices = [
+        ("desktop", DESKTOP, "light"),
+        ("phone", PHONE, "light"),
+        ("phone-dark", PHONE, "dark"),
+    ]
+    for device, viewport, scheme in devices:
+        page, errors = open_page(browser, viewport, scheme)
         page.goto(served.url + "/sign-in")
         screenshot(page, f"sign-in-{device}")
         sign_in(page, served)
         for name, path in pages.items():
             page.goto(served.url + path)
             _check_accessible_structure(page, path)
-            if device == "phone":
+            if viewport is PHONE:
                 _check_fits_the_screen(page, path)
             screenshot(page, f"{name}-{device}")
         assert errors == [], device
@@ -181,7 +188,9 @@ def _seed_an_eventful_night(served: ServedConsole) -> dict[str, str]:
     acknowledge(console.uow(), console.clock, acked.alert.id, "bob")
     console.advance(600)
     message = "checkout-api: HTTP 5xx above 5% for 10 minutes"
-    opened = receive_alert(console.uow(), console.clock, ids["checkout-api"], message)
+    opened = receive_alert(
+        console.uow(), console.clock, ids["checkout-api"], message, "HighErrorRate/checkout-api"
+    )
     console.advance(0)
     console.advance(300)  # level 1 timed out: level 2 is paged
     console.advance(420)

@@ -21,6 +21,7 @@ from pagerd.service_layer.users import check_password
 
 WRONG_CREDENTIALS = "Wrong username or password."
 SIGNED_OUT = "You are signed out."
+EXPIRED = "Your session had ended, so nothing was changed. Sign in and try again."
 
 
 def auth_routes(ctx: ConsoleContext) -> APIRouter:
@@ -32,6 +33,7 @@ def auth_routes(ctx: ConsoleContext) -> APIRouter:
         request: Request,
         target: Annotated[str, Query(alias="next")] = "",
         signed_out: str = "",
+        expired: str = "",
     ) -> Response:
         session = ctx.session(request)
         if session is not None and session.signed_in:
@@ -39,7 +41,8 @@ def auth_routes(ctx: ConsoleContext) -> APIRouter:
         fresh = Session.anonymous(ctx.now()) if session is None else None
         shown = session or fresh
         assert shown is not None
-        return _form(ctx, request, shown, fresh, target, notice_out=bool(signed_out))
+        notice = SIGNED_OUT if signed_out else EXPIRED if expired else None
+        return _form(ctx, request, shown, fresh, target, notice=notice)
 
     @router.post("/sign-in")
     def sign_in(request: Request, form: Annotated[ConsoleForm, Form()]) -> Response:
@@ -90,7 +93,7 @@ def _form(
     username: str = "",
     error: str | None = None,
     status: int = 200,
-    notice_out: bool = False,
+    notice: str | None = None,
 ) -> Response:
     return ctx.page(
         request,
@@ -101,5 +104,6 @@ def _form(
         next=safe_next(target, default=""),
         username=username,
         error=error,
-        notice=SIGNED_OUT if notice_out else None,
+        notice=notice,
+        notice_tone="warning" if notice == EXPIRED else "ok",
     )

@@ -35,6 +35,10 @@ NOTICES = {
 }
 
 
+# Last path segments of form actions whose page is the path before them.
+FORM_ACTIONS = frozenset({"acknowledge", "healthy", "policy"})
+
+
 class ConsoleForm(BaseModel):
     """Any form the console posts: every field arrives as text, the CSRF token among them."""
 
@@ -136,7 +140,15 @@ class ConsoleContext:
         return with_security_headers(response)
 
     def sign_in_redirect(self, request: Request) -> Response:
-        """Send a visitor without a session to the sign-in page, coming back here after."""
+        """Send a visitor without a session to the sign-in page, coming back here after.
+
+        A form posted after the session ended changed nothing; the visitor comes back to the
+        page the form was on (`/alerts/<id>` for `/alerts/<id>/acknowledge`) to try again.
+        """
+        if request.method == "POST":
+            path, _, action = request.url.path.rpartition("/")
+            target = path if action in FORM_ACTIONS else request.url.path
+            return self.redirect("/sign-in?expired=1&next=" + quote(target, safe=""))
         target = request.url.path
         if request.url.query:
             target += "?" + request.url.query
