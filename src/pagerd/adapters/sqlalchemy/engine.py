@@ -24,8 +24,10 @@ from pagerd.adapters.sqlalchemy.errors import (
 )
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
-POOL_SIZE = 10
-MAX_OVERFLOW = 20
+# Per process. Several pagerd processes share one PostgreSQL (max_connections 100 by
+# default): 15 each leaves room; threads beyond wait for a connection (30 s at most).
+POOL_SIZE = 5
+MAX_OVERFLOW = 10
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
 _EXPECTED = "use sqlite:///path/to/pagerd.db or postgresql://user:password@host:5432/dbname"
 
