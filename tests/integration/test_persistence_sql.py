@@ -131,6 +131,21 @@ def test_an_unreachable_postgresql_says_what_to_check() -> None:
     assert not database_is_ready(engine)
 
 
+def test_a_server_lost_mid_transaction_is_unavailable_not_a_crash(postgres_url: str) -> None:
+    engine = engine_with_schema(postgres_url)
+    uow = SqlAlchemyUnitOfWork(engine)
+
+    with pytest.raises(DatabaseUnavailable), uow:  # noqa: PT012
+        pid = uow._require()[0].exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        uow.services.get(service().id)
+
+    with SqlAlchemyUnitOfWork(engine) as fresh:  # the pool recovers
+        assert fresh.services.list(limit=1) == []
+    engine.dispose()
+
+
 def test_a_sqlite_file_in_a_missing_directory_says_what_to_check(tmp_path: Path) -> None:
     engine = create_engine_for(f"sqlite:///{tmp_path / 'missing' / 'pagerd.db'}")
 

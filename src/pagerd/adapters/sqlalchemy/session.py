@@ -10,7 +10,7 @@ from sqlalchemy import Executable, Select
 from sqlalchemy.engine import Connection, CursorResult, RowMapping
 from sqlalchemy.exc import DBAPIError
 
-from pagerd.adapters.sqlalchemy.errors import conflict_from
+from pagerd.adapters.sqlalchemy.errors import conflict_from, unavailable
 
 
 class Session:
@@ -29,6 +29,9 @@ class Session:
             conflict = conflict_from(exc)
             if conflict is not None:
                 raise conflict from exc
+            if exc.connection_invalidated:  # the server went away mid-transaction
+                url = self.connection.engine.url.render_as_string(hide_password=True)
+                raise unavailable(url, exc) from exc
             raise
 
     def one_or_none(self, statement: Select[Any]) -> RowMapping | None:
