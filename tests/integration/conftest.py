@@ -143,3 +143,34 @@ def notification(
     return Notification.for_target(
         opened.id, opened.monitored_service_id, level, 0, chosen, created
     )
+
+
+# Committed fixtures of the contract tests.
+
+
+def commit_change(make_uow: UowFactory, change: Callable[[UnitOfWork], object]) -> None:
+    """Run `change` in a unit of work and commit it."""
+    with make_uow(None) as uow:
+        change(uow)
+        uow.commit()
+
+
+def stored_service(make_uow: UowFactory, name: str = "checkout") -> MonitoredService:
+    """A service, committed."""
+    s = service(name)
+    uow = make_uow(None)
+    with uow:
+        uow.services.add(s)
+        uow.commit()
+    return s
+
+
+def stored_alert(make_uow: UowFactory, name: str = "checkout", created: datetime = T0) -> Alert:
+    """An open alert with a frozen plan, of a new service named `name`, committed."""
+    s = stored_service(make_uow, name)
+    a = alert(s.id, created, EscalationPlan.freeze(policy(s.id)))
+    uow = make_uow(None)
+    with uow:
+        uow.alerts.add(a)
+        uow.commit()
+    return a

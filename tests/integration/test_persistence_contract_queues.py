@@ -1,0 +1,206 @@
+"""The repositories' contract (timers, outbox, timelines): in memory, SQLite, PostgreSQL.
+
+Every test runs on each backend (`make_uow`); the in-memory adapter defines the semantics
+the SQL ones must match.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pagerd.domain.notification import NotificationStatus
+from pagerd.service_layer.errors import ConcurrencyConflict
+from pagerd.service_layer.ports import TimelineEntry
+from tests.integration.conftest import (
+    T0,
+    UowFactory,
+    at,
+    commit_change,
+    notification,
+    stored_alert,
+    timer,
+)
+
+# Timers
+
+
+def test_arming_replaces_the_alerts_previous_timer(make_uow: UowFactory) -> None:
+    a = stored_alert(make_uow)
+    second = timer(a.id, at(600), level=1)
+    with make_uow(None) as uow:
+        uow.timers.arm(timer(a.id, at(300)))
+        uow.timers.arm(second)
+        uow.commit()
+    with make_uow(None) as uow:
+        assert uow.timers.pending_for_alert(a.id) == second
+        assert uow.timers.count() == 1
+        assert uow.timers.next_due_at() == at(600)
+
+
+def test_the_earliest_due_timer_is_claimed_and_removed_once(make_uow: UowFactory) -> None:
+    early, late = stored_alert(make_uow, "a"), stored_alert(make_uow, "b")
+    first, second = timer(early.id, at(100)), timer(late.id, at(200))
+    with make_uow(None) as uow:
+        uow.timers.arm(second)
+        uow.timers.arm(first)
+        uow.commit()
+
+    with make_uow(None) as uow:
+        assert uow.timers.claim_next_due(at(99)) is None
+        assert uow.timers.claim_next_due(at(250)) == first
+        assert uow.timers.remove(first.id) is True
+        assert uow.timers.remove(first.id) is False
+        uow.commit()
+    with make_uow(None) as uow:
+        assert uow.timers.claim_next_due(at(250)) == second
+
+
+def test_cancelling_an_alerts_timer_leaves_none(make_uow: UowFactory) -> None:
+    a = stored_alert(make_uow)
+    with make_uow(None) as uow:
+        uow.timers.arm(timer(a.id, at(300)))
+        uow.commit()
+    with make_uow(None) as uow:
+        uow.timers.cancel_for_alert(a.id)
+        uow.commit()
+    with make_uow(None) as uow:
+        assert uow.timers.pending_for_alert(a.id) is None
+        assert uow.timers.next_due_at() is None
+
+
+# Notifications
+
+
+def test_notifications_round_trip_in_creation_order_and_by_level(make_uow: UowFactory) -> None:
+    a = stored_alert(make_uow)
+    first, second = notification(a, created=at(1)), notification(a, created=at(2), level=1)
+    with make_uow(None) as uow:
+        uow.outbox.add(second)
+        uow.outbox.add(first)
+        uow.commit()
+    first.failed_transiently("timeout", at(3), jitter=0.5)
+    with make_uow(None) as uow:
+        uow.outbox.update(first)
+        uow.commit()
+
+    with make_uow(None) as uow:
+        assert uow.outbox.get(first.id) == first
+        assert uow.outbox.list_for_alert(a.id) == [first, second]
+        assert uow.outbox.list_for_level(a.id, 1, 0) == [second]
+
+
+def test_a_second_page_for_the_same_alert_level_pass_and_target_conflicts(
+    make_uow: UowFactory,
+) -> None:
+    a = stored_alert(make_uow)
+    page = notification(a)
+    with make_uow(None) as uow:
+        uow.outbox.add(page)
+        uow.commit()
+    twin = notification(a)
+    twin.target_id = page.target_id
+
+    with pytest.raises(ConcurrencyConflict):
+        commit_change(make_uow, lambda uow: uow.outbox.add(twin))
+
+
+def test_a_leased_page_is_claimable_again_only_when_its_lease_expires(
+    make_uow: UowFactory,
+) -> None:
+    a = stored_alert(make_uow)
+    page = notification(a)
+    with make_uow(None) as uow:
+        uow.outbox.add(page)
+        uow.commit()
+
+    with make_uow(None) as uow:
+        assert [n.id for n in uow.outbox.claim_due(T0, 10, "w1", at(60))] == [page.id]
+        uow.commit()
+    with make_uow(None) as uow:
+        assert uow.outbox.claim_due(at(59), 10, "w2", at(120)) == []
+        assert uow.outbox.is_claimed_by(page.id, "w1")
+        assert [n.id for n in uow.outbox.claim_due(at(60), 10, "w2", at(120))] == [page.id]
+        uow.commit()
+    with make_uow(None) as uow:
+        assert uow.outbox.is_claimed_by(page.id, "w2")
+        assert not uow.outbox.is_claimed_by(page.id, "w1")
+
+
+def test_a_released_page_is_claimable_at_once(make_uow: UowFactory) -> None:
+    a = stored_alert(make_uow)
+    page = notification(a)
+    with make_uow(None) as uow:
+        uow.outbox.add(page)
+        uow.outbox.claim_due(T0, 10, "w1", at(60))
+        uow.outbox.release(page.id)
+        uow.commit()
+    with make_uow(None) as uow:
+        assert not uow.outbox.is_claimed_by(page.id, "w1")
+        assert [n.id for n in uow.outbox.claim_due(T0, 10, "w2", at(60))] == [page.id]
+
+
+def test_claims_take_due_pending_pages_oldest_first_up_to_the_limit(
+    make_uow: UowFactory,
+) -> None:
+    a = stored_alert(make_uow)
+    pages = [notification(a, created=at(i)) for i in range(4)]
+    pages[3].next_attempt_at = at(100)  # retrying later
+    pages[2].delivered(at(2))
+    with make_uow(None) as uow:
+        for page in pages:
+            uow.outbox.add(page)
+        uow.commit()
+
+    with make_uow(None) as uow:
+        claimed = uow.outbox.claim_due(at(10), 1, "w", at(500))
+        more = uow.outbox.claim_due(at(10), 10, "w", at(500))
+        later = uow.outbox.claim_due(at(100), 10, "w", at(500))
+
+    assert [n.id for n in claimed] == [pages[0].id]
+    assert [n.id for n in more] == [pages[1].id]
+    assert [n.id for n in later] == [pages[3].id]
+
+
+def test_cancelling_skips_pages_a_dispatcher_holds(make_uow: UowFactory) -> None:
+    a = stored_alert(make_uow)
+    held, free, sent = notification(a), notification(a, created=at(1)), notification(a)
+    sent.delivered(T0)
+    with make_uow(None) as uow:
+        for page in (held, free, sent):
+            uow.outbox.add(page)
+        uow.commit()
+    with make_uow(None) as uow:
+        uow.outbox.claim_due(T0, 1, "w", at(60))  # takes `held`, the oldest due
+        uow.commit()
+
+    with make_uow(None) as uow:
+        cancelled = uow.outbox.cancel_pending_for_alert(a.id)
+        uow.commit()
+
+    assert [n.id for n in cancelled] == [free.id]
+    assert cancelled[0].status is NotificationStatus.CANCELLED
+    with make_uow(None) as uow:
+        assert uow.outbox.get(held.id).status is NotificationStatus.PENDING
+        assert uow.outbox.get(free.id).status is NotificationStatus.CANCELLED
+        assert uow.outbox.count_pending() == 1
+        assert uow.outbox.next_attempt_at() == T0
+
+
+# Timeline
+
+
+def test_timeline_entries_come_back_oldest_first_in_insertion_order_for_equal_times(
+    make_uow: UowFactory,
+) -> None:
+    a = stored_alert(make_uow)
+    entries = [
+        TimelineEntry(a.id, at(5), "acknowledged", {"by": "alice"}),
+        TimelineEntry(a.id, T0, "opened", {"message": "down", "dedup_key": "k1"}),
+        TimelineEntry(a.id, T0, "notified", {"level_id": 0, "target_ids": ["x", "y"]}),
+    ]
+    with make_uow(None) as uow:
+        for entry in entries:
+            uow.timeline.append(entry)
+        uow.commit()
+    with make_uow(None) as uow:
+        assert uow.timeline.list_for_alert(a.id) == [entries[1], entries[2], entries[0]]
