@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import signal
 import sys
 from types import FrameType
@@ -12,6 +13,7 @@ import typer
 from pagerd.adapters.logging import configure_logging
 from pagerd.config import Settings, load_settings
 from pagerd.entrypoints.cli.database import require_schema_at_head
+from pagerd.entrypoints.cli.errors import CliError
 
 _LEVELS = ("debug", "info", "warning", "error")
 LogLevel = Annotated[str, typer.Option("--log-level", help="debug, info, warning or error.")]
@@ -79,9 +81,13 @@ def migrate() -> None:
 
 def demo() -> None:
     """Play a scripted incident on an in-memory pagerd and print what happens."""
-    from pagerd.entrypoints.demo import run_demo
-
-    run_demo(sys.stdout)
+    # Imported by name: the demo is an optional part of the package, and the CLI must load
+    # (and type-check) without it.
+    try:
+        demo_module = importlib.import_module("pagerd.entrypoints.demo")
+    except ModuleNotFoundError as exc:
+        raise CliError("this build of pagerd has no demo") from exc
+    demo_module.run_demo(sys.stdout)
 
 
 def register(app: typer.Typer) -> None:
