@@ -9,6 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from pagerd.adapters.channels import build_senders, load_or_create_secret_key
+from pagerd.adapters.clock import SystemClock
+from pagerd.adapters.metrics import PrometheusObserver
+from pagerd.adapters.sqlalchemy import (
+    SqlAlchemyUnitOfWork,
+    create_engine_for,
+    database_is_ready,
+)
+from pagerd.adapters.wakeup import ThreadWakeup
 from pagerd.config import Settings
 from pagerd.domain.channels import Channel
 from pagerd.service_layer.observability import NullObserver, Observer
@@ -44,15 +53,6 @@ def build_container(settings: Settings, public_url: str | None = None) -> Contai
 
     Expects the schema at head (`pagerd migrate`, or `serve`, which migrates first).
     """
-    from sqlalchemy import text
-
-    from pagerd.adapters.channels import build_senders, load_or_create_secret_key
-    from pagerd.adapters.metrics import PrometheusObserver
-    from pagerd.adapters.sqlalchemy.engine import create_engine_for
-    from pagerd.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
-    from pagerd.adapters.wakeup import ThreadWakeup
-    from pagerd.adapters.clock import SystemClock
-
     engine = create_engine_for(settings.database_url)
     wakeup = ThreadWakeup()
     clock = SystemClock()
@@ -61,13 +61,10 @@ def build_container(settings: Settings, public_url: str | None = None) -> Contai
         return SqlAlchemyUnitOfWork(engine, wakeup)
 
     def is_ready() -> bool:
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except Exception:  # any failure means "not ready"; /readyz says 503
-            return False
-        return True
+        return database_is_ready(engine)
 
+    observer = PrometheusObserver(clock)
+    observer.watch_queues(uow_factory, clock)
     base_url = (public_url or settings.base_url("127.0.0.1", 8080)).rstrip("/")
     secret_key = load_or_create_secret_key(settings, uow_factory)
     senders = build_senders(settings, uow_factory, clock, base_url, secret_key)
@@ -78,7 +75,7 @@ def build_container(settings: Settings, public_url: str | None = None) -> Contai
         senders=senders,
         wakeup=wakeup,
         public_url=base_url,
-        observer=PrometheusObserver(),
+        observer=observer,
         secret_key=secret_key,
         is_ready=is_ready,
         close=engine.dispose,

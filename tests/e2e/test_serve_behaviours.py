@@ -138,7 +138,8 @@ def test_a_stale_timer_neither_escalates_the_next_incident_nor_revives_the_old(p
 
 def test_fifty_concurrent_alerts_open_one_incident_and_page_each_target_once(pagerd: RunningPagerd) -> None:
     with pagerd.client() as client:
-        service_id = _service(client, "storm", TWO_LEVELS)
+        slow_first_level = [dict(TWO_LEVELS[0], ack_timeout_seconds=120), TWO_LEVELS[1]]
+        service_id = _service(client, "storm", slow_first_level)
 
         def send(i: int) -> dict[str, Any]:
             with pagerd.client() as own:
