@@ -9,8 +9,10 @@ which runs the timer and delivery use cases until nothing is due.
 from __future__ import annotations
 
 import random
+import shutil
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -132,14 +134,36 @@ def _memory() -> Callable[[], UnitOfWork]:
 
 
 def _sql(url: str) -> tuple[Callable[[], UnitOfWork], Callable[[], None]]:
+    """A unit-of-work factory on a database already at the schema's head, and its dispose."""
     from pagerd.adapters.sqlalchemy.engine import create_engine_for
-    from pagerd.adapters.sqlalchemy.migrate import upgrade_to_head
     from pagerd.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 
-    upgrade_to_head(url)
     engine = create_engine_for(url)
     signal = RecordingSignal()
     return (lambda: SqlAlchemyUnitOfWork(engine, signal)), engine.dispose
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per run; tests copy it instead of migrating again."""
+    from pagerd.adapters.sqlalchemy.migrate import upgrade_to_head
+
+    path = tmp_path_factory.mktemp("template") / "pagerd.db"
+    upgrade_to_head(f"sqlite:///{path}")
+    return path
+
+
+def _migrated_url(request: pytest.FixtureRequest, backend: str) -> str:
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("migrated_sqlite_file")
+        copy = Path(request.getfixturevalue("tmp_path")) / "pagerd.db"
+        shutil.copyfile(template, copy)
+        return f"sqlite:///{copy}"
+    from pagerd.adapters.sqlalchemy.migrate import upgrade_to_head
+
+    url: str = request.getfixturevalue("postgres_url")
+    upgrade_to_head(url)
+    return url
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
@@ -148,8 +172,7 @@ def api(request: pytest.FixtureRequest) -> Iterator[Api]:
     if request.param == "memory":
         yield Api(_memory())
         return
-    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
-    factory, dispose = _sql(url)
+    factory, dispose = _sql(_migrated_url(request, request.param))
     try:
         yield Api(factory)
     finally:

@@ -12,12 +12,13 @@ incident already holds changes nothing.
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
+from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from pagerd.bootstrap import Container
 from pagerd.domain.service import MonitoredService
-from pagerd.entrypoints.http.auth import Credentials, service_for_key, unauthorized
+from pagerd.entrypoints.http.auth import service_for_key, unauthorized
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import responses
 from pagerd.entrypoints.http.fields import sanitize
@@ -81,14 +82,27 @@ class AmResult(BaseModel):
     alerts: list[AmOutcome]
 
 
+key_in_query = APIKeyQuery(
+    name="integration_key",
+    auto_error=False,
+    scheme_name="IntegrationKeyQuery",
+    description="The service's integration key.",
+)
+key_as_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="IntegrationKeyBearer",
+    description="The service's integration key, as Alertmanager's `http_config.authorization`.",
+)
+
+
 def keyed_service(
     uow: UoW,
-    credentials: Credentials,
-    integration_key: Annotated[str | None, Query(max_length=512)] = None,
+    in_query: Annotated[str | None, Depends(key_in_query)],
+    as_bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(key_as_bearer)],
 ) -> MonitoredService:
     """The service whose integration key the request carries; 401 otherwise (checked before
     the body is validated, so that an unauthenticated caller learns nothing)."""
-    key = integration_key or (credentials.credentials if credentials else None)
+    key = in_query or (as_bearer.credentials if as_bearer else None)
     service = service_for_key(uow, key)
     if service is None:
         raise unauthorized("pass the service's integration key as ?integration_key= or Bearer")

@@ -31,9 +31,8 @@ class BodyLimitMiddleware:
         size = 0
         while True:
             message = await receive()
-            if message["type"] != "http.request":  # the client went away
-                await self.app(scope, _replay([message], receive), send)
-                return
+            if message["type"] != "http.request":
+                return  # the client went away: nobody is left to answer
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
