@@ -248,3 +248,20 @@ def test_text_no_database_can_store_is_cleaned_not_refused(api: Api) -> None:
     assert answer.status_code == 202
     assert answer.json()["dedup_key"] == "nulkey"
     assert _active(api, service_id)[0]["message"] == "bad  text"
+
+
+@pytest.mark.parametrize("depth", [500, 900])
+def test_deeply_nested_custom_details_are_accepted(memory_api: Api, depth: int) -> None:
+    _, key = _service(memory_api)
+    event = json.dumps(_trigger(key, dedup_key="deep"))
+    nested = "[" * depth + "]" * depth
+    raw = event.replace(
+        '"custom_details": {"free space": "1%", "load avg": 0.75}', f'"custom_details": {nested}'
+    )
+
+    answer = memory_api.client.post(
+        "/v2/enqueue", content=raw.encode(), headers={"Content-Type": "application/json"}
+    )
+
+    assert nested in raw
+    assert answer.status_code == 202

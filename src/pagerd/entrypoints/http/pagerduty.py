@@ -106,15 +106,23 @@ def parse_event(raw: bytes) -> PdEvent | JSONResponse:
 
 
 def _cleaned(data: Any) -> Any:
-    """`data` with text no database can store removed from every string: an alert is
-    cleaned rather than refused."""
-    if isinstance(data, str):
-        return sanitize(data)
-    if isinstance(data, list):
-        return [_cleaned(item) for item in data]
-    if isinstance(data, dict):
-        return {sanitize(k): _cleaned(v) for k, v in data.items()}
-    return data
+    """`data` (fresh from `json.loads`, changed in place) with text no database can store
+    removed from every string: an alert is cleaned rather than refused. Iterative, as JSON
+    nests deeper than Python recurses."""
+    root = [data]
+    pending: list[tuple[Any, Any]] = [(root, 0)]
+    while pending:
+        parent, key = pending.pop()
+        value = parent[key]
+        if isinstance(value, str):
+            parent[key] = sanitize(value)
+        elif isinstance(value, list):
+            pending.extend((value, index) for index in range(len(value)))
+        elif isinstance(value, dict):
+            cleaned = {sanitize(k): v for k, v in value.items()}
+            parent[key] = cleaned
+            pending.extend((cleaned, k) for k in cleaned)
+    return root[0]
 
 
 def _action_problems(event: PdEvent) -> list[str]:
