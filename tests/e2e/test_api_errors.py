@@ -220,6 +220,7 @@ def test_a_bad_acknowledge_body_is_422(memory_api: Api) -> None:
         b'{"name": "x",}',
         b"\xff\xfe",
         b"[" * 100_000,
+        b'{"name": ' + b"[" * 900 + b"]" * 900 + b"}",
         b'{"name": 1' + b"0" * 5000 + b"}",
     ],
 )
