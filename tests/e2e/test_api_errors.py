@@ -224,7 +224,7 @@ def test_a_bad_acknowledge_body_is_422(memory_api: Api) -> None:
         b'{"name": 1' + b"0" * 5000 + b"}",
     ],
 )
-def test_a_body_that_is_not_json_is_400_or_422_and_changes_nothing(
+def test_a_body_that_is_not_a_json_object_of_the_right_shape_is_400_or_422(
     memory_api: Api, raw: bytes
 ) -> None:
     headers = {**memory_api.headers, "Content-Type": "application/json"}
