@@ -9,6 +9,7 @@ from fastapi import Depends, FastAPI
 
 import pagerd
 from pagerd.bootstrap import Container
+from pagerd.entrypoints.console import build_console, mount_static
 from pagerd.entrypoints.http import (
     acknowledge_links,
     alertmanager,
@@ -41,7 +42,7 @@ def create_app(
     render_metrics: MetricsRenderer | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
 ) -> FastAPI:
-    """The HTTP API over `container`.
+    """The HTTP API and the web console over `container`.
 
     `render_metrics` serves `/metrics` (default: the registry of the container's observer).
     `max_body_bytes` bounds request bodies (413 beyond).
@@ -74,5 +75,7 @@ def create_app(
     app.include_router(operations.build_router(container, metrics))
     app.include_router(acknowledge_links.build_router(container))
     app.include_router(twilio_replies.build_router(container))
+    app.include_router(build_console(container))
+    mount_static(app)
     complete_openapi(app, [pagerduty.PdEvent])
     return app
