@@ -23,6 +23,7 @@ from pagerd.entrypoints.http import (
 )
 from pagerd.entrypoints.http.auth import require_api_token
 from pagerd.entrypoints.http.body_limit import MAX_BODY_BYTES, BodyLimitMiddleware
+from pagerd.entrypoints.http.docs_page import mount_api_docs
 from pagerd.entrypoints.http.errors import install_error_handlers, responses
 from pagerd.entrypoints.http.openapi import complete_openapi
 from pagerd.entrypoints.http.operations import MetricsRenderer, default_metrics_renderer
@@ -51,7 +52,7 @@ def create_app(
         title="pagerd",
         version=pagerd.__version__,
         description=DESCRIPTION,
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
     )
@@ -77,5 +78,6 @@ def create_app(
     app.include_router(twilio_replies.build_router(container))
     app.include_router(build_console(container))
     mount_static(app)
+    mount_api_docs(app)
     complete_openapi(app, [pagerduty.PdEvent])
     return app
