@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     webhook_allowed_networks: str = ""
     log_format: Literal["json", "console"] | None = None
 
+    # Per-key rate limits (token buckets, per process); 0 turns a limit off.
+    ingest_rate_per_minute: float = Field(default=600, ge=0)
+    ingest_burst: int = Field(default=300, ge=0)
+    api_rate_per_minute: float = Field(default=1200, ge=0)
+    api_burst: int = Field(default=600, ge=0)
+
     @field_validator("webhook_allowed_networks")
     @classmethod
     def _networks_parse(cls, value: str) -> str:

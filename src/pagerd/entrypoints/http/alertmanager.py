@@ -22,6 +22,7 @@ from pagerd.entrypoints.http.auth import service_for_key, unauthorized
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import responses
 from pagerd.entrypoints.http.fields import sanitize
+from pagerd.entrypoints.http.rate_limit import RATE_LIMITED_RESPONSE, RateLimiter, enforce
 from pagerd.service_layer import alerts
 from pagerd.service_layer.ports import UnitOfWork
 
@@ -109,15 +110,27 @@ def keyed_service(
     return service
 
 
-def build_router(container: Container) -> APIRouter:
-    """The Alertmanager route, bound to `container`."""
+def build_router(container: Container, limiter: RateLimiter | None = None) -> APIRouter:
+    """The Alertmanager route, bound to `container`; `limiter` limits notifications per
+    integration key (none by default)."""
     router = APIRouter(tags=["integrations"])
 
-    @router.post("/integrations/alertmanager", responses=responses(400, 401, 413, 422))
+    def limited_service(
+        service: Annotated[MonitoredService, Depends(keyed_service)],
+    ) -> MonitoredService:
+        # A dependency, so that it runs before the body is even validated.
+        if limiter is not None:
+            enforce(limiter, f"service:{service.id}", "integration key")
+        return service
+
+    @router.post(
+        "/integrations/alertmanager",
+        responses={**responses(400, 401, 413, 422), **RATE_LIMITED_RESPONSE},
+    )
     def alertmanager(
         body: AmNotification,
         uow: UoW,
-        service: Annotated[MonitoredService, Depends(keyed_service)],
+        service: Annotated[MonitoredService, Depends(limited_service)],
     ) -> AmResult:
         """Receive an Alertmanager webhook notification (version 4)."""
         ordered = [a for a in body.alerts if a.status == "firing"]

@@ -27,6 +27,11 @@ from pagerd.entrypoints.http.docs_page import mount_api_docs
 from pagerd.entrypoints.http.errors import install_error_handlers, responses
 from pagerd.entrypoints.http.openapi import complete_openapi
 from pagerd.entrypoints.http.operations import MetricsRenderer, default_metrics_renderer
+from pagerd.entrypoints.http.rate_limit import (
+    RATE_LIMITED_RESPONSE,
+    RateLimiters,
+    api_token_limit,
+)
 
 DESCRIPTION = """\
 pagerd pages the people on a service's escalation policy, level by level, until someone
@@ -67,11 +72,18 @@ def create_app(
         outbox.build_router(container),
     ]
     auth = require_api_token(container)
+    limiters = RateLimiters.from_settings(container.settings, container.clock)
+    # Listed after `auth`: only a valid token gets a bucket.
+    limit = api_token_limit(limiters.api)
 
     for router in api:
-        app.include_router(router, dependencies=[Depends(auth)], responses=responses(401, 413, 422))
-    app.include_router(pagerduty.build_router(container))
-    app.include_router(alertmanager.build_router(container))
+        app.include_router(
+            router,
+            dependencies=[Depends(auth), Depends(limit)],
+            responses={**responses(401, 413, 422), **RATE_LIMITED_RESPONSE},
+        )
+    app.include_router(pagerduty.build_router(container, limiters.ingest))
+    app.include_router(alertmanager.build_router(container, limiters.ingest))
     metrics = render_metrics or default_metrics_renderer(container)
     app.include_router(operations.build_router(container, metrics))
     app.include_router(acknowledge_links.build_router(container))

@@ -23,6 +23,7 @@ from pagerd.entrypoints.http.auth import service_for_key
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import field_path, responses
 from pagerd.entrypoints.http.fields import sanitize
+from pagerd.entrypoints.http.rate_limit import RateLimiter
 from pagerd.service_layer import alerts
 from pagerd.service_layer.ports import UnitOfWork
 
@@ -86,6 +87,25 @@ class PdInvalid(BaseModel):
     errors: list[str]
 
 
+class PdThrottled(BaseModel):
+    """429: too many events for this routing key; retry after `Retry-After` seconds."""
+
+    status: Literal["throttle exceeded"] = "throttle exceeded"
+    message: str
+    errors: list[str]
+
+
+def throttled(retry_after: int) -> JSONResponse:
+    """PagerDuty's style of 429 answer, with `Retry-After`: the event was not processed."""
+    body = PdThrottled(
+        message="Requests for this service are arriving too quickly. Please retry later.",
+        errors=[f"routing_key: rate limit reached; retry after {retry_after} s"],
+    )
+    return JSONResponse(
+        body.model_dump(), status_code=429, headers={"Retry-After": str(retry_after)}
+    )
+
+
 def invalid(errors: list[str], message: str = "Event object is invalid") -> JSONResponse:
     """PagerDuty's 400 answer."""
     return JSONResponse(PdInvalid(message=message, errors=errors).model_dump(), status_code=400)
@@ -146,15 +166,20 @@ _OPENAPI_BODY = {
 }
 
 
-def build_router(container: Container) -> APIRouter:
-    """The PagerDuty-compatible route, bound to `container`."""
+def build_router(container: Container, limiter: RateLimiter | None = None) -> APIRouter:
+    """The PagerDuty-compatible route, bound to `container`; `limiter` limits events per
+    routing key (none by default)."""
     router = APIRouter(tags=["integrations"])
 
     @router.post(
         "/v2/enqueue",
         status_code=202,
         response_model=PdAccepted,
-        responses={400: {"model": PdInvalid, "description": "Invalid event"}, **responses(413)},
+        responses={
+            400: {"model": PdInvalid, "description": "Invalid event"},
+            429: {"model": PdThrottled, "description": "Too many events for this routing key"},
+            **responses(413),
+        },
         openapi_extra=_OPENAPI_BODY,
     )
     def enqueue(body: Annotated[bytes, Depends(raw_body)], uow: UoW) -> JSONResponse:
@@ -163,15 +188,20 @@ def build_router(container: Container) -> APIRouter:
         parsed = parse_event(body)
         if isinstance(parsed, JSONResponse):
             return parsed
-        return _process(container, uow, parsed)
+        return _process(container, uow, parsed, limiter)
 
     return router
 
 
-def _process(container: Container, uow: UnitOfWork, event: PdEvent) -> JSONResponse:
+def _process(
+    container: Container, uow: UnitOfWork, event: PdEvent, limiter: RateLimiter | None
+) -> JSONResponse:
     service = service_for_key(uow, event.routing_key)
     if service is None:
         return invalid(["routing_key: no service has this integration key"])
+    wait = limiter.acquire(f"service:{service.id}") if limiter is not None else None
+    if wait is not None:
+        return throttled(wait)
     key = event.dedup_key or uuid4().hex
     if event.event_action == "trigger":
         assert event.payload is not None
