@@ -49,6 +49,13 @@ _TOKEN_REFUSALS = {
     ),
 }
 
+_HTML = {"text/html": {"schema": {"type": "string"}}}
+_REFUSED = {
+    403: {"description": "The link was altered, or not issued for this alert", "content": _HTML},
+    404: {"description": "Not a pagerd link, or the alert no longer exists", "content": _HTML},
+    410: {"description": "The link has expired", "content": _HTML},
+}
+
 
 def build_router(container: Container) -> APIRouter:
     """The two routes of acknowledge links, over `container`'s units of work and clock."""
@@ -56,7 +63,7 @@ def build_router(container: Container) -> APIRouter:
     signer = AckLinkSigner(container.secret_key)
     pages = _Pages()
 
-    @router.get("/ack/{token}", response_class=HTMLResponse)
+    @router.get("/ack/{token}", response_class=HTMLResponse, responses={**_REFUSED})
     def show_acknowledge_page(token: str) -> HTMLResponse:
         """A confirmation page for the alert the link names; changes nothing."""
         try:
@@ -65,7 +72,14 @@ def build_router(container: Container) -> APIRouter:
             return pages.refused(exc)
         return pages.render("confirm.html", 200, view)
 
-    @router.post("/ack/{token}", response_class=HTMLResponse)
+    @router.post(
+        "/ack/{token}",
+        response_class=HTMLResponse,
+        responses={
+            **_REFUSED,
+            409: {"description": "The alert is already resolved", "content": _HTML},
+        },
+    )
     def acknowledge_with_link(token: str) -> HTMLResponse:
         """Acknowledge the alert the link names (idempotent) and show the result."""
         try:

@@ -80,7 +80,7 @@ def create_app(
         app.include_router(
             router,
             dependencies=[Depends(auth), Depends(limit)],
-            responses={**responses(401, 413, 422), **RATE_LIMITED_RESPONSE},
+            responses={**responses(400, 401, 413, 422), **RATE_LIMITED_RESPONSE},
         )
     app.include_router(pagerduty.build_router(container, limiters.ingest))
     app.include_router(alertmanager.build_router(container, limiters.ingest))
