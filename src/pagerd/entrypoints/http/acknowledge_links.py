@@ -7,6 +7,8 @@ token gets a page that says so, a 4xx status, and changes nothing.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.responses import HTMLResponse
@@ -49,8 +51,8 @@ _TOKEN_REFUSALS = {
     ),
 }
 
-_HTML = {"text/html": {"schema": {"type": "string"}}}
-_REFUSED = {
+_HTML: dict[str, Any] = {"text/html": {"schema": {"type": "string"}}}
+_REFUSED: dict[int | str, dict[str, Any]] = {
     403: {"description": "The link was altered, or not issued for this alert", "content": _HTML},
     404: {"description": "Not a pagerd link, or the alert no longer exists", "content": _HTML},
     410: {"description": "The link has expired", "content": _HTML},
