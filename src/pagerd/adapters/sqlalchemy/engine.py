@@ -22,6 +22,7 @@ from pagerd.adapters.sqlalchemy.errors import (
     InvalidDatabaseUrl,
     unavailable,
 )
+from pagerd.adapters.sqlalchemy.sqlite_gate import install_gated_begin
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 # Per process. Several pagerd processes share one PostgreSQL (max_connections 100 by
@@ -70,7 +71,7 @@ def _sqlite_engine(url: URL) -> Engine:
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
     )
     event.listen(engine, "connect", _configure_sqlite_connection)
-    event.listen(engine, "begin", _begin_immediate)
+    install_gated_begin(engine, SQLITE_BUSY_TIMEOUT_SECONDS, _begin_immediate)
     return engine
 
 
