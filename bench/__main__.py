@@ -1,0 +1,65 @@
+"""`python -m bench [--quick] [NAME ...]`: run pagerd's benchmarks, print, write JSON.
+
+Names: ingest, dedup, first_page, timers, storm, history (default: all, in that order).
+`--quick` uses small sizes (each benchmark well under a minute); the default sizes are the
+ones docs/benchmarks.md reports. Results go to bench/results/latest.json (or --out).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.process import workdir
+from bench.report import Result, machine, write_json
+
+Runner = Callable[[bool, Path, list[str]], Result]
+
+
+def _runners() -> dict[str, Runner]:
+    from bench.first_page import run_first_page
+    from bench.history import run_history
+    from bench.ingest import run_dedup, run_ingest
+    from bench.storm import run_storm
+    from bench.timers import run_timers
+
+    return {
+        "ingest": run_ingest,
+        "dedup": run_dedup,
+        "first_page": run_first_page,
+        "timers": run_timers,
+        "storm": run_storm,
+        "history": run_history,
+    }
+
+
+def main() -> None:
+    runners = _runners()
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("names", nargs="*", choices=[*runners, []], metavar="NAME")
+    parser.add_argument("--quick", action="store_true", help="small sizes, under a minute each")
+    parser.add_argument(
+        "--backend", action="append", choices=["sqlite", "postgres"],
+        help="databases to run on (default: both)",
+    )  # fmt: skip
+    parser.add_argument("--out", type=Path, default=Path("bench/results/latest.json"))
+    args = parser.parse_args()
+    backends = args.backend or ["sqlite", "postgres"]
+    env = machine()
+    print(f"pagerd benchmarks ({'quick' if args.quick else 'full'}): {env}")
+    results: list[Result] = []
+    with workdir() as directory:
+        for name in args.names or list(runners):
+            result = runners[name](args.quick, directory, backends)
+            result.print()
+            results.append(result)
+            write_json(args.out, args.quick, env, results)
+    missed = [f"{r.name}: {c.name}" for r in results for c in r.checks if not c.ok]
+    print(
+        f"\nwrote {args.out}; {len(missed)} target(s) missed" + "".join(f"\n  {m}" for m in missed)
+    )
+
+
+if __name__ == "__main__":
+    main()

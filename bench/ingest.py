@@ -1,0 +1,156 @@
+"""Benchmarks 1 and 2: ingest of new alerts, and dedup into open incidents, over HTTP.
+
+Ingest: every request is a new alert for a different healthy service whose policy pages two
+targets (e-mail and SMS, both to the dev outbox), against `pagerd serve` (API and workers in
+one process) on SQLite, on PostgreSQL, and on PostgreSQL with two processes. Dedup: every
+request joins a service's open incident. Both compare with the bare endpoint
+(bench/baseline.py) measured in the same run with the same wrk settings.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from bench.process import MemoryWatch, baseline_running, fresh_database, pagerd_running
+from bench.report import Result, ratio
+from bench.seed import scalar, seed_open_alerts, seed_services
+from bench.wrk import WrkResult, run_wrk, run_wrk_parallel
+
+CONNECTIONS = 16
+MAX_RATE_GUESS = 1500  # requests/s; services are seeded for this rate, and checked after
+
+
+def _seconds(quick: bool) -> float:
+    return 4.0 if quick else 20.0
+
+
+def measure_baseline(directory: Path, seconds: float) -> WrkResult:
+    """The bare endpoint's rate with the same wrk settings as pagerd's runs."""
+    ids = [str(uuid.uuid4()) for _ in range(1000)]
+    with baseline_running(directory) as url:
+        run_wrk(url, ids, directory, seconds=1, connections=CONNECTIONS)  # warm up
+        return run_wrk(url, ids, directory, seconds=seconds, connections=CONNECTIONS)
+
+
+def _figures(result: Result, label: str, run: WrkResult, baseline: WrkResult) -> None:
+    result.figures[f"{label}: alerts/s"] = round(run.rate, 1)
+    result.figures[f"{label}: ratio to baseline"] = ratio(run.rate, baseline.rate)
+    result.figures[f"{label}: latency p50 / p99 ms"] = f"{run.p50_ms:.1f} / {run.p99_ms:.1f}"
+    result.figures[f"{label}: errors"] = run.errors
+
+
+def _ingest_once(
+    backend: str, processes: int, directory: Path, seconds: float, memory: MemoryWatch
+) -> tuple[WrkResult, str]:
+    """Run ingest on a fresh database; return the combined wrk result and a consistency note."""
+    with fresh_database(backend, directory) as url:
+        services = seed_services(url, int(seconds * MAX_RATE_GUESS) + 2000)
+        ids = [str(s.id) for s in services]
+        with _servers(url, directory, memory, processes) as urls:
+            if processes == 1:
+                run = run_wrk(urls[0], ids, directory, seconds=seconds, connections=CONNECTIONS)
+            else:
+                runs = run_wrk_parallel(
+                    urls, ids, directory, seconds=seconds, connections=CONNECTIONS // processes
+                )
+                run = _combine(runs)
+        alerts = scalar(url, "SELECT count(*) FROM alerts")
+        joined = scalar(url, "SELECT count(*) FROM timeline_entries WHERE type = 'joined'")
+    exhausted = run.requests > len(ids)
+    note = f"alerts stored {alerts}, answered {run.requests - run.errors}, joined {joined}"
+    if exhausted or joined:
+        note += " (INVALID: some alerts were dedups, seed more services)"
+    return run, note
+
+
+def _combine(runs: list[WrkResult]) -> WrkResult:
+    return WrkResult(
+        requests=sum(r.requests for r in runs),
+        seconds=max(r.seconds for r in runs),
+        errors=sum(r.errors for r in runs),
+        p50_ms=max(r.p50_ms for r in runs),
+        p99_ms=max(r.p99_ms for r in runs),
+        wrk_cpu_seconds=sum(r.wrk_cpu_seconds for r in runs),
+    )
+
+
+class _servers:
+    """`processes` pagerd serve processes on one database (a context manager of base URLs)."""
+
+    def __init__(self, url: str, directory: Path, memory: MemoryWatch, processes: int) -> None:
+        from contextlib import ExitStack
+
+        self._stack = ExitStack()
+        self._args = (url, directory, memory, processes)
+
+    def __enter__(self) -> list[str]:
+        url, directory, memory, processes = self._args
+        return [
+            self._stack.enter_context(pagerd_running(url, directory, memory)).base_url
+            for _ in range(processes)
+        ]
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+
+def run_ingest(quick: bool, directory: Path, backends: list[str]) -> Result:
+    """Benchmark 1."""
+    seconds = _seconds(quick)
+    memory = MemoryWatch()
+    memory.start()
+    result = Result("ingest")
+    baseline = measure_baseline(directory, seconds)
+    result.figures["baseline (bare endpoint): requests/s"] = round(baseline.rate, 1)
+    result.figures["baseline: wrk CPU (share of one core)"] = round(baseline.wrk_cpu_share, 2)
+    targets = {("sqlite", 1): 0.35, ("postgres", 1): 0.30}
+    pg_one: WrkResult | None = None
+    for backend in backends:
+        for processes in (1, 2) if backend == "postgres" else (1,):
+            label = f"{backend}, {processes} process{'es' if processes > 1 else ''}"
+            run, note = _ingest_once(backend, processes, directory, seconds, memory)
+            _figures(result, label, run, baseline)
+            result.figures[f"{label}: check"] = note
+            if (backend, processes) in targets:
+                goal = targets[(backend, processes)]
+                r = ratio(run.rate, baseline.rate)
+                result.check(f"{label} vs baseline", f">= {goal}", r, r >= goal)
+            if backend == "postgres" and processes == 1:
+                pg_one = run
+            elif pg_one is not None:
+                r = ratio(run.rate, pg_one.rate)
+                result.check("postgres, 2 processes vs 1", ">= 1.6", r, r >= 1.6)
+    memory.stop()
+    result.figures["peak RSS of a pagerd process, MB"] = memory.peak_mb
+    return result
+
+
+def run_dedup(quick: bool, directory: Path, backends: list[str]) -> Result:
+    """Benchmark 2: every alert joins an open incident (nobody is paged)."""
+    from datetime import UTC, datetime, timedelta
+
+    seconds = _seconds(quick)
+    memory = MemoryWatch()
+    memory.start()
+    result = Result("dedup")
+    baseline = measure_baseline(directory, seconds)
+    result.figures["baseline (bare endpoint): requests/s"] = round(baseline.rate, 1)
+    for backend in backends:
+        with fresh_database(backend, directory) as url:
+            services = seed_services(url, 5000)
+            later = datetime.now(UTC) + timedelta(days=1)
+            seed_open_alerts(url, services, [later] * len(services))
+            ids = [str(s.id) for s in services]
+            with pagerd_running(url, directory, memory) as server:
+                run = run_wrk(server.base_url, ids, directory, seconds=seconds)
+            joined = scalar(url, "SELECT count(*) FROM timeline_entries WHERE type = 'joined'")
+            pages = scalar(url, "SELECT count(*) FROM notifications")
+        _figures(result, backend, run, baseline)
+        result.figures[f"{backend}: check"] = f"joined {joined}, pages written {pages}"
+        r = ratio(run.rate, baseline.rate)
+        result.check(f"{backend} dedup vs baseline", ">= 0.5", r, r >= 0.5)
+        result.check(f"{backend}: nobody paged", "0 pages", pages, pages == 0)
+    memory.stop()
+    result.figures["peak RSS of a pagerd process, MB"] = memory.peak_mb
+    return result

@@ -1,0 +1,233 @@
+"""Running the real `pagerd serve` for a benchmark: databases, processes, memory.
+
+A benchmark gets a fresh database (a SQLite file in a temporary directory, or a PostgreSQL
+database created for it and dropped afterwards), migrates it, seeds it with bulk SQL, then
+starts `pagerd serve` as a subprocess and samples its resident memory while it runs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ADMIN_TOKEN = "bench-admin-token"
+POSTGRES_ENV = "PAGERD_TEST_POSTGRES_URL"
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+STARTUP_DEADLINE = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def postgres_base_url() -> str:
+    return os.environ.get(POSTGRES_ENV, DEFAULT_POSTGRES)
+
+
+@contextmanager
+def fresh_database(backend: str, workdir: Path) -> Iterator[str]:
+    """A migrated, empty pagerd database URL on `backend` ("sqlite" or "postgres")."""
+    from pagerd.adapters.sqlalchemy.migrate import upgrade_to_head
+
+    if backend == "sqlite":
+        url = f"sqlite:///{workdir / f'bench-{uuid.uuid4().hex[:8]}.db'}"
+        upgrade_to_head(url)
+        yield url
+        return
+    import psycopg
+
+    base = postgres_base_url()
+    name = f"pagerd_bench_{uuid.uuid4().hex[:10]}"
+    admin = base.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"{base.rpartition('/')[0]}/{name}"
+    try:
+        upgrade_to_head(url)
+        yield url
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def workdir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="pagerd-bench-") as path:
+        yield Path(path)
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident set size of a process, from /proc (0 once it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        return 0
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process used so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+@dataclass
+class MemoryWatch:
+    """Samples the RSS of some processes every `interval` seconds on a thread; keeps the peak."""
+
+    interval: float = 0.25
+    peak_bytes: int = 0
+    _pids: list[int] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def watch(self, pid: int) -> None:
+        self._pids.append(pid)
+
+    def start(self) -> None:
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            for pid in list(self._pids):
+                self.peak_bytes = max(self.peak_bytes, rss_bytes(pid))
+
+    @property
+    def peak_mb(self) -> float:
+        return round(self.peak_bytes / 1e6, 1)
+
+
+@dataclass
+class Pagerd:
+    """A running `pagerd serve` process."""
+
+    process: subprocess.Popen[bytes]
+    base_url: str
+    port: int
+    log_path: Path
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+            timeout=30.0,
+        )
+
+    def kill(self) -> None:
+        """SIGKILL: nothing graceful happens."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def start_pagerd(
+    database_url: str,
+    directory: Path,
+    *,
+    workers: bool = True,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
+) -> Pagerd:
+    """Start `pagerd serve` on a free port (or `port`) and wait until /readyz answers 200."""
+    port = port or free_port()
+    log_path = directory / f"pagerd-{port}-{uuid.uuid4().hex[:4]}.log"
+    full_env = {
+        **os.environ,
+        "PAGERD_DATABASE_URL": database_url,
+        "PAGERD_ADMIN_TOKEN": ADMIN_TOKEN,
+        "PAGERD_LOG_FORMAT": "json",
+        "PAGERD_SECRET_KEY": "bench-secret-key-bench-secret-key",
+        **(env or {}),
+    }
+    args = [sys.executable, "-m", "pagerd", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if not workers:
+        args.append("--no-workers")
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            args, cwd=directory, env=full_env, stdout=log_file, stderr=subprocess.STDOUT
+        )
+    running = Pagerd(process, f"http://127.0.0.1:{port}", port, log_path)
+    wait_ready(running.base_url, process, log_path)
+    return running
+
+
+def wait_ready(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + STARTUP_DEADLINE
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited early:\n{log_path.read_text(errors='replace')}")
+        try:
+            if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"not ready in {STARTUP_DEADLINE} s:\n{log_path.read_text()}")
+
+
+@contextmanager
+def pagerd_running(
+    database_url: str, directory: Path, memory: MemoryWatch | None = None, **kwargs: object
+) -> Iterator[Pagerd]:
+    running = start_pagerd(database_url, directory, **kwargs)  # type: ignore[arg-type]
+    if memory is not None:
+        memory.watch(running.process.pid)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@contextmanager
+def baseline_running(directory: Path, memory: MemoryWatch | None = None) -> Iterator[str]:
+    """The bare-endpoint server (bench/baseline.py) on a free port; yields its base URL."""
+    port = free_port()
+    log_path = directory / f"baseline-{port}.log"
+    args = [sys.executable, "-m", "bench.baseline", "--port", str(port)]
+    root = Path(__file__).resolve().parent.parent
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            args, cwd=root, stdout=log_file, stderr=subprocess.STDOUT
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base_url, process, log_path)
+        if memory is not None:
+            memory.watch(process.pid)
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

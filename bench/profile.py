@@ -1,0 +1,63 @@
+"""`python -m bench.profile [--backend sqlite|postgres] [--seconds N]`: profile ingest.
+
+Starts `pagerd serve` on a seeded database, loads it with wrk as the ingest benchmark does,
+and records the server with py-spy (all threads, idle excluded) into a speedscope file and
+a flat top list, printed at the end. For finding where ingest time goes before optimising.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.process import fresh_database, pagerd_running, workdir
+from bench.seed import seed_services
+from bench.wrk import run_wrk
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile")
+    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--out", type=Path, default=Path("bench/results/profile.txt"))
+    args = parser.parse_args()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with workdir() as directory, fresh_database(args.backend, directory) as url:
+        ids = [str(s.id) for s in seed_services(url, int(args.seconds * 1500) + 2000)]
+        with pagerd_running(url, directory) as server:
+            spy = subprocess.Popen(  # noqa: S603 -- py-spy from our own virtualenv
+                [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(server.process.pid), "--format", "raw",
+                 "--output", str(args.out.with_suffix(".raw")), "--duration",
+                 str(int(args.seconds)), "--rate", "200", "--threads"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            time.sleep(0.5)
+            run = run_wrk(server.base_url, ids, directory, seconds=args.seconds)
+            spy.wait()
+    print(f"{run.rate:.1f} alerts/s; folded stacks in {args.out.with_suffix('.raw')}")
+    _top(args.out.with_suffix(".raw"), args.out)
+
+
+def _top(raw: Path, out: Path, n: int = 40) -> None:
+    """Print the functions with the most inclusive samples (from py-spy's folded stacks)."""
+    inclusive: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        count = int(count_text)
+        total += count
+        for frame in set(stack.split(";")):
+            inclusive[frame] = inclusive.get(frame, 0) + count
+    lines = [
+        f"{100 * c / total:5.1f}%  {frame}"
+        for frame, c in sorted(inclusive.items(), key=lambda kv: -kv[1])[:n]
+    ]
+    out.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""stub"""
+
+
+def run_timers(quick, directory, backends):
+    raise NotImplementedError
