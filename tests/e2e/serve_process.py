@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-ADMIN_TOKEN = "e2e-admin-token"  # noqa: S105 -- a test credential
+ADMIN_TOKEN = "e2e-admin-token"
 STARTUP_DEADLINE = 60.0
 
 
@@ -56,15 +56,25 @@ class RunningPagerd:
             except subprocess.TimeoutExpired:
                 self.kill()
 
+    @property
+    def port(self) -> int:
+        """The TCP port this process listens on."""
+        return int(self.base_url.rsplit(":", 1)[1])
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
 
 def start_pagerd(
-    database_url: str, workdir: Path, workers: bool = True, env: dict[str, str] | None = None
+    database_url: str,
+    workdir: Path,
+    workers: bool = True,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
 ) -> RunningPagerd:
-    """Start `pagerd serve` on a free port and wait until /readyz answers 200."""
-    port = free_port()
+    """Start `pagerd serve` on `port` (a free one by default) and wait until /readyz answers
+    200. Passing the port of a killed process restarts pagerd at the same address."""
+    port = port or free_port()
     log_path = workdir / f"pagerd-{port}.log"
     full_env = {
         **os.environ,
@@ -77,7 +87,7 @@ def start_pagerd(
     if not workers:
         args.append("--no-workers")
     with log_path.open("wb") as log_file:
-        process = subprocess.Popen(  # noqa: S603 -- our own interpreter and arguments
+        process = subprocess.Popen(
             args, cwd=workdir, env=full_env, stdout=log_file, stderr=subprocess.STDOUT
         )
     running = RunningPagerd(process, f"http://127.0.0.1:{port}", log_path)
