@@ -94,8 +94,7 @@ class AckLinkSigner:
     def sign(self, alert_id: UUID, target_id: UUID, expires_at: datetime) -> str:
         """A URL-safe token (66 characters) for this alert and target, valid until then."""
         body = _BODY.pack(_VERSION, alert_id.bytes, target_id.bytes, int(expires_at.timestamp()))
-        raw = body + self._mac(body)
-        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+        return _encode(body + self._mac(body))
 
     def verify(self, token: str, now: datetime) -> AckClaim:
         """The claim of a genuine, unexpired token; InvalidAckToken otherwise.
@@ -126,9 +125,15 @@ def _decode(token: str) -> bytes:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
     except (binascii.Error, ValueError):
         raise InvalidAckToken(TokenProblem.MALFORMED) from None
-    if len(raw) != _TOKEN_BYTES:
+    # The decoder skips stray characters and ignores the last character's spare bits:
+    # only the one canonical spelling of a token is that token.
+    if len(raw) != _TOKEN_BYTES or _encode(raw) != token:
         raise InvalidAckToken(TokenProblem.MALFORMED)
     return raw
+
+
+def _encode(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
 class AckLinks:
