@@ -20,7 +20,7 @@ def renderer(public_url: str = "https://pagerd.example.com") -> MessageRenderer:
     return MessageRenderer(AckLinks(public_url, SIGNER))
 
 
-def item(service: str = "checkout", message: str = "checkout is down", level: int = 1) -> PageItem:
+def item(service: str = "checkout", message: str = "checkout is down", level: int = 0) -> PageItem:
     return PageItem(
         notification_id=uuid4(),
         alert_id=uuid4(),
@@ -48,7 +48,7 @@ def test_an_email_says_what_is_down_since_when_at_which_level_and_how_to_acknowl
         assert "HTTP 503 on /pay" in body
         assert "2026-01-01 09:00:00 UTC" in body
         assert "7 min ago" in body
-        assert "level 1, pass 1" in body
+        assert "level 1, pass 1" in body  # level id 0, counted from 1 as the console does
         assert "1 alert needs you" in body
     link = next(w for w in rendered.text.split() if w.startswith("https://pagerd.example.com/ack/"))
     claim = SIGNER.verify(link.rsplit("/", 1)[1], NOW)
