@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pagerd.domain.timer import AckTimer
 from pagerd.service_layer.effects import persist_alert_events
@@ -29,20 +29,45 @@ def fire_next_due_timer(uow: UnitOfWork, clock: Clock) -> FiredTimer | None:
     doubled level. A stale timer (acknowledged, resolved, superseded alert) is consumed and
     changes nothing.
     """
+    fired = _fire_due(uow, clock, 1)
+    return fired[0] if fired else None
+
+
+@retry_on_conflict
+def fire_due_timers(uow: UnitOfWork, clock: Clock, limit: int) -> list[FiredTimer]:
+    """Consume up to `limit` due timers, earliest first, in one transaction.
+
+    The same guarantees as `fire_next_due_timer` for each timer (the batch commits whole or
+    not at all), for one commit instead of `limit`: what lets a worker keep up when many
+    timers fall due at once. Returns the fired timers, none when nothing is due.
+    """
+    return _fire_due(uow, clock, limit)
+
+
+def _fire_due(uow: UnitOfWork, clock: Clock, limit: int) -> list[FiredTimer]:
     now = clock.now()
+    fired: list[FiredTimer] = []
     with uow:
-        timer = uow.timers.claim_next_due(now)
-        if timer is None:
-            return None
-        alert = uow.alerts.get_for_update(timer.alert_id)
-        # Only the transaction that deletes the timer fires it: a timer handed out twice (an
-        # at-least-once queue, a retried claim) must not exhaust a last level a second time.
-        removed = uow.timers.remove(timer.id)
-        escalated = (
-            removed and alert is not None and alert.ack_timeout(timer.level, timer.pass_number, now)
-        )
-        if alert is not None and escalated:
-            uow.alerts.update(alert)
-            persist_alert_events(uow, alert)
-        uow.commit()
-        return FiredTimer(timer, now - timer.due_at, escalated)
+        while len(fired) < limit:
+            # Our own deletes are invisible to the next claim: each round takes a new timer.
+            timer = uow.timers.claim_next_due(now)
+            if timer is None:
+                break
+            fired.append(_fire(uow, timer, now))
+        if fired:
+            uow.commit()
+    return fired
+
+
+def _fire(uow: UnitOfWork, timer: AckTimer, now: datetime) -> FiredTimer:
+    alert = uow.alerts.get_for_update(timer.alert_id)
+    # Only the transaction that deletes the timer fires it: a timer handed out twice (an
+    # at-least-once queue, a retried claim) must not exhaust a last level a second time.
+    removed = uow.timers.remove(timer.id)
+    escalated = (
+        removed and alert is not None and alert.ack_timeout(timer.level, timer.pass_number, now)
+    )
+    if alert is not None and escalated:
+        uow.alerts.update(alert)
+        persist_alert_events(uow, alert)
+    return FiredTimer(timer, now - timer.due_at, escalated)

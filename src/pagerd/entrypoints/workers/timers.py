@@ -8,13 +8,17 @@ from collections.abc import Callable
 
 from pagerd.service_layer.observability import Observer
 from pagerd.service_layer.ports import Clock, UnitOfWork
-from pagerd.service_layer.timers import fire_next_due_timer
+from pagerd.service_layer.timers import FiredTimer, fire_due_timers
 
 log = logging.getLogger("pagerd.worker")
 
+BATCH_SIZE = 25
+"""Timers fired per transaction when many are due: one commit (one fsync) for the batch,
+while holding the write lock (SQLite) or the alerts' row locks only briefly."""
+
 
 class TimerDuty:
-    """Fires due timers, each in its own transaction (the transaction is the claim).
+    """Fires due timers, a batch per transaction (the transaction is the claim).
 
     Any number of workers may run this duty on one database: the unit of work hands a due
     timer to one of them only, and a crash mid-fire rolls back and leaves it due.
@@ -36,22 +40,26 @@ class TimerDuty:
         """Fire timers until none is due (or a stop is requested); return how many fired."""
         fired = 0
         while not self._stopping.is_set():
-            result = fire_next_due_timer(self._uow, self._clock)
-            if result is None:
+            batch = fire_due_timers(self._uow, self._clock, BATCH_SIZE)
+            if not batch:
                 break
-            fired += 1
-            self._observer.timer_fired(result)
-            log.info(
-                "timer fired",
-                extra={
-                    "alert_id": str(result.timer.alert_id),
-                    "level_id": result.timer.level,
-                    "pass": result.timer.pass_number,
-                    "escalated": result.escalated,
-                    "lateness_seconds": result.lateness.total_seconds(),
-                },
-            )
+            fired += len(batch)
+            for result in batch:
+                self._report(result)
         return fired
+
+    def _report(self, result: FiredTimer) -> None:
+        self._observer.timer_fired(result)
+        log.info(
+            "timer fired",
+            extra={
+                "alert_id": str(result.timer.alert_id),
+                "level_id": result.timer.level,
+                "pass": result.timer.pass_number,
+                "escalated": result.escalated,
+                "lateness_seconds": result.lateness.total_seconds(),
+            },
+        )
 
     def seconds_until_due(self) -> float | None:
         """Seconds until the earliest pending timer falls due, None when there is none."""
