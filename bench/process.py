@@ -169,6 +169,10 @@ def start_pagerd(
         "PAGERD_ADMIN_TOKEN": ADMIN_TOKEN,
         "PAGERD_LOG_FORMAT": "json",
         "PAGERD_SECRET_KEY": "bench-secret-key-bench-secret-key",
+        # The benchmarks measure capacity: per-token rate limits (a guard against runaway
+        # senders, on by default) would answer 429 long before it.
+        "PAGERD_API_RATE_PER_MINUTE": "0",
+        "PAGERD_INGEST_RATE_PER_MINUTE": "0",
         **(env or {}),
     }
     args = [sys.executable, "-m", "pagerd", "serve", "--host", "127.0.0.1", "--port", str(port)]
@@ -219,9 +223,7 @@ def baseline_running(directory: Path, memory: MemoryWatch | None = None) -> Iter
     args = [sys.executable, "-m", "bench.baseline", "--port", str(port)]
     root = Path(__file__).resolve().parent.parent
     with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            args, cwd=root, stdout=log_file, stderr=subprocess.STDOUT
-        )
+        process = subprocess.Popen(args, cwd=root, stdout=log_file, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base_url, process, log_path)

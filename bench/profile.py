@@ -22,16 +22,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile")
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--gil", action="store_true", help="only samples holding the GIL")
     parser.add_argument("--out", type=Path, default=Path("bench/results/profile.txt"))
     args = parser.parse_args()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with workdir() as directory, fresh_database(args.backend, directory) as url:
         ids = [str(s.id) for s in seed_services(url, int(args.seconds * 1500) + 2000)]
         with pagerd_running(url, directory) as server:
-            spy = subprocess.Popen(  # noqa: S603 -- py-spy from our own virtualenv
+            spy = subprocess.Popen(
                 [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(server.process.pid), "--format", "raw",
                  "--output", str(args.out.with_suffix(".raw")), "--duration",
-                 str(int(args.seconds)), "--rate", "200", "--threads"],
+                 str(int(args.seconds)), "--rate", "200", "--threads",
+                 *(["--gil"] if args.gil else [])],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
             time.sleep(0.5)

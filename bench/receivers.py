@@ -1,0 +1,98 @@
+"""Local receivers that timestamp what pagerd delivers: an SMTP server and a webhook server.
+
+Both record, for every message, the moment it was accepted (`time.monotonic()` in this
+process) and the alert messages it carried, so a benchmark can match them with the moment it
+sent each alert.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email import message_from_bytes
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from bench.process import free_port
+
+_MARK = re.compile(r"bench-(\d+)")
+
+
+class Arrivals:
+    """Thread-safe record of which numbered alert arrived when, and how many times."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.first: dict[int, float] = {}
+        self.count: dict[int, int] = {}
+
+    def record(self, text: str, at: float) -> None:
+        with self._lock:
+            for number in {int(m) for m in _MARK.findall(text)}:
+                self.first.setdefault(number, at)
+                self.count[number] = self.count.get(number, 0) + 1
+
+    def duplicates(self) -> int:
+        with self._lock:
+            return sum(c - 1 for c in self.count.values() if c > 1)
+
+
+class _SmtpHandler:
+    def __init__(self, arrivals: Arrivals) -> None:
+        self.arrivals = arrivals
+
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
+        at = time.monotonic()
+        subject = message_from_bytes(envelope.content).get("Subject", "")
+        self.arrivals.record(str(subject), at)
+        return "250 Message accepted for delivery"
+
+
+@contextmanager
+def smtp_server() -> Iterator[tuple[int, Arrivals]]:
+    """An SMTP server on 127.0.0.1 (aiosmtpd, on its own thread); yields (port, arrivals)."""
+    from aiosmtpd.controller import Controller
+
+    arrivals = Arrivals()
+    port = free_port()
+    controller = Controller(_SmtpHandler(arrivals), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, arrivals
+    finally:
+        controller.stop()
+
+
+@contextmanager
+def webhook_server() -> Iterator[tuple[str, Arrivals]]:
+    """An HTTP server on 127.0.0.1 answering 200 to every POST; yields (url, arrivals)."""
+    arrivals = Arrivals()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            at = time.monotonic()
+            try:
+                messages = [a["message"] for a in json.loads(body)["alerts"]]
+            except (ValueError, KeyError, TypeError):
+                messages = []
+            arrivals.record(" ".join(messages), at)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *_args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook", arrivals
+    finally:
+        server.shutdown()
+        server.server_close()
