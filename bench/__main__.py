@@ -34,15 +34,32 @@ def _runners() -> dict[str, Runner]:
     }
 
 
+MEMORY_LIMIT_MB = 200.0
+_PEAK = "peak RSS of a pagerd process, MB"
+
+
+def _check_memory(result: Result) -> None:
+    peak = result.figures.get(_PEAK)
+    if peak is not None:
+        result.check(
+            "pagerd resident memory",
+            f"< {MEMORY_LIMIT_MB:.0f} MB",
+            f"{peak} MB",
+            peak < MEMORY_LIMIT_MB,
+        )
+
+
 def main() -> None:
     runners = _runners()
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("names", nargs="*", choices=[*runners, []], metavar="NAME")
     parser.add_argument("--quick", action="store_true", help="small sizes, under a minute each")
     parser.add_argument(
-        "--backend", action="append", choices=["sqlite", "postgres"],
+        "--backend",
+        action="append",
+        choices=["sqlite", "postgres"],
         help="databases to run on (default: both)",
-    )  # fmt: skip
+    )
     parser.add_argument("--out", type=Path, default=Path("bench/results/latest.json"))
     args = parser.parse_args()
     backends = args.backend or ["sqlite", "postgres"]
@@ -52,6 +69,7 @@ def main() -> None:
     with workdir() as directory:
         for name in args.names or list(runners):
             result = runners[name](args.quick, directory, backends)
+            _check_memory(result)
             result.print()
             results.append(result)
             write_json(args.out, args.quick, env, results)

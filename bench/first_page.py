@@ -13,6 +13,7 @@ from __future__ import annotations
 import smtplib
 import threading
 import time
+from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -76,16 +77,7 @@ def run_first_page(quick: bool, directory: Path, backends: list[str]) -> Result:
                     ],
                 )
                 sent: dict[int, float] = {}
-                lock = threading.Lock()
-
-                def send(client: Http, i: int, services=services, sent=sent, lock=lock) -> None:  # type: ignore[no-untyped-def]
-                    number = offset + i
-                    began = time.monotonic()
-                    with lock:
-                        sent[number] = began
-                    status = post_alert(client, str(services[i].id), f"bench-{number}")
-                    assert status == 202, status
-
+                send = _sender([str(sv.id) for sv in services], offset, sent)
                 with pagerd_running(url, directory, memory, env=env) as server:
                     took = open_loop(server.base_url, count, RATE, send)
                     _wait_all(sent, [smtp, hook], timeout=30)
@@ -97,6 +89,23 @@ def run_first_page(quick: bool, directory: Path, backends: list[str]) -> Result:
     memory.stop()
     result.figures["peak RSS of a pagerd process, MB"] = memory.peak_mb
     return result
+
+
+def _sender(
+    service_ids: list[str], offset: int, sent: dict[int, float]
+) -> Callable[[Http, int], None]:
+    """What the open loop calls for alert i: note the time, post `bench-<offset + i>`."""
+    lock = threading.Lock()
+
+    def send(client: Http, i: int) -> None:
+        number = offset + i
+        began = time.monotonic()
+        with lock:
+            sent[number] = began
+        status = post_alert(client, service_ids[i], f"bench-{number}")
+        assert status == 202, status
+
+    return send
 
 
 def _uuid() -> str:
@@ -137,5 +146,9 @@ def _report(
         result.check(
             f"{label} p99", f"<= {P99_TARGET_MS} ms", f"{p99:.1f} ms", p99 <= P99_TARGET_MS
         )
-        result.check(f"{label}: every alert paged once", "0 missing, 0 doubled",
-                     f"{missing} missing, {dupes} doubled", missing == 0 and dupes == 0)  # fmt: skip
+        result.check(
+            f"{label}: every alert paged once",
+            "0 missing, 0 doubled",
+            f"{missing} missing, {dupes} doubled",
+            missing == 0 and dupes == 0,
+        )

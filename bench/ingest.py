@@ -10,6 +10,8 @@ request joins a service's open incident. Both compare with the bare endpoint
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from bench.process import MemoryWatch, baseline_running, fresh_database, pagerd_running
@@ -75,24 +77,14 @@ def _combine(runs: list[WrkResult]) -> WrkResult:
     )
 
 
-class _servers:
-    """`processes` pagerd serve processes on one database (a context manager of base URLs)."""
-
-    def __init__(self, url: str, directory: Path, memory: MemoryWatch, processes: int) -> None:
-        from contextlib import ExitStack
-
-        self._stack = ExitStack()
-        self._args = (url, directory, memory, processes)
-
-    def __enter__(self) -> list[str]:
-        url, directory, memory, processes = self._args
-        return [
-            self._stack.enter_context(pagerd_running(url, directory, memory)).base_url
+@contextmanager
+def _servers(url: str, directory: Path, memory: MemoryWatch, processes: int) -> Iterator[list[str]]:
+    """`processes` pagerd serve processes on one database; yields their base URLs."""
+    with ExitStack() as stack:
+        yield [
+            stack.enter_context(pagerd_running(url, directory, memory)).base_url
             for _ in range(processes)
         ]
-
-    def __exit__(self, *exc: object) -> None:
-        self._stack.close()
 
 
 def run_ingest(quick: bool, directory: Path, backends: list[str]) -> Result:

@@ -102,9 +102,11 @@ def seed_services(
     insert_rows(
         url,
         t.policies,
-        ({"id": s.policy_id, "monitored_service_id": s.id, "repeat": 0, "levels": s.levels}
-         for s in seeded),
-    )  # fmt: skip
+        (
+            {"id": s.policy_id, "monitored_service_id": s.id, "repeat": 0, "levels": s.levels}
+            for s in seeded
+        ),
+    )
     return seeded
 
 
@@ -127,16 +129,22 @@ def seed_open_alerts(
             )
     finally:
         engine.dispose()
-    insert_rows(url, t.alerts, (
-        _alert_row(a, s, "open", now, level=0) for a, s in zip(ids, services, strict=True)
-    ))  # fmt: skip
-    insert_rows(url, t.alert_dedup_keys, (
-        _key_row(a, s) for a, s in zip(ids, services, strict=True)
-    ))  # fmt: skip
-    insert_rows(url, t.timers, (
-        {"id": uuid.uuid4(), "alert_id": a, "level": 0, "pass_number": 0, "due_at": due}
-        for a, due in zip(ids, due_at, strict=True)
-    ))  # fmt: skip
+    insert_rows(
+        url,
+        t.alerts,
+        (_alert_row(a, s, "open", now, level=0) for a, s in zip(ids, services, strict=True)),
+    )
+    insert_rows(
+        url, t.alert_dedup_keys, (_key_row(a, s) for a, s in zip(ids, services, strict=True))
+    )
+    insert_rows(
+        url,
+        t.timers,
+        (
+            {"id": uuid.uuid4(), "alert_id": a, "level": 0, "pass_number": 0, "due_at": due}
+            for a, due in zip(ids, due_at, strict=True)
+        ),
+    )
     return ids
 
 

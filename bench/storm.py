@@ -73,10 +73,18 @@ def run_storm(quick: bool, directory: Path, backends: list[str]) -> Result:
         result.figures[f"{label}: seconds until every page was sent"] = round(drain, 1)
         result.figures[f"{label}: rows"] = counts
         targets = 2 * service_count
-        result.check(f"{label}: incidents", f"exactly {service_count}", counts["incidents"],
-                     counts["incidents"] == service_count)  # fmt: skip
-        result.check(f"{label}: the others joined", f"exactly {alerts - service_count}",
-                     counts["joined"], counts["joined"] == alerts - service_count)  # fmt: skip
+        result.check(
+            f"{label}: incidents",
+            f"exactly {service_count}",
+            counts["incidents"],
+            counts["incidents"] == service_count,
+        )
+        result.check(
+            f"{label}: the others joined",
+            f"exactly {alerts - service_count}",
+            counts["joined"],
+            counts["joined"] == alerts - service_count,
+        )
         one_each = (
             counts["pages"] == targets
             and counts["sent"] == targets
@@ -84,10 +92,15 @@ def run_storm(quick: bool, directory: Path, backends: list[str]) -> Result:
             and counts["keys"] == targets
             and counts["per_target_max"] == 1
         )
-        result.check(f"{label}: one first-level page per target", f"{targets} pages, sent once",
-                     f"{counts['pages']} pages, {counts['messages']} messages", one_each)  # fmt: skip
-        result.check(f"{label}: every answer 202", "all 202", run.statuses,
-                     set(run.statuses) == {202})  # fmt: skip
+        result.check(
+            f"{label}: one first-level page per target",
+            f"{targets} pages, sent once",
+            f"{counts['pages']} pages, {counts['messages']} messages",
+            one_each,
+        )
+        result.check(
+            f"{label}: every answer 202", "all 202", run.statuses, set(run.statuses) == {202}
+        )
     memory.stop()
     result.figures["peak RSS of a pagerd process, MB"] = memory.peak_mb
     return result

@@ -100,9 +100,22 @@ def run_wrk(
         _SCRIPT % {"ids_path": ids_path, "token": ADMIN_TOKEN, "offset": offset, "threads": threads}
     )
     args = [
-        "taskset", "-c", "0", require_wrk(), "-t", str(threads), "-c", str(connections),
-        "-d", f"{seconds:g}s", "--timeout", "30s", "-s", str(script), base_url,
-    ]  # fmt: skip
+        "taskset",
+        "-c",
+        "0",
+        require_wrk(),
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{seconds:g}s",
+        "--timeout",
+        "30s",
+        "-s",
+        str(script),
+        base_url,
+    ]
     before = _children_cpu()
     completed = subprocess.run(args, capture_output=True, text=True, check=True)
     wrk_cpu = _children_cpu() - before
