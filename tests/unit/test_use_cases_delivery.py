@@ -211,3 +211,44 @@ def test_a_dispatcher_whose_lease_expired_cannot_release_another_ones_claim() ->
     with h.uow:
         assert h.uow.outbox.is_claimed_by(fresh[0].items[0].notification_id, "fast")
     assert claim_pages(h.uow, h.clock, "third") == []
+
+
+def test_a_late_failure_from_a_dispatcher_that_lost_its_lease_leaves_the_holder_alone() -> None:
+    h = PagingHarness()
+    service = h.create_service("api")
+    h.set_policy(service.id, [level(SMS)])
+    alert = h.alert(service.id)
+    (stale,) = claim_pages(h.uow, h.clock, "slow", lease=timedelta(seconds=60))
+    h.clock.advance(61)
+    (held,) = claim_pages(h.uow, h.clock, "holder", lease=timedelta(seconds=60))
+
+    record_delivery(
+        h.uow, h.clock, stale, DeliveryResult.transient("timeout"), lambda: 0.0, worker_id="slow"
+    )
+
+    (page,) = _pages_of(h, alert.id)
+    assert (page.status, page.attempts) == (NotificationStatus.PENDING, 0)
+    with h.uow:
+        assert h.uow.outbox.is_claimed_by(page.id, "holder")
+    record_delivery(
+        h.uow, h.clock, held, DeliveryResult.delivered(), lambda: 0.0, worker_id="holder"
+    )
+    (page,) = _pages_of(h, alert.id)
+    assert (page.status, page.attempts) == (NotificationStatus.SENT, 1)
+
+
+def test_a_delivery_is_recorded_even_after_the_lease_moved_to_another_dispatcher() -> None:
+    h = PagingHarness()
+    service = h.create_service("api")
+    h.set_policy(service.id, [level(SMS)])
+    alert = h.alert(service.id)
+    (stale,) = claim_pages(h.uow, h.clock, "slow", lease=timedelta(seconds=60))
+    h.clock.advance(61)
+    claim_pages(h.uow, h.clock, "holder", lease=timedelta(seconds=60))
+
+    record_delivery(
+        h.uow, h.clock, stale, DeliveryResult.delivered(), lambda: 0.0, worker_id="slow"
+    )
+
+    (page,) = _pages_of(h, alert.id)
+    assert page.status is NotificationStatus.SENT

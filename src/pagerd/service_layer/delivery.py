@@ -91,9 +91,14 @@ def record_delivery(
     page: OutgoingPage,
     result: DeliveryResult,
     jitter: Callable[[], float],
+    worker_id: str | None = None,
 ) -> None:
     """Store the outcome on every notification of `page` that is still pending.
 
+    With `worker_id`, a failure is recorded only on notifications that worker still holds:
+    once its lease expired and another worker claimed the page, the holder's outcome is the
+    one that counts (otherwise a late failure would drop the holder's lease and invite a
+    third send). A delivery is recorded whoever holds the lease: the message went out.
     A permanent failure that leaves every page of a level failed escalates that level at
     once instead of waiting for its timer.
     """
@@ -104,6 +109,8 @@ def record_delivery(
         for item in page.items:
             notification = uow.outbox.get(item.notification_id)
             if notification is None or not notification.is_pending:
+                continue
+            if _lost_lease(uow, notification, result, worker_id):
                 continue
             _apply(notification, result, now, jitter)
             uow.outbox.update(notification)
@@ -116,6 +123,14 @@ def record_delivery(
             assert alert is not None  # its notification exists, so the alert does
             _escalate_if_level_failed(uow, alert, level, pass_number, now)
         uow.commit()
+
+
+def _lost_lease(
+    uow: UnitOfWork, notification: Notification, result: DeliveryResult, worker_id: str | None
+) -> bool:
+    if worker_id is None or result.outcome is DeliveryOutcome.DELIVERED:
+        return False
+    return not uow.outbox.is_claimed_by(notification.id, worker_id)
 
 
 def _alert_ids(page: OutgoingPage) -> list[UUID]:
@@ -185,7 +200,7 @@ def deliver_due_pages(
     pages = claim_pages(uow, clock, worker_id, limit)
     for page in pages:
         result = senders[page.channel].send(page)
-        record_delivery(uow, clock, page, result, jitter)
+        record_delivery(uow, clock, page, result, jitter, worker_id)
     return len(pages)
 
 

@@ -174,7 +174,9 @@ class Dispatcher:
         if send.result is None:
             release_pages(self._uow, self._worker_id, [send.page])
         else:
-            record_delivery(self._uow, self._clock, send.page, send.result, self._jitter)
+            record_delivery(
+                self._uow, self._clock, send.page, send.result, self._jitter, self._worker_id
+            )
 
     def _send(self, send: _Send) -> _Send:
         """Runs on the pool. Never raises: a crashing sender is a transient failure."""
