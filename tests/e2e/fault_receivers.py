@@ -11,6 +11,7 @@ must be compared with.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import Counter
@@ -25,6 +26,7 @@ from aiosmtpd.controller import Controller
 from tests.e2e.serve_process import free_port
 
 TWILIO_SID, TWILIO_TOKEN, TWILIO_FROM = "AC00fault00injection", "fault-token", "+15550000000"
+ACK_LINK = re.compile(r"https?://\S+/ack/\S+")
 
 
 @dataclass(frozen=True)
@@ -32,8 +34,9 @@ class Delivery:
     """One message a receiver accepted.
 
     `key` identifies the page: the e-mail Message-ID, the webhook delivery id, and for SMS
-    (Twilio's API takes no idempotency key) the text itself, which carries the alert's reply
-    code and so is the same on a re-send. `at` is `time.monotonic()` on arrival.
+    (Twilio's API takes no idempotency key) the text without its acknowledge links: the text
+    names the alert and carries its reply code, which a re-send reuses, while each link is
+    signed anew with a later expiry. `at` is `time.monotonic()` on arrival.
     """
 
     channel: str
@@ -179,17 +182,18 @@ class TwilioReceiver(HttpReceiver):
     def parse(self, path: str, headers: dict[str, str], body: bytes) -> tuple[str, str]:
         assert path == f"/2010-04-01/Accounts/{TWILIO_SID}/Messages.json", path
         form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
-        return form["To"], form["Body"]
+        return form["To"], ACK_LINK.sub("<ack link>", form["Body"])
 
 
 class ChannelRig:
     """The three receivers, and the PAGERD_* settings that point pagerd at them."""
 
-    def __init__(self, webhook_delay: float = 0.0) -> None:
+    def __init__(self, answer_delay: float = 0.0) -> None:
+        """`answer_delay`: seconds the webhook and Twilio receivers hold each answer."""
         self.ledger = Ledger()
         self.smtp = SmtpReceiver(self.ledger)
-        self.webhook = WebhookReceiver(self.ledger, delay=webhook_delay)
-        self.twilio = TwilioReceiver(self.ledger)
+        self.webhook = WebhookReceiver(self.ledger, delay=answer_delay)
+        self.twilio = TwilioReceiver(self.ledger, delay=answer_delay)
         self.smtp.up()
 
     def env(self) -> dict[str, str]:

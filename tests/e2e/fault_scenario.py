@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -148,6 +148,7 @@ class FaultReport:
     pages_due: int = 0
     pages_received: int = 0
     resends_same_key: int = 0
+    resends_by_channel: str = ""
     refused_by_receivers: int = 0
 
     def line(self) -> str:
@@ -155,7 +156,8 @@ class FaultReport:
             f"[fault] {self.fault}: alerts sent {self.alerts_sent}, answered 2xx "
             f"{self.answered_2xx} (failed attempts retried {self.failed_attempts}), pages due "
             f"{self.pages_due}, pages received {self.pages_received}, re-sends with the same "
-            f"idempotency key {self.resends_same_key}, attempts refused by receivers "
+            f"idempotency key {self.resends_same_key} {self.resends_by_channel}, attempts "
+            f"refused by receivers "
             f"{self.refused_by_receivers}"
         )
 
@@ -234,28 +236,34 @@ def wait_until_delivered(
         raise
 
 
-def check_paged_once(ledger: Ledger, due: set[str], fault_ended_at: float) -> int:
+def check_paged_once(ledger: Ledger, due: set[str], fault_ended_at: float) -> Counter[str]:
     """No address got a page it was not owed, nor two different pages; a page received
     twice (the same idempotency key) is a re-send across the fault: its first copy arrived
-    before the fault ended. Returns how many re-sends there were."""
+    before the fault ended. Returns how many re-sends there were, by channel."""
     by_address: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    channels: dict[str, str] = {}
     for delivery in ledger.deliveries():
         by_address[delivery.address].append((delivery.key, delivery.at))
+        channels[delivery.address] = delivery.channel
     unexpected = sorted(set(by_address) - due)
     assert not unexpected, f"pages nobody was owed: {unexpected[:10]}"
-    resends = 0
+    resends: Counter[str] = Counter()
     for address, copies in by_address.items():
         keys = {key for key, _ in copies}
         assert len(keys) == 1, f"{address} got {len(keys)} different pages"
         if len(copies) > 1:
             first = min(at for _, at in copies)
             assert first < fault_ended_at, f"{address} was paged twice after the fault"
-            resends += len(copies) - 1
+            resends[channels[address]] += len(copies) - 1
     return resends
 
 
 def fill_report(
-    report: FaultReport, sent: list[SentAlert], ledger: Ledger, due: set[str], resends: int
+    report: FaultReport,
+    sent: list[SentAlert],
+    ledger: Ledger,
+    due: set[str],
+    resends: Counter[str],
 ) -> FaultReport:
     """Counts for the report, from what the storm and the receivers saw."""
     report.alerts_sent = len(sent)
@@ -263,6 +271,7 @@ def fill_report(
     report.failed_attempts = sum(a.failed_attempts for a in sent)
     report.pages_due = len(due)
     report.pages_received = len(ledger.deliveries())
-    report.resends_same_key = resends
+    report.resends_same_key = resends.total()
+    report.resends_by_channel = str(dict(sorted(resends.items())))
     report.refused_by_receivers = sum(ledger.refused.values())
     return report

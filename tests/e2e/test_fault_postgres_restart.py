@@ -97,7 +97,7 @@ def test_a_postgresql_restart_mid_storm_loses_no_answered_alert_and_pages_each_l
     report.show(capsys)
     with capsys.disabled():
         print(f"[fault] PostgreSQL was away for {back_at - restart_started:.1f} s")
-    assert report.pages_received == report.pages_due + resends
+    assert report.pages_received == report.pages_due + resends.total()
 
 
 def _ready(base_url: str) -> bool:
