@@ -7,6 +7,8 @@ step the machine checks the promises: at most one active incident per service; a
 delivered at most once per (alert, level, pass); nothing sent for an acknowledged or resolved
 alert; levels triggered in plan order; an open incident always either waits on a timer of its
 current level or has exhausted its plan; no timer for an acknowledged or resolved alert.
+A dispatcher sends right after it claims; a page already handed to its provider when an
+acknowledge commits (in flight, beyond recall) is not modelled.
 """
 
 from __future__ import annotations
