@@ -36,7 +36,9 @@ def _service(client: httpx.Client, name: str, levels: list[dict[str, Any]]) -> s
 
 
 def _alert(client: httpx.Client, service_id: str, message: str = "down") -> dict[str, Any]:
-    answer = client.post("/api/v1/alerts", json={"monitored_service_id": service_id, "message": message})
+    answer = client.post(
+        "/api/v1/alerts", json={"monitored_service_id": service_id, "message": message}
+    )
     assert answer.status_code == 202, answer.text
     body: dict[str, Any] = answer.json()
     return body
@@ -51,20 +53,27 @@ def _notifications(client: httpx.Client, alert_id: str) -> list[dict[str, Any]]:
 
 def _sent_levels(client: httpx.Client, alert_id: str) -> list[tuple[int, str]]:
     return sorted(
-        (n["level_id"], n["address"]) for n in _notifications(client, alert_id) if n["status"] == "sent"
+        (n["level_id"], n["address"])
+        for n in _notifications(client, alert_id)
+        if n["status"] == "sent"
     )
 
 
 TWO_LEVELS = [
-    {"ack_timeout_seconds": 2, "targets": [
-        {"type": "email", "email": "alice@example.com"},
-        {"type": "SMS", "phone_number": "+5492664295169"},
-    ]},
+    {
+        "ack_timeout_seconds": 2,
+        "targets": [
+            {"type": "email", "email": "alice@example.com"},
+            {"type": "SMS", "phone_number": "+5492664295169"},
+        ],
+    },
     {"ack_timeout_seconds": 60, "targets": [{"type": "email", "email": "bob@example.com"}]},
 ]
 
 
-def test_an_alert_pages_level_zero_then_escalates_when_nobody_acknowledges(pagerd: RunningPagerd) -> None:
+def test_an_alert_pages_level_zero_then_escalates_when_nobody_acknowledges(
+    pagerd: RunningPagerd,
+) -> None:
     with pagerd.client() as client:
         service_id = _service(client, "checkout", TWO_LEVELS)
         opened = _alert(client, service_id, "checkout is down")
@@ -79,7 +88,11 @@ def test_an_alert_pages_level_zero_then_escalates_when_nobody_acknowledges(pager
         assert _sent_levels(client, alert_id)[-1] == (1, "bob@example.com")
         assert client.get(f"/api/v1/alerts/{alert_id}").json()["notified_level_id"] == 1
         outbox = client.get("/api/v1/outbox").json()["items"]
-        assert {m["address"] for m in outbox} == {"alice@example.com", "+5492664295169", "bob@example.com"}
+        assert {m["address"] for m in outbox} == {
+            "alice@example.com",
+            "+5492664295169",
+            "bob@example.com",
+        }
 
 
 def test_an_acknowledged_alert_pages_nobody_when_its_timer_fires(pagerd: RunningPagerd) -> None:
@@ -119,7 +132,9 @@ def test_healthy_then_the_old_timer_pages_nobody(pagerd: RunningPagerd) -> None:
         assert client.get(f"/api/v1/alerts/{alert_id}").json()["status"] == "resolved"
 
 
-def test_a_stale_timer_neither_escalates_the_next_incident_nor_revives_the_old(pagerd: RunningPagerd) -> None:
+def test_a_stale_timer_neither_escalates_the_next_incident_nor_revives_the_old(
+    pagerd: RunningPagerd,
+) -> None:
     levels = [dict(TWO_LEVELS[0], ack_timeout_seconds=3), TWO_LEVELS[1]]
     with pagerd.client() as client:
         service_id = _service(client, "inventory", levels)
@@ -131,12 +146,16 @@ def test_a_stale_timer_neither_escalates_the_next_incident_nor_revives_the_old(p
         time.sleep(2.0)  # the first alert's timer would be due now; the second's is not
         assert client.get(f"/api/v1/alerts/{second}").json()["notified_level_id"] == 0
         assert client.get(f"/api/v1/alerts/{first}").json()["status"] == "resolved"
-        wait_for(lambda: client.get(f"/api/v1/alerts/{second}").json()["notified_level_id"] == 1,
-                 what="the second incident escalates on its own timer")
+        wait_for(
+            lambda: client.get(f"/api/v1/alerts/{second}").json()["notified_level_id"] == 1,
+            what="the second incident escalates on its own timer",
+        )
         assert all(n["level_id"] == 0 for n in _notifications(client, first))
 
 
-def test_fifty_concurrent_alerts_open_one_incident_and_page_each_target_once(pagerd: RunningPagerd) -> None:
+def test_fifty_concurrent_alerts_open_one_incident_and_page_each_target_once(
+    pagerd: RunningPagerd,
+) -> None:
     with pagerd.client() as client:
         slow_first_level = [dict(TWO_LEVELS[0], ack_timeout_seconds=120), TWO_LEVELS[1]]
         service_id = _service(client, "storm", slow_first_level)
