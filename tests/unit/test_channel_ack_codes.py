@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from types import TracebackType
+from uuid import UUID
 
 import pytest
 
+from pagerd.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from pagerd.domain.alert import Alert, AlertStatus
 from pagerd.service_layer.ack_codes import (
     ReplyOutcome,
@@ -15,6 +18,7 @@ from pagerd.service_layer.ack_codes import (
     issue_ack_code,
     parse_ack_reply,
 )
+from pagerd.service_layer.services import delete_service
 from pagerd.testing.harness import PagingHarness, level
 
 PHONE = "+5492664295169"
@@ -87,6 +91,31 @@ def test_a_code_in_use_is_never_issued_twice_among_unexpired_codes() -> None:
     assert second.code == "1007"
 
 
+def test_when_four_digit_codes_keep_colliding_a_six_digit_code_is_issued() -> None:
+    h = PagingHarness()
+    alert = _open_alert(h)
+    first = issue_ack_code(h.uow, h.clock, alert.id, PHONE, randbelow=lambda _: 0)
+
+    longer = issue_ack_code(h.uow, h.clock, alert.id, "+15551230000", randbelow=lambda _: 0)
+
+    assert first.code == "1000"
+    assert longer.code == "100000"
+
+
+def test_when_no_code_of_any_width_is_free_issuing_fails_and_stores_nothing() -> None:
+    h = PagingHarness()
+    alert = _open_alert(h)
+    phones = ["+15551230001", "+15551230002", "+15551230003"]
+    taken = [issue_ack_code(h.uow, h.clock, alert.id, p, randbelow=lambda _: 0) for p in phones]
+
+    with pytest.raises(RuntimeError, match="no free acknowledgement code"):
+        issue_ack_code(h.uow, h.clock, alert.id, PHONE, randbelow=lambda _: 0)
+
+    assert [c.code for c in taken] == ["1000", "100000", "10000000"]
+    with h.uow:
+        assert h.uow.ack_codes.find_for(alert.id, PHONE, h.clock.now()) is None
+
+
 def test_an_expired_code_may_be_issued_again() -> None:
     h = PagingHarness()
     a = _open_alert(h, "checkout")
@@ -155,3 +184,39 @@ def test_a_reply_without_a_code_is_not_understood() -> None:
     assert (
         acknowledge_by_code(h.uow, h.clock, "what?", PHONE).outcome is ReplyOutcome.NOT_UNDERSTOOD
     )
+
+
+class _ServiceDeletedAfterTheFirstTransaction(InMemoryUnitOfWork):
+    """A unit of work whose first transaction is followed, before the next one begins, by
+    another client deleting a service (and with it its past alerts)."""
+
+    def __init__(self, store: InMemoryStore, service_id: UUID) -> None:
+        super().__init__(store)
+        self._service_id: UUID | None = service_id
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        super().__exit__(exc_type, exc, tb)
+        if self._service_id is not None:
+            service_id, self._service_id = self._service_id, None
+            delete_service(InMemoryUnitOfWork(self.store), service_id)
+
+
+def test_a_code_whose_alert_is_deleted_while_the_reply_is_handled_is_unknown() -> None:
+    h = PagingHarness()
+    alert = _open_alert(h)
+    code = issue_ack_code(h.uow, h.clock, alert.id, PHONE).code
+    h.healthy(alert.monitored_service_id)
+    racing = _ServiceDeletedAfterTheFirstTransaction(h.store, alert.monitored_service_id)
+
+    reply = acknowledge_by_code(racing, h.clock, f"ACK {code}", PHONE)
+
+    assert reply.outcome is ReplyOutcome.UNKNOWN_CODE
+    assert reply.code == code
+    assert reply.alert is None
+    with h.uow:
+        assert h.uow.alerts.get(alert.id) is None

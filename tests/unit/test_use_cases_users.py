@@ -44,6 +44,7 @@ def test_a_user_is_stored_with_an_argon2id_hash_never_the_password(
         ("al ice", PASSWORD, "letters, digits"),
         ("-alice", PASSWORD, "starts with a letter or digit"),
         ("alice", "short", "at least 12 characters"),
+        ("alice", "x" * 1025, "at most 1024 characters"),
     ],
 )
 def test_a_bad_username_or_password_is_refused_with_the_rule(
@@ -54,6 +55,27 @@ def test_a_bad_username_or_password_is_refused_with_the_rule(
 
     with uow:
         assert uow.users.list() == []
+
+
+def test_a_password_of_the_longest_allowed_length_can_be_set_and_checked(
+    uow: InMemoryUnitOfWork,
+) -> None:
+    longest = "x" * 1024
+    create_user(uow, FakeClock(), "alice", longest, CHEAP)
+
+    assert check_password(uow, "alice", longest, CHEAP) is not None
+
+
+def test_without_a_hasher_passwords_get_argon2id_at_the_rfc_9106_low_memory_cost(
+    uow: InMemoryUnitOfWork,
+) -> None:
+    create_user(uow, FakeClock(), "alice", PASSWORD)
+
+    with uow:
+        stored = uow.users.get_by_username("alice")
+    assert stored is not None
+    assert stored.password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert check_password(uow, "alice", PASSWORD) is not None
 
 
 def test_a_username_is_taken_once(uow: InMemoryUnitOfWork) -> None:
