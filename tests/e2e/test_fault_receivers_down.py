@@ -16,6 +16,7 @@ from tests.e2e.fault_scenario import (
     AlertStorm,
     FaultReport,
     ServiceUnderTest,
+    api_get,
     check_alerts_kept,
     check_paged_once,
     declare_services,
@@ -94,8 +95,8 @@ def _attempts_by_channel(
     found: dict[str, list[int]] = {"email": [], "sms": [], "webhook": []}
     for service in services:
         params = {"monitored_service_id": service.id}
-        [alert] = client.get("/api/v1/alerts", params=params).json()["items"]
-        items = client.get(f"/api/v1/alerts/{alert['id']}/notifications").json()["items"]
+        [alert] = api_get(client, "/api/v1/alerts", **params).json()["items"]
+        items = api_get(client, f"/api/v1/alerts/{alert['id']}/notifications").json()["items"]
         for item in items:
             found[item["channel"]].append(item["attempts"])
     return found
