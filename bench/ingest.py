@@ -9,6 +9,7 @@ request joins a service's open incident. Both compare with the bare endpoint
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -33,6 +34,25 @@ def measure_baseline(directory: Path, seconds: float) -> WrkResult:
     with baseline_running(directory) as url:
         run_wrk(url, ids, directory, seconds=1, connections=CONNECTIONS)  # warm up
         return run_wrk(url, ids, directory, seconds=seconds, connections=CONNECTIONS)
+
+
+def durable_commits_per_second(directory: Path, commits: int = 300) -> float:
+    """The ceiling of one-row SQLite transactions per second on this disk, with pagerd's
+    settings (WAL, synchronous=FULL): each commit waits for an fsync."""
+    import sqlite3
+
+    connection = sqlite3.connect(directory / "fsync-probe.db", isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=FULL")
+    connection.execute("CREATE TABLE IF NOT EXISTS probe (n INTEGER)")
+    began = time.perf_counter()
+    for n in range(commits):
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("INSERT INTO probe VALUES (?)", (n,))
+        connection.execute("COMMIT")
+    rate = commits / (time.perf_counter() - began)
+    connection.close()
+    return rate
 
 
 def _figures(result: Result, label: str, run: WrkResult, baseline: WrkResult) -> None:
@@ -96,6 +116,9 @@ def run_ingest(quick: bool, directory: Path, backends: list[str]) -> Result:
     baseline = measure_baseline(directory, seconds)
     result.figures["baseline (bare endpoint): requests/s"] = round(baseline.rate, 1)
     result.figures["baseline: wrk CPU (share of one core)"] = round(baseline.wrk_cpu_share, 2)
+    if "sqlite" in backends:
+        fsyncs = durable_commits_per_second(directory)
+        result.figures["this disk: durable SQLite commits/s (ceiling)"] = round(fsyncs)
     targets = {("sqlite", 1): 0.35, ("postgres", 1): 0.30}
     pg_one: WrkResult | None = None
     for backend in backends:

@@ -121,12 +121,12 @@ def seed_open_alerts(
     ids = [uuid.uuid4() for _ in services]
     engine = create_engine_for(url)
     try:
-        with engine.begin() as connection:
-            connection.execute(
-                t.services.update()
-                .where(t.services.c.id.in_([s.id for s in services]))
-                .values(status="unhealthy")
-            )
+        for start in range(0, len(services), CHUNK):  # PostgreSQL takes 65,535 parameters
+            chunk = [s.id for s in services[start : start + CHUNK]]
+            with engine.begin() as connection:
+                connection.execute(
+                    t.services.update().where(t.services.c.id.in_(chunk)).values(status="unhealthy")
+                )
     finally:
         engine.dispose()
     insert_rows(
