@@ -150,6 +150,29 @@ def test_alert_updates_keep_status_level_and_dedup_key_changes(make_uow: UowFact
     assert stored.acknowledged_by == "alice"
 
 
+def test_joins_and_key_resolutions_in_successive_transactions_keep_the_keys_in_order(
+    make_uow: UowFactory,
+) -> None:
+    a = stored_alert(make_uow)
+    steps = [
+        lambda alert: alert.join("again", "k2", at(1)),
+        lambda alert: alert.join("again", "k3", at(2)),
+        lambda alert: alert.resolve_dedup_key("k2", at(3)),
+        lambda alert: alert.join("again", "k4", at(4)),
+    ]
+    for step in steps:
+        with make_uow(None) as uow:
+            loaded = uow.alerts.get_for_update(a.id)
+            step(loaded)
+            loaded.events = []
+            uow.alerts.update(loaded)
+            uow.alerts.update(loaded)  # a second update in the same transaction changes nothing
+            uow.commit()
+
+    with make_uow(None) as uow:
+        assert uow.alerts.get(a.id).dedup_keys == ["k1", "k3", "k4"]
+
+
 def test_a_resolved_alert_is_not_the_active_one(make_uow: UowFactory) -> None:
     a = stored_alert(make_uow)
     a.resolve("healthy", at(5))

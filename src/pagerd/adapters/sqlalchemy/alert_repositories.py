@@ -19,7 +19,8 @@ from pagerd.service_layer.ports import Cursor, TimelineEntry
 
 class SqlAlertRepository:
     """Implements AlertRepository. Dedup keys live in `alert_dedup_keys` (ordered, indexed
-    by service and key); they are rewritten only when an update changed them.
+    by service and key); an update appends the keys a join added, and rewrites the list only
+    when keys were removed.
     """
 
     def __init__(self, session: Session) -> None:
@@ -34,11 +35,15 @@ class SqlAlertRepository:
         row = alert_to_row(alert)
         del row["id"], row["monitored_service_id"], row["created_at"]
         self._db.execute(alerts.update().where(alerts.c.id == alert.id).values(row))
-        if self._keys_seen.get(alert.id) != alert.dedup_keys:
-            self._db.execute(
-                alert_dedup_keys.delete().where(alert_dedup_keys.c.alert_id == alert.id)
-            )
-            self._insert_keys(alert)
+        seen = self._keys_seen.get(alert.id)
+        if seen == alert.dedup_keys:
+            return
+        if seen is not None and alert.dedup_keys[: len(seen)] == seen:
+            # A join only appends: write the new keys, not the incident's whole list again.
+            self._insert_keys(alert, start=len(seen))
+            return
+        self._db.execute(alert_dedup_keys.delete().where(alert_dedup_keys.c.alert_id == alert.id))
+        self._insert_keys(alert)
 
     def get(self, alert_id: UUID) -> Alert | None:
         return self._first(alerts.select().where(alerts.c.id == alert_id))
@@ -94,8 +99,8 @@ class SqlAlertRepository:
             self._keys_seen[alert_id] = list(found)
         return [alert_from_row(row, list(keys[row["id"]])) for row in rows]
 
-    def _insert_keys(self, alert: Alert) -> None:
-        if alert.dedup_keys:
+    def _insert_keys(self, alert: Alert, start: int = 0) -> None:
+        if alert.dedup_keys[start:]:
             self._db.execute(
                 alert_dedup_keys.insert(),
                 [
@@ -105,7 +110,7 @@ class SqlAlertRepository:
                         "monitored_service_id": alert.monitored_service_id,
                         "dedup_key": key,
                     }
-                    for position, key in enumerate(alert.dedup_keys)
+                    for position, key in enumerate(alert.dedup_keys[start:], start=start)
                 ],
             )
         self._keys_seen[alert.id] = list(alert.dedup_keys)
