@@ -5,9 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import UUID
 
+from pagerd.adapters.memory import InMemoryUnitOfWork
 from pagerd.domain.channels import Channel
 from pagerd.domain.notification import MAX_ATTEMPTS, Notification, NotificationStatus
-from pagerd.service_layer.delivery import claim_pages, record_delivery, release_pages
+from pagerd.service_layer.delivery import (
+    claim_pages,
+    record_deliveries,
+    record_delivery,
+    release_pages,
+)
 from pagerd.service_layer.paging import DeliveryOutcome, DeliveryResult
 from pagerd.testing.harness import PagingHarness, level
 
@@ -252,3 +258,38 @@ def test_a_delivery_is_recorded_even_after_the_lease_moved_to_another_dispatcher
 
     (page,) = _pages_of(h, alert.id)
     assert page.status is NotificationStatus.SENT
+
+
+class CommitCountingUnitOfWork(InMemoryUnitOfWork):
+    """The in-memory unit of work, counting its commits."""
+
+    commits = 0
+
+    def commit(self) -> None:
+        super().commit()
+        self.commits += 1
+
+
+def test_a_dispatch_cycle_records_every_outcome_in_one_commit() -> None:
+    h = PagingHarness()
+    service = h.create_service("api")
+    h.set_policy(service.id, [level("a@example.com", "+15550001", "+15550002")])
+    alert = h.alert(service.id)
+    pages = claim_pages(h.uow, h.clock, "dispatcher")
+    assert len(pages) == 3
+    results = [
+        DeliveryResult.delivered(),
+        DeliveryResult.transient("timeout"),
+        DeliveryResult.permanent("invalid number"),
+    ]
+    counting = CommitCountingUnitOfWork(h.store)
+
+    record_deliveries(counting, h.clock, list(zip(pages, results, strict=True)), lambda: 0.0)
+
+    assert counting.commits == 1
+    statuses = {n.address: (n.status, n.attempts) for n in _pages_of(h, alert.id)}
+    assert statuses == {
+        pages[0].address: (NotificationStatus.SENT, 1),
+        pages[1].address: (NotificationStatus.PENDING, 1),
+        pages[2].address: (NotificationStatus.FAILED, 1),
+    }

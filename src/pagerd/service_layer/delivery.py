@@ -7,7 +7,7 @@ claims the same rows and sends again with the same idempotency key (at-least-onc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -84,7 +84,6 @@ def _page_item(uow: UnitOfWork, notification: Notification, alert: Alert) -> Pag
     )
 
 
-@retry_on_conflict
 def record_delivery(
     uow: UnitOfWork,
     clock: Clock,
@@ -93,7 +92,20 @@ def record_delivery(
     jitter: Callable[[], float],
     worker_id: str | None = None,
 ) -> None:
-    """Store the outcome on every notification of `page` that is still pending.
+    """Store one page's outcome; see `record_deliveries`."""
+    record_deliveries(uow, clock, [(page, result)], jitter, worker_id)
+
+
+@retry_on_conflict
+def record_deliveries(
+    uow: UnitOfWork,
+    clock: Clock,
+    outcomes: Sequence[tuple[OutgoingPage, DeliveryResult]],
+    jitter: Callable[[], float],
+    worker_id: str | None = None,
+) -> None:
+    """Store each page's outcome on its notifications that are still pending, in one
+    transaction (one commit for a whole dispatch cycle, not one per page).
 
     With `worker_id`, a failure is recorded only on notifications that worker still holds:
     once its lease expired and another worker claimed the page, the holder's outcome is the
@@ -104,20 +116,23 @@ def record_delivery(
     """
     now = clock.now()
     with uow:
-        alerts = {a_id: uow.alerts.get_for_update(a_id) for a_id in _alert_ids(page)}
+        alert_ids = sorted({i.alert_id for page, _ in outcomes for i in page.items}, key=str)
+        # Locked in a fixed order, before the notifications, as every use case does.
+        alerts = {a_id: uow.alerts.get_for_update(a_id) for a_id in alert_ids}
         failed_levels: set[tuple[UUID, int, int]] = set()
-        for item in page.items:
-            notification = uow.outbox.get(item.notification_id)
-            if notification is None or not notification.is_pending:
-                continue
-            if _lost_lease(uow, notification, result, worker_id):
-                continue
-            _apply(notification, result, now, jitter)
-            uow.outbox.update(notification)
-            uow.outbox.release(notification.id)
-            uow.timeline.append(_delivery_entry(notification, now))
-            if notification.status is NotificationStatus.FAILED:
-                failed_levels.add((item.alert_id, item.level, item.pass_number))
+        for page, result in outcomes:
+            for item in page.items:
+                notification = uow.outbox.get(item.notification_id)
+                if notification is None or not notification.is_pending:
+                    continue
+                if _lost_lease(uow, notification, result, worker_id):
+                    continue
+                _apply(notification, result, now, jitter)
+                uow.outbox.update(notification)
+                uow.outbox.release(notification.id)
+                uow.timeline.append(_delivery_entry(notification, now))
+                if notification.status is NotificationStatus.FAILED:
+                    failed_levels.add((item.alert_id, item.level, item.pass_number))
         for alert_id, level, pass_number in sorted(failed_levels, key=str):
             alert = alerts[alert_id]
             assert alert is not None  # its notification exists, so the alert does
@@ -131,11 +146,6 @@ def _lost_lease(
     if worker_id is None or result.outcome is DeliveryOutcome.DELIVERED:
         return False
     return not uow.outbox.is_claimed_by(notification.id, worker_id)
-
-
-def _alert_ids(page: OutgoingPage) -> list[UUID]:
-    # Locked in a fixed order, before the notifications, as every use case does.
-    return sorted({item.alert_id for item in page.items}, key=str)
 
 
 def _apply(

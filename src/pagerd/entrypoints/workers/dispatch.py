@@ -26,7 +26,7 @@ from datetime import datetime
 
 from pagerd.domain.channels import Channel
 from pagerd.entrypoints.workers.options import WorkerOptions
-from pagerd.service_layer.delivery import claim_pages, record_delivery, release_pages
+from pagerd.service_layer.delivery import claim_pages, record_deliveries, release_pages
 from pagerd.service_layer.observability import Observer
 from pagerd.service_layer.paging import DeliveryResult, OutgoingPage, Sender
 from pagerd.service_layer.ports import Clock, UnitOfWork
@@ -150,33 +150,33 @@ class Dispatcher:
     def _record_finished(self) -> int:
         for future in [f for f in self._in_flight if f.done()]:
             self._finished.append(self._in_flight.pop(future))
-        recorded = 0
-        while self._finished:
-            # Popped only once stored: if the database is down, the outcome waits here
-            # and the next cycle records it.
-            send = self._finished[0]
-            try:
-                self._record(send)
-            except Exception:
-                if self._clock.now() < send.lease_until:
-                    raise
-                # Past its lease the page may be another worker's already; holding on would
-                # block every later record. It is sent again, with the same idempotency key.
-                log.exception(
-                    "dropping an outcome that could not be recorded within its lease",
-                    extra={"idempotency_key": str(send.page.idempotency_key)},
-                )
-            self._finished.pop(0)
-            recorded += 1
-        return recorded
-
-    def _record(self, send: _Send) -> None:
-        if send.result is None:
-            release_pages(self._uow, self._worker_id, [send.page])
-        else:
-            record_delivery(
-                self._uow, self._clock, send.page, send.result, self._jitter, self._worker_id
+        if not self._finished:
+            return 0
+        # Every finished send of the cycle is recorded in one transaction. Dropped only once
+        # stored: if the database is down, the outcomes wait here for the next cycle.
+        batch = list(self._finished)
+        try:
+            self._record(batch)
+        except Exception:
+            now = self._clock.now()
+            if any(now < send.lease_until for send in batch):
+                raise
+            # Past their leases the pages may be another worker's already; holding on would
+            # block every later record. They are sent again, with the same idempotency keys.
+            log.exception(
+                "dropping outcomes that could not be recorded within their leases",
+                extra={"idempotency_keys": [str(s.page.idempotency_key) for s in batch]},
             )
+        del self._finished[: len(batch)]
+        return len(batch)
+
+    def _record(self, batch: list[_Send]) -> None:
+        unsent = [send.page for send in batch if send.result is None]
+        if unsent:
+            release_pages(self._uow, self._worker_id, unsent)
+        outcomes = [(send.page, send.result) for send in batch if send.result is not None]
+        if outcomes:
+            record_deliveries(self._uow, self._clock, outcomes, self._jitter, self._worker_id)
 
     def _send(self, send: _Send) -> _Send:
         """Runs on the pool. Never raises: a crashing sender is a transient failure."""
