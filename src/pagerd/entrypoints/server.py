@@ -18,6 +18,9 @@ from pagerd.config import Settings
 
 log = logging.getLogger("pagerd.server")
 
+SIGNAL_CHECK_SECONDS = 0.2
+"""How often `run_worker` looks whether SIGINT or SIGTERM arrived."""
+
 
 def serve(settings: Settings, host: str, port: int, with_workers: bool = True) -> None:
     """Run pagerd until SIGINT or SIGTERM; returns after a graceful shutdown."""
@@ -52,12 +55,16 @@ def run_worker(settings: Settings, stop: threading.Event | None = None) -> None:
     """Run only the workers until SIGINT or SIGTERM (or until `stop` is set)."""
     container = build_container(settings)
     stop = stop or threading.Event()
+    signalled: list[int] = []
     if threading.current_thread() is threading.main_thread():
+        # The handler only appends to a list: setting an Event from a signal handler can
+        # deadlock when the signal lands while the main thread holds the Event's own lock.
         for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stop.set())
+            signal.signal(signum, lambda signum, _frame: signalled.append(signum))
     with _workers(container, enabled=True):
         log.info("pagerd worker is running")
-        stop.wait()
+        while not signalled and not stop.wait(SIGNAL_CHECK_SECONDS):
+            pass
     container.close()
 
 
