@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import threading
+import time
 from datetime import timedelta
 
 from pagerd.adapters.clock import SystemClock
@@ -52,14 +52,16 @@ def main() -> None:
         wakeup=wakeup,
         close=engine.dispose,
     )
-    stop = threading.Event()
+    signalled: list[int] = []
+    # Only record the signal: setting an Event from a handler can deadlock on its own lock.
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, lambda signum, _frame: signalled.append(signum))
     running = start_workers(container, options, worker_id)
     if running.listener is not None:
         running.listener.wait_listening(10)  # "ready" then means: woken by other processes
     print(f"ready {worker_id}", flush=True)
-    stop.wait()
+    while not signalled:
+        time.sleep(0.2)
     clean = running.stop(timeout=10)
     container.close()
     sys.exit(0 if clean else 1)
