@@ -34,13 +34,13 @@ class Session:
                 raise unavailable(url, exc) from exc
             raise
 
-    def one_or_none(self, statement: Select[Any]) -> RowMapping | None:
-        """The single row a query selects, as a mapping, or None."""
-        return self.execute(statement).mappings().one_or_none()
+    def one_or_none(self, statement: Select[Any], params: Any = None) -> RowMapping | None:
+        """The single row a query selects (its bind parameters from `params`), or None."""
+        return self.execute(statement, params).mappings().one_or_none()
 
-    def all(self, statement: Executable) -> list[RowMapping]:
-        """Every row a statement returns, as mappings."""
-        return list(self.execute(statement).mappings().all())
+    def all(self, statement: Executable, params: Any = None) -> list[RowMapping]:
+        """Every row a statement returns (its bind parameters from `params`), as mappings."""
+        return list(self.execute(statement, params).mappings().all())
 
     def for_update(self, statement: Select[Any]) -> Select[Any]:
         """`statement` locking its rows until commit on PostgreSQL.
@@ -49,3 +49,11 @@ class Session:
         single write lock from the first statement.
         """
         return statement.with_for_update() if self.is_postgres else statement
+
+    def pick(self, statement: Select[Any], locking: Select[Any]) -> Select[Any]:
+        """Of two prebuilt statements, `locking` (its FOR UPDATE form) on PostgreSQL.
+
+        The prebuilt form of `for_update`: both statements are built once, at import, so
+        their cache keys are computed once.
+        """
+        return locking if self.is_postgres else statement
