@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import Executable
+from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.exc import DBAPIError
 
 from pagerd.adapters.sqlalchemy.account_repositories import (
@@ -22,6 +23,7 @@ from pagerd.adapters.sqlalchemy.alert_repositories import (
 )
 from pagerd.adapters.sqlalchemy.engine import connect
 from pagerd.adapters.sqlalchemy.errors import conflict_from
+from pagerd.adapters.sqlalchemy.group_commit import GroupCommitter, group_committer_for
 from pagerd.adapters.sqlalchemy.queue_repositories import (
     SqlNotificationRepository,
     SqlTimerRepository,
@@ -53,9 +55,12 @@ WORK_CHANNEL = "pagerd_work"
 class SqlAlchemyUnitOfWork:
     """Implements UnitOfWork on SQLite and PostgreSQL.
 
-    Entering checks a connection out of the pool and begins a transaction (on SQLite,
-    `BEGIN IMMEDIATE`: the write lock is taken at once). Only `commit` commits; leaving
-    without it rolls back, and leaving always returns the connection. After a commit that
+    On PostgreSQL, entering checks a connection out of the pool and begins a transaction.
+    On SQLite, entering joins the process's group commit (`group_commit.py`): the unit runs
+    alone, in a savepoint of a `BEGIN IMMEDIATE` transaction it may share with the units
+    just before and after it, and its `commit` returns once that transaction is durable.
+    Only `commit` commits; leaving without it rolls back, and leaving always returns the
+    connection (or the turn). After a commit that
     wrote timers or notifications, `signal.notify()` wakes this process's workers and, on
     PostgreSQL, a `NOTIFY pagerd_work` sent in the same transaction wakes other processes'.
     Lost races (unique or foreign-key violations, deadlocks, serialization failures, SQLite
@@ -80,10 +85,15 @@ class SqlAlchemyUnitOfWork:
         self._connection: Connection | None = None
         self._session: Session | None = None
         self._committed_work = False
+        self._group: GroupCommitter | None = None
+        if engine.dialect.name == "sqlite":
+            self._group = group_committer_for(engine)
 
     def __enter__(self) -> Self:
         if self._connection is not None:
             raise RuntimeError("this unit of work is already in a transaction")
+        if self._group is not None:
+            return self._enter_group(self._group)
         connection = connect(self.engine)
         try:
             connection.begin()
@@ -93,6 +103,12 @@ class SqlAlchemyUnitOfWork:
         self._connection = connection
         self._committed_work = False
         self._bind(Session(connection))
+        return self
+
+    def _enter_group(self, group: GroupCommitter) -> Self:
+        self._connection = group.join()
+        self._committed_work = False
+        self._bind(_GroupSession(self._connection, group))
         return self
 
     def _bind(self, session: Session) -> None:
@@ -115,13 +131,18 @@ class SqlAlchemyUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        connection, self._connection, self._session = self._connection, None, None
+        connection, session = self._connection, self._session
+        self._connection, self._session = None, None
         if connection is None:
             return
-        try:
-            connection.rollback()
-        finally:
-            connection.close()
+        if isinstance(session, _GroupSession):
+            if session.joined:
+                session.group.abandon(raise_failure=exc_type is None)
+        else:
+            try:
+                connection.rollback()
+            finally:
+                connection.close()
         if self._committed_work and self._signal is not None:
             self._signal.notify()
 
@@ -131,6 +152,13 @@ class SqlAlchemyUnitOfWork:
         Statements after a commit run in a new transaction of the same block.
         """
         connection, session = self._require()
+        if isinstance(session, _GroupSession):
+            if session.joined:
+                session.joined = False
+                session.group.commit()
+            self._committed_work = self._committed_work or session.wrote_work
+            session.wrote_work = False
+            return
         if session.wrote_work and session.is_postgres:
             session.execute(sa.select(sa.func.pg_notify(WORK_CHANNEL, "")))
         try:
@@ -143,10 +171,30 @@ class SqlAlchemyUnitOfWork:
     def rollback(self) -> None:
         """Drop every change since the last commit."""
         connection, session = self._require()
-        connection.rollback()
+        if isinstance(session, _GroupSession):
+            if session.joined:
+                session.group.rollback_to_savepoint()
+        else:
+            connection.rollback()
         session.wrote_work = False
 
     def _require(self) -> tuple[Connection, Session]:
         if self._connection is None or self._session is None:
             raise RuntimeError("use the unit of work in a `with` block")
         return self._connection, self._session
+
+
+class _GroupSession(Session):
+    """A session on SQLite's shared transaction: after a commit gave the turn away, the
+    next statement of the same block takes a turn again (a new savepoint)."""
+
+    def __init__(self, connection: Connection, group: GroupCommitter) -> None:
+        super().__init__(connection)
+        self.group = group
+        self.joined = True
+
+    def execute(self, statement: Executable, params: Any = None) -> CursorResult[Any]:
+        if not self.joined:
+            self.connection = self.group.join()
+            self.joined = True
+        return super().execute(statement, params)
