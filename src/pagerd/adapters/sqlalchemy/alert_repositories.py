@@ -16,6 +16,39 @@ from pagerd.adapters.sqlalchemy.tables import ACTIVE_STATUSES, alert_dedup_keys,
 from pagerd.domain.alert import Alert, AlertStatus
 from pagerd.service_layer.ports import Cursor, TimelineEntry
 
+# Statements built once, executed with a params dict: SQLAlchemy memoizes a statement's
+# cache key, so reusing one skips building and coercing it again on every call (most of a
+# use case's CPU otherwise). Bind parameter names must differ from column names ("p_...").
+_INSERT_ALERT = alerts.insert()
+_UPDATE_ALERT = alerts.update().where(alerts.c.id == sa.bindparam("p_id"))
+_ALERT_BY_ID = alerts.select().where(alerts.c.id == sa.bindparam("p_id"))
+_ALERT_BY_ID_LOCKED = _ALERT_BY_ID.with_for_update()
+_ACTIVE_ALERT_OF_SERVICE = alerts.select().where(
+    alerts.c.monitored_service_id == sa.bindparam("p_service_id"),
+    alerts.c.status.in_(ACTIVE_STATUSES),
+)
+_DELETE_ALERTS_OF_SERVICE = alerts.delete().where(
+    alerts.c.monitored_service_id == sa.bindparam("p_service_id")
+)
+_INSERT_KEYS = alert_dedup_keys.insert()
+_DELETE_KEYS = alert_dedup_keys.delete().where(
+    alert_dedup_keys.c.alert_id == sa.bindparam("p_alert_id")
+)
+_KEYS = sa.select(alert_dedup_keys.c.alert_id, alert_dedup_keys.c.dedup_key).order_by(
+    alert_dedup_keys.c.alert_id, alert_dedup_keys.c.position
+)
+# One alert's keys (every single-alert read) without an expanding IN to render per call.
+_KEYS_OF_ONE = _KEYS.where(alert_dedup_keys.c.alert_id == sa.bindparam("p_alert_id"))
+_KEYS_OF_MANY = _KEYS.where(
+    alert_dedup_keys.c.alert_id.in_(sa.bindparam("p_alert_ids", expanding=True))
+)
+_INSERT_ENTRY = timeline.insert()
+_ENTRIES_OF_ALERT = (
+    timeline.select()
+    .where(timeline.c.alert_id == sa.bindparam("p_alert_id"))
+    .order_by(timeline.c.at, timeline.c.id)
+)
+
 
 class SqlAlertRepository:
     """Implements AlertRepository. Dedup keys live in `alert_dedup_keys` (ordered, indexed
@@ -28,13 +61,14 @@ class SqlAlertRepository:
         self._keys_seen: dict[UUID, list[str]] = {}
 
     def add(self, alert: Alert) -> None:
-        self._db.execute(alerts.insert().values(alert_to_row(alert)))
+        self._db.execute(_INSERT_ALERT, alert_to_row(alert))
         self._insert_keys(alert)
 
     def update(self, alert: Alert) -> None:
         row = alert_to_row(alert)
         del row["id"], row["monitored_service_id"], row["created_at"]
-        self._db.execute(alerts.update().where(alerts.c.id == alert.id).values(row))
+        row["p_id"] = alert.id
+        self._db.execute(_UPDATE_ALERT, row)
         seen = self._keys_seen.get(alert.id)
         if seen == alert.dedup_keys:
             return
@@ -42,22 +76,18 @@ class SqlAlertRepository:
             # A join only appends: write the new keys, not the incident's whole list again.
             self._insert_keys(alert, start=len(seen))
             return
-        self._db.execute(alert_dedup_keys.delete().where(alert_dedup_keys.c.alert_id == alert.id))
+        self._db.execute(_DELETE_KEYS, {"p_alert_id": alert.id})
         self._insert_keys(alert)
 
     def get(self, alert_id: UUID) -> Alert | None:
-        return self._first(alerts.select().where(alerts.c.id == alert_id))
+        return self._first(_ALERT_BY_ID, {"p_id": alert_id})
 
     def get_for_update(self, alert_id: UUID) -> Alert | None:
-        return self._first(self._db.for_update(alerts.select().where(alerts.c.id == alert_id)))
+        query = self._db.pick(_ALERT_BY_ID, _ALERT_BY_ID_LOCKED)
+        return self._first(query, {"p_id": alert_id})
 
     def get_active_for_service(self, service_id: UUID) -> Alert | None:
-        return self._first(
-            alerts.select().where(
-                alerts.c.monitored_service_id == service_id,
-                alerts.c.status.in_(ACTIVE_STATUSES),
-            )
-        )
+        return self._first(_ACTIVE_ALERT_OF_SERVICE, {"p_service_id": service_id})
 
     def list(
         self,
@@ -77,10 +107,10 @@ class SqlAlertRepository:
     def delete_for_service(self, service_id: UUID) -> None:
         # Dedup keys, timers, notifications, timeline entries and codes go with their alert
         # (ON DELETE CASCADE).
-        self._db.execute(alerts.delete().where(alerts.c.monitored_service_id == service_id))
+        self._db.execute(_DELETE_ALERTS_OF_SERVICE, {"p_service_id": service_id})
 
-    def _first(self, query: sa.Select[Any]) -> Alert | None:
-        row = self._db.one_or_none(query)
+    def _first(self, query: sa.Select[Any], params: dict[str, Any]) -> Alert | None:
+        row = self._db.one_or_none(query, params)
         return self._with_keys([row])[0] if row is not None else None
 
     def _with_keys(self, rows: Sequence[sa.RowMapping]) -> builtins.list[Alert]:
@@ -88,12 +118,11 @@ class SqlAlertRepository:
             return []
         ids = [row["id"] for row in rows]
         keys: dict[UUID, builtins.list[str]] = {alert_id: [] for alert_id in ids}
-        query = (
-            sa.select(alert_dedup_keys.c.alert_id, alert_dedup_keys.c.dedup_key)
-            .where(alert_dedup_keys.c.alert_id.in_(ids))
-            .order_by(alert_dedup_keys.c.alert_id, alert_dedup_keys.c.position)
-        )
-        for key_row in self._db.all(query):
+        if len(ids) == 1:
+            key_rows = self._db.all(_KEYS_OF_ONE, {"p_alert_id": ids[0]})
+        else:
+            key_rows = self._db.all(_KEYS_OF_MANY, {"p_alert_ids": ids})
+        for key_row in key_rows:
             keys[key_row["alert_id"]].append(key_row["dedup_key"])
         for alert_id, found in keys.items():
             self._keys_seen[alert_id] = list(found)
@@ -102,7 +131,7 @@ class SqlAlertRepository:
     def _insert_keys(self, alert: Alert, start: int = 0) -> None:
         if alert.dedup_keys[start:]:
             self._db.execute(
-                alert_dedup_keys.insert(),
+                _INSERT_KEYS,
                 [
                     {
                         "alert_id": alert.id,
@@ -124,15 +153,15 @@ class SqlTimelineRepository:
 
     def append(self, entry: TimelineEntry) -> None:
         self._db.execute(
-            timeline.insert().values(
-                alert_id=entry.alert_id, at=entry.at, type=entry.type, details=entry.details
-            )
+            _INSERT_ENTRY,
+            {
+                "alert_id": entry.alert_id,
+                "at": entry.at,
+                "type": entry.type,
+                "details": entry.details,
+            },
         )
 
     def list_for_alert(self, alert_id: UUID) -> list[TimelineEntry]:
-        query = (
-            timeline.select()
-            .where(timeline.c.alert_id == alert_id)
-            .order_by(timeline.c.at, timeline.c.id)
-        )
-        return [timeline_from_row(row) for row in self._db.all(query)]
+        rows = self._db.all(_ENTRIES_OF_ALERT, {"p_alert_id": alert_id})
+        return [timeline_from_row(row) for row in rows]
