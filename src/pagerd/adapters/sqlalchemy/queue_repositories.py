@@ -4,11 +4,16 @@ PostgreSQL: workers skip rows another transaction holds (`FOR UPDATE SKIP LOCKED
 number of them share a queue without waiting on each other or taking the same row.
 SQLite: one writer at a time (`BEGIN IMMEDIATE`) already serializes workers; the claim is a
 compare-and-set update that re-checks the lease in its own WHERE clause.
+
+Every statement is built once, at import, with named bind parameters (`p_...`, never a
+column's name) and run with a params dict: SQLAlchemy then reuses its cache key and
+compiled form instead of coercing and hashing a fresh statement on each call.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -26,6 +31,26 @@ from pagerd.domain.timer import AckTimer
 
 _PENDING = NotificationStatus.PENDING.value
 
+# Timers.
+_TIMER_INSERT = timers.insert()
+_TIMER_DELETE_FOR_ALERT = timers.delete().where(timers.c.alert_id == sa.bindparam("p_alert_id"))
+_TIMER_DELETE = timers.delete().where(timers.c.id == sa.bindparam("p_id"))
+_TIMER_FOR_ALERT = timers.select().where(timers.c.alert_id == sa.bindparam("p_alert_id"))
+_TIMER_NEXT_DUE = (
+    sa.select(timers)
+    .where(timers.c.due_at <= sa.bindparam("p_now"))
+    .order_by(timers.c.due_at, timers.c.id)
+    .limit(1)
+)
+# Lock the alert with its timer, in one statement, skipping both when either is held: an
+# acknowledge holding the alert (and about to delete this timer) is never waited for, so the
+# two cannot deadlock on alert-then-timer order.
+_TIMER_CLAIM_NEXT_DUE_PG = _TIMER_NEXT_DUE.join(
+    alerts, alerts.c.id == timers.c.alert_id
+).with_for_update(of=[timers, alerts], skip_locked=True)
+_TIMER_MIN_DUE = sa.select(sa.func.min(timers.c.due_at))
+_TIMER_COUNT = sa.select(sa.func.count()).select_from(timers)
+
 
 class SqlTimerRepository:
     """Implements TimerRepository; at most one timer per alert (a unique column)."""
@@ -36,57 +61,122 @@ class SqlTimerRepository:
     def arm(self, timer: AckTimer) -> None:
         self.cancel_for_alert(timer.alert_id)
         self._db.execute(
-            timers.insert().values(
-                id=timer.id,
-                alert_id=timer.alert_id,
-                level=timer.level,
-                pass_number=timer.pass_number,
-                due_at=timer.due_at,
-            )
+            _TIMER_INSERT,
+            {
+                "id": timer.id,
+                "alert_id": timer.alert_id,
+                "level": timer.level,
+                "pass_number": timer.pass_number,
+                "due_at": timer.due_at,
+            },
         )
         self._db.wrote_work = True
 
     def cancel_for_alert(self, alert_id: UUID) -> None:
-        self._db.execute(timers.delete().where(timers.c.alert_id == alert_id))
+        self._db.execute(_TIMER_DELETE_FOR_ALERT, {"p_alert_id": alert_id})
 
     def pending_for_alert(self, alert_id: UUID) -> AckTimer | None:
-        row = self._db.one_or_none(timers.select().where(timers.c.alert_id == alert_id))
+        row = self._db.one_or_none(_TIMER_FOR_ALERT, {"p_alert_id": alert_id})
         return timer_from_row(row) if row is not None else None
 
     def claim_next_due(self, now: datetime) -> AckTimer | None:
-        query = (
-            sa.select(timers)
-            .where(timers.c.due_at <= now)
-            .order_by(timers.c.due_at, timers.c.id)
-            .limit(1)
-        )
-        if self._db.is_postgres:
-            # Lock the alert with its timer, in one statement, skipping both when either is
-            # held: an acknowledge holding the alert (and about to delete this timer) is
-            # never waited for, so the two cannot deadlock on alert-then-timer order.
-            query = query.join(alerts, alerts.c.id == timers.c.alert_id).with_for_update(
-                of=[timers, alerts], skip_locked=True
-            )
-        row = self._db.one_or_none(query)
+        query = _TIMER_CLAIM_NEXT_DUE_PG if self._db.is_postgres else _TIMER_NEXT_DUE
+        row = self._db.one_or_none(query, {"p_now": now})
         return timer_from_row(row) if row is not None else None
 
     def remove(self, timer_id: UUID) -> bool:
-        result = self._db.execute(timers.delete().where(timers.c.id == timer_id))
+        result = self._db.execute(_TIMER_DELETE, {"p_id": timer_id})
         return result.rowcount == 1
 
     def next_due_at(self) -> datetime | None:
-        due: datetime | None = self._db.execute(sa.select(sa.func.min(timers.c.due_at))).scalar()
+        due: datetime | None = self._db.execute(_TIMER_MIN_DUE).scalar()
         return due
 
     def count(self) -> int:
-        return int(self._db.execute(sa.select(sa.func.count()).select_from(timers)).scalar_one())
+        return int(self._db.execute(_TIMER_COUNT).scalar_one())
 
 
-def _claimable(now: datetime) -> sa.ColumnElement[bool]:
-    lease_free = sa.or_(notifications.c.lease_until.is_(None), notifications.c.lease_until <= now)
-    return sa.and_(
-        notifications.c.status == _PENDING, notifications.c.next_attempt_at <= now, lease_free
+# The outbox. `p_now` appears several times in a statement: one value for all of them.
+_CLAIMABLE = sa.and_(
+    notifications.c.status == _PENDING,
+    notifications.c.next_attempt_at <= sa.bindparam("p_now"),
+    sa.or_(
+        notifications.c.lease_until.is_(None),
+        notifications.c.lease_until <= sa.bindparam("p_now"),
+    ),
+)
+_BY_CREATION = (notifications.c.created_at, notifications.c.id)
+
+_NOTIFICATION_INSERT = notifications.insert()
+_NOTIFICATION_BY_ID = notifications.select().where(notifications.c.id == sa.bindparam("p_id"))
+# The SET clause is the columns of `notification_state`, passed by name with the id.
+_NOTIFICATION_UPDATE = notifications.update().where(notifications.c.id == sa.bindparam("p_id"))
+_NOTIFICATIONS_FOR_ALERT = (
+    notifications.select()
+    .where(notifications.c.alert_id == sa.bindparam("p_alert_id"))
+    .order_by(*_BY_CREATION)
+)
+_NOTIFICATIONS_FOR_LEVEL = (
+    notifications.select()
+    .where(
+        notifications.c.alert_id == sa.bindparam("p_alert_id"),
+        notifications.c.level == sa.bindparam("p_level"),
+        notifications.c.pass_number == sa.bindparam("p_pass_number"),
     )
+    .order_by(*_BY_CREATION)
+)
+# A leased page is left to its dispatcher, which cancels it when it sees the alert.
+_NOTIFICATIONS_CANCEL_PENDING = (
+    notifications.update()
+    .where(
+        notifications.c.alert_id == sa.bindparam("p_alert_id"),
+        notifications.c.status == _PENDING,
+        notifications.c.lease_owner.is_(None),
+    )
+    .values(status=NotificationStatus.CANCELLED.value)
+    .returning(*notifications.c)
+)
+_DUE = (
+    sa.select(notifications.c.id)
+    .where(_CLAIMABLE)
+    .order_by(notifications.c.next_attempt_at, *_BY_CREATION)
+    .limit(sa.bindparam("p_limit", type_=sa.Integer()))
+)
+
+
+def _claim(matches: sa.ColumnElement[bool]) -> sa.Update:
+    return (
+        notifications.update()
+        # The lease is checked again here: the compare-and-set that makes a claim exclusive
+        # whatever the isolation of the sub-select.
+        .where(matches, _CLAIMABLE)
+        .values(
+            lease_owner=sa.bindparam("p_worker_id", type_=notifications.c.lease_owner.type),
+            lease_until=sa.bindparam("p_lease_until", type_=notifications.c.lease_until.type),
+        )
+        .returning(*notifications.c)
+    )
+
+
+# A materialized CTE runs once. As a plain sub-select PostgreSQL may rescan it for each row
+# updated, and every rescan skips the rows this very statement has just locked: LIMIT n
+# would then claim more than n.
+_DUE_LOCKED = _DUE.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
+_NOTIFICATIONS_CLAIM_PG = _claim(notifications.c.id == _DUE_LOCKED.c.id)
+_NOTIFICATIONS_CLAIM = _claim(notifications.c.id.in_(_DUE))
+
+_NOTIFICATION_LEASE_OWNER = sa.select(notifications.c.lease_owner).where(
+    notifications.c.id == sa.bindparam("p_id")
+)
+_NOTIFICATION_RELEASE = (
+    notifications.update()
+    .where(notifications.c.id == sa.bindparam("p_id"))
+    .values(lease_owner=None, lease_until=None)
+)
+_NOTIFICATIONS_NEXT_ATTEMPT = sa.select(sa.func.min(notifications.c.next_attempt_at)).where(
+    notifications.c.status == _PENDING
+)
+_NOTIFICATIONS_COUNT_PENDING = sa.select(sa.func.count()).where(notifications.c.status == _PENDING)
 
 
 def _ordered(rows: list[Notification]) -> list[Notification]:
@@ -100,101 +190,53 @@ class SqlNotificationRepository:
         self._db = session
 
     def add(self, notification: Notification) -> None:
-        self._db.execute(notifications.insert().values(notification_to_row(notification)))
+        self._db.execute(_NOTIFICATION_INSERT, notification_to_row(notification))
         self._db.wrote_work = True
 
     def get(self, notification_id: UUID) -> Notification | None:
-        query = notifications.select().where(notifications.c.id == notification_id)
-        row = self._db.one_or_none(query)
+        row = self._db.one_or_none(_NOTIFICATION_BY_ID, {"p_id": notification_id})
         return notification_from_row(row) if row is not None else None
 
     def update(self, notification: Notification) -> None:
-        self._db.execute(
-            notifications.update()
-            .where(notifications.c.id == notification.id)
-            .values(notification_state(notification))
-        )
+        params: dict[str, Any] = {"p_id": notification.id, **notification_state(notification)}
+        self._db.execute(_NOTIFICATION_UPDATE, params)
 
     def list_for_alert(self, alert_id: UUID) -> list[Notification]:
-        return self._list(notifications.c.alert_id == alert_id)
+        rows = self._db.all(_NOTIFICATIONS_FOR_ALERT, {"p_alert_id": alert_id})
+        return [notification_from_row(row) for row in rows]
 
     def list_for_level(self, alert_id: UUID, level: int, pass_number: int) -> list[Notification]:
-        return self._list(
-            notifications.c.alert_id == alert_id,
-            notifications.c.level == level,
-            notifications.c.pass_number == pass_number,
-        )
-
-    def _list(self, *conditions: sa.ColumnElement[bool]) -> list[Notification]:
-        query = (
-            notifications.select()
-            .where(*conditions)
-            .order_by(notifications.c.created_at, notifications.c.id)
-        )
-        return [notification_from_row(row) for row in self._db.all(query)]
+        params = {"p_alert_id": alert_id, "p_level": level, "p_pass_number": pass_number}
+        rows = self._db.all(_NOTIFICATIONS_FOR_LEVEL, params)
+        return [notification_from_row(row) for row in rows]
 
     def cancel_pending_for_alert(self, alert_id: UUID) -> list[Notification]:
-        # A leased page is left to its dispatcher, which cancels it when it sees the alert.
-        statement = (
-            notifications.update()
-            .where(
-                notifications.c.alert_id == alert_id,
-                notifications.c.status == _PENDING,
-                notifications.c.lease_owner.is_(None),
-            )
-            .values(status=NotificationStatus.CANCELLED.value)
-            .returning(*notifications.c)
-        )
-        rows = [notification_from_row(row) for row in self._db.all(statement)]
-        return sorted(rows, key=lambda n: (n.created_at, str(n.id)))
+        rows = self._db.all(_NOTIFICATIONS_CANCEL_PENDING, {"p_alert_id": alert_id})
+        cancelled = [notification_from_row(row) for row in rows]
+        return sorted(cancelled, key=lambda n: (n.created_at, str(n.id)))
 
     def claim_due(
         self, now: datetime, limit: int, worker_id: str, lease_until: datetime
     ) -> list[Notification]:
-        due = (
-            sa.select(notifications.c.id)
-            .where(_claimable(now))
-            .order_by(
-                notifications.c.next_attempt_at, notifications.c.created_at, notifications.c.id
-            )
-            .limit(limit)
-        )
-        if self._db.is_postgres:
-            # A materialized CTE runs once. As a plain sub-select PostgreSQL may rescan it
-            # for each row updated, and every rescan skips the rows this very statement has
-            # just locked: LIMIT n would then claim more than n.
-            chosen = due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
-            matches: sa.ColumnElement[bool] = notifications.c.id == chosen.c.id
-        else:
-            matches = notifications.c.id.in_(due)
-        statement = (
-            notifications.update()
-            # The lease is checked again here: the compare-and-set that makes a claim
-            # exclusive whatever the isolation of the sub-select.
-            .where(matches, _claimable(now))
-            .values(lease_owner=worker_id, lease_until=lease_until)
-            .returning(*notifications.c)
-        )
-        return _ordered([notification_from_row(row) for row in self._db.all(statement)])
+        statement = _NOTIFICATIONS_CLAIM_PG if self._db.is_postgres else _NOTIFICATIONS_CLAIM
+        params = {
+            "p_now": now,
+            "p_limit": limit,
+            "p_worker_id": worker_id,
+            "p_lease_until": lease_until,
+        }
+        return _ordered([notification_from_row(row) for row in self._db.all(statement, params)])
 
     def is_claimed_by(self, notification_id: UUID, worker_id: str) -> bool:
-        query = sa.select(notifications.c.lease_owner).where(notifications.c.id == notification_id)
-        return self._db.execute(query).scalar() == worker_id
+        owner = self._db.execute(_NOTIFICATION_LEASE_OWNER, {"p_id": notification_id}).scalar()
+        return bool(owner == worker_id)
 
     def release(self, notification_id: UUID) -> None:
-        self._db.execute(
-            notifications.update()
-            .where(notifications.c.id == notification_id)
-            .values(lease_owner=None, lease_until=None)
-        )
+        self._db.execute(_NOTIFICATION_RELEASE, {"p_id": notification_id})
 
     def next_attempt_at(self) -> datetime | None:
-        query = sa.select(sa.func.min(notifications.c.next_attempt_at)).where(
-            notifications.c.status == _PENDING
-        )
-        due: datetime | None = self._db.execute(query).scalar()
+        due: datetime | None = self._db.execute(_NOTIFICATIONS_NEXT_ATTEMPT).scalar()
         return due
 
     def count_pending(self) -> int:
-        query = sa.select(sa.func.count()).where(notifications.c.status == _PENDING)
-        return int(self._db.execute(query).scalar_one())
+        return int(self._db.execute(_NOTIFICATIONS_COUNT_PENDING).scalar_one())
