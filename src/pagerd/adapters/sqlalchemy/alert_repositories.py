@@ -23,9 +23,13 @@ _INSERT_ALERT = alerts.insert()
 _UPDATE_ALERT = alerts.update().where(alerts.c.id == sa.bindparam("p_id"))
 _ALERT_BY_ID = alerts.select().where(alerts.c.id == sa.bindparam("p_id"))
 _ALERT_BY_ID_LOCKED = _ALERT_BY_ID.with_for_update()
+# `IN (?, ?)` with fixed values: a plain `in_(ACTIVE_STATUSES)` compiles to an expanding
+# parameter that SQLAlchemy renders again on every execution.
 _ACTIVE_ALERT_OF_SERVICE = alerts.select().where(
     alerts.c.monitored_service_id == sa.bindparam("p_service_id"),
-    alerts.c.status.in_(ACTIVE_STATUSES),
+    alerts.c.status.in_(
+        [sa.bindparam(f"p_active_{i}", status) for i, status in enumerate(ACTIVE_STATUSES)]
+    ),
 )
 _DELETE_ALERTS_OF_SERVICE = alerts.delete().where(
     alerts.c.monitored_service_id == sa.bindparam("p_service_id")
