@@ -8,32 +8,23 @@ starts `pagerd serve` as a subprocess and samples its resident memory while it r
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+from pagerd.testing import serve_process
+from pagerd.testing.serve_process import ADMIN_TOKEN as ADMIN_TOKEN
+from pagerd.testing.serve_process import RunningPagerd, wait_ready
+from pagerd.testing.serve_process import free_port as free_port
 
-ADMIN_TOKEN = "bench-admin-token"
 POSTGRES_ENV = "PAGERD_TEST_POSTGRES_URL"
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
-STARTUP_DEADLINE = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def postgres_base_url() -> str:
@@ -121,35 +112,18 @@ class MemoryWatch:
         return round(self.peak_bytes / 1e6, 1)
 
 
-@dataclass
-class Pagerd:
-    """A running `pagerd serve` process."""
+# The benchmarks measure capacity: per-token rate limits (a guard against runaway senders, on
+# by default) would answer 429 long before it.
+BENCH_ENV = {
+    "PAGERD_SECRET_KEY": "bench-secret-key-bench-secret-key",
+    "PAGERD_API_RATE_PER_MINUTE": "0",
+    "PAGERD_INGEST_RATE_PER_MINUTE": "0",
+}
 
-    process: subprocess.Popen[bytes]
-    base_url: str
-    port: int
-    log_path: Path
 
-    def client(self) -> httpx.Client:
-        return httpx.Client(
-            base_url=self.base_url,
-            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-            timeout=30.0,
-        )
-
-    def kill(self) -> None:
-        """SIGKILL: nothing graceful happens."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
+def bench_env(env: dict[str, str] | None) -> dict[str, str]:
+    """BENCH_ENV with `env` on top."""
+    return {**BENCH_ENV, **(env or {})}
 
 
 def start_pagerd(
@@ -159,60 +133,29 @@ def start_pagerd(
     workers: bool = True,
     env: dict[str, str] | None = None,
     port: int | None = None,
-) -> Pagerd:
-    """Start `pagerd serve` on a free port (or `port`) and wait until /readyz answers 200."""
-    port = port or free_port()
-    log_path = directory / f"pagerd-{port}-{uuid.uuid4().hex[:4]}.log"
-    full_env = {
-        **os.environ,
-        "PAGERD_DATABASE_URL": database_url,
-        "PAGERD_ADMIN_TOKEN": ADMIN_TOKEN,
-        "PAGERD_LOG_FORMAT": "json",
-        "PAGERD_SECRET_KEY": "bench-secret-key-bench-secret-key",
-        # The benchmarks measure capacity: per-token rate limits (a guard against runaway
-        # senders, on by default) would answer 429 long before it.
-        "PAGERD_API_RATE_PER_MINUTE": "0",
-        "PAGERD_INGEST_RATE_PER_MINUTE": "0",
-        **(env or {}),
-    }
-    args = [sys.executable, "-m", "pagerd", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    if not workers:
-        args.append("--no-workers")
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            args, cwd=directory, env=full_env, stdout=log_file, stderr=subprocess.STDOUT
-        )
-    running = Pagerd(process, f"http://127.0.0.1:{port}", port, log_path)
-    wait_ready(running.base_url, process, log_path)
-    return running
-
-
-def wait_ready(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + STARTUP_DEADLINE
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"process exited early:\n{log_path.read_text(errors='replace')}")
-        try:
-            if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)
-    process.kill()
-    raise RuntimeError(f"not ready in {STARTUP_DEADLINE} s:\n{log_path.read_text()}")
+) -> RunningPagerd:
+    """`pagerd serve` set up for a benchmark (BENCH_ENV, then `env`), ready on /readyz."""
+    return serve_process.start_pagerd(
+        database_url, directory, workers=workers, env=bench_env(env), port=port
+    )
 
 
 @contextmanager
 def pagerd_running(
-    database_url: str, directory: Path, memory: MemoryWatch | None = None, **kwargs: object
-) -> Iterator[Pagerd]:
-    running = start_pagerd(database_url, directory, **kwargs)  # type: ignore[arg-type]
-    if memory is not None:
-        memory.watch(running.process.pid)
-    try:
+    database_url: str,
+    directory: Path,
+    memory: MemoryWatch | None = None,
+    *,
+    workers: bool = True,
+    env: dict[str, str] | None = None,
+) -> Iterator[RunningPagerd]:
+    """`start_pagerd` for a `with` block, its memory watched by `memory`; stopped at its end."""
+    with serve_process.pagerd_process(
+        database_url, directory, workers=workers, env=bench_env(env)
+    ) as running:
+        if memory is not None:
+            memory.watch(running.process.pid)
         yield running
-    finally:
-        running.stop()
 
 
 @contextmanager

@@ -23,7 +23,7 @@ from urllib.parse import parse_qs
 
 from aiosmtpd.controller import Controller
 
-from tests.e2e.serve_process import free_port
+from pagerd.testing.serve_process import free_port
 
 TWILIO_SID, TWILIO_TOKEN, TWILIO_FROM = "AC00fault00injection", "fault-token", "+15550000000"
 ACK_LINK = re.compile(r"https?://\S+/ack/\S+")

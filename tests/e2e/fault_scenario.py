@@ -18,8 +18,9 @@ from typing import Any
 import httpx
 import pytest
 
+from pagerd.testing.serve_process import ADMIN_TOKEN
 from tests.e2e.fault_receivers import ChannelRig, Ledger
-from tests.e2e.serve_process import ADMIN_TOKEN, wait_for
+from tests.e2e.polling import wait_for
 
 RETRY_PAUSE = 0.2
 MAX_RETRY_AFTER = 5.0

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from pagerd.testing.serve_process import start_pagerd
 from tests.e2e.fault_receivers import ChannelRig
 from tests.e2e.fault_scenario import (
     AlertStorm,
@@ -28,7 +29,6 @@ from tests.e2e.fault_scenario import (
     wait_for_pages,
     wait_until_delivered,
 )
-from tests.e2e.serve_process import start_pagerd
 
 pytestmark = pytest.mark.slow
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pagerd.testing.serve_process import pagerd_process
 from tests.e2e.fault_receivers import ChannelRig
 from tests.e2e.fault_scenario import (
     AlertStorm,
@@ -31,7 +32,7 @@ from tests.e2e.fault_scenario import (
     wait_for_pages,
     wait_until_delivered,
 )
-from tests.e2e.serve_process import pagerd_process, wait_for
+from tests.e2e.polling import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 

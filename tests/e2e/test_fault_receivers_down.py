@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pagerd.testing.serve_process import pagerd_process
 from tests.e2e.fault_receivers import ChannelRig
 from tests.e2e.fault_scenario import (
     AlertStorm,
@@ -26,7 +27,6 @@ from tests.e2e.fault_scenario import (
     wait_for_pages,
     wait_until_delivered,
 )
-from tests.e2e.serve_process import pagerd_process
 
 pytestmark = pytest.mark.slow
 

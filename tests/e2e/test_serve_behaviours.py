@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.serve_process import RunningPagerd, pagerd_process, wait_for
+from pagerd.testing.serve_process import RunningPagerd, pagerd_process
+from tests.e2e.polling import wait_for
 
 pytestmark = pytest.mark.slow
 

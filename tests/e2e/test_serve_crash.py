@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.serve_process import pagerd_process, start_pagerd, wait_for
+from pagerd.testing.serve_process import pagerd_process, start_pagerd
+from tests.e2e.polling import wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -1,0 +1,140 @@
+"""The real `pagerd serve` as a subprocess, for end-to-end tests and benchmarks over HTTP.
+
+`start_pagerd` starts it on a free port (or a given one: passing the port of a killed
+process restarts pagerd at the same address), with PAGERD_ADMIN_TOKEN set to `ADMIN_TOKEN`
+and JSON logs in a file of the working directory, and returns once /readyz answers 200.
+`pagerd_process` does the same for the length of a `with` block, then stops it gracefully.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ADMIN_TOKEN = "test-admin-token"  # noqa: S105 -- for test processes only, not a secret
+STARTUP_DEADLINE = 60.0
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now (on 127.0.0.1)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class RunningPagerd:
+    """A `pagerd serve` process and a way to talk to it."""
+
+    process: subprocess.Popen[bytes]
+    base_url: str
+    port: int
+    log_path: Path
+
+    def client(self) -> httpx.Client:
+        """An HTTP client for the API, signed in with the admin token."""
+        return httpx.Client(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+            timeout=30.0,
+        )
+
+    def kill(self) -> None:
+        """SIGKILL: nothing graceful happens."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        """SIGTERM, then wait for the graceful shutdown (SIGKILL after 30 s)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log(self) -> str:
+        """What the process wrote so far (stdout and stderr)."""
+        return self.log_path.read_text(errors="replace")
+
+
+def start_pagerd(
+    database_url: str,
+    workdir: Path,
+    *,
+    workers: bool = True,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
+) -> RunningPagerd:
+    """Start `pagerd serve` in `workdir` on `port` (a free one by default) and wait until
+    /readyz answers 200. `env` adds to (or overrides) the variables it starts with."""
+    port = port or free_port()
+    # A log of its own per process, so that restarting at the same port keeps the first one.
+    log_path = workdir / f"pagerd-{port}-{uuid.uuid4().hex[:4]}.log"
+    full_env = {
+        **os.environ,
+        "PAGERD_DATABASE_URL": database_url,
+        "PAGERD_ADMIN_TOKEN": ADMIN_TOKEN,
+        "PAGERD_LOG_FORMAT": "json",
+        **(env or {}),
+    }
+    args = [sys.executable, "-m", "pagerd", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if not workers:
+        args.append("--no-workers")
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(  # noqa: S603 -- this interpreter, fixed arguments
+            args, cwd=workdir, env=full_env, stdout=log_file, stderr=subprocess.STDOUT
+        )
+    running = RunningPagerd(process, f"http://127.0.0.1:{port}", port, log_path)
+    wait_ready(running.base_url, process, log_path)
+    return running
+
+
+@contextmanager
+def pagerd_process(
+    database_url: str,
+    workdir: Path,
+    *,
+    workers: bool = True,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
+) -> Iterator[RunningPagerd]:
+    """`start_pagerd` for the length of a `with` block; stopped gracefully at its end."""
+    running = start_pagerd(database_url, workdir, workers=workers, env=env, port=port)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def wait_ready(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    """Poll `{base_url}/readyz` until it answers 200; kill the process (and raise, with its
+    log) if it exits or is not ready within STARTUP_DEADLINE seconds."""
+    deadline = time.monotonic() + STARTUP_DEADLINE
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited early:\n{log_path.read_text(errors='replace')}")
+        try:
+            if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    process.kill()
+    process.wait(timeout=30)
+    raise RuntimeError(
+        f"not ready in {STARTUP_DEADLINE} s:\n{log_path.read_text(errors='replace')}"
+    )
