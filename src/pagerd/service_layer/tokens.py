@@ -29,13 +29,18 @@ def create_api_token(uow: UnitOfWork, clock: Clock, name: str) -> tuple[ApiToken
     return token, secret
 
 
+def is_admin_token(secret: str, admin_token: str) -> bool:
+    """Whether `secret` is the configured admin token (compared in constant time)."""
+    return hmac.compare_digest(secret.encode(), admin_token.encode())
+
+
 def verify_api_token(uow: UnitOfWork, secret: str, admin_token: str | None = None) -> bool:
     """Whether `secret` opens the API: an active stored token, or the configured admin token.
 
     The admin token is compared in constant time; stored tokens are found by hash, which does
     not leak the secret through timing.
     """
-    if admin_token and hmac.compare_digest(secret.encode(), admin_token.encode()):
+    if admin_token and is_admin_token(secret, admin_token):
         return True
     with uow:
         token = uow.tokens.get_by_hash(hash_token(secret))

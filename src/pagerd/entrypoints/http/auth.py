@@ -4,10 +4,11 @@ API tokens are checked by `verify_api_token` (stored tokens by SHA-256 hash, the
 admin token in constant time). Failures answer 401 with `WWW-Authenticate: Bearer`.
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from pagerd.bootstrap import Container
@@ -16,7 +17,7 @@ from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import ApiError
 from pagerd.entrypoints.http.fields import storable
 from pagerd.service_layer.ports import UnitOfWork
-from pagerd.service_layer.tokens import verify_api_token
+from pagerd.service_layer.tokens import is_admin_token, verify_api_token
 
 MAX_SECRET_LENGTH = 512
 
@@ -34,16 +35,24 @@ def unauthorized(message: str) -> ApiError:
     return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
 
 
-def require_api_token(container: Container) -> Callable[..., None]:
-    """A dependency that lets a request through only with a valid API token."""
+def require_api_token(container: Container) -> Callable[..., Awaitable[None]]:
+    """A dependency that lets a request through only with a valid API token.
+
+    The admin token is checked on the event loop (no I/O); a stored token is looked up in
+    the database on the thread pool.
+    """
     admin = container.settings.admin_token
     admin_secret = admin.get_secret_value() if admin is not None else None
 
-    def check(credentials: Credentials, uow: UoW) -> None:
+    async def check(credentials: Credentials, uow: UoW) -> None:
         if credentials is None:
             raise unauthorized("send an API token as `Authorization: Bearer <token>`")
         secret = credentials.credentials
-        if len(secret) > MAX_SECRET_LENGTH or not verify_api_token(uow, secret, admin_secret):
+        if len(secret) > MAX_SECRET_LENGTH:
+            raise unauthorized("the API token is not valid (unknown or revoked)")
+        if admin_secret is not None and is_admin_token(secret, admin_secret):
+            return
+        if not await run_in_threadpool(verify_api_token, uow, secret, None):
             raise unauthorized("the API token is not valid (unknown or revoked)")
 
     return check
