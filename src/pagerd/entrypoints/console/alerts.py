@@ -70,14 +70,10 @@ def alert_routes(ctx: ConsoleContext) -> APIRouter:
     def acknowledge_alert(
         request: Request, alert_id: str, form: Annotated[ConsoleForm, Form()]
     ) -> Response:
-        session = ctx.user_session(request)
-        if session is None:
-            return ctx.sign_in_redirect(request)
-        if not session.csrf_matches(form.csrf_token):
-            return ctx.csrf_rejected(request, session)
-        found = parse_uuid(alert_id)
-        if found is None:
-            return ctx.not_found(request, session, "alert")
+        target = ctx.form_target(request, form, alert_id, "alert")
+        if isinstance(target, Response):
+            return target
+        session, found = target
         try:
             acknowledge(ctx.uow(), ctx.container.clock, found, by=session.username)
         except NotFound:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
+from uuid import UUID
 
 import jinja2
 from argon2 import PasswordHasher
@@ -23,6 +24,7 @@ from pagerd.entrypoints.console import formatting
 from pagerd.entrypoints.console.ratelimit import SignInLimiter
 from pagerd.entrypoints.console.security import with_security_headers
 from pagerd.entrypoints.console.sessions import COOKIE_NAME, Session, SessionCodec
+from pagerd.entrypoints.console.views import parse_uuid
 from pagerd.service_layer.ports import UnitOfWork
 
 # Confirmations after a redirect, chosen by key: no user text is ever reflected from the URL.
@@ -53,6 +55,13 @@ class ConsoleForm(BaseModel):
             last = value[-1] if isinstance(value, list) and value else value
             found[key] = last if isinstance(last, str) else ""
         return found
+
+
+class FormTarget(NamedTuple):
+    """What a form posted about one thing may act with: the signed-in session and the id."""
+
+    session: Session
+    id: UUID
 
 
 def template_environment() -> jinja2.Environment:
@@ -107,6 +116,28 @@ class ConsoleContext:
         """The session of a signed-in user, or None (then send them to sign in)."""
         session = self.session(request)
         return session if session is not None and session.signed_in else None
+
+    def form_session(self, request: Request, form: ConsoleForm) -> Session | Response:
+        """The signed-in session a posted form acts for, or the answer that refuses the form:
+        to the sign-in page without a session, 403 without this session's CSRF token."""
+        session = self.user_session(request)
+        if session is None:
+            return self.sign_in_redirect(request)
+        if not session.csrf_matches(form.csrf_token):
+            return self.csrf_rejected(request, session)
+        return session
+
+    def form_target(
+        self, request: Request, form: ConsoleForm, raw_id: str, what: str
+    ) -> FormTarget | Response:
+        """`form_session`, then the id of the `what` in the path (404 when it is not an id)."""
+        session = self.form_session(request, form)
+        if isinstance(session, Response):
+            return session
+        found = parse_uuid(raw_id)
+        if found is None:
+            return self.not_found(request, session, what)
+        return FormTarget(session, found)
 
     def page(
         self,

@@ -18,7 +18,6 @@ from pagerd.domain.policy import build_policy
 from pagerd.entrypoints.console.context import ConsoleContext, ConsoleForm
 from pagerd.entrypoints.console.policy_form import PolicyDraft
 from pagerd.entrypoints.console.service_page import render_service_page
-from pagerd.entrypoints.console.views import parse_uuid
 from pagerd.service_layer.errors import NotFound
 from pagerd.service_layer.policies import put_policy
 
@@ -33,14 +32,10 @@ def policy_routes(ctx: ConsoleContext) -> APIRouter:
     def edit_policy(
         request: Request, service_id: str, form: Annotated[ConsoleForm, Form()]
     ) -> Response:
-        session = ctx.user_session(request)
-        if session is None:
-            return ctx.sign_in_redirect(request)
-        if not session.csrf_matches(form.csrf_token):
-            return ctx.csrf_rejected(request, session)
-        found = parse_uuid(service_id)
-        if found is None:
-            return ctx.not_found(request, session, "service")
+        target = ctx.form_target(request, form, service_id, "service")
+        if isinstance(target, Response):
+            return target
+        session, found = target
         fields = form.fields()
         draft = PolicyDraft.from_form(fields)
         action = fields.get("action", SAVE)

@@ -31,11 +31,9 @@ def service_routes(ctx: ConsoleContext) -> APIRouter:
 
     @router.post("/services")
     def create(request: Request, form: Annotated[ConsoleForm, Form()]) -> Response:
-        session = ctx.user_session(request)
-        if session is None:
-            return ctx.sign_in_redirect(request)
-        if not session.csrf_matches(form.csrf_token):
-            return ctx.csrf_rejected(request, session)
+        session = ctx.form_session(request, form)
+        if isinstance(session, Response):
+            return session
         name = form.fields().get("name", "")
         try:
             service = create_service(ctx.uow(), ctx.container.clock, name)
@@ -57,14 +55,10 @@ def service_routes(ctx: ConsoleContext) -> APIRouter:
     def mark_healthy(
         request: Request, service_id: str, form: Annotated[ConsoleForm, Form()]
     ) -> Response:
-        session = ctx.user_session(request)
-        if session is None:
-            return ctx.sign_in_redirect(request)
-        if not session.csrf_matches(form.csrf_token):
-            return ctx.csrf_rejected(request, session)
-        found = parse_uuid(service_id)
-        if found is None:
-            return ctx.not_found(request, session, "service")
+        target = ctx.form_target(request, form, service_id, "service")
+        if isinstance(target, Response):
+            return target
+        session, found = target
         try:
             mark_service_healthy(ctx.uow(), ctx.container.clock, found)
         except NotFound:
