@@ -11,7 +11,7 @@ from pagerd.domain.dev_outbox import DevMessage
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import responses
 from pagerd.entrypoints.http.fields import UtcDateTime
-from pagerd.entrypoints.http.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page, keyset_page
+from pagerd.entrypoints.http.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page, keyset_list
 
 
 class DevMessageOut(BaseModel):
@@ -49,9 +49,6 @@ def build_router(container: Container) -> APIRouter:
     ) -> Page[DevMessageOut]:
         """Messages of the dev outbox, newest first."""
         with uow:
-            rows, next_cursor = keyset_page(
-                uow.dev_outbox.list, lambda m: (m.created_at, m.id), limit, cursor
-            )
-        return Page(items=[DevMessageOut.of(m) for m in rows], next_cursor=next_cursor)
+            return keyset_list(uow.dev_outbox.list, DevMessageOut.of, limit, cursor)
 
     return router

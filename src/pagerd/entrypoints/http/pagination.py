@@ -10,7 +10,7 @@ import base64
 import binascii
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Generic, Protocol, TypeVar
 from uuid import UUID
 
 from fastapi import Query
@@ -25,6 +25,19 @@ MAX_LIMIT = 500
 
 T = TypeVar("T")
 Item = TypeVar("Item")
+
+
+class Keyed(Protocol):
+    """A row listed in (created_at, id) order, which is its keyset position."""
+
+    @property
+    def created_at(self) -> datetime: ...
+
+    @property
+    def id(self) -> UUID: ...
+
+
+Row = TypeVar("Row", bound=Keyed)
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}.")]
 CursorParam = Annotated[
@@ -94,6 +107,17 @@ def keyset_page(
         return rows, None
     page = rows[:limit]
     return page, encode_keyset(position(page[-1]))
+
+
+def keyset_list(
+    fetch: Callable[[int, Cursor | None], Sequence[Row]],
+    view: Callable[[Row], Item],
+    limit: int,
+    cursor: str | None,
+) -> Page[Item]:
+    """`keyset_page` over rows positioned by their (created_at, id), each shown by `view`."""
+    rows, next_cursor = keyset_page(fetch, lambda row: (row.created_at, row.id), limit, cursor)
+    return Page(items=[view(row) for row in rows], next_cursor=next_cursor)
 
 
 def offset_page(items: Sequence[T], limit: int, cursor: str | None) -> tuple[list[T], str | None]:

@@ -11,7 +11,7 @@ from pagerd.domain.service import MonitoredService, ServiceStatus
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import responses
 from pagerd.entrypoints.http.fields import ServiceName, UtcDateTime
-from pagerd.entrypoints.http.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page, keyset_page
+from pagerd.entrypoints.http.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page, keyset_list
 from pagerd.service_layer import services
 from pagerd.service_layer.errors import NotFound
 
@@ -69,10 +69,7 @@ def build_router(container: Container) -> APIRouter:
     ) -> Page[ServiceOut]:
         """Every service, oldest first."""
         with uow:
-            rows, next_cursor = keyset_page(
-                uow.services.list, lambda s: (s.created_at, s.id), limit, cursor
-            )
-        return Page(items=[ServiceOut.of(s) for s in rows], next_cursor=next_cursor)
+            return keyset_list(uow.services.list, ServiceOut.of, limit, cursor)
 
     @router.get("/{id}", responses=responses(404))
     def get_service(service_id: ServiceId, uow: UoW) -> ServiceOut:
