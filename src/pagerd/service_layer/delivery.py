@@ -41,12 +41,17 @@ def claim_pages(
     with uow:
         claimed = uow.outbox.claim_due(now, limit, worker_id, now + lease)
         groups: dict[tuple[Channel, str], list[PageItem]] = {}
+        # An alert usually has several pages in a claim (one per target): read it once.
+        alerts: dict[UUID, Alert | None] = {}
+        service_names: dict[UUID, str] = {}
         for notification in sorted(claimed, key=lambda n: (n.created_at, str(n.id))):
-            alert = uow.alerts.get(notification.alert_id)
+            if notification.alert_id not in alerts:
+                alerts[notification.alert_id] = uow.alerts.get(notification.alert_id)
+            alert = alerts[notification.alert_id]
             if alert is None or alert.status is not AlertStatus.OPEN:
                 _cancel(uow, notification, now)
                 continue
-            item = _page_item(uow, notification, alert)
+            item = _page_item(uow, notification, alert, service_names)
             groups.setdefault((notification.channel, notification.address), []).append(item)
         uow.commit()
     return [
@@ -69,13 +74,18 @@ def _cancel(uow: UnitOfWork, notification: Notification, now: datetime) -> None:
     )
 
 
-def _page_item(uow: UnitOfWork, notification: Notification, alert: Alert) -> PageItem:
-    service = uow.services.get(notification.monitored_service_id)
+def _page_item(
+    uow: UnitOfWork, notification: Notification, alert: Alert, service_names: dict[UUID, str]
+) -> PageItem:
+    service_id = notification.monitored_service_id
+    if service_id not in service_names:
+        service = uow.services.get(service_id)
+        service_names[service_id] = service.name if service is not None else "(deleted service)"
     return PageItem(
         notification_id=notification.id,
         alert_id=notification.alert_id,
-        monitored_service_id=notification.monitored_service_id,
-        service_name=service.name if service is not None else "(deleted service)",
+        monitored_service_id=service_id,
+        service_name=service_names[service_id],
         message=alert.message,
         level=notification.level,
         pass_number=notification.pass_number,
