@@ -120,6 +120,26 @@ def test_an_alert_round_trips_with_its_frozen_plan_and_dedup_keys(make_uow: UowF
         assert uow.alerts.get_active_for_service(a.monitored_service_id) == a
 
 
+def test_several_alerts_are_read_for_update_with_their_keys_in_one_call(
+    make_uow: UowFactory,
+) -> None:
+    a, b = stored_alert(make_uow, "a"), stored_alert(make_uow, "b")
+    with make_uow(None) as uow:
+        loaded = uow.alerts.get_for_update(b.id)
+        loaded.join("again", "k2", at(1))
+        loaded.events = []
+        uow.alerts.update(loaded)
+        uow.commit()
+
+    with make_uow(None) as uow:
+        assert uow.alerts.get_many_for_update([]) == {}
+        assert uow.alerts.get_many_for_update([b.id, uuid4(), a.id, b.id]) == {
+            a.id: a,
+            b.id: loaded,
+        }
+        assert uow.alerts.get_many_for_update([a.id]) == {a.id: a}
+
+
 def test_an_alert_without_a_plan_round_trips(make_uow: UowFactory) -> None:
     s = stored_service(make_uow)
     a = alert(s.id, plan=None)

@@ -8,20 +8,28 @@ from __future__ import annotations
 
 import pytest
 
+from pagerd.adapters.sqlalchemy import SqlAlchemyUnitOfWork
 from pagerd.domain.notification import NotificationStatus
+from pagerd.domain.timer import AckTimer
 from pagerd.service_layer.errors import ConcurrencyConflict
-from pagerd.service_layer.ports import TimelineEntry
+from pagerd.service_layer.ports import TimelineEntry, UnitOfWork, WorkSignal
 from tests.integration.conftest import (
     T0,
     UowFactory,
     at,
     commit_change,
+    engine_with_schema,
     notification,
     stored_alert,
     timer,
 )
 
 # Timers
+
+
+def _arm_all(uow: UnitOfWork, armed: list[AckTimer]) -> None:
+    for armed_timer in armed:
+        uow.timers.arm(armed_timer)
 
 
 def test_arming_replaces_the_alerts_previous_timer(make_uow: UowFactory) -> None:
@@ -46,13 +54,42 @@ def test_the_earliest_due_timer_is_claimed_and_removed_once(make_uow: UowFactory
         uow.commit()
 
     with make_uow(None) as uow:
-        assert uow.timers.claim_next_due(at(99)) is None
-        assert uow.timers.claim_next_due(at(250)) == first
-        assert uow.timers.remove(first.id) is True
-        assert uow.timers.remove(first.id) is False
+        assert uow.timers.claim_due(at(99), 1) == []
+        assert uow.timers.claim_due(at(250), 1) == [first]
+        assert uow.timers.remove_fired([first.id]) == {first.id}
+        assert uow.timers.remove_fired([first.id]) == set()
         uow.commit()
     with make_uow(None) as uow:
-        assert uow.timers.claim_next_due(at(250)) == second
+        assert uow.timers.claim_due(at(250), 1) == [second]
+
+
+def test_due_timers_are_claimed_earliest_first_up_to_the_limit(make_uow: UowFactory) -> None:
+    alerts = [stored_alert(make_uow, f"s{i}") for i in range(4)]
+    armed = [timer(a.id, at(due)) for a, due in zip(alerts, (300, 100, 200, 900), strict=True)]
+    commit_change(make_uow, lambda uow: _arm_all(uow, armed))
+
+    with make_uow(None) as uow:
+        assert uow.timers.claim_due(at(50), 10) == []
+        assert uow.timers.claim_due(at(500), 2) == [armed[1], armed[2]]
+        assert uow.timers.claim_due(at(500), 10) == [armed[1], armed[2], armed[0]]
+
+
+def test_removing_fired_timers_returns_only_the_ones_this_call_deleted(
+    make_uow: UowFactory,
+) -> None:
+    a, b = stored_alert(make_uow, "a"), stored_alert(make_uow, "b")
+    ta, tb = timer(a.id, at(100)), timer(b.id, at(100))
+    commit_change(make_uow, lambda uow: _arm_all(uow, [ta, tb]))
+    # Another transaction fired `ta` first and committed.
+    commit_change(make_uow, lambda uow: uow.timers.remove_fired([ta.id]))
+
+    with make_uow(None) as uow:
+        assert uow.timers.remove_fired([]) == set()
+        assert uow.timers.remove_fired([ta.id, tb.id]) == {tb.id}
+        assert uow.timers.remove_fired([ta.id, tb.id]) == set()
+        uow.commit()
+    with make_uow(None) as uow:
+        assert uow.timers.count() == 0
 
 
 def test_cancelling_an_alerts_timer_leaves_none(make_uow: UowFactory) -> None:
@@ -204,3 +241,27 @@ def test_timeline_entries_come_back_oldest_first_in_insertion_order_for_equal_ti
         uow.commit()
     with make_uow(None) as uow:
         assert uow.timeline.list_for_alert(a.id) == [entries[1], entries[2], entries[0]]
+
+
+# PostgreSQL: workers claiming timers at the same time
+
+
+def test_a_claim_skips_timers_and_alerts_other_transactions_hold(postgres_url: str) -> None:
+    engine = engine_with_schema(postgres_url)
+
+    def make(signal: WorkSignal | None = None) -> UnitOfWork:
+        return SqlAlchemyUnitOfWork(engine, signal)
+
+    try:
+        alerts = [stored_alert(make, f"s{i}") for i in range(4)]
+        armed = [timer(a.id, at(100 + i)) for i, a in enumerate(alerts)]
+        commit_change(make, lambda uow: _arm_all(uow, armed))
+
+        with make() as first, make() as acknowledging, make() as second:
+            assert first.timers.claim_due(at(500), 2) == armed[:2]
+            # An acknowledge holds the third alert (and would delete its timer next).
+            assert acknowledging.alerts.get_for_update(alerts[2].id) is not None
+            assert second.timers.claim_due(at(500), 10) == [armed[3]]
+            assert second.timers.remove_fired([armed[3].id]) == {armed[3].id}
+    finally:
+        engine.dispose()

@@ -17,19 +17,19 @@ from pagerd.testing.harness import PagingHarness, level
 
 
 class _Redelivering:
-    """Wraps a timer repository: every claimed timer is handed out a second time."""
+    """Wraps a timer repository: every claimed batch is handed out a second time."""
 
     def __init__(self, inner: Any, owner: _TimersDeliveredTwice) -> None:
         self._inner = inner
         self._owner = owner
 
-    def claim_next_due(self, now: Any) -> AckTimer | None:
+    def claim_due(self, now: Any, limit: int) -> list[AckTimer]:
         replay, self._owner.replay = self._owner.replay, None
         if replay is not None:
             return replay
-        timer: AckTimer | None = self._inner.claim_next_due(now)
-        self._owner.replay = timer
-        return timer
+        timers: list[AckTimer] = self._inner.claim_due(now, limit)
+        self._owner.replay = timers
+        return timers
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
@@ -40,7 +40,7 @@ class _TimersDeliveredTwice:
 
     def __init__(self, inner: InMemoryUnitOfWork) -> None:
         self._inner = inner
-        self.replay: AckTimer | None = None
+        self.replay: list[AckTimer] | None = None
 
     @property
     def timers(self) -> _Redelivering:

@@ -6,8 +6,10 @@ The clock moves by itself here (not `h.advance`, which would let the workers fir
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
+from pagerd.domain.timer import AckTimer
 from pagerd.service_layer.timers import fire_due_timers
 from pagerd.testing.harness import PagingHarness, level
 
@@ -43,3 +45,41 @@ def test_a_batch_leaves_timers_not_yet_due_and_fires_each_timer_once() -> None:
     assert [f.timer.alert_id for f in fire_due_timers(h.uow, h.clock, limit=10)] == [late]
     exhausted = [e for e in h.timeline(early) if e.type == "exhausted"]
     assert len(exhausted) == 1
+
+
+class _EachTimerTwice:
+    """A unit of work whose timer queue hands every claimed timer out twice in one batch."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def __enter__(self) -> _EachTimerTwice:
+        self._inner.__enter__()
+        self.timers = _Doubling(self._inner.timers)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._inner.__exit__(*exc)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class _Doubling:
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def claim_due(self, now: Any, limit: int) -> list[AckTimer]:
+        return [t for timer in self._inner.claim_due(now, limit) for t in (timer, timer)]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def test_a_timer_handed_out_twice_in_one_batch_fires_once() -> None:
+    h = PagingHarness()
+    (only,) = _three_alerts_with_timers(h, (10,))
+    h.clock.advance(timedelta(seconds=20))
+    batch = fire_due_timers(_EachTimerTwice(h.uow), h.clock, limit=10)  # type: ignore[arg-type]
+    assert [(f.timer.alert_id, f.escalated) for f in batch] == [(only, True), (only, False)]
+    assert len([e for e in h.timeline(only) if e.type == "exhausted"]) == 1

@@ -8,6 +8,7 @@ of the previous page.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -84,6 +85,14 @@ class AlertRepository(Protocol):
     def update(self, alert: Alert) -> None: ...
     def get(self, alert_id: UUID) -> Alert | None: ...
     def get_for_update(self, alert_id: UUID) -> Alert | None: ...
+    def get_many_for_update(self, alert_ids: Collection[UUID]) -> dict[UUID, Alert]:
+        """Read and lock these alerts until commit, by id; an alert that is gone is left out.
+
+        The rows are locked in id order, the order every use case locking several alerts
+        keeps (two such use cases then never wait on each other in a cycle).
+        """
+        ...
+
     def get_active_for_service(self, service_id: UUID) -> Alert | None:
         """The service's open or acknowledged alert, if any."""
         ...
@@ -110,12 +119,21 @@ class TimerRepository(Protocol):
 
     def cancel_for_alert(self, alert_id: UUID) -> None: ...
     def pending_for_alert(self, alert_id: UUID) -> AckTimer | None: ...
-    def claim_next_due(self, now: datetime) -> AckTimer | None:
-        """The earliest due timer nobody else is firing, locked until commit, or None."""
+    def claim_due(self, now: datetime, limit: int) -> list[AckTimer]:
+        """Up to `limit` due timers nobody else is firing, earliest first, in one statement.
+
+        Each is locked until commit with its alert (PostgreSQL: timers or alerts another
+        transaction holds are skipped, never waited for; SQLite: the transaction already
+        holds the write lock). None due: an empty list.
+        """
         ...
 
-    def remove(self, timer_id: UUID) -> bool:
-        """Delete a fired timer; False when it was already gone."""
+    def remove_fired(self, timer_ids: Collection[UUID]) -> set[UUID]:
+        """Delete fired timers in one statement; return the ids it deleted.
+
+        A timer already gone (fired and committed by another transaction) is not in the
+        result: only the transaction whose delete removed a timer may fire it.
+        """
         ...
 
     def next_due_at(self) -> datetime | None: ...

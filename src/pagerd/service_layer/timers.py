@@ -1,10 +1,11 @@
-"""Use case of acknowledgement timers: fire the next due one."""
+"""Use cases of acknowledgement timers: fire the next due one, or a batch of due ones."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from pagerd.domain.alert import Alert
 from pagerd.domain.timer import AckTimer
 from pagerd.service_layer.effects import persist_alert_events
 from pagerd.service_layer.ports import Clock, UnitOfWork
@@ -46,26 +47,32 @@ def fire_due_timers(uow: UnitOfWork, clock: Clock, limit: int) -> list[FiredTime
 
 def _fire_due(uow: UnitOfWork, clock: Clock, limit: int) -> list[FiredTimer]:
     now = clock.now()
-    fired: list[FiredTimer] = []
     with uow:
-        while len(fired) < limit:
-            # Our own deletes are invisible to the next claim: each round takes a new timer.
-            timer = uow.timers.claim_next_due(now)
-            if timer is None:
-                break
-            fired.append(_fire(uow, timer, now))
-        if fired:
-            uow.commit()
+        # A few statements for the whole batch: claim the due timers (and lock their alerts),
+        # read the alerts with their keys, delete the timers. Then each alert as before.
+        timers = uow.timers.claim_due(now, limit)
+        if not timers:
+            return []
+        alerts = uow.alerts.get_many_for_update({timer.alert_id for timer in timers})
+        # Only the transaction that deletes a timer fires it: a timer handed out twice (an
+        # at-least-once queue, a retried claim) must not exhaust a last level a second time.
+        removed = uow.timers.remove_fired([timer.id for timer in timers])
+        fired = []
+        for timer in timers:
+            deleted_here = timer.id in removed
+            removed.discard(timer.id)  # handed out twice in one batch: it fires once
+            fired.append(_fire(uow, timer, alerts.get(timer.alert_id), deleted_here, now))
+        uow.commit()
     return fired
 
 
-def _fire(uow: UnitOfWork, timer: AckTimer, now: datetime) -> FiredTimer:
-    alert = uow.alerts.get_for_update(timer.alert_id)
-    # Only the transaction that deletes the timer fires it: a timer handed out twice (an
-    # at-least-once queue, a retried claim) must not exhaust a last level a second time.
-    removed = uow.timers.remove(timer.id)
+def _fire(
+    uow: UnitOfWork, timer: AckTimer, alert: Alert | None, deleted_here: bool, now: datetime
+) -> FiredTimer:
     escalated = (
-        removed and alert is not None and alert.ack_timeout(timer.level, timer.pass_number, now)
+        deleted_here
+        and alert is not None
+        and alert.ack_timeout(timer.level, timer.pass_number, now)
     )
     if alert is not None and escalated:
         uow.alerts.update(alert)

@@ -7,7 +7,7 @@ without calling `update` changes nothing, so the fakes catch that bug too.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 from typing import TypeVar
 from uuid import UUID
@@ -115,6 +115,13 @@ class InMemoryAlertRepository:
     def get_for_update(self, alert_id: UUID) -> Alert | None:
         return self.get(alert_id)
 
+    def get_many_for_update(self, alert_ids: Collection[UUID]) -> dict[UUID, Alert]:
+        return {
+            alert_id: copy.deepcopy(self._s.alerts[alert_id])
+            for alert_id in sorted(set(alert_ids), key=str)
+            if alert_id in self._s.alerts
+        }
+
     def get_active_for_service(self, service_id: UUID) -> Alert | None:
         for alert in self._s.alerts.values():
             if alert.monitored_service_id == service_id and alert.status.is_active:
@@ -163,12 +170,12 @@ class InMemoryTimerRepository:
     def pending_for_alert(self, alert_id: UUID) -> AckTimer | None:
         return next((t for t in self._s.timers.values() if t.alert_id == alert_id), None)
 
-    def claim_next_due(self, now: datetime) -> AckTimer | None:
+    def claim_due(self, now: datetime, limit: int) -> list[AckTimer]:
         due = [t for t in self._s.timers.values() if t.due_at <= now]
-        return min(due, key=lambda t: (t.due_at, str(t.id))) if due else None
+        return sorted(due, key=lambda t: (t.due_at, str(t.id)))[:limit]
 
-    def remove(self, timer_id: UUID) -> bool:
-        return self._s.timers.pop(timer_id, None) is not None
+    def remove_fired(self, timer_ids: Collection[UUID]) -> set[UUID]:
+        return {i for i in set(timer_ids) if self._s.timers.pop(i, None) is not None}
 
     def next_due_at(self) -> datetime | None:
         return min((t.due_at for t in self._s.timers.values()), default=None)

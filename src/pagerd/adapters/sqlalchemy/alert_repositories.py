@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -23,6 +23,13 @@ _INSERT_ALERT = alerts.insert()
 _UPDATE_ALERT = alerts.update().where(alerts.c.id == sa.bindparam("p_id"))
 _ALERT_BY_ID = alerts.select().where(alerts.c.id == sa.bindparam("p_id"))
 _ALERT_BY_ID_LOCKED = _ALERT_BY_ID.with_for_update()
+# Several alerts, locked in id order (the order of every use case locking several).
+_ALERTS_BY_IDS = (
+    alerts.select()
+    .where(alerts.c.id.in_(sa.bindparam("p_ids", expanding=True)))
+    .order_by(alerts.c.id)
+)
+_ALERTS_BY_IDS_LOCKED = _ALERTS_BY_IDS.with_for_update()
 # `IN (?, ?)` with fixed values: a plain `in_(ACTIVE_STATUSES)` compiles to an expanding
 # parameter that SQLAlchemy renders again on every execution.
 _ACTIVE_ALERT_OF_SERVICE = alerts.select().where(
@@ -89,6 +96,13 @@ class SqlAlertRepository:
     def get_for_update(self, alert_id: UUID) -> Alert | None:
         query = self._db.pick(_ALERT_BY_ID, _ALERT_BY_ID_LOCKED)
         return self._first(query, {"p_id": alert_id})
+
+    def get_many_for_update(self, alert_ids: Collection[UUID]) -> dict[UUID, Alert]:
+        if not alert_ids:
+            return {}
+        query = self._db.pick(_ALERTS_BY_IDS, _ALERTS_BY_IDS_LOCKED)
+        rows = self._db.all(query, {"p_ids": list(set(alert_ids))})
+        return {alert.id: alert for alert in self._with_keys(rows)}
 
     def get_active_for_service(self, service_id: UUID) -> Alert | None:
         return self._first(_ACTIVE_ALERT_OF_SERVICE, {"p_service_id": service_id})

@@ -12,6 +12,7 @@ compiled form instead of coercing and hashing a fresh statement on each call.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -34,20 +35,27 @@ _PENDING = NotificationStatus.PENDING.value
 # Timers.
 _TIMER_INSERT = timers.insert()
 _TIMER_DELETE_FOR_ALERT = timers.delete().where(timers.c.alert_id == sa.bindparam("p_alert_id"))
-_TIMER_DELETE = timers.delete().where(timers.c.id == sa.bindparam("p_id"))
 _TIMER_FOR_ALERT = timers.select().where(timers.c.alert_id == sa.bindparam("p_alert_id"))
-_TIMER_NEXT_DUE = (
+_TIMERS_DUE = (
     sa.select(timers)
     .where(timers.c.due_at <= sa.bindparam("p_now"))
     .order_by(timers.c.due_at, timers.c.id)
-    .limit(1)
+    .limit(sa.bindparam("p_limit", type_=sa.Integer()))
 )
-# Lock the alert with its timer, in one statement, skipping both when either is held: an
-# acknowledge holding the alert (and about to delete this timer) is never waited for, so the
-# two cannot deadlock on alert-then-timer order.
-_TIMER_CLAIM_NEXT_DUE_PG = _TIMER_NEXT_DUE.join(
-    alerts, alerts.c.id == timers.c.alert_id
-).with_for_update(of=[timers, alerts], skip_locked=True)
+# Lock the alerts with their timers, in one statement, skipping both when either is held:
+# an acknowledge holding an alert (and about to delete its timer) is never waited for, so
+# the two cannot deadlock on alert-then-timer order. The statement never waits at all, so
+# the order it locks its rows in (due time) cannot close a cycle either.
+_TIMERS_CLAIM_DUE_PG = _TIMERS_DUE.join(alerts, alerts.c.id == timers.c.alert_id).with_for_update(
+    of=[timers, alerts], skip_locked=True
+)
+# RETURNING (PostgreSQL, SQLite >= 3.35): the ids this very statement deleted, which
+# rowcount cannot tell apart.
+_TIMERS_DELETE_FIRED = (
+    timers.delete()
+    .where(timers.c.id.in_(sa.bindparam("p_ids", expanding=True)))
+    .returning(timers.c.id)
+)
 _TIMER_MIN_DUE = sa.select(sa.func.min(timers.c.due_at))
 _TIMER_COUNT = sa.select(sa.func.count()).select_from(timers)
 
@@ -79,14 +87,16 @@ class SqlTimerRepository:
         row = self._db.one_or_none(_TIMER_FOR_ALERT, {"p_alert_id": alert_id})
         return timer_from_row(row) if row is not None else None
 
-    def claim_next_due(self, now: datetime) -> AckTimer | None:
-        query = _TIMER_CLAIM_NEXT_DUE_PG if self._db.is_postgres else _TIMER_NEXT_DUE
-        row = self._db.one_or_none(query, {"p_now": now})
-        return timer_from_row(row) if row is not None else None
+    def claim_due(self, now: datetime, limit: int) -> list[AckTimer]:
+        query = _TIMERS_CLAIM_DUE_PG if self._db.is_postgres else _TIMERS_DUE
+        rows = self._db.all(query, {"p_now": now, "p_limit": limit})
+        return [timer_from_row(row) for row in rows]
 
-    def remove(self, timer_id: UUID) -> bool:
-        result = self._db.execute(_TIMER_DELETE, {"p_id": timer_id})
-        return result.rowcount == 1
+    def remove_fired(self, timer_ids: Collection[UUID]) -> set[UUID]:
+        if not timer_ids:
+            return set()
+        result = self._db.execute(_TIMERS_DELETE_FIRED, {"p_ids": list(timer_ids)})
+        return set(result.scalars())
 
     def next_due_at(self) -> datetime | None:
         due: datetime | None = self._db.execute(_TIMER_MIN_DUE).scalar()
