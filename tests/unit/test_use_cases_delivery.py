@@ -9,6 +9,7 @@ from pagerd.adapters.memory import InMemoryUnitOfWork
 from pagerd.domain.channels import Channel
 from pagerd.domain.notification import MAX_ATTEMPTS, Notification, NotificationStatus
 from pagerd.service_layer.delivery import (
+    claim_due_pages,
     claim_pages,
     record_deliveries,
     record_delivery,
@@ -293,3 +294,19 @@ def test_a_dispatch_cycle_records_every_outcome_in_one_commit() -> None:
         pages[1].address: (NotificationStatus.PENDING, 1),
         pages[2].address: (NotificationStatus.FAILED, 1),
     }
+
+
+def test_a_claim_tells_how_many_notifications_it_took_fewer_than_the_limit_when_drained() -> None:
+    h = PagingHarness()
+    api, db = h.create_service("api"), h.create_service("db")
+    h.set_policy(api.id, [level("alice@example.com", SMS)])
+    h.set_policy(db.id, [level("bob@example.com")])
+    h.alert(api.id)
+    h.alert(db.id)
+
+    full = claim_due_pages(h.uow, h.clock, "worker-1", limit=2)
+    rest = claim_due_pages(h.uow, h.clock, "worker-1", limit=2)
+
+    assert (full.notifications, rest.notifications) == (2, 1)
+    assert len(full.pages) + len(rest.pages) == 3
+    assert claim_due_pages(h.uow, h.clock, "worker-1", limit=2).notifications == 0

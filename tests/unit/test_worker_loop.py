@@ -46,7 +46,9 @@ class ScriptedDuty:
         return self.until_due
 
 
-def run_loop(duty: ScriptedDuty, **options: float) -> list[float]:
+def run_loop(
+    duty: ScriptedDuty, again_now: Callable[[int], bool] | None = None, **options: float
+) -> list[float]:
     """Run `duty` on a CycleLoop to the end of its script; return the waits it asked for."""
     waits: list[float] = []
 
@@ -54,7 +56,14 @@ def run_loop(duty: ScriptedDuty, **options: float) -> list[float]:
         waits.append(round(timeout, 3))
         return False
 
-    loop = CycleLoop("test", duty, ThreadWakeup(), WorkerOptions(**options), record)  # type: ignore[arg-type]
+    loop = CycleLoop(
+        "test",
+        duty,
+        ThreadWakeup(),
+        WorkerOptions(**options),  # type: ignore[arg-type]
+        record,
+        again_now=again_now,
+    )
     duty.loop = loop
     loop.start()
     assert loop.join(5)
@@ -75,6 +84,14 @@ def test_an_idle_loop_waits_for_the_next_due_time_capped_at_the_poll_interval() 
     assert run_loop(ScriptedDuty([0], until_due=0.3)) == [0.3]
     assert run_loop(ScriptedDuty([0], until_due=30.0)) == [1.0]
     assert run_loop(ScriptedDuty([0], until_due=None), poll_interval=0.5) == [0.5]
+
+
+def test_a_duty_that_drains_in_its_cycle_waits_after_working_instead_of_cycling_again() -> None:
+    assert run_loop(ScriptedDuty([3, 0], until_due=0.3)) == [0.3]  # by default: again at once
+    assert run_loop(ScriptedDuty([3, 0], until_due=0.3), again_now=lambda _done: False) == [
+        0.3,
+        0.3,
+    ]
 
 
 def test_due_work_that_another_worker_holds_is_polled_for_rather_than_spun_on() -> None:

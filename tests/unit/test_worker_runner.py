@@ -318,3 +318,17 @@ def test_an_outcome_is_recorded_once_the_database_is_back_within_the_lease() -> 
     [notification] = world.notifications(alert_id)
     assert (notification.status, notification.attempts) == (NotificationStatus.SENT, 1)
     assert world.sender.addresses == ["alice@example.com"]
+
+
+def test_the_dispatcher_cycles_again_at_once_only_after_a_full_claim() -> None:
+    world = World(batch_size=2)
+    world.open_alert([level("alice@example.com", "+5492664295169", "bob@example.com")])
+    dispatcher = world.runner._dispatcher
+
+    world.runner.run_dispatch_cycle()
+    full = dispatcher.more_due_now()
+    assert world.runner.wait_for_sends()
+    world.runner.run_dispatch_cycle()
+    drained = dispatcher.more_due_now()
+
+    assert (full, drained) == (True, False)

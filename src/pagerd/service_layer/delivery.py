@@ -8,6 +8,7 @@ claims the same rows and sends again with the same idempotency key (at-least-onc
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -28,7 +29,15 @@ from pagerd.service_layer.retry import retry_on_conflict
 DEFAULT_LEASE = timedelta(seconds=60)
 
 
-@retry_on_conflict
+@dataclass(frozen=True)
+class Claim:
+    """What one claim leased: the pages to send, and how many due notifications it took
+    (pages of alerts no longer open were cancelled instead of sent)."""
+
+    pages: list[OutgoingPage]
+    notifications: int
+
+
 def claim_pages(
     uow: UnitOfWork,
     clock: Clock,
@@ -37,6 +46,19 @@ def claim_pages(
     lease: timedelta = DEFAULT_LEASE,
 ) -> list[OutgoingPage]:
     """Lease up to `limit` due notifications, grouped into one page per (channel, address)."""
+    return claim_due_pages(uow, clock, worker_id, limit, lease).pages
+
+
+@retry_on_conflict
+def claim_due_pages(
+    uow: UnitOfWork,
+    clock: Clock,
+    worker_id: str,
+    limit: int = 100,
+    lease: timedelta = DEFAULT_LEASE,
+) -> Claim:
+    """`claim_pages`, also telling how many notifications the claim took: fewer than
+    `limit` means none was left due."""
     now = clock.now()
     with uow:
         claimed = uow.outbox.claim_due(now, limit, worker_id, now + lease)
@@ -54,9 +76,10 @@ def claim_pages(
             item = _page_item(uow, notification, alert, service_names)
             groups.setdefault((notification.channel, notification.address), []).append(item)
         uow.commit()
-    return [
+    pages = [
         OutgoingPage(channel, address, tuple(items)) for (channel, address), items in groups.items()
     ]
+    return Claim(pages, len(claimed))
 
 
 def _cancel(uow: UnitOfWork, notification: Notification, now: datetime) -> None:

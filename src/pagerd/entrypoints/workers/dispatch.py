@@ -26,7 +26,7 @@ from datetime import datetime
 
 from pagerd.domain.channels import Channel
 from pagerd.entrypoints.workers.options import WorkerOptions
-from pagerd.service_layer.delivery import claim_pages, record_deliveries, release_pages
+from pagerd.service_layer.delivery import claim_due_pages, record_deliveries, release_pages
 from pagerd.service_layer.observability import Observer
 from pagerd.service_layer.paging import DeliveryResult, OutgoingPage, Sender
 from pagerd.service_layer.ports import Clock, UnitOfWork
@@ -74,6 +74,15 @@ class Dispatcher:
         self._pool = ThreadPoolExecutor(options.send_threads, thread_name_prefix="pagerd-send")
         self._in_flight: dict[Future[_Send], _Send] = {}
         self._finished: list[_Send] = []
+        self._claimed_full_batch = False
+
+    def more_due_now(self, _done: int = 0) -> bool:
+        """Whether the last claim took a full batch: more pages may be due at once.
+
+        Otherwise the queue was drained, and the next cycle can wait for a ring (a new page
+        committed, a send finished) or the next due time.
+        """
+        return self._claimed_full_batch
 
     @property
     def in_flight(self) -> int:
@@ -86,6 +95,7 @@ class Dispatcher:
         Returns how many pages were recorded or started (0: nothing happened).
         """
         done = self._record_finished()
+        self._claimed_full_batch = False
         if self._stopping.is_set() or len(self._in_flight) >= self._options.send_threads:
             return done
         return done + self._claim_and_start()
@@ -131,13 +141,15 @@ class Dispatcher:
 
     def _claim_and_start(self) -> int:
         claimed_at = self._clock.now()
-        pages = claim_pages(
+        claim = claim_due_pages(
             self._uow,
             self._clock,
             self._worker_id,
             limit=self._options.batch_size,
             lease=self._options.lease,
         )
+        pages = claim.pages
+        self._claimed_full_batch = claim.notifications >= self._options.batch_size
         # Computed from a time read before the claim: never later than the stored lease.
         lease_until = claimed_at + self._options.lease
         for page in pages:

@@ -19,6 +19,9 @@ from pagerd.entrypoints.workers.options import WorkerOptions
 
 log = logging.getLogger("pagerd.worker")
 
+AgainNow = Callable[[int], bool]
+"""Whether a cycle that did `done` units of work left more due at once (run again now)."""
+
 WaitFn = Callable[[ThreadWakeup, float], bool]
 """How a loop waits: block on the wakeup for at most the given seconds; True when rung.
 Injectable so that tests can observe or shorten waits."""
@@ -70,13 +73,20 @@ class CycleLoop:
         options: WorkerOptions,
         wait: WaitFn = wait_for_ring,
         on_exit: Callable[[], None] | None = None,
+        again_now: AgainNow | None = None,
     ) -> None:
+        """`again_now` decides whether to cycle again at once; by default after any work.
+
+        A duty whose cycle drains everything due knows better: another cycle at once would
+        only find nothing, at the cost of a transaction.
+        """
         self.name = name
         self._duty = duty
         self._wakeup = wakeup
         self._options = options
         self._wait = wait
         self._on_exit = on_exit
+        self._again_now = again_now or (lambda done: done > 0)
         self._stop = threading.Event()
         self._backoff = Backoff(options.error_backoff_initial, options.error_backoff_max)
         self._thread: threading.Thread | None = None
@@ -116,7 +126,7 @@ class CycleLoop:
         self._wakeup.clear()
         try:
             done = self._duty.run_cycle()
-            delay = 0.0 if done else self._idle_wait()
+            delay = 0.0 if self._again_now(done) else self._idle_wait()
         except Exception:
             delay = self._backoff.failed()
             self._log_failure(delay)

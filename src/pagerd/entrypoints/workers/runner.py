@@ -57,7 +57,11 @@ class WorkerRunner:
             on_send_done=dispatch_wake.notify,
             jitter=jitter,
         )
-        self._timer_loop = CycleLoop("timers", self._timers, timer_wake, self.options, wait)
+        # A timer cycle fires until nothing is due, and a dispatch cycle that took less than
+        # a full batch drained the queue: neither needs another cycle at once.
+        self._timer_loop = CycleLoop(
+            "timers", self._timers, timer_wake, self.options, wait, again_now=lambda _done: False
+        )
         self._dispatch_loop = CycleLoop(
             "dispatch",
             self._dispatcher,
@@ -65,6 +69,7 @@ class WorkerRunner:
             self.options,
             wait,
             on_exit=lambda: self._dispatcher.finish(self._time_left()),
+            again_now=self._dispatcher.more_due_now,
         )
         self._started = False
 
