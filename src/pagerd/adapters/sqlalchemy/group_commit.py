@@ -26,6 +26,7 @@ that group's commit too before leaving, so nothing not on disk is ever shown.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import threading
 import weakref
 
@@ -89,7 +90,7 @@ class GroupCommitter:
             self._waiting -= 1
         try:
             connection = self._shared_connection()
-            connection.exec_driver_sql(f"SAVEPOINT {_SAVEPOINT}")
+            _savepoint_sql(connection, f"SAVEPOINT {_SAVEPOINT}")
         except DBAPIError as exc:
             self._fail_if_aborted(exc)
             self._pass_turn()
@@ -103,7 +104,7 @@ class GroupCommitter:
         """Keep the unit's changes; return once they are durable (or raise, nothing kept)."""
         connection = self._require()
         try:
-            connection.exec_driver_sql(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+            _savepoint_sql(connection, f"RELEASE SAVEPOINT {_SAVEPOINT}")
         except DBAPIError as exc:
             self.abandon(raise_failure=False)
             raise conflict_from(exc) or exc from exc
@@ -122,8 +123,8 @@ class GroupCommitter:
         """
         connection = self._require()
         try:
-            connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
-            connection.exec_driver_sql(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+            _savepoint_sql(connection, f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
+            _savepoint_sql(connection, f"RELEASE SAVEPOINT {_SAVEPOINT}")
         except DBAPIError as exc:
             self._fail_if_aborted(exc)
         group = self._group
@@ -136,7 +137,7 @@ class GroupCommitter:
 
     def rollback_to_savepoint(self) -> None:
         """Drop the unit's changes so far; it keeps the turn and its savepoint."""
-        self._require().exec_driver_sql(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
+        _savepoint_sql(self._require(), f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
 
     def _shared_connection(self) -> Connection:
         if self._connection is None:
@@ -187,6 +188,22 @@ class GroupCommitter:
         """End the group, failed, if SQLite rolled the shared transaction back itself."""
         if self._connection is not None and not _in_transaction(self._connection):
             self._end_group(conflict_from(exc) or exc)
+
+
+def _savepoint_sql(connection: Connection, sql: str) -> None:
+    """Run a savepoint statement on the driver's connection directly.
+
+    Every unit of work runs two or three of them; through SQLAlchemy's execution machinery
+    (an execution context, events, a result) they took about a tenth of the process's time
+    under load. SQLAlchemy does not track savepoints made this way, nor needs to. Driver
+    errors come out as SQLAlchemy's DBAPIError, like those of any other statement.
+    """
+    driver = connection.connection.dbapi_connection
+    assert driver is not None
+    try:
+        driver.execute(sql)
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc
 
 
 def _in_transaction(connection: Connection) -> bool:
