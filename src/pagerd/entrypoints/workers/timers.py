@@ -16,6 +16,12 @@ BATCH_SIZE = 25
 """Timers fired per transaction when many are due: one commit (one fsync) for the batch,
 while holding the write lock (SQLite) or the alerts' row locks only briefly."""
 
+DUE_NOW_RECHECK = 0.01
+"""Seconds before looking again when the earliest timer is already due after a cycle: it
+fell due after the cycle's last claim, or another worker's transaction is firing it (a
+timer has no lease: it is held no longer than one transaction). Not the poll interval,
+which would make such a timer up to a second late."""
+
 
 class TimerDuty:
     """Fires due timers, a batch per transaction (the transaction is the claim).
@@ -62,9 +68,10 @@ class TimerDuty:
         )
 
     def seconds_until_due(self) -> float | None:
-        """Seconds until the earliest pending timer falls due, None when there is none."""
+        """Seconds until the earliest pending timer falls due, None when there is none;
+        DUE_NOW_RECHECK when it is already due."""
         with self._uow:
             due_at = self._uow.timers.next_due_at()
         if due_at is None:
             return None
-        return (due_at - self._clock.now()).total_seconds()
+        return max((due_at - self._clock.now()).total_seconds(), DUE_NOW_RECHECK)
