@@ -6,20 +6,24 @@ the SQL ones must match.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from uuid import uuid4
 
 import pytest
 
-from pagerd.domain.alert import AlertStatus
+from pagerd.adapters.sqlalchemy import SqlAlchemyUnitOfWork
+from pagerd.domain.alert import Alert, AlertStatus
 from pagerd.domain.service import ServiceStatus
 from pagerd.service_layer.errors import ConcurrencyConflict
-from pagerd.service_layer.ports import TimelineEntry
+from pagerd.service_layer.ports import TimelineEntry, UnitOfWork, WorkSignal
 from tests.integration.conftest import (
     T0,
     UowFactory,
     alert,
     at,
     commit_change,
+    engine_with_schema,
     notification,
     policy,
     service,
@@ -118,6 +122,7 @@ def test_an_alert_round_trips_with_its_frozen_plan_and_dedup_keys(make_uow: UowF
         assert uow.alerts.get(a.id) == a
         assert uow.alerts.get_for_update(a.id) == a
         assert uow.alerts.get_active_for_service(a.monitored_service_id) == a
+        assert uow.alerts.get_active_for_service_for_update(a.monitored_service_id) == a
 
 
 def test_several_alerts_are_read_for_update_with_their_keys_in_one_call(
@@ -269,3 +274,53 @@ def test_deleting_a_services_alerts_removes_their_timers_pages_and_timeline(
         assert uow.timers.count() == 0
         assert uow.outbox.list_for_alert(a.id) == []
         assert uow.timeline.list_for_alert(a.id) == []
+
+
+# PostgreSQL: reading the active alert locked while another transaction holds it
+
+
+def _read_active_locked_behind(postgres_url: str, change: Callable[[Alert], None]) -> Alert | None:
+    """Hold the alert locked, `change` it, and commit once another transaction is waiting
+    for it in get_active_for_service_for_update; return what that transaction read."""
+    engine = engine_with_schema(postgres_url)
+
+    def make(signal: WorkSignal | None = None) -> UnitOfWork:
+        return SqlAlchemyUnitOfWork(engine, signal)
+
+    try:
+        a = stored_alert(make)
+        read: list[Alert | None] = []
+
+        def reader() -> None:
+            with make() as uow:
+                read.append(uow.alerts.get_active_for_service_for_update(a.monitored_service_id))
+
+        with make() as holder:
+            held = holder.alerts.get_for_update(a.id)
+            assert held is not None
+            thread = threading.Thread(target=reader)
+            thread.start()
+            thread.join(0.5)
+            assert thread.is_alive()  # waiting for the lock
+            change(held)
+            held.events = []
+            holder.alerts.update(held)
+            holder.commit()
+        thread.join(10)
+        return read[0]
+    finally:
+        engine.dispose()
+
+
+def test_an_alert_acknowledged_while_waiting_for_its_lock_is_read_as_committed(
+    postgres_url: str,
+) -> None:
+    read = _read_active_locked_behind(postgres_url, lambda a: a.acknowledge("alice", at(5)))
+    assert read is not None
+    assert read.status is AlertStatus.ACKNOWLEDGED
+
+
+def test_an_alert_resolved_while_waiting_for_its_lock_is_no_longer_the_active_one(
+    postgres_url: str,
+) -> None:
+    assert _read_active_locked_behind(postgres_url, lambda a: a.resolve("ok", at(5))) is None

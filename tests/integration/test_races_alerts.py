@@ -189,8 +189,9 @@ def test_an_acknowledge_racing_the_timer_never_lets_the_next_level_be_paged(
     assert set(outcomes) <= {0, 1}  # acknowledged first (0), or escalated then cancelled (1)
 
 
-class _AlertsPausedAfterReading:
-    """Alert repository that runs `meanwhile` right after reading the active incident."""
+class _AlertsPausedBeforeReading:
+    """Alert repository that runs `meanwhile` right before reading the active incident
+    (the service already locked, the incident not yet)."""
 
     def __init__(self, inner: Any, meanwhile: Callable[[], None]) -> None:
         self._inner = inner
@@ -199,9 +200,9 @@ class _AlertsPausedAfterReading:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
-    def get_active_for_service(self, service_id: UUID) -> Alert | None:
-        found: Alert | None = self._inner.get_active_for_service(service_id)
+    def get_active_for_service_for_update(self, service_id: UUID) -> Alert | None:
         self._meanwhile()
+        found: Alert | None = self._inner.get_active_for_service_for_update(service_id)
         return found
 
 
@@ -212,7 +213,7 @@ class _InterruptedUnitOfWork(SqlAlchemyUnitOfWork):
 
     def _bind(self, session: Session) -> None:
         super()._bind(session)
-        self.alerts = _AlertsPausedAfterReading(self.alerts, self._meanwhile)
+        self.alerts = _AlertsPausedBeforeReading(self.alerts, self._meanwhile)
 
 
 def test_an_alert_joining_while_the_timer_escalates_keeps_the_escalation(
@@ -220,8 +221,9 @@ def test_an_alert_joining_while_the_timer_escalates_keeps_the_escalation(
 ) -> None:
     # Regression: receive_alert wrote back an unlocked copy of the incident, undoing a level
     # the timer had just escalated to; the new level's timer then found it stale: the
-    # escalation stopped for good. On PostgreSQL only: SQLite's single writer cannot
-    # interleave these two transactions at all.
+    # escalation stopped for good. The incident is now read once, locked: the timer fires
+    # after the service is locked and before that read. On PostgreSQL only: SQLite's single
+    # writer cannot interleave these two transactions at all.
     engine = engine_with_schema(postgres_url)
     clock = FakeClock()
     service = _service(engine, clock)

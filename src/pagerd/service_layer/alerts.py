@@ -41,10 +41,9 @@ def receive_alert(
         service = uow.services.get_for_update(service_id)
         if service is None:
             raise NotFound("service", service_id)
-        found = uow.alerts.get_active_for_service(service_id)
-        # Lock the incident before changing it: a timer firing meanwhile may have escalated
-        # it, and writing back the unlocked copy would undo that (a level lost for good).
-        active = uow.alerts.get_for_update(found.id) if found is not None else None
+        # Read the incident locked: a timer firing meanwhile may have escalated it, and
+        # writing back an unlocked copy would undo that (a level lost for good).
+        active = uow.alerts.get_active_for_service_for_update(service_id)
         if active is not None:
             active.join(message, key, now)
             uow.alerts.update(active)
@@ -80,10 +79,10 @@ def _active_alert_with_key(uow: UnitOfWork, service_id: UUID, dedup_key: str) ->
     service = uow.services.get_for_update(service_id)
     if service is None:
         raise NotFound("service", service_id)
-    alert = uow.alerts.get_active_for_service(service_id)
+    alert = uow.alerts.get_active_for_service_for_update(service_id)
     if alert is None or dedup_key not in alert.dedup_keys:
         return None
-    return uow.alerts.get_for_update(alert.id)
+    return alert
 
 
 @retry_on_conflict

@@ -97,6 +97,14 @@ class AlertRepository(Protocol):
         """The service's open or acknowledged alert, if any."""
         ...
 
+    def get_active_for_service_for_update(self, service_id: UUID) -> Alert | None:
+        """The service's active alert, read and locked until commit, in one statement.
+
+        An alert that stopped being active while we waited for its lock (resolved and
+        committed meanwhile) is not returned: it is checked again once locked.
+        """
+        ...
+
     def list(
         self,
         limit: int,

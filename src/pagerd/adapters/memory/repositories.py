@@ -128,6 +128,9 @@ class InMemoryAlertRepository:
                 return _copy(alert)
         return None
 
+    def get_active_for_service_for_update(self, service_id: UUID) -> Alert | None:
+        return self.get_active_for_service(service_id)
+
     def list(
         self,
         limit: int,

@@ -38,6 +38,10 @@ _ACTIVE_ALERT_OF_SERVICE = alerts.select().where(
         [sa.bindparam(f"p_active_{i}", status) for i, status in enumerate(ACTIVE_STATUSES)]
     ),
 )
+# PostgreSQL, READ COMMITTED: a row whose status changed while we waited for its lock is
+# checked against the WHERE again and skipped when no longer active; the row returned is
+# the latest committed version.
+_ACTIVE_ALERT_OF_SERVICE_LOCKED = _ACTIVE_ALERT_OF_SERVICE.with_for_update()
 _DELETE_ALERTS_OF_SERVICE = alerts.delete().where(
     alerts.c.monitored_service_id == sa.bindparam("p_service_id")
 )
@@ -106,6 +110,10 @@ class SqlAlertRepository:
 
     def get_active_for_service(self, service_id: UUID) -> Alert | None:
         return self._first(_ACTIVE_ALERT_OF_SERVICE, {"p_service_id": service_id})
+
+    def get_active_for_service_for_update(self, service_id: UUID) -> Alert | None:
+        query = self._db.pick(_ACTIVE_ALERT_OF_SERVICE, _ACTIVE_ALERT_OF_SERVICE_LOCKED)
+        return self._first(query, {"p_service_id": service_id})
 
     def list(
         self,
