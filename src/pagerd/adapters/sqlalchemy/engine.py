@@ -25,9 +25,12 @@ from pagerd.adapters.sqlalchemy.errors import (
 from pagerd.adapters.sqlalchemy.sqlite_gate import install_gated_begin
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
-# Per process. Several pagerd processes share one PostgreSQL (max_connections 100 by
-# default): 15 each leaves room; threads beyond wait for a connection (30 s at most).
-POOL_SIZE = 5
+# Per process. Under load a request thread, the workers and the send threads each hold a
+# connection: with 5 kept, the overflow ones were opened and closed on every burst, and a
+# new PostgreSQL connection costs a backend process (ingest on PostgreSQL 127 -> 157
+# alerts/s with 15 kept). 25 at most per process: three pagerd processes fit PostgreSQL's
+# default max_connections of 100; threads beyond wait for a connection (30 s at most).
+POOL_SIZE = 15
 MAX_OVERFLOW = 10
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
 _EXPECTED = "use sqlite:///path/to/pagerd.db or postgresql://user:password@host:5432/dbname"
