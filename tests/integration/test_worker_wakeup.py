@@ -57,7 +57,8 @@ def test_the_listener_rings_when_another_connection_commits_due_work(
     pg_engine: Engine, postgres_url: str
 ) -> None:
     wakeup = ThreadWakeup()
-    listener = PostgresWakeupListener(postgres_url, wakeup)
+    # As if in another process: this one's NOTIFYs are ignored by its own listener.
+    listener = PostgresWakeupListener(postgres_url, wakeup, own_sender="another-process")
     listener.start()
     try:
         assert listener.wait_listening(10)
@@ -68,11 +69,48 @@ def test_the_listener_rings_when_another_connection_commits_due_work(
         assert listener.stop()
 
 
+class CountingSignal:
+    """Counts rings; `reached(n)` waits until there were at least n."""
+
+    def __init__(self) -> None:
+        self._rings = 0
+        self._changed = threading.Condition()
+
+    def notify(self) -> None:
+        with self._changed:
+            self._rings += 1
+            self._changed.notify_all()
+
+    def reached(self, rings: int, timeout: float) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: self._rings >= rings, timeout)
+
+
+def test_the_listener_ignores_its_own_process_commits_which_rang_locally_already(
+    pg_engine: Engine, postgres_url: str
+) -> None:
+    signal = CountingSignal()
+    listener = PostgresWakeupListener(postgres_url, signal)
+    listener.start()
+    try:
+        assert listener.wait_listening(10)
+        assert signal.reached(1, 10)  # the ring after connecting
+        open_alert(pg_engine, "checkout")  # NOTIFY with this process's payload: ignored
+        with psycopg.connect(libpq_url(postgres_url), autocommit=True) as other:
+            other.execute("SELECT pg_notify('pagerd_work', 'another-process')")
+        assert signal.reached(2, 10)  # the other process's NOTIFY, delivered after ours
+        assert not signal.reached(3, 1.0)
+    finally:
+        assert listener.stop()
+
+
 def test_the_listener_reconnects_after_the_database_drops_its_connection(
     pg_engine: Engine, postgres_url: str
 ) -> None:
     wakeup = ThreadWakeup()
-    listener = PostgresWakeupListener(postgres_url, wakeup, backoff_initial=0.1)
+    listener = PostgresWakeupListener(
+        postgres_url, wakeup, backoff_initial=0.1, own_sender="another-process"
+    )
     listener.start()
     try:
         assert listener.wait_listening(10)

@@ -112,8 +112,12 @@ class PostgresWakeupListener:
         backoff_max: float = 10.0,
         check_interval: float = 0.5,
         connect_timeout: int = 5,
+        own_sender: str | None = None,
     ) -> None:
+        """`own_sender`: the NOTIFY payload to ignore, by default this process's own (its
+        commits ring its workers directly)."""
         self._dsn = libpq_url(url)
+        self._own_sender = own_sender or _own_notify_sender()
         self._wakeup = wakeup
         self._channel = channel or _work_channel()
         self._backoff_initial = backoff_initial
@@ -184,8 +188,16 @@ class PostgresWakeupListener:
             self._listening.set()
             self._wakeup.notify()  # whatever was sent while we were away
             while not self._stop.is_set():
-                for _ in conn.notifies(timeout=self._check_interval):
-                    self._wakeup.notify()
+                for notice in conn.notifies(timeout=self._check_interval):
+                    if notice.payload != self._own_sender:
+                        self._wakeup.notify()
+
+
+def _own_notify_sender() -> str:
+    # Imported late, as `_work_channel`.
+    from pagerd.adapters.sqlalchemy.unit_of_work import NOTIFY_SENDER
+
+    return NOTIFY_SENDER
 
 
 def _work_channel() -> str:

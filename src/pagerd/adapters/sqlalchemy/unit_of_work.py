@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from types import TracebackType
 from typing import Any, Self
 
@@ -50,6 +51,10 @@ from pagerd.service_layer.ports import (
 
 WORK_CHANNEL = "pagerd_work"
 """PostgreSQL LISTEN/NOTIFY channel on which commits that wrote due work are announced."""
+
+NOTIFY_SENDER = uuid.uuid4().hex
+"""The payload of this process's NOTIFYs: its own listener ignores them, since the commit
+already rang this process's workers directly (a second ring would cost them a cycle)."""
 
 
 class SqlAlchemyUnitOfWork:
@@ -160,7 +165,7 @@ class SqlAlchemyUnitOfWork:
             session.wrote_work = False
             return
         if session.wrote_work and session.is_postgres:
-            session.execute(sa.select(sa.func.pg_notify(WORK_CHANNEL, "")))
+            session.execute(sa.select(sa.func.pg_notify(WORK_CHANNEL, NOTIFY_SENDER)))
         try:
             connection.commit()
         except DBAPIError as exc:
