@@ -21,6 +21,7 @@ from pagerd.adapters.sqlalchemy import (
     create_engine_for,
     database_is_ready,
 )
+from pagerd.adapters.sqlalchemy import engine as engine_module
 from pagerd.adapters.sqlalchemy.errors import conflict_from
 from pagerd.domain.service import MonitoredService
 from pagerd.service_layer.errors import ConcurrencyConflict
@@ -41,7 +42,30 @@ def test_postgresql_urls_use_psycopg_3(scheme: str) -> None:
     engine = create_engine_for(f"{scheme}://u:p@127.0.0.1:5432/pagerd")
 
     assert engine.url.drivername == "postgresql+psycopg"
-    assert engine.pool._pre_ping  # type: ignore[attr-defined]
+
+
+def _use_once_then_kill_its_backend(engine: Engine, postgres_url: str) -> None:
+    with engine.connect() as connection:
+        pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
+@pytest.mark.parametrize(("idle_seconds", "survives"), [(0.0, True), (3600.0, False)])
+def test_a_pooled_connection_idle_past_the_threshold_is_checked_and_replaced(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch, idle_seconds: float, survives: bool
+) -> None:
+    monkeypatch.setattr(engine_module, "IDLE_PING_SECONDS", idle_seconds)
+    engine = create_engine_for(postgres_url)
+    _use_once_then_kill_its_backend(engine, postgres_url)
+    try:
+        with engine.connect() as connection:
+            answers = [connection.exec_driver_sql("SELECT 1").scalar()]
+    except OperationalError:
+        answers = []  # used moments ago, so not checked: the query met the dead link
+    finally:
+        engine.dispose()
+    assert answers == ([1] if survives else [])
 
 
 def test_sqlite_connections_are_durable_wal_with_foreign_keys(sqlite_url: str) -> None:
