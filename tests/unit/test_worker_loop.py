@@ -47,14 +47,19 @@ class ScriptedDuty:
 
 
 def run_loop(
-    duty: ScriptedDuty, again_now: Callable[[int], bool] | None = None, **options: float
+    duty: ScriptedDuty,
+    again_now: Callable[[int], bool] | None = None,
+    settle_after_ring: float = 0.0,
+    rung: bool = False,
+    **options: float,
 ) -> list[float]:
-    """Run `duty` on a CycleLoop to the end of its script; return the waits it asked for."""
+    """Run `duty` on a CycleLoop to the end of its script; return the waits it asked for.
+    Every wait ends as if rung when `rung` is set, as if timed out otherwise."""
     waits: list[float] = []
 
     def record(wakeup: ThreadWakeup, timeout: float) -> bool:
         waits.append(round(timeout, 3))
-        return False
+        return rung
 
     loop = CycleLoop(
         "test",
@@ -63,6 +68,7 @@ def run_loop(
         WorkerOptions(**options),  # type: ignore[arg-type]
         record,
         again_now=again_now,
+        settle_after_ring=settle_after_ring,
     )
     duty.loop = loop
     loop.start()
@@ -92,6 +98,18 @@ def test_a_duty_that_drains_in_its_cycle_waits_after_working_instead_of_cycling_
         0.3,
         0.3,
     ]
+
+
+def test_a_settling_loop_lets_a_ring_settle_before_its_next_cycle() -> None:
+    assert run_loop(ScriptedDuty([0, 0], until_due=0.3), rung=True) == [0.3, 0.3]
+    assert run_loop(ScriptedDuty([0, 0], until_due=0.3), settle_after_ring=0.05, rung=True) == [
+        0.3,
+        0.05,
+        0.3,
+        0.05,
+    ]
+    # A wait that timed out was no ring: nothing to settle.
+    assert run_loop(ScriptedDuty([0, 0], until_due=0.3), settle_after_ring=0.05) == [0.3, 0.3]
 
 
 def test_due_work_that_another_worker_holds_is_polled_for_rather_than_spun_on() -> None:

@@ -74,11 +74,16 @@ class CycleLoop:
         wait: WaitFn = wait_for_ring,
         on_exit: Callable[[], None] | None = None,
         again_now: AgainNow | None = None,
+        settle_after_ring: float = 0.0,
     ) -> None:
         """`again_now` decides whether to cycle again at once; by default after any work.
 
         A duty whose cycle drains everything due knows better: another cycle at once would
         only find nothing, at the cost of a transaction.
+
+        `settle_after_ring`: seconds to wait after a ring before cycling, so that the rings
+        of a burst of commits make one cycle, and the loop keeps out of the way of duties
+        that must react at once. For a duty whose new work is never due at once.
         """
         self.name = name
         self._duty = duty
@@ -87,6 +92,8 @@ class CycleLoop:
         self._wait = wait
         self._on_exit = on_exit
         self._again_now = again_now or (lambda done: done > 0)
+        self._settle = settle_after_ring
+        self._settling = ThreadWakeup()  # rung only to stop
         self._stop = threading.Event()
         self._backoff = Backoff(options.error_backoff_initial, options.error_backoff_max)
         self._thread: threading.Thread | None = None
@@ -102,6 +109,7 @@ class CycleLoop:
         """Ask the loop to end after its current cycle; returns at once."""
         self._stop.set()
         self._wakeup.notify()
+        self._settling.notify()
 
     def join(self, timeout: float) -> bool:
         """Wait for the thread to end; True when it did (or never started)."""
@@ -115,7 +123,9 @@ class CycleLoop:
             while not self._stop.is_set():
                 delay = self._step()
                 if delay > 0 and not self._stop.is_set():
-                    self._wait(self._wakeup, delay)
+                    rung = self._wait(self._wakeup, delay)
+                    if rung and self._settle > 0 and not self._stop.is_set():
+                        self._wait(self._settling, self._settle)
         finally:
             if self._on_exit is not None:
                 self._on_exit()

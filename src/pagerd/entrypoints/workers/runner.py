@@ -20,6 +20,10 @@ DEFAULT_STOP_TIMEOUT = 10.0
 """Seconds a graceful stop gives running sends to finish and be recorded."""
 
 
+TIMER_RING_SETTLE_SECONDS = 0.05
+"""How long the timer loop lets rings settle before looking at the timers again."""
+
+
 class WorkerRunner:
     """One worker: fires due timers and dispatches due pages until stopped.
 
@@ -58,9 +62,18 @@ class WorkerRunner:
             jitter=jitter,
         )
         # A timer cycle fires until nothing is due, and a dispatch cycle that took less than
-        # a full batch drained the queue: neither needs another cycle at once.
+        # a full batch drained the queue: neither needs another cycle at once. A ring never
+        # means a timer is due now (an armed timer is due a second later at the earliest), so
+        # the timer loop lets a burst of rings settle instead of taking the database's turn
+        # from the dispatcher at the moment a new alert's pages are waiting.
         self._timer_loop = CycleLoop(
-            "timers", self._timers, timer_wake, self.options, wait, again_now=lambda _done: False
+            "timers",
+            self._timers,
+            timer_wake,
+            self.options,
+            wait,
+            again_now=lambda _done: False,
+            settle_after_ring=TIMER_RING_SETTLE_SECONDS,
         )
         self._dispatch_loop = CycleLoop(
             "dispatch",
