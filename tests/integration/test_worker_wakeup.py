@@ -25,6 +25,7 @@ from pagerd.domain.channels import Channel
 from pagerd.entrypoints.workers import WorkerOptions, WorkerRunner
 from pagerd.service_layer import alerts, policies, services
 from pagerd.service_layer.paging import DeliveryResult, OutgoingPage
+from pagerd.testing import RecordingSignal
 from pagerd.testing.harness import level
 from pagerd.testing.page_receiver import PageReceiver
 
@@ -69,27 +70,10 @@ def test_the_listener_rings_when_another_connection_commits_due_work(
         assert listener.stop()
 
 
-class CountingSignal:
-    """Counts rings; `reached(n)` waits until there were at least n."""
-
-    def __init__(self) -> None:
-        self._rings = 0
-        self._changed = threading.Condition()
-
-    def notify(self) -> None:
-        with self._changed:
-            self._rings += 1
-            self._changed.notify_all()
-
-    def reached(self, rings: int, timeout: float) -> bool:
-        with self._changed:
-            return self._changed.wait_for(lambda: self._rings >= rings, timeout)
-
-
 def test_the_listener_ignores_its_own_process_commits_which_rang_locally_already(
     pg_engine: Engine, postgres_url: str
 ) -> None:
-    signal = CountingSignal()
+    signal = RecordingSignal()
     listener = PostgresWakeupListener(postgres_url, signal)
     listener.start()
     try:
