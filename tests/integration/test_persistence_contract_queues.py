@@ -13,6 +13,7 @@ from pagerd.domain.notification import NotificationStatus
 from pagerd.domain.timer import AckTimer
 from pagerd.service_layer.errors import ConcurrencyConflict
 from pagerd.service_layer.ports import TimelineEntry, UnitOfWork, WorkSignal
+from pagerd.testing.signal import RecordingSignal
 from tests.integration.conftest import (
     T0,
     UowFactory,
@@ -43,6 +44,22 @@ def test_arming_replaces_the_alerts_previous_timer(make_uow: UowFactory) -> None
         assert uow.timers.pending_for_alert(a.id) == second
         assert uow.timers.count() == 1
         assert uow.timers.next_due_at() == at(600)
+
+
+def test_arming_over_a_committed_timer_replaces_it_in_place(make_uow: UowFactory) -> None:
+    a, other = stored_alert(make_uow, "a"), stored_alert(make_uow, "b")
+    first, kept = timer(a.id, at(300)), timer(other.id, at(900))
+    commit_change(make_uow, lambda uow: _arm_all(uow, [first, kept]))
+    second = timer(a.id, at(600), level=1)
+    commit_change(make_uow, lambda uow: uow.timers.arm(second))
+
+    with make_uow(None) as uow:
+        assert uow.timers.pending_for_alert(a.id) == second
+        assert uow.timers.pending_for_alert(other.id) == kept
+        assert uow.timers.count() == 2
+        # The replacement is the timer that fires, under its own id.
+        assert uow.timers.claim_due(at(700), 10) == [second]
+        assert uow.timers.remove_fired([first.id, second.id]) == {second.id}
 
 
 def test_the_earliest_due_timer_is_claimed_and_removed_once(make_uow: UowFactory) -> None:
@@ -124,6 +141,37 @@ def test_notifications_round_trip_in_creation_order_and_by_level(make_uow: UowFa
         assert uow.outbox.get(first.id) == first
         assert uow.outbox.list_for_alert(a.id) == [first, second]
         assert uow.outbox.list_for_level(a.id, 1, 0) == [second]
+
+
+def test_pages_added_together_round_trip_and_ring_the_signal(make_uow: UowFactory) -> None:
+    a = stored_alert(make_uow)
+    pages = [notification(a, created=at(2)), notification(a), notification(a, level=1)]
+    signal = RecordingSignal()
+    uow = make_uow(signal)
+    with uow:
+        uow.outbox.add_many([])
+        uow.commit()
+    assert signal.count == 0
+    with uow:
+        uow.outbox.add_many(pages)
+        uow.commit()
+    assert signal.count == 1
+
+    with make_uow(None) as uow:
+        oldest_first = sorted(pages, key=lambda n: (n.created_at, str(n.id)))
+        assert uow.outbox.list_for_alert(a.id) == oldest_first
+        assert uow.outbox.count_pending() == 3
+
+
+def test_a_twin_among_pages_added_together_conflicts(make_uow: UowFactory) -> None:
+    a = stored_alert(make_uow)
+    page, twin = notification(a), notification(a)
+    twin.target_id = page.target_id
+
+    with pytest.raises(ConcurrencyConflict):
+        commit_change(make_uow, lambda uow: uow.outbox.add_many([page, twin]))
+    with make_uow(None) as uow:
+        assert uow.outbox.list_for_alert(a.id) == []
 
 
 def test_a_second_page_for_the_same_alert_level_pass_and_target_conflicts(
@@ -241,6 +289,24 @@ def test_timeline_entries_come_back_oldest_first_in_insertion_order_for_equal_ti
         uow.commit()
     with make_uow(None) as uow:
         assert uow.timeline.list_for_alert(a.id) == [entries[1], entries[2], entries[0]]
+
+
+def test_timeline_entries_appended_together_keep_their_order_for_equal_times(
+    make_uow: UowFactory,
+) -> None:
+    a = stored_alert(make_uow)
+    single = TimelineEntry(a.id, T0, "opened", {"message": "down"})
+    batch = [
+        TimelineEntry(a.id, at(5), "acknowledged", {"by": "alice"}),
+        *(TimelineEntry(a.id, T0, "notified", {"n": i}) for i in range(5)),
+    ]
+    with make_uow(None) as uow:
+        uow.timeline.append(single)
+        uow.timeline.append_many(batch)
+        uow.timeline.append_many([])
+        uow.commit()
+    with make_uow(None) as uow:
+        assert uow.timeline.list_for_alert(a.id) == [single, *batch[1:], batch[0]]
 
 
 # PostgreSQL: workers claiming timers at the same time

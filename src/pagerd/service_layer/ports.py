@@ -8,7 +8,7 @@ of the previous page.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -122,7 +122,7 @@ class TimerRepository(Protocol):
     """Acknowledgement timers; at most one pending per alert."""
 
     def arm(self, timer: AckTimer) -> None:
-        """Insert, replacing any timer the alert still had."""
+        """Insert, replacing any timer the alert still had (SQL: one upsert on alert_id)."""
         ...
 
     def cancel_for_alert(self, alert_id: UUID) -> None: ...
@@ -152,6 +152,10 @@ class NotificationRepository(Protocol):
     """The outbox: pages owed, claimed by dispatchers under a lease."""
 
     def add(self, notification: Notification) -> None: ...
+    def add_many(self, notifications: Sequence[Notification]) -> None:
+        """`add` each, in one statement (none: nothing is run)."""
+        ...
+
     def get(self, notification_id: UUID) -> Notification | None: ...
     def update(self, notification: Notification) -> None: ...
     def list_for_alert(self, alert_id: UUID) -> list[Notification]:
@@ -190,6 +194,10 @@ class TimelineRepository(Protocol):
     """Alert histories."""
 
     def append(self, entry: TimelineEntry) -> None: ...
+    def append_many(self, entries: Sequence[TimelineEntry]) -> None:
+        """`append` each, in this order, in one statement (none: nothing is run)."""
+        ...
+
     def list_for_alert(self, alert_id: UUID) -> list[TimelineEntry]:
         """Oldest first, in insertion order for equal times."""
         ...

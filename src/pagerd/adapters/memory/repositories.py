@@ -7,7 +7,7 @@ without calling `update` changes nothing, so the fakes catch that bug too.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 from typing import TypeVar
 from uuid import UUID
@@ -196,6 +196,10 @@ class InMemoryNotificationRepository:
     def add(self, notification: Notification) -> None:
         self._s.notifications[notification.id] = copy.deepcopy(notification)
 
+    def add_many(self, notifications: Sequence[Notification]) -> None:
+        for notification in notifications:
+            self.add(notification)
+
     def get(self, notification_id: UUID) -> Notification | None:
         return _copy(self._s.notifications.get(notification_id))
 
@@ -264,6 +268,9 @@ class InMemoryTimelineRepository:
 
     def append(self, entry: TimelineEntry) -> None:
         self._s.timeline.append(entry)
+
+    def append_many(self, entries: Sequence[TimelineEntry]) -> None:
+        self._s.timeline.extend(entries)
 
     def list_for_alert(self, alert_id: UUID) -> list[TimelineEntry]:
         found = [e for e in self._s.timeline if e.alert_id == alert_id]

@@ -178,16 +178,22 @@ class SqlTimelineRepository:
         self._db = session
 
     def append(self, entry: TimelineEntry) -> None:
-        self._db.execute(
-            _INSERT_ENTRY,
-            {
-                "alert_id": entry.alert_id,
-                "at": entry.at,
-                "type": entry.type,
-                "details": entry.details,
-            },
-        )
+        self._db.execute(_INSERT_ENTRY, _entry_row(entry))
+
+    def append_many(self, entries: Sequence[TimelineEntry]) -> None:
+        # One executemany; the rows are inserted in this order, so their serial ids keep it.
+        if entries:
+            self._db.execute(_INSERT_ENTRY, [_entry_row(entry) for entry in entries])
 
     def list_for_alert(self, alert_id: UUID) -> list[TimelineEntry]:
         rows = self._db.all(_ENTRIES_OF_ALERT, {"p_alert_id": alert_id})
         return [timeline_from_row(row) for row in rows]
+
+
+def _entry_row(entry: TimelineEntry) -> dict[str, Any]:
+    return {
+        "alert_id": entry.alert_id,
+        "at": entry.at,
+        "type": entry.type,
+        "details": entry.details,
+    }

@@ -12,12 +12,13 @@ compiled form instead of coercing and hashing a fresh statement on each call.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from pagerd.adapters.sqlalchemy.codec import (
     notification_from_row,
@@ -32,8 +33,24 @@ from pagerd.domain.timer import AckTimer
 
 _PENDING = NotificationStatus.PENDING.value
 
-# Timers.
-_TIMER_INSERT = timers.insert()
+# Timers. Arming is one upsert on the alert's unique timer: the row, if any, takes the new
+# timer's id, level, pass and due time (what deleting it and inserting the new one did, in
+# two statements).
+_TIMER_UPSERT_PG = postgresql.insert(timers)
+_TIMER_UPSERT_PG = _TIMER_UPSERT_PG.on_conflict_do_update(
+    index_elements=[timers.c.alert_id],
+    set_={
+        name: _TIMER_UPSERT_PG.excluded[name] for name in ("id", "level", "pass_number", "due_at")
+    },
+)
+_TIMER_UPSERT_SQLITE = sqlite.insert(timers)
+_TIMER_UPSERT_SQLITE = _TIMER_UPSERT_SQLITE.on_conflict_do_update(
+    index_elements=[timers.c.alert_id],
+    set_={
+        name: _TIMER_UPSERT_SQLITE.excluded[name]
+        for name in ("id", "level", "pass_number", "due_at")
+    },
+)
 _TIMER_DELETE_FOR_ALERT = timers.delete().where(timers.c.alert_id == sa.bindparam("p_alert_id"))
 _TIMER_FOR_ALERT = timers.select().where(timers.c.alert_id == sa.bindparam("p_alert_id"))
 _TIMERS_DUE = (
@@ -67,9 +84,8 @@ class SqlTimerRepository:
         self._db = session
 
     def arm(self, timer: AckTimer) -> None:
-        self.cancel_for_alert(timer.alert_id)
         self._db.execute(
-            _TIMER_INSERT,
+            _TIMER_UPSERT_PG if self._db.is_postgres else _TIMER_UPSERT_SQLITE,
             {
                 "id": timer.id,
                 "alert_id": timer.alert_id,
@@ -201,6 +217,12 @@ class SqlNotificationRepository:
 
     def add(self, notification: Notification) -> None:
         self._db.execute(_NOTIFICATION_INSERT, notification_to_row(notification))
+        self._db.wrote_work = True
+
+    def add_many(self, notifications: Sequence[Notification]) -> None:
+        if not notifications:
+            return
+        self._db.execute(_NOTIFICATION_INSERT, [notification_to_row(n) for n in notifications])
         self._db.wrote_work = True
 
     def get(self, notification_id: UUID) -> Notification | None:
