@@ -224,6 +224,68 @@ def test_a_released_page_is_claimable_at_once(make_uow: UowFactory) -> None:
         assert [n.id for n in uow.outbox.claim_due(T0, 10, "w2", at(60))] == [page.id]
 
 
+def test_several_pages_are_read_by_id_in_one_call(make_uow: UowFactory) -> None:
+    a = stored_alert(make_uow)
+    pages = [notification(a), notification(a, level=1)]
+    commit_change(make_uow, lambda uow: uow.outbox.add_many(pages))
+    gone = notification(a).id
+
+    with make_uow(None) as uow:
+        assert uow.outbox.get_many([]) == {}
+        assert uow.outbox.get_many([pages[1].id, gone, pages[0].id, pages[1].id]) == {
+            pages[0].id: pages[0],
+            pages[1].id: pages[1],
+        }
+
+
+def test_an_update_that_releases_stores_the_outcome_and_drops_the_lease(
+    make_uow: UowFactory,
+) -> None:
+    a = stored_alert(make_uow)
+    kept, released = notification(a), notification(a, level=1)
+    commit_change(make_uow, lambda uow: uow.outbox.add_many([kept, released]))
+    with make_uow(None) as uow:
+        assert len(uow.outbox.claim_due(T0, 10, "w1", at(60))) == 2
+        uow.commit()
+    kept.failed_transiently("timeout", at(1), jitter=0.5)
+    released.delivered(at(1))
+    with make_uow(None) as uow:
+        uow.outbox.update(kept)
+        uow.outbox.update(released, release=True)
+        uow.commit()
+
+    with make_uow(None) as uow:
+        assert uow.outbox.get_many([kept.id, released.id]) == {
+            kept.id: kept,
+            released.id: released,
+        }
+        assert uow.outbox.is_claimed_by(kept.id, "w1")
+        assert not uow.outbox.is_claimed_by(released.id, "w1")
+
+
+def test_pages_updated_together_keep_or_drop_their_leases(make_uow: UowFactory) -> None:
+    a = stored_alert(make_uow)
+    pages = [notification(a, level=level) for level in range(4)]
+    commit_change(make_uow, lambda uow: uow.outbox.add_many(pages))
+    with make_uow(None) as uow:
+        uow.outbox.claim_due(T0, 10, "w1", at(60))
+        uow.commit()
+    for page in pages:
+        page.failed_transiently("timeout", at(1), jitter=0.5)
+    with make_uow(None) as uow:
+        uow.outbox.update_many(pages[:2])
+        uow.outbox.update_many(pages[2:], release=True)
+        uow.outbox.update_many([], release=True)
+        uow.commit()
+
+    with make_uow(None) as uow:
+        assert uow.outbox.list_for_alert(a.id) == sorted(
+            pages, key=lambda n: (n.created_at, str(n.id))
+        )
+        held = [uow.outbox.is_claimed_by(page.id, "w1") for page in pages]
+        assert held == [True, True, False, False]
+
+
 def test_claims_take_due_pending_pages_oldest_first_up_to_the_limit(
     make_uow: UowFactory,
 ) -> None:

@@ -310,3 +310,18 @@ def test_a_claim_tells_how_many_notifications_it_took_fewer_than_the_limit_when_
     assert (full.notifications, rest.notifications) == (2, 1)
     assert len(full.pages) + len(rest.pages) == 3
     assert claim_due_pages(h.uow, h.clock, "worker-1", limit=2).notifications == 0
+
+
+def test_a_page_listed_twice_in_one_cycle_is_recorded_once_with_its_first_outcome() -> None:
+    h = PagingHarness()
+    service = h.create_service("api")
+    h.set_policy(service.id, [level("a@example.com")])
+    alert = h.alert(service.id)
+    [page] = claim_pages(h.uow, h.clock, "dispatcher")
+
+    outcomes = [(page, DeliveryResult.transient("timeout")), (page, DeliveryResult.delivered())]
+    record_deliveries(h.uow, h.clock, outcomes, lambda: 0.0, "dispatcher")
+
+    [stored] = _pages_of(h, alert.id)
+    assert (stored.status, stored.attempts) == (NotificationStatus.PENDING, 1)
+    assert _entries(h, alert.id, "delivery_retry", "delivered") == [("delivery_retry", 1)]

@@ -85,8 +85,7 @@ def claim_due_pages(
 def _cancel(uow: UnitOfWork, notification: Notification, now: datetime) -> None:
     # The alert was acknowledged or resolved after this page was queued: nobody is paged.
     notification.cancel()
-    uow.outbox.update(notification)
-    uow.outbox.release(notification.id)
+    uow.outbox.update(notification, release=True)
     uow.timeline.append(
         TimelineEntry(
             alert_id=notification.alert_id,
@@ -145,29 +144,37 @@ def record_deliveries(
     one that counts (otherwise a late failure would drop the holder's lease and invite a
     third send). A delivery is recorded whoever holds the lease: the message went out.
     A permanent failure that leaves every page of a level failed escalates that level at
-    once instead of waiting for its timer.
+    once instead of waiting for its timer. A notification listed more than once is
+    recorded once, with its first outcome.
     """
     now = clock.now()
     with uow:
-        alert_ids = sorted({i.alert_id for page, _ in outcomes for i in page.items}, key=str)
-        # Locked in a fixed order, before the notifications, as every use case does.
-        alerts = {a_id: uow.alerts.get_for_update(a_id) for a_id in alert_ids}
+        # Locked in id order, before the notifications, as every use case does.
+        alerts = uow.alerts.get_many_for_update(
+            {i.alert_id for page, _ in outcomes for i in page.items}
+        )
+        stored = uow.outbox.get_many(
+            [i.notification_id for page, _ in outcomes for i in page.items]
+        )
+        recorded: list[Notification] = []
         failed_levels: set[tuple[UUID, int, int]] = set()
         for page, result in outcomes:
             for item in page.items:
-                notification = uow.outbox.get(item.notification_id)
+                notification = stored.pop(item.notification_id, None)
                 if notification is None or not notification.is_pending:
                     continue
                 if _lost_lease(uow, notification, result, worker_id):
                     continue
                 _apply(notification, result, now, jitter)
-                uow.outbox.update(notification)
-                uow.outbox.release(notification.id)
-                uow.timeline.append(_delivery_entry(notification, now))
+                recorded.append(notification)
                 if notification.status is NotificationStatus.FAILED:
                     failed_levels.add((item.alert_id, item.level, item.pass_number))
+        # Each outcome stored with its lease dropped, and its timeline entry: two statements
+        # for the whole batch.
+        uow.outbox.update_many(recorded, release=True)
+        uow.timeline.append_many([_delivery_entry(n, now) for n in recorded])
         for alert_id, level, pass_number in sorted(failed_levels, key=str):
-            alert = alerts[alert_id]
+            alert = alerts.get(alert_id)
             assert alert is not None  # its notification exists, so the alert does
             _escalate_if_level_failed(uow, alert, level, pass_number, now)
         uow.commit()

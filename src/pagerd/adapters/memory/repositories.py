@@ -104,6 +104,10 @@ class InMemoryAlertRepository:
     def update(self, alert: Alert) -> None:
         self._store(alert)
 
+    def update_many(self, alerts: Sequence[Alert]) -> None:
+        for alert in alerts:
+            self._store(alert)
+
     def _store(self, alert: Alert) -> None:
         kept = copy.deepcopy(alert)
         kept.events = []
@@ -168,7 +172,11 @@ class InMemoryTimerRepository:
         self._s.timers[timer.id] = timer
 
     def cancel_for_alert(self, alert_id: UUID) -> None:
-        self._s.timers = {k: t for k, t in self._s.timers.items() if t.alert_id != alert_id}
+        self.cancel_for_alerts([alert_id])
+
+    def cancel_for_alerts(self, alert_ids: Collection[UUID]) -> None:
+        cancelled = set(alert_ids)
+        self._s.timers = {k: t for k, t in self._s.timers.items() if t.alert_id not in cancelled}
 
     def pending_for_alert(self, alert_id: UUID) -> AckTimer | None:
         return next((t for t in self._s.timers.values() if t.alert_id == alert_id), None)
@@ -203,8 +211,18 @@ class InMemoryNotificationRepository:
     def get(self, notification_id: UUID) -> Notification | None:
         return _copy(self._s.notifications.get(notification_id))
 
-    def update(self, notification: Notification) -> None:
+    def get_many(self, notification_ids: Collection[UUID]) -> dict[UUID, Notification]:
+        found = self._s.notifications
+        return {i: copy.deepcopy(found[i]) for i in set(notification_ids) if i in found}
+
+    def update(self, notification: Notification, release: bool = False) -> None:
         self._s.notifications[notification.id] = copy.deepcopy(notification)
+        if release:
+            self.release(notification.id)
+
+    def update_many(self, notifications: Sequence[Notification], release: bool = False) -> None:
+        for notification in notifications:
+            self.update(notification, release)
 
     def list_for_alert(self, alert_id: UUID) -> list[Notification]:
         found = [n for n in self._s.notifications.values() if n.alert_id == alert_id]

@@ -52,6 +52,9 @@ _TIMER_UPSERT_SQLITE = _TIMER_UPSERT_SQLITE.on_conflict_do_update(
     },
 )
 _TIMER_DELETE_FOR_ALERT = timers.delete().where(timers.c.alert_id == sa.bindparam("p_alert_id"))
+_TIMERS_DELETE_FOR_ALERTS = timers.delete().where(
+    timers.c.alert_id.in_(sa.bindparam("p_alert_ids", expanding=True))
+)
 _TIMER_FOR_ALERT = timers.select().where(timers.c.alert_id == sa.bindparam("p_alert_id"))
 _TIMERS_DUE = (
     sa.select(timers)
@@ -99,6 +102,10 @@ class SqlTimerRepository:
     def cancel_for_alert(self, alert_id: UUID) -> None:
         self._db.execute(_TIMER_DELETE_FOR_ALERT, {"p_alert_id": alert_id})
 
+    def cancel_for_alerts(self, alert_ids: Collection[UUID]) -> None:
+        if alert_ids:
+            self._db.execute(_TIMERS_DELETE_FOR_ALERTS, {"p_alert_ids": list(alert_ids)})
+
     def pending_for_alert(self, alert_id: UUID) -> AckTimer | None:
         row = self._db.one_or_none(_TIMER_FOR_ALERT, {"p_alert_id": alert_id})
         return timer_from_row(row) if row is not None else None
@@ -135,8 +142,13 @@ _BY_CREATION = (notifications.c.created_at, notifications.c.id)
 
 _NOTIFICATION_INSERT = notifications.insert()
 _NOTIFICATION_BY_ID = notifications.select().where(notifications.c.id == sa.bindparam("p_id"))
+_NOTIFICATIONS_BY_IDS = notifications.select().where(
+    notifications.c.id.in_(sa.bindparam("p_ids", expanding=True))
+)
 # The SET clause is the columns of `notification_state`, passed by name with the id.
 _NOTIFICATION_UPDATE = notifications.update().where(notifications.c.id == sa.bindparam("p_id"))
+# The same, also dropping the lease: recording an outcome and releasing in one statement.
+_NOTIFICATION_UPDATE_RELEASING = _NOTIFICATION_UPDATE.values(lease_owner=None, lease_until=None)
 _NOTIFICATIONS_FOR_ALERT = (
     notifications.select()
     .where(notifications.c.alert_id == sa.bindparam("p_alert_id"))
@@ -205,6 +217,10 @@ _NOTIFICATIONS_NEXT_ATTEMPT = sa.select(sa.func.min(notifications.c.next_attempt
 _NOTIFICATIONS_COUNT_PENDING = sa.select(sa.func.count()).where(notifications.c.status == _PENDING)
 
 
+def _update_params(notification: Notification) -> dict[str, Any]:
+    return {"p_id": notification.id, **notification_state(notification)}
+
+
 def _ordered(rows: list[Notification]) -> list[Notification]:
     return sorted(rows, key=lambda n: (n.next_attempt_at, n.created_at, str(n.id)))
 
@@ -229,9 +245,21 @@ class SqlNotificationRepository:
         row = self._db.one_or_none(_NOTIFICATION_BY_ID, {"p_id": notification_id})
         return notification_from_row(row) if row is not None else None
 
-    def update(self, notification: Notification) -> None:
-        params: dict[str, Any] = {"p_id": notification.id, **notification_state(notification)}
-        self._db.execute(_NOTIFICATION_UPDATE, params)
+    def get_many(self, notification_ids: Collection[UUID]) -> dict[UUID, Notification]:
+        if not notification_ids:
+            return {}
+        rows = self._db.all(_NOTIFICATIONS_BY_IDS, {"p_ids": list(set(notification_ids))})
+        return {row["id"]: notification_from_row(row) for row in rows}
+
+    def update(self, notification: Notification, release: bool = False) -> None:
+        statement = _NOTIFICATION_UPDATE_RELEASING if release else _NOTIFICATION_UPDATE
+        self._db.execute(statement, _update_params(notification))
+
+    def update_many(self, notifications: Sequence[Notification], release: bool = False) -> None:
+        if not notifications:
+            return
+        statement = _NOTIFICATION_UPDATE_RELEASING if release else _NOTIFICATION_UPDATE
+        self._db.execute(statement, [_update_params(n) for n in notifications])
 
     def list_for_alert(self, alert_id: UUID) -> list[Notification]:
         rows = self._db.all(_NOTIFICATIONS_FOR_ALERT, {"p_alert_id": alert_id})
