@@ -324,3 +324,39 @@ def test_an_alert_resolved_while_waiting_for_its_lock_is_no_longer_the_active_on
     postgres_url: str,
 ) -> None:
     assert _read_active_locked_behind(postgres_url, lambda a: a.resolve("ok", at(5))) is None
+
+
+def test_several_alerts_update_together_keys_included(make_uow: UowFactory) -> None:
+    first, second = stored_alert(make_uow, "checkout"), stored_alert(make_uow, "search")
+    with make_uow(None) as uow:
+        loaded = uow.alerts.get_many_for_update([first.id, second.id])
+        loaded[first.id].acknowledge("alice", at(1))
+        loaded[second.id].join("again", "k2", at(2))
+        uow.alerts.update_many([loaded[first.id], loaded[second.id]])
+        uow.alerts.update_many([])  # nothing to write
+        uow.commit()
+
+    with make_uow(None) as uow:
+        acknowledged, joined = uow.alerts.get(first.id), uow.alerts.get(second.id)
+    assert acknowledged is not None
+    assert joined is not None
+    assert (acknowledged.status, acknowledged.acknowledged_by) == (
+        AlertStatus.ACKNOWLEDGED,
+        "alice",
+    )
+    assert joined.dedup_keys == ["k1", "k2"]
+
+
+def test_the_timers_of_several_alerts_are_cancelled_together(make_uow: UowFactory) -> None:
+    first, second, kept = (stored_alert(make_uow, name) for name in ("a", "b", "c"))
+    commit_change(
+        make_uow,
+        lambda uow: [uow.timers.arm(timer(a.id, at(60))) for a in (first, second, kept)],
+    )
+
+    commit_change(make_uow, lambda uow: uow.timers.cancel_for_alerts([first.id, second.id]))
+    commit_change(make_uow, lambda uow: uow.timers.cancel_for_alerts([]))
+
+    with make_uow(None) as uow:
+        left = [uow.timers.pending_for_alert(a.id) for a in (first, second, kept)]
+    assert [t is not None for t in left] == [False, False, True]

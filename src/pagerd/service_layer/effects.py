@@ -6,6 +6,9 @@ timers commit together or not at all.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from uuid import UUID
+
 from pagerd.domain.alert import Alert
 from pagerd.domain.events import (
     Acknowledged,
@@ -25,19 +28,28 @@ def persist_alert_events(uow: UnitOfWork, alert: Alert) -> None:
     The rows are written in bulk (each statement costs more than its rows): the timeline
     entries in one statement, the pages in one, the timer in one upsert.
     """
-    events, alert.events = alert.events, []
-    effects = _Effects(uow, alert)
-    for event in events:
-        effects.entries.append(timeline_entry(event))
-        if isinstance(event, LevelTriggered):
-            effects.page_level(event)
-        elif isinstance(event, Acknowledged | Resolved):
-            effects.stop_escalation()
-        elif isinstance(event, EscalationExhausted):
-            # Nothing is left to wait for. A failed last level exhausts before its timer is
-            # due; left armed, that timer would exhaust the alert a second time.
-            effects.cancel_timer()
-    effects.flush()
+    persist_events_of(uow, [alert])
+
+
+def persist_events_of(uow: UnitOfWork, alerts: Iterable[Alert]) -> None:
+    """`persist_alert_events` for several alerts, the rows of all of them written together
+    (timers firing in a batch: a few statements for the batch instead of a few per alert)."""
+    rows = _Rows(uow)
+    for alert in alerts:
+        events, alert.events = alert.events, []
+        effects = _Effects(rows, alert)
+        for event in events:
+            rows.entries.append(timeline_entry(event))
+            if isinstance(event, LevelTriggered):
+                effects.page_level(event)
+            elif isinstance(event, Acknowledged | Resolved):
+                effects.stop_escalation()
+            elif isinstance(event, EscalationExhausted):
+                # Nothing is left to wait for. A failed last level exhausts before its timer
+                # is due; left armed, that timer would exhaust the alert a second time.
+                effects.cancel_timer()
+        effects.done()
+    rows.flush()
 
 
 def timeline_entry(event: AlertEvent) -> TimelineEntry:
@@ -47,23 +59,45 @@ def timeline_entry(event: AlertEvent) -> TimelineEntry:
     )
 
 
-class _Effects:
-    """The rows one batch of events writes, held back to be written in bulk.
+class _Rows:
+    """The rows the events of one or more alerts write, held back to be written in bulk."""
 
-    A cancellation acts on what is written: it writes the pages held back first (so it
-    cancels them too), and drops the timer held back (it would be deleted at once).
-    """
-
-    def __init__(self, uow: UnitOfWork, alert: Alert) -> None:
+    def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self.alert = alert
         self.entries: list[TimelineEntry] = []
         self.pages: list[Notification] = []
+        self.timers: list[AckTimer] = []
+        self.cancelled_timers: list[UUID] = []
+
+    def write_pages(self) -> None:
+        self.uow.outbox.add_many(self.pages)
+        self.pages = []
+
+    def flush(self) -> None:
+        self.write_pages()
+        self.uow.timers.cancel_for_alerts(self.cancelled_timers)
+        for timer in self.timers:
+            self.uow.timers.arm(timer)
+        self.uow.timeline.append_many(self.entries)
+
+
+class _Effects:
+    """What one alert's events do, into the held-back rows.
+
+    A cancellation acts on what is written: it writes the pages held back first (so it
+    cancels them too), and drops the alert's timer held back (it would be deleted at once).
+    """
+
+    def __init__(self, rows: _Rows, alert: Alert) -> None:
+        self.rows = rows
+        self.uow = rows.uow
+        self.alert = alert
         self.timer: AckTimer | None = None
+        self.cancel = False
 
     def page_level(self, event: LevelTriggered) -> None:
         alert = self.alert
-        self.pages.extend(
+        self.rows.pages.extend(
             Notification.for_target(
                 alert.id,
                 alert.monitored_service_id,
@@ -79,13 +113,20 @@ class _Effects:
 
     def cancel_timer(self) -> None:
         self.timer = None
-        self.uow.timers.cancel_for_alert(self.alert.id)
+        self.cancel = True
+
+    def done(self) -> None:
+        """The alert's events are all seen: hand its timer work to the rows."""
+        if self.cancel:
+            self.rows.cancelled_timers.append(self.alert.id)
+        if self.timer is not None:
+            self.rows.timers.append(self.timer)
 
     def stop_escalation(self) -> None:
         alert = self.alert
         self.cancel_timer()
-        self._write_pages()
-        self.entries.extend(
+        self.rows.write_pages()
+        self.rows.entries.extend(
             TimelineEntry(
                 alert_id=alert.id,
                 at=alert.resolved_at or alert.acknowledged_at or alert.created_at,
@@ -94,13 +135,3 @@ class _Effects:
             )
             for cancelled in self.uow.outbox.cancel_pending_for_alert(alert.id)
         )
-
-    def flush(self) -> None:
-        self._write_pages()
-        if self.timer is not None:
-            self.uow.timers.arm(self.timer)
-        self.uow.timeline.append_many(self.entries)
-
-    def _write_pages(self) -> None:
-        self.uow.outbox.add_many(self.pages)
-        self.pages = []

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
+from uuid import UUID
 
 from pagerd.domain.alert import Alert
 from pagerd.domain.timer import AckTimer
-from pagerd.service_layer.effects import persist_alert_events
+from pagerd.service_layer.effects import persist_events_of
 from pagerd.service_layer.ports import Clock, UnitOfWork
 from pagerd.service_layer.retry import retry_on_conflict
 
@@ -57,24 +58,22 @@ def _fire_due(uow: UnitOfWork, clock: Clock, limit: int) -> list[FiredTimer]:
         # Only the transaction that deletes a timer fires it: a timer handed out twice (an
         # at-least-once queue, a retried claim) must not exhaust a last level a second time.
         removed = uow.timers.remove_fired([timer.id for timer in timers])
-        fired = []
+        fired: list[FiredTimer] = []
+        changed: dict[UUID, Alert] = {}
         for timer in timers:
             deleted_here = timer.id in removed
             removed.discard(timer.id)  # handed out twice in one batch: it fires once
-            fired.append(_fire(uow, timer, alerts.get(timer.alert_id), deleted_here, now))
+            alert = alerts.get(timer.alert_id)
+            escalated = (
+                deleted_here
+                and alert is not None
+                and alert.ack_timeout(timer.level, timer.pass_number, now)
+            )
+            if alert is not None and escalated:
+                changed[alert.id] = alert
+            fired.append(FiredTimer(timer, now - timer.due_at, escalated))
+        # The batch's changes in a few statements, not a few per alert.
+        uow.alerts.update_many(list(changed.values()))
+        persist_events_of(uow, changed.values())
         uow.commit()
     return fired
-
-
-def _fire(
-    uow: UnitOfWork, timer: AckTimer, alert: Alert | None, deleted_here: bool, now: datetime
-) -> FiredTimer:
-    escalated = (
-        deleted_here
-        and alert is not None
-        and alert.ack_timeout(timer.level, timer.pass_number, now)
-    )
-    if alert is not None and escalated:
-        uow.alerts.update(alert)
-        persist_alert_events(uow, alert)
-    return FiredTimer(timer, now - timer.due_at, escalated)

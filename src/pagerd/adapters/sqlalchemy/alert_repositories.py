@@ -80,10 +80,16 @@ class SqlAlertRepository:
         self._insert_keys(alert)
 
     def update(self, alert: Alert) -> None:
-        row = alert_to_row(alert)
-        del row["id"], row["monitored_service_id"], row["created_at"]
-        row["p_id"] = alert.id
-        self._db.execute(_UPDATE_ALERT, row)
+        self.update_many([alert])
+
+    def update_many(self, alerts: Sequence[Alert]) -> None:
+        if not alerts:
+            return
+        self._db.execute(_UPDATE_ALERT, [_update_row(alert) for alert in alerts])
+        for alert in alerts:
+            self._write_changed_keys(alert)
+
+    def _write_changed_keys(self, alert: Alert) -> None:
         seen = self._keys_seen.get(alert.id)
         if seen == alert.dedup_keys:
             return
@@ -197,3 +203,11 @@ def _entry_row(entry: TimelineEntry) -> dict[str, Any]:
         "type": entry.type,
         "details": entry.details,
     }
+
+
+def _update_row(alert: Alert) -> dict[str, Any]:
+    """The columns an update writes (all but those fixed at creation), keyed for _UPDATE_ALERT."""
+    row = alert_to_row(alert)
+    del row["id"], row["monitored_service_id"], row["created_at"]
+    row["p_id"] = alert.id
+    return row
