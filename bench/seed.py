@@ -111,9 +111,10 @@ def seed_services(
 
 
 def seed_open_alerts(
-    url: str, services: Sequence[SeededService], due_at: Sequence[datetime]
+    url: str, services: Sequence[SeededService], due_at: Sequence[datetime] | None
 ) -> list[uuid.UUID]:
-    """An open alert at level 0 per service, its timer due at `due_at[i]`; services unhealthy.
+    """An open alert at level 0 per service, its timer due at `due_at[i]` (no timers when
+    `due_at` is None: `seed_timers` arms them later); services unhealthy.
 
     Returns the alert ids, in the order of `services`.
     """
@@ -137,15 +138,21 @@ def seed_open_alerts(
     insert_rows(
         url, t.alert_dedup_keys, (_key_row(a, s) for a, s in zip(ids, services, strict=True))
     )
+    if due_at is not None:
+        seed_timers(url, ids, due_at)
+    return ids
+
+
+def seed_timers(url: str, alert_ids: Sequence[uuid.UUID], due_at: Sequence[datetime]) -> None:
+    """A level-0 timer for each alert, due at `due_at[i]`, inserted in the given order."""
     insert_rows(
         url,
         t.timers,
         (
             {"id": uuid.uuid4(), "alert_id": a, "level": 0, "pass_number": 0, "due_at": due}
-            for a, due in zip(ids, due_at, strict=True)
+            for a, due in zip(alert_ids, due_at, strict=True)
         ),
     )
-    return ids
 
 
 def seed_history(url: str, services: Sequence[SeededService], count: int) -> None:

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from bench.client import percentile
 from bench.process import MemoryWatch, fresh_database, start_pagerd
 from bench.report import Result
-from bench.seed import scalar, seed_open_alerts, seed_services
+from bench.seed import scalar, seed_open_alerts, seed_services, seed_timers
 from pagerd.adapters.sqlalchemy import tables as t
 from pagerd.adapters.sqlalchemy.engine import create_engine_for
 
@@ -46,7 +46,9 @@ def _floor_ms(window: float) -> float:
     return percentile(late, 99)
 
 
-def _seed(url: str, count: int, window: float, lead: float) -> dict[UUID, datetime]:
+def _seed(url: str, count: int) -> list[UUID]:
+    """`count` open alerts, each of a service whose one-level policy its timer will exhaust;
+    no timers yet (`_arm`)."""
     services = seed_services(
         url,
         count,
@@ -54,10 +56,20 @@ def _seed(url: str, count: int, window: float, lead: float) -> dict[UUID, dateti
             {"id": str(_uuid()), "channel": "email", "address": f"oncall-{i}@bench.example"}
         ],
     )
+    return seed_open_alerts(url, services, None)
+
+
+def _arm(url: str, alert_ids: list[UUID], window: float, lead: float) -> dict[UUID, datetime]:
+    """Timers for `alert_ids`, due over `window` seconds from `lead` seconds from now.
+
+    Armed once pagerd is ready: seeding and start-up (seconds, at 100,000 rows) must not eat
+    into the lead, or the first timers would be due before anyone could fire them.
+    """
     first = datetime.now(UTC) + timedelta(seconds=lead)
+    count = len(alert_ids)
     due = [first + timedelta(seconds=window * i / count) for i in range(count)]
-    ids = seed_open_alerts(url, services, due)
-    return dict(zip(ids, due, strict=True))
+    seed_timers(url, alert_ids, due)
+    return dict(zip(alert_ids, due, strict=True))
 
 
 def _uuid() -> UUID:
@@ -92,11 +104,13 @@ def _one_run(
 ) -> dict[str, object]:
     count, window, lead = _sizes(quick)
     with fresh_database(backend, directory) as url:
-        due = _seed(url, count, window, lead)
+        alert_ids = _seed(url, count)
         began = time.monotonic()
         server = start_pagerd(url, directory)
         memory.watch(server.process.pid)
         startup = time.monotonic() - began
+        began = time.monotonic()
+        due = _arm(url, alert_ids, window, lead)
         try:
             if restart:
                 time.sleep(max(0.0, lead + window / 2 - (time.monotonic() - began)))
