@@ -9,7 +9,12 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from pagerd.adapters.sqlalchemy.codec import alert_from_row, alert_to_row, timeline_from_row
+from pagerd.adapters.sqlalchemy.codec import (
+    alert_from_row,
+    alert_to_row,
+    timeline_from_row,
+    timeline_to_row,
+)
 from pagerd.adapters.sqlalchemy.pagination import page
 from pagerd.adapters.sqlalchemy.session import Session
 from pagerd.adapters.sqlalchemy.tables import ACTIVE_STATUSES, alert_dedup_keys, alerts, timeline
@@ -184,25 +189,16 @@ class SqlTimelineRepository:
         self._db = session
 
     def append(self, entry: TimelineEntry) -> None:
-        self._db.execute(_INSERT_ENTRY, _entry_row(entry))
+        self._db.execute(_INSERT_ENTRY, timeline_to_row(entry))
 
     def append_many(self, entries: Sequence[TimelineEntry]) -> None:
         # One executemany; the rows are inserted in this order, so their serial ids keep it.
         if entries:
-            self._db.execute(_INSERT_ENTRY, [_entry_row(entry) for entry in entries])
+            self._db.execute(_INSERT_ENTRY, [timeline_to_row(entry) for entry in entries])
 
     def list_for_alert(self, alert_id: UUID) -> list[TimelineEntry]:
         rows = self._db.all(_ENTRIES_OF_ALERT, {"p_alert_id": alert_id})
         return [timeline_from_row(row) for row in rows]
-
-
-def _entry_row(entry: TimelineEntry) -> dict[str, Any]:
-    return {
-        "alert_id": entry.alert_id,
-        "at": entry.at,
-        "type": entry.type,
-        "details": entry.details,
-    }
 
 
 def _update_row(alert: Alert) -> dict[str, Any]:

@@ -191,6 +191,16 @@ def timeline_from_row(row: Row) -> TimelineEntry:
     )
 
 
+def timeline_to_row(entry: TimelineEntry) -> dict[str, Any]:
+    """The columns of a new timeline row (its serial id is the database's)."""
+    return {
+        "alert_id": entry.alert_id,
+        "at": entry.at,
+        "type": entry.type,
+        "details": entry.details,
+    }
+
+
 def token_from_row(row: Row) -> ApiToken:
     return ApiToken(
         id=row["id"],

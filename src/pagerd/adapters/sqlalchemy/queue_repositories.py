@@ -33,24 +33,19 @@ from pagerd.domain.timer import AckTimer
 
 _PENDING = NotificationStatus.PENDING.value
 
+
 # Timers. Arming is one upsert on the alert's unique timer: the row, if any, takes the new
 # timer's id, level, pass and due time (what deleting it and inserting the new one did, in
 # two statements).
-_TIMER_UPSERT_PG = postgresql.insert(timers)
-_TIMER_UPSERT_PG = _TIMER_UPSERT_PG.on_conflict_do_update(
-    index_elements=[timers.c.alert_id],
-    set_={
-        name: _TIMER_UPSERT_PG.excluded[name] for name in ("id", "level", "pass_number", "due_at")
-    },
-)
-_TIMER_UPSERT_SQLITE = sqlite.insert(timers)
-_TIMER_UPSERT_SQLITE = _TIMER_UPSERT_SQLITE.on_conflict_do_update(
-    index_elements=[timers.c.alert_id],
-    set_={
-        name: _TIMER_UPSERT_SQLITE.excluded[name]
-        for name in ("id", "level", "pass_number", "due_at")
-    },
-)
+def _timer_upsert(insert: postgresql.Insert | sqlite.Insert) -> sa.Executable:
+    return insert.on_conflict_do_update(
+        index_elements=[timers.c.alert_id],
+        set_={name: insert.excluded[name] for name in ("id", "level", "pass_number", "due_at")},
+    )
+
+
+_TIMER_UPSERT_PG = _timer_upsert(postgresql.insert(timers))
+_TIMER_UPSERT_SQLITE = _timer_upsert(sqlite.insert(timers))
 _TIMER_DELETE_FOR_ALERT = timers.delete().where(timers.c.alert_id == sa.bindparam("p_alert_id"))
 _TIMERS_DELETE_FOR_ALERTS = timers.delete().where(
     timers.c.alert_id.in_(sa.bindparam("p_alert_ids", expanding=True))
