@@ -23,7 +23,7 @@ from pagerd.entrypoints.http.pagination import (
     CursorParam,
     Limit,
     Page,
-    keyset_page,
+    keyset_list,
     offset_page,
 )
 from pagerd.service_layer import alerts
@@ -76,8 +76,7 @@ def build_router(container: Container) -> APIRouter:
             return uow.alerts.list(n, after, status=status, service_id=monitored_service_id)
 
         with uow:
-            rows, next_cursor = keyset_page(fetch, lambda a: (a.created_at, a.id), limit, cursor)
-        return Page(items=[AlertOut.of(a) for a in rows], next_cursor=next_cursor)
+            return keyset_list(fetch, AlertOut.of, limit, cursor)
 
     @router.get("/{id}", responses=responses(404))
     def get_alert(alert_id: AlertId, uow: UoW) -> AlertOut:
