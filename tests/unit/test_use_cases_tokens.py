@@ -12,6 +12,7 @@ from pagerd.service_layer.tokens import (
     TOKEN_PREFIX,
     create_api_token,
     hash_token,
+    is_admin_token,
     list_api_tokens,
     revoke_api_token,
     verify_api_token,
@@ -63,9 +64,11 @@ def test_revoking_an_unknown_token_is_not_found(uow: InMemoryUnitOfWork) -> None
 
 
 def test_the_admin_token_opens_the_api_when_configured(uow: InMemoryUnitOfWork) -> None:
-    assert verify_api_token(uow, "admin-secret", admin_token="admin-secret") is True
-    assert verify_api_token(uow, "admin-secret", admin_token="other") is False
-    assert verify_api_token(uow, "", admin_token=None) is False
+    assert is_admin_token("admin-secret", "admin-secret") is True
+    assert is_admin_token("admin-secret", "other") is False
+    assert is_admin_token("", None) is False
+    assert is_admin_token("", "") is False
+    assert verify_api_token(uow, "") is False
 
 
 def test_tokens_are_listed_oldest_first_with_revoked_ones(uow: InMemoryUnitOfWork) -> None:

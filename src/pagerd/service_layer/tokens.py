@@ -29,19 +29,20 @@ def create_api_token(uow: UnitOfWork, clock: Clock, name: str) -> tuple[ApiToken
     return token, secret
 
 
-def is_admin_token(secret: str, admin_token: str) -> bool:
-    """Whether `secret` is the configured admin token (compared in constant time)."""
+def is_admin_token(secret: str, admin_token: str | None) -> bool:
+    """Whether `secret` is the configured admin token, compared in constant time (none or an
+    empty one configured: never). No I/O: the API checks it before any database work."""
+    if not admin_token:
+        return False
     return hmac.compare_digest(secret.encode(), admin_token.encode())
 
 
-def verify_api_token(uow: UnitOfWork, secret: str, admin_token: str | None = None) -> bool:
-    """Whether `secret` opens the API: an active stored token, or the configured admin token.
+def verify_api_token(uow: UnitOfWork, secret: str) -> bool:
+    """Whether `secret` is an active stored API token.
 
-    The admin token is compared in constant time; stored tokens are found by hash, which does
-    not leak the secret through timing.
+    Stored tokens are found by hash, which does not leak the secret through timing. The
+    configured admin token is `is_admin_token`'s to check.
     """
-    if admin_token and is_admin_token(secret, admin_token):
-        return True
     with uow:
         token = uow.tokens.get_by_hash(hash_token(secret))
     return token is not None and token.is_active

@@ -1,7 +1,8 @@
 """Who may call: API tokens for `/api/v1`, integration keys for the integrations.
 
-API tokens are checked by `verify_api_token` (stored tokens by SHA-256 hash, the configured
-admin token in constant time). Failures answer 401 with `WWW-Authenticate: Bearer`.
+API tokens are checked by `is_admin_token` (the configured admin token, in constant time)
+and `verify_api_token` (stored tokens, by SHA-256 hash). Failures answer 401 with
+`WWW-Authenticate: Bearer`.
 """
 
 from collections.abc import Awaitable, Callable
@@ -50,9 +51,9 @@ def require_api_token(container: Container) -> Callable[..., Awaitable[None]]:
         secret = credentials.credentials
         if len(secret) > MAX_SECRET_LENGTH:
             raise unauthorized("the API token is not valid (unknown or revoked)")
-        if admin_secret is not None and is_admin_token(secret, admin_secret):
+        if is_admin_token(secret, admin_secret):
             return
-        if not await run_in_threadpool(verify_api_token, uow, secret, None):
+        if not await run_in_threadpool(verify_api_token, uow, secret):
             raise unauthorized("the API token is not valid (unknown or revoked)")
 
     return check
