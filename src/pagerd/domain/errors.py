@@ -33,3 +33,9 @@ class AlertAlreadyResolved(DomainError):
     """An acknowledge arrived for an alert that is already resolved."""
 
     code = "alert_resolved"
+
+
+class TooManyDedupKeys(DomainError):
+    """A new dedup key for an incident that already holds the most it may (MAX_DEDUP_KEYS)."""
+
+    code = "too_many_dedup_keys"

@@ -15,7 +15,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from pagerd.domain.errors import AlertAlreadyResolved, DomainError, FieldError, InvalidPolicy
+from pagerd.domain.errors import (
+    AlertAlreadyResolved,
+    DomainError,
+    FieldError,
+    InvalidPolicy,
+    TooManyDedupKeys,
+)
 from pagerd.service_layer.errors import ConcurrencyConflict, Conflict, NotFound, UseCaseError
 
 log = logging.getLogger("pagerd.http")
@@ -87,7 +93,7 @@ _DESCRIPTIONS = {
     401: "Missing or invalid credentials",
     404: "No such resource",
     409: "The request conflicts with the current state",
-    413: "Request body over 1 MiB",
+    413: "Request body over 1 MiB, or more items than one request may carry",
     422: "Invalid fields; `details` names each one",
     503: "Not ready",
 }
@@ -160,6 +166,8 @@ def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
         )
     if isinstance(exc, AlertAlreadyResolved):
         return error_response(409, exc.code, str(exc))
+    if isinstance(exc, TooManyDedupKeys):
+        return error_response(422, exc.code, str(exc), [FieldError("dedup_key", str(exc))])
     assert isinstance(exc, DomainError)
     return error_response(422, exc.code, str(exc), [])
 

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from pagerd.bootstrap import Container
+from pagerd.domain.errors import TooManyDedupKeys
 from pagerd.entrypoints.http.auth import service_for_key
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import field_path, responses
@@ -106,9 +107,12 @@ def throttled(retry_after: int) -> JSONResponse:
     )
 
 
-def invalid(errors: list[str], message: str = "Event object is invalid") -> JSONResponse:
-    """PagerDuty's 400 answer."""
-    return JSONResponse(PdInvalid(message=message, errors=errors).model_dump(), status_code=400)
+def invalid(
+    errors: list[str], message: str = "Event object is invalid", status: int = 400
+) -> JSONResponse:
+    """PagerDuty's answer to a refused event (400 unless said)."""
+    body = PdInvalid(message=message, errors=errors).model_dump()
+    return JSONResponse(body, status_code=status)
 
 
 def parse_event(raw: bytes) -> PdEvent | JSONResponse:
@@ -177,6 +181,10 @@ def build_router(container: Container, limiter: RateLimiter | None = None) -> AP
         response_model=PdAccepted,
         responses={
             400: {"model": PdInvalid, "description": "Invalid event"},
+            422: {
+                "model": PdInvalid,
+                "description": "The incident holds 1000 dedup keys already (the most it may)",
+            },
             429: {"model": PdThrottled, "description": "Too many events for this routing key"},
             **responses(413),
         },
@@ -206,7 +214,10 @@ def _process(
     if event.event_action == "trigger":
         assert event.payload is not None
         message = event.payload.summary.strip() or "(no summary)"
-        received = alerts.receive_alert(uow, container.clock, service.id, message, key)
+        try:
+            received = alerts.receive_alert(uow, container.clock, service.id, message, key)
+        except TooManyDedupKeys as exc:
+            return invalid([f"dedup_key: {exc}"], "Event refused: too many dedup keys", 422)
         container.observer.alert_received(SOURCE, received.deduplicated)
     elif event.event_action == "acknowledge":
         alerts.acknowledge_by_dedup_key(uow, container.clock, service.id, key, by=SOURCE)
