@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -115,3 +116,27 @@ def test_the_migrations_are_resources_of_the_package() -> None:
     assert migrations.joinpath("script.py.mako").is_file()
     names = [entry.name for entry in migrations.joinpath("versions").iterdir()]
     assert any(name.startswith(f"{head_revision()}_") for name in names)
+
+
+def test_a_new_sqlite_database_and_its_wal_files_are_private_to_their_owner(
+    tmp_path: Path,
+) -> None:
+    import os
+    import stat
+
+    old_umask = os.umask(0o022)  # the usual umask, which makes files world-readable
+    try:
+        path = tmp_path / "private.db"
+        upgrade_to_head(f"sqlite:///{path}")
+        engine = create_engine_for(f"sqlite:///{path}")
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT count(*) FROM services").all()
+            modes = {
+                p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.glob("private.db*")
+            }
+        engine.dispose()
+    finally:
+        os.umask(old_umask)
+
+    assert {"private.db", "private.db-wal", "private.db-shm"} <= set(modes)
+    assert set(modes.values()) == {0o600}, modes
