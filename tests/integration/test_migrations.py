@@ -131,9 +131,7 @@ def test_a_new_sqlite_database_and_its_wal_files_are_private_to_their_owner(
         engine = create_engine_for(f"sqlite:///{path}")
         with engine.connect() as connection:
             connection.exec_driver_sql("SELECT count(*) FROM services").all()
-            modes = {
-                p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.glob("private.db*")
-            }
+            modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.glob("private.db*")}
         engine.dispose()
     finally:
         os.umask(old_umask)

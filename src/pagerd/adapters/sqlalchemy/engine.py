@@ -1,10 +1,11 @@
 """Engines for SQLite and PostgreSQL, configured for pagerd's guarantees.
 
 SQLite: a new database file is created 0600 (it holds the secret key); WAL (readers never
-block the writer), `synchronous=FULL` (a committed alert is on disk before the answer), foreign keys on, a 30 s busy timeout, and every transaction begun
-with `BEGIN IMMEDIATE`, so a transaction takes the single write lock before it reads: two
-use cases never read the same state and then both write it, and no read lock ever has to be
-upgraded (the deadlock SQLite answers with "database is locked" at once).
+block the writer), `synchronous=FULL` (a committed alert is on disk before the answer),
+foreign keys on, a 30 s busy timeout, and every transaction begun with `BEGIN IMMEDIATE`,
+so a transaction takes the single write lock before it reads: two use cases never read the
+same state and then both write it, and no read lock ever has to be upgraded (the deadlock
+SQLite answers with "database is locked" at once).
 PostgreSQL: psycopg 3, a pool whose idle connections are checked before use, a connect
 timeout.
 """
