@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 from uuid import UUID
 
+from pagerd.domain.channels import Channel
+from pagerd.domain.errors import FieldError, InvalidPolicy
 from pagerd.domain.policy import EscalationPolicy, LevelSpec, build_policy
+from pagerd.domain.webhook_addresses import IPNetwork, url_host_problem
 from pagerd.service_layer.errors import NotFound
 from pagerd.service_layer.ports import UnitOfWork
 from pagerd.service_layer.retry import retry_on_conflict
@@ -13,12 +17,17 @@ from pagerd.service_layer.retry import retry_on_conflict
 
 @retry_on_conflict
 def put_policy(
-    uow: UnitOfWork, service_id: UUID, levels: Sequence[LevelSpec], repeat: int = 0
+    uow: UnitOfWork,
+    service_id: UUID,
+    levels: Sequence[LevelSpec],
+    repeat: int = 0,
+    allowed_networks: Sequence[IPNetwork] = (),
 ) -> EscalationPolicy:
     """Validate and store the service's policy, replacing the previous one.
 
     Alerts already open keep the plan frozen when they opened; the new policy applies to the
-    next incident. Raises InvalidPolicy (every bad field named) or NotFound.
+    next incident. Raises InvalidPolicy (every bad field named, webhook URLs that can never
+    be reached given `allowed_networks` included) or NotFound.
     """
     with uow:
         if uow.services.get_for_update(service_id) is None:
@@ -27,9 +36,25 @@ def put_policy(
         policy = build_policy(
             service_id, levels, repeat, policy_id=existing.id if existing is not None else None
         )
+        refuse_unreachable_webhooks(policy, allowed_networks)
         uow.policies.save(policy)
         uow.commit()
         return policy
+
+
+def refuse_unreachable_webhooks(
+    policy: EscalationPolicy, allowed_networks: Sequence[IPNetwork] = ()
+) -> None:
+    """Raise InvalidPolicy naming every webhook target whose host can never be reached."""
+    problems = [
+        FieldError(f"levels.{i}.targets.{j}.url", problem)
+        for i, level in enumerate(policy.levels)
+        for j, target in enumerate(level.targets)
+        if target.channel is Channel.WEBHOOK
+        and (problem := url_host_problem(urlsplit(target.address).hostname or "", allowed_networks))
+    ]
+    if problems:
+        raise InvalidPolicy(problems)
 
 
 def get_policy(uow: UnitOfWork, service_id: UUID) -> EscalationPolicy:

@@ -133,7 +133,8 @@ def build_router(container: Container) -> APIRouter:
     def put_policy(service_id: ServiceId, body: PolicyIn, uow: UoW) -> PolicyOut:
         """Store the service's policy, replacing the previous one. Alerts already open keep
         the policy they opened with."""
-        policy = policies.put_policy(uow, service_id, body.level_specs(), body.repeat)
+        allowed = container.settings.allowed_networks
+        policy = policies.put_policy(uow, service_id, body.level_specs(), body.repeat, allowed)
         return PolicyOut.of(policy)
 
     @router.get(
