@@ -277,6 +277,32 @@ class AckCodeRepository(Protocol):
         ...
 
 
+class RetiredKeyRepository(Protocol):
+    """Integration keys replaced by a rotation, each still accepted until it expires."""
+
+    def retire(self, integration_key: str, service_id: UUID, expires_at: datetime) -> None: ...
+    def service_id_for(self, integration_key: str, now: datetime) -> UUID | None:
+        """The service whose unexpired retired key this is, or None."""
+        ...
+
+    def expiry_for_service(self, service_id: UUID, now: datetime) -> datetime | None:
+        """When the service's last unexpired retired key stops working, or None."""
+        ...
+
+    def delete_expired(self, now: datetime) -> None: ...
+
+
+class InboundMessageRepository(Protocol):
+    """Ids of messages received from providers (Twilio's MessageSid), to ignore replays."""
+
+    def seen(self, provider: str, message_id: str) -> bool: ...
+    def remember(self, provider: str, message_id: str, now: datetime) -> None:
+        """Record the id (again is a no-op)."""
+        ...
+
+    def delete_before(self, cutoff: datetime) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Entering begins it; leaving without `commit` rolls it back.
 
@@ -295,6 +321,8 @@ class UnitOfWork(Protocol):
     settings: SettingRepository
     dev_outbox: DevOutboxRepository
     ack_codes: AckCodeRepository
+    retired_keys: RetiredKeyRepository
+    inbound_messages: InboundMessageRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

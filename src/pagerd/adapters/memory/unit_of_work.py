@@ -21,13 +21,19 @@ from pagerd.adapters.memory.repositories import (
     InMemoryTimelineRepository,
     InMemoryTimerRepository,
 )
+from pagerd.adapters.memory.security import (
+    InMemoryInboundMessageRepository,
+    InMemoryRetiredKeyRepository,
+)
 from pagerd.adapters.memory.store import InMemoryStore, StoreState
 from pagerd.service_layer.ports import (
     AckCodeRepository,
     AlertRepository,
     DevOutboxRepository,
+    InboundMessageRepository,
     NotificationRepository,
     PolicyRepository,
+    RetiredKeyRepository,
     ServiceRepository,
     SettingRepository,
     TimelineRepository,
@@ -64,6 +70,8 @@ class InMemoryUnitOfWork:
         self.settings: SettingRepository = InMemorySettingRepository(state)
         self.dev_outbox: DevOutboxRepository = InMemoryDevOutboxRepository(state)
         self.ack_codes: AckCodeRepository = InMemoryAckCodeRepository(state)
+        self.retired_keys: RetiredKeyRepository = InMemoryRetiredKeyRepository(state)
+        self.inbound_messages: InboundMessageRepository = InMemoryInboundMessageRepository(state)
 
     def __enter__(self) -> Self:
         self.store.lock.acquire()

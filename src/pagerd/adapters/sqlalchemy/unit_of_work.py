@@ -29,6 +29,10 @@ from pagerd.adapters.sqlalchemy.queue_repositories import (
     SqlNotificationRepository,
     SqlTimerRepository,
 )
+from pagerd.adapters.sqlalchemy.security_repositories import (
+    SqlInboundMessageRepository,
+    SqlRetiredKeyRepository,
+)
 from pagerd.adapters.sqlalchemy.service_repositories import (
     SqlPolicyRepository,
     SqlServiceRepository,
@@ -38,8 +42,10 @@ from pagerd.service_layer.ports import (
     AckCodeRepository,
     AlertRepository,
     DevOutboxRepository,
+    InboundMessageRepository,
     NotificationRepository,
     PolicyRepository,
+    RetiredKeyRepository,
     ServiceRepository,
     SettingRepository,
     TimelineRepository,
@@ -83,6 +89,8 @@ class SqlAlchemyUnitOfWork:
     settings: SettingRepository
     dev_outbox: DevOutboxRepository
     ack_codes: AckCodeRepository
+    retired_keys: RetiredKeyRepository
+    inbound_messages: InboundMessageRepository
 
     def __init__(self, engine: Engine, signal: WorkSignal | None = None) -> None:
         self.engine = engine
@@ -129,6 +137,8 @@ class SqlAlchemyUnitOfWork:
         self.settings = SqlSettingRepository(session)
         self.dev_outbox = SqlDevOutboxRepository(session)
         self.ack_codes = SqlAckCodeRepository(session)
+        self.retired_keys = SqlRetiredKeyRepository(session)
+        self.inbound_messages = SqlInboundMessageRepository(session)
 
     def __exit__(
         self,

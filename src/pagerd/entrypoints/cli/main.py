@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from pagerd.entrypoints.cli import accounts, alerts, configuration, processes
+from pagerd.entrypoints.cli import accounts, alerts, configuration, keys, processes
 from pagerd.entrypoints.cli.errors import CliError, report, translated_errors
 
 
@@ -58,6 +58,7 @@ configuration.register(app)
 app.add_typer(accounts.tokens, name="token")
 app.add_typer(accounts.users, name="user")
 app.add_typer(alerts.alerts, name="alert")
+app.add_typer(keys.service_commands, name="service")
 
 
 def main() -> None:

@@ -31,6 +31,7 @@ from pagerd.service_layer.ports import UnitOfWork
 NOTICES = {
     "created": "Service created. Set up its escalation policy below so that alerts page someone.",
     "policy_saved": "Escalation policy saved. It applies from the next alert on.",
+    "key_rotated": "New integration key made. Update your integrations before the old key stops.",
     "healthy": "Service marked healthy. Its alert is resolved and escalation stopped.",
     "acknowledged": "Alert acknowledged. Escalation stopped; the service stays unhealthy "
     "until it is marked healthy.",

@@ -51,6 +51,7 @@ def render_service_page(
         policy = uow.policies.get_for_service(service_id)
         active = uow.alerts.get_active_for_service(service_id)
         count = open_alert_count(uow)
+        overlap_ends_at = uow.retired_keys.expiry_for_service(service_id, ctx.now())
     unsaved = draft is not None
     if draft is None:
         draft = PolicyDraft.from_policy(policy) if policy is not None else PolicyDraft()
@@ -64,6 +65,7 @@ def render_service_page(
         service=service,
         policy=policy,
         active_alert=active,
+        key_overlap_ends_at=overlap_ends_at,
         open_count=count,
         draft=draft,
         unsaved=unsaved,

@@ -16,7 +16,7 @@ applied): together they bound the work one request can cause.
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,7 +25,7 @@ from pagerd.domain.alert import MAX_DEDUP_KEYS
 from pagerd.domain.errors import FieldError
 from pagerd.domain.service import MonitoredService
 from pagerd.entrypoints.http.auth import service_for_key, unauthorized
-from pagerd.entrypoints.http.deps import UoW
+from pagerd.entrypoints.http.deps import UoW, container_of
 from pagerd.entrypoints.http.errors import ApiError, responses
 from pagerd.entrypoints.http.fields import sanitize
 from pagerd.entrypoints.http.rate_limit import RATE_LIMITED_RESPONSE, RateLimiter, enforce
@@ -107,6 +107,7 @@ key_as_bearer = HTTPBearer(
 
 
 def keyed_service(
+    request: Request,
     uow: UoW,
     in_query: Annotated[str | None, Depends(key_in_query)],
     as_bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(key_as_bearer)],
@@ -114,7 +115,7 @@ def keyed_service(
     """The service whose integration key the request carries; 401 otherwise (checked before
     the body is validated, so that an unauthenticated caller learns nothing)."""
     key = in_query or (as_bearer.credentials if as_bearer else None)
-    service = service_for_key(uow, key)
+    service = service_for_key(uow, key, container_of(request).clock.now())
     if service is None:
         raise unauthorized("pass the service's integration key as ?integration_key= or Bearer")
     return service

@@ -14,6 +14,7 @@ from pagerd.entrypoints.http import (
     acknowledge_links,
     alertmanager,
     alerts,
+    integration_keys,
     operations,
     outbox,
     pagerduty,
@@ -67,6 +68,7 @@ def create_app(
     app.state.container = container
     api = [
         services.build_router(container),
+        integration_keys.build_router(container),
         policies.build_router(container),
         alerts.build_router(container),
         outbox.build_router(container),

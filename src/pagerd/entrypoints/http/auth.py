@@ -6,6 +6,7 @@ and `verify_api_token` (stored tokens, by SHA-256 hash). Failures answer 401 wit
 """
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends
@@ -18,6 +19,7 @@ from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import ApiError
 from pagerd.entrypoints.http.fields import storable
 from pagerd.service_layer.ports import UnitOfWork
+from pagerd.service_layer.services import service_for_integration_key
 from pagerd.service_layer.tokens import is_admin_token, verify_api_token
 
 MAX_SECRET_LENGTH = 512
@@ -59,13 +61,15 @@ def require_api_token(container: Container) -> Callable[..., Awaitable[None]]:
     return check
 
 
-def service_for_key(uow: UnitOfWork, integration_key: str | None) -> MonitoredService | None:
-    """The service whose integration key this is, or None (also for a missing key)."""
+def service_for_key(
+    uow: UnitOfWork, integration_key: str | None, now: datetime
+) -> MonitoredService | None:
+    """The service whose integration key this is (a rotated-out key too, until its overlap
+    ends), or None (also for a missing key)."""
     if not integration_key or len(integration_key) > MAX_SECRET_LENGTH:
         return None
     try:
         storable(integration_key)
     except ValueError:
         return None  # no key contains such characters, and the database could not look it up
-    with uow:
-        return uow.services.get_by_integration_key(integration_key)
+    return service_for_integration_key(uow, integration_key, now)

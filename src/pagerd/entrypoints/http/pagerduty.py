@@ -204,7 +204,7 @@ def build_router(container: Container, limiter: RateLimiter | None = None) -> AP
 def _process(
     container: Container, uow: UnitOfWork, event: PdEvent, limiter: RateLimiter | None
 ) -> JSONResponse:
-    service = service_for_key(uow, event.routing_key)
+    service = service_for_key(uow, event.routing_key, container.clock.now())
     if service is None:
         return invalid(["routing_key: no service has this integration key"])
     wait = limiter.acquire(f"service:{service.id}") if limiter is not None else None
