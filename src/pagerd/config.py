@@ -52,11 +52,17 @@ class Settings(BaseSettings):
     webhook_allowed_networks: str = ""
     log_format: Literal["json", "console"] | None = None
 
-    # Per-key rate limits (token buckets, per process); 0 turns a limit off.
+    # Rate limits (token buckets, shared by every process on PostgreSQL); 0 turns one off.
     ingest_rate_per_minute: float = Field(default=600, ge=0)
     ingest_burst: int = Field(default=300, ge=0)
     api_rate_per_minute: float = Field(default=1200, ge=0)
     api_burst: int = Field(default=600, ge=0)
+    # Per client address, on doors open without credentials (links, SMS replies, pings,
+    # console pages), and for failed authentications (unknown tokens, keys, passwords).
+    public_rate_per_minute: float = Field(default=600, ge=0)
+    public_burst: int = Field(default=300, ge=0)
+    auth_failure_rate_per_minute: float = Field(default=30, ge=0)
+    auth_failure_burst: int = Field(default=30, ge=0)
 
     @field_validator("webhook_allowed_networks")
     @classmethod

@@ -21,6 +21,7 @@ from pagerd.domain.alert import Alert, AlertStatus
 from pagerd.domain.dev_outbox import DevMessage
 from pagerd.domain.notification import Notification
 from pagerd.domain.policy import EscalationPolicy
+from pagerd.domain.rate_limit import RateLimit
 from pagerd.domain.service import MonitoredService
 from pagerd.domain.timer import AckTimer
 
@@ -261,6 +262,18 @@ class DevOutboxRepository(Protocol):
     def add(self, message: DevMessage) -> None: ...
     def list(self, limit: int, after: Cursor | None = None) -> list[DevMessage]:
         """Newest first."""
+        ...
+
+
+class RateBuckets(Protocol):
+    """Rate-limit token buckets by key (see `domain.rate_limit`), shared by every process
+    of the deployment. `blocking` says whether `take` does I/O (call it off the event loop)."""
+
+    blocking: bool
+
+    def take(self, key: str, limit: RateLimit, now: datetime, cost: int = 1) -> int | None:
+        """Take `cost` tokens from `key`'s bucket: None when granted, else whole seconds to
+        wait. A cost of 0 only checks that the bucket is not empty."""
         ...
 
 

@@ -25,10 +25,15 @@ from pagerd.domain.alert import MAX_DEDUP_KEYS
 from pagerd.domain.errors import FieldError
 from pagerd.domain.service import MonitoredService
 from pagerd.entrypoints.http.auth import service_for_key, unauthorized
-from pagerd.entrypoints.http.deps import UoW, container_of
+from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import ApiError, responses
 from pagerd.entrypoints.http.fields import sanitize
-from pagerd.entrypoints.http.rate_limit import RATE_LIMITED_RESPONSE, RateLimiter, enforce
+from pagerd.entrypoints.http.rate_limit import (
+    RATE_LIMITED_RESPONSE,
+    RateLimiter,
+    client_address,
+    enforce,
+)
 from pagerd.service_layer import alerts
 from pagerd.service_layer.ports import UnitOfWork
 
@@ -106,25 +111,30 @@ key_as_bearer = HTTPBearer(
 )
 
 
-def keyed_service(
-    request: Request,
-    uow: UoW,
-    in_query: Annotated[str | None, Depends(key_in_query)],
-    as_bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(key_as_bearer)],
-) -> MonitoredService:
-    """The service whose integration key the request carries; 401 otherwise (checked before
-    the body is validated, so that an unauthenticated caller learns nothing)."""
-    key = in_query or (as_bearer.credentials if as_bearer else None)
-    service = service_for_key(uow, key, container_of(request).clock.now())
-    if service is None:
-        raise unauthorized("pass the service's integration key as ?integration_key= or Bearer")
-    return service
-
-
-def build_router(container: Container, limiter: RateLimiter | None = None) -> APIRouter:
+def build_router(
+    container: Container,
+    limiter: RateLimiter | None = None,
+    failures: RateLimiter | None = None,
+) -> APIRouter:
     """The Alertmanager route, bound to `container`; `limiter` limits notifications per
-    integration key (none by default)."""
+    integration key, `failures` unknown keys per client address (none by default)."""
     router = APIRouter(tags=["integrations"])
+
+    def keyed_service(
+        request: Request,
+        uow: UoW,
+        in_query: Annotated[str | None, Depends(key_in_query)],
+        as_bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(key_as_bearer)],
+    ) -> MonitoredService:
+        """The service whose integration key the request carries; 401 otherwise (checked
+        before the body is validated, so that an unauthenticated caller learns nothing)."""
+        key = in_query or (as_bearer.credentials if as_bearer else None)
+        service = service_for_key(uow, key, container.clock.now())
+        if service is None:
+            if failures is not None:
+                enforce(failures, client_address(request), "address after unknown keys")
+            raise unauthorized("pass the service's integration key as ?integration_key= or Bearer")
+        return service
 
     def limited_service(
         service: Annotated[MonitoredService, Depends(keyed_service)],

@@ -31,7 +31,9 @@ from pagerd.entrypoints.http.operations import MetricsRenderer, default_metrics_
 from pagerd.entrypoints.http.rate_limit import (
     RATE_LIMITED_RESPONSE,
     RateLimiters,
+    address_limit,
     api_token_limit,
+    failure_counter,
 )
 
 DESCRIPTION = """\
@@ -73,10 +75,15 @@ def create_app(
         alerts.build_router(container),
         outbox.build_router(container),
     ]
-    auth = require_api_token(container)
-    limiters = RateLimiters.from_settings(container.settings, container.clock)
+    limiters = RateLimiters.from_settings(
+        container.settings, container.clock, container.rate_buckets
+    )
+    app.state.limiters = limiters
+    auth = require_api_token(container, failure_counter(limiters.auth_failures))
     # Listed after `auth`: only a valid token gets a bucket.
     limit = api_token_limit(limiters.api)
+    # Doors open without credentials: a budget per client address.
+    public = [Depends(address_limit(limiters.public, "address"))]
 
     for router in api:
         app.include_router(
@@ -84,13 +91,14 @@ def create_app(
             dependencies=[Depends(auth), Depends(limit)],
             responses={**responses(400, 401, 413, 422), **RATE_LIMITED_RESPONSE},
         )
-    app.include_router(pagerduty.build_router(container, limiters.ingest))
-    app.include_router(alertmanager.build_router(container, limiters.ingest))
+    failures = limiters.auth_failures
+    app.include_router(pagerduty.build_router(container, limiters.ingest, failures))
+    app.include_router(alertmanager.build_router(container, limiters.ingest, failures))
     metrics = render_metrics or default_metrics_renderer(container)
     app.include_router(operations.build_router(container, metrics))
-    app.include_router(acknowledge_links.build_router(container))
-    app.include_router(twilio_replies.build_router(container))
-    app.include_router(build_console(container))
+    for door in (acknowledge_links.build_router(container), twilio_replies.build_router(container)):
+        app.include_router(door, dependencies=public, responses=RATE_LIMITED_RESPONSE)
+    app.include_router(build_console(container), dependencies=public)
     mount_static(app)
     mount_api_docs(app)
     complete_openapi(app, [pagerduty.PdEvent])

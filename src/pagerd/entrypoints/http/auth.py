@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -31,6 +31,8 @@ bearer_scheme = HTTPBearer(
 )
 
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+FailureCounter = Callable[[str], Awaitable[None]]
+"""Counts a failed authentication from a client address (raises a 429 past its limit)."""
 
 
 def unauthorized(message: str) -> ApiError:
@@ -38,24 +40,29 @@ def unauthorized(message: str) -> ApiError:
     return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
 
 
-def require_api_token(container: Container) -> Callable[..., Awaitable[None]]:
+def require_api_token(
+    container: Container, failures: FailureCounter | None = None
+) -> Callable[..., Awaitable[None]]:
     """A dependency that lets a request through only with a valid API token.
 
     The admin token is checked on the event loop (no I/O); a stored token is looked up in
-    the database on the thread pool.
+    the database on the thread pool. Each failure is counted by `failures`, per client
+    address: past its limit the answer is 429 instead of 401.
     """
     admin = container.settings.admin_token
     admin_secret = admin.get_secret_value() if admin is not None else None
 
-    async def check(credentials: Credentials, uow: UoW) -> None:
+    async def check(request: Request, credentials: Credentials, uow: UoW) -> None:
         if credentials is None:
             raise unauthorized("send an API token as `Authorization: Bearer <token>`")
         secret = credentials.credentials
-        if len(secret) > MAX_SECRET_LENGTH:
-            raise unauthorized("the API token is not valid (unknown or revoked)")
         if is_admin_token(secret, admin_secret):
             return
-        if not await run_in_threadpool(verify_api_token, uow, secret):
+        if len(secret) > MAX_SECRET_LENGTH or not await run_in_threadpool(
+            verify_api_token, uow, secret
+        ):
+            if failures is not None:
+                await failures(request.client.host if request.client else "unknown")
             raise unauthorized("the API token is not valid (unknown or revoked)")
 
     return check

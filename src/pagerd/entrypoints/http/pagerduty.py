@@ -20,11 +20,12 @@ from pydantic import BaseModel, Field, ValidationError
 
 from pagerd.bootstrap import Container
 from pagerd.domain.errors import TooManyDedupKeys
+from pagerd.domain.service import MonitoredService
 from pagerd.entrypoints.http.auth import service_for_key
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import field_path, responses
 from pagerd.entrypoints.http.fields import sanitize
-from pagerd.entrypoints.http.rate_limit import RateLimiter
+from pagerd.entrypoints.http.rate_limit import RateLimiter, client_address
 from pagerd.service_layer import alerts
 from pagerd.service_layer.ports import UnitOfWork
 
@@ -94,6 +95,9 @@ class PdThrottled(BaseModel):
     status: Literal["throttle exceeded"] = "throttle exceeded"
     message: str
     errors: list[str]
+
+
+UNKNOWN_KEY = ["routing_key: no service has this integration key"]
 
 
 def throttled(retry_after: int) -> JSONResponse:
@@ -170,7 +174,11 @@ _OPENAPI_BODY = {
 }
 
 
-def build_router(container: Container, limiter: RateLimiter | None = None) -> APIRouter:
+def build_router(
+    container: Container,
+    limiter: RateLimiter | None = None,
+    failures: RateLimiter | None = None,
+) -> APIRouter:
     """The PagerDuty-compatible route, bound to `container`; `limiter` limits events per
     routing key (none by default)."""
     router = APIRouter(tags=["integrations"])
@@ -190,23 +198,30 @@ def build_router(container: Container, limiter: RateLimiter | None = None) -> AP
         },
         openapi_extra=_OPENAPI_BODY,
     )
-    def enqueue(body: Annotated[bytes, Depends(raw_body)], uow: UoW) -> JSONResponse:
+    def enqueue(
+        request: Request, body: Annotated[bytes, Depends(raw_body)], uow: UoW
+    ) -> JSONResponse:
         """Send a PagerDuty Events API v2 event (`trigger`, `acknowledge`, `resolve`)."""
         # Parsed here rather than by FastAPI: refusals must have PagerDuty's 400 shape.
         parsed = parse_event(body)
         if isinstance(parsed, JSONResponse):
             return parsed
-        return _process(container, uow, parsed, limiter)
+        service = service_for_key(uow, parsed.routing_key, container.clock.now())
+        if service is None:
+            wait = failures.acquire(client_address(request)) if failures is not None else None
+            return throttled(wait) if wait is not None else invalid(UNKNOWN_KEY)
+        return _process(container, uow, parsed, service, limiter)
 
     return router
 
 
 def _process(
-    container: Container, uow: UnitOfWork, event: PdEvent, limiter: RateLimiter | None
+    container: Container,
+    uow: UnitOfWork,
+    event: PdEvent,
+    service: MonitoredService,
+    limiter: RateLimiter | None,
 ) -> JSONResponse:
-    service = service_for_key(uow, event.routing_key, container.clock.now())
-    if service is None:
-        return invalid(["routing_key: no service has this integration key"])
     wait = limiter.acquire(f"service:{service.id}") if limiter is not None else None
     if wait is not None:
         return throttled(wait)
