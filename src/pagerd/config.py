@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     twilio_api_base: str = "https://api.twilio.com"
 
     webhook_allowed_networks: str = ""
+    trusted_proxies: str = ""
     log_format: Literal["json", "console"] | None = None
 
     # Rate limits (token buckets, shared by every process on PostgreSQL); 0 turns one off.
@@ -64,7 +65,13 @@ class Settings(BaseSettings):
     auth_failure_rate_per_minute: float = Field(default=30, ge=0)
     auth_failure_burst: int = Field(default=30, ge=0)
 
-    @field_validator("webhook_allowed_networks")
+    # Slow or stalled clients: request headers and bodies must arrive within these times;
+    # beyond this many connections at once, new requests answer 503.
+    http_header_timeout_seconds: float = Field(default=10, gt=0)
+    http_body_timeout_seconds: float = Field(default=30, gt=0)
+    http_max_connections: int = Field(default=1000, ge=1)
+
+    @field_validator("webhook_allowed_networks", "trusted_proxies")
     @classmethod
     def _networks_parse(cls, value: str) -> str:
         for part in _split(value):
@@ -80,6 +87,11 @@ class Settings(BaseSettings):
         return [
             ipaddress.ip_network(p, strict=False) for p in _split(self.webhook_allowed_networks)
         ]
+
+    @property
+    def trusted_proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        """PAGERD_TRUSTED_PROXIES as networks."""
+        return [ipaddress.ip_network(p, strict=False) for p in _split(self.trusted_proxies)]
 
     @property
     def smtp_configured(self) -> bool:

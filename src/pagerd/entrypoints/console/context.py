@@ -21,6 +21,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from pagerd.bootstrap import Container
 from pagerd.entrypoints.console import formatting
+from pagerd.entrypoints.console.devices import DeviceCookies
 from pagerd.entrypoints.console.ratelimit import SignInLimiter
 from pagerd.entrypoints.console.security import with_security_headers
 from pagerd.entrypoints.console.sessions import COOKIE_NAME, Session, SessionCodec
@@ -92,6 +93,7 @@ class ConsoleContext:
     container: Container
     codec: SessionCodec
     limiter: SignInLimiter
+    devices: DeviceCookies
     templates: jinja2.Environment
     asset_version: str
     password_hasher: PasswordHasher

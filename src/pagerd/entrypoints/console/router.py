@@ -13,6 +13,7 @@ from pagerd.bootstrap import Container
 from pagerd.entrypoints.console.alerts import alert_routes
 from pagerd.entrypoints.console.auth import auth_routes
 from pagerd.entrypoints.console.context import ConsoleContext, template_environment
+from pagerd.entrypoints.console.devices import DeviceCookies
 from pagerd.entrypoints.console.outbox import outbox_routes
 from pagerd.entrypoints.console.policy import policy_routes
 from pagerd.entrypoints.console.ratelimit import SignInLimiter
@@ -40,6 +41,7 @@ def build_console(
         container=container,
         codec=SessionCodec(container.secret_key, lifetime),
         limiter=SignInLimiter(container.clock),
+        devices=DeviceCookies(container.secret_key),
         templates=template_environment(),
         asset_version=asset_version(),
         password_hasher=password_hasher or default_hasher(),

@@ -22,10 +22,16 @@ from pagerd.entrypoints.http import (
     services,
     twilio_replies,
 )
-from pagerd.entrypoints.http.auth import require_api_token
+from pagerd.entrypoints.http.auth import (
+    api_token_check,
+    integration_key_check,
+    require_api_token,
+)
+from pagerd.entrypoints.http.auth_first import AuthenticateFirstMiddleware
 from pagerd.entrypoints.http.body_limit import MAX_BODY_BYTES, BodyLimitMiddleware
 from pagerd.entrypoints.http.docs_page import mount_api_docs
 from pagerd.entrypoints.http.errors import install_error_handlers, responses
+from pagerd.entrypoints.http.forwarded import TrustedProxyMiddleware
 from pagerd.entrypoints.http.openapi import complete_openapi
 from pagerd.entrypoints.http.operations import MetricsRenderer, default_metrics_renderer
 from pagerd.entrypoints.http.rate_limit import (
@@ -65,7 +71,23 @@ def create_app(
         openapi_url="/openapi.json",
     )
     install_error_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    limiters = RateLimiters.from_settings(
+        container.settings, container.clock, container.rate_buckets
+    )
+    app.state.limiters = limiters
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=max_body_bytes,
+        timeout=container.settings.http_body_timeout_seconds,
+    )
+    app.add_middleware(
+        AuthenticateFirstMiddleware,
+        token_is_valid=api_token_check(container),
+        key_is_valid=integration_key_check(container),
+        failures=failure_counter(limiters.auth_failures),
+    )
+    # Added last, so outermost: every layer within sees the client as the proxies say.
+    app.add_middleware(TrustedProxyMiddleware, trusted=container.settings.trusted_proxy_networks)
 
     app.state.container = container
     api = [
@@ -75,10 +97,6 @@ def create_app(
         alerts.build_router(container),
         outbox.build_router(container),
     ]
-    limiters = RateLimiters.from_settings(
-        container.settings, container.clock, container.rate_buckets
-    )
-    app.state.limiters = limiters
     auth = require_api_token(container, failure_counter(limiters.auth_failures))
     # Listed after `auth`: only a valid token gets a bucket.
     limit = api_token_limit(limiters.api)

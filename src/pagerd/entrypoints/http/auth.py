@@ -56,6 +56,8 @@ def require_api_token(
         if credentials is None:
             raise unauthorized("send an API token as `Authorization: Bearer <token>`")
         secret = credentials.credentials
+        if getattr(request.state, "verified_api_token", None) == secret:
+            return  # verified before the body was read (auth_first.py)
         if is_admin_token(secret, admin_secret):
             return
         if len(secret) > MAX_SECRET_LENGTH or not await run_in_threadpool(
@@ -66,6 +68,31 @@ def require_api_token(
             raise unauthorized("the API token is not valid (unknown or revoked)")
 
     return check
+
+
+def api_token_check(container: Container) -> Callable[[str], bool]:
+    """Whether a secret is a valid API token (admin or stored); blocking (a lookup)."""
+    admin = container.settings.admin_token
+    admin_secret = admin.get_secret_value() if admin is not None else None
+
+    def is_valid(secret: str) -> bool:
+        if is_admin_token(secret, admin_secret):
+            return True
+        return len(secret) <= MAX_SECRET_LENGTH and verify_api_token(
+            container.uow_factory(), secret
+        )
+
+    return is_valid
+
+
+def integration_key_check(container: Container) -> Callable[[str], bool]:
+    """Whether a secret is an integration key still accepted; blocking (a lookup)."""
+
+    def is_valid(key: str) -> bool:
+        found = service_for_key(container.uow_factory(), key, container.clock.now())
+        return found is not None
+
+    return is_valid
 
 
 def service_for_key(
