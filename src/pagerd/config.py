@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     api_rate_per_minute: float = Field(default=1200, ge=0)
     api_burst: int = Field(default=600, ge=0)
 
+    # Days a resolved alert keeps its pages, timeline and ack codes; 0 keeps them forever.
+    retention_days: int = Field(default=365, ge=0, le=36500)
+
     @field_validator("webhook_allowed_networks")
     @classmethod
     def _networks_parse(cls, value: str) -> str:

@@ -29,6 +29,7 @@ from pagerd.adapters.sqlalchemy.queue_repositories import (
     SqlNotificationRepository,
     SqlTimerRepository,
 )
+from pagerd.adapters.sqlalchemy.retention_repository import SqlRetentionRepository
 from pagerd.adapters.sqlalchemy.service_repositories import (
     SqlPolicyRepository,
     SqlServiceRepository,
@@ -40,6 +41,7 @@ from pagerd.service_layer.ports import (
     DevOutboxRepository,
     NotificationRepository,
     PolicyRepository,
+    RetentionRepository,
     ServiceRepository,
     SettingRepository,
     TimelineRepository,
@@ -83,6 +85,7 @@ class SqlAlchemyUnitOfWork:
     settings: SettingRepository
     dev_outbox: DevOutboxRepository
     ack_codes: AckCodeRepository
+    retention: RetentionRepository
 
     def __init__(self, engine: Engine, signal: WorkSignal | None = None) -> None:
         self.engine = engine
@@ -129,6 +132,7 @@ class SqlAlchemyUnitOfWork:
         self.settings = SqlSettingRepository(session)
         self.dev_outbox = SqlDevOutboxRepository(session)
         self.ack_codes = SqlAckCodeRepository(session)
+        self.retention = SqlRetentionRepository(session)
 
     def __exit__(
         self,

@@ -60,8 +60,8 @@ def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
 
 
 def worker(log_level: LogLevel = "info") -> None:
-    """Run only the workers (timers and deliveries) until SIGINT or SIGTERM."""
-    from pagerd.entrypoints.server import run_worker
+    """Run only the workers (the engine: timers, deliveries, retention) until SIGINT or SIGTERM."""
+    from pagerd.entrypoints.workers import run_worker
 
     settings = load_settings()
     require_schema_at_head(settings)
