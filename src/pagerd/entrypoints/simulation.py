@@ -28,6 +28,8 @@ from pagerd.domain.channels import Channel
 from pagerd.domain.policy import EscalationPolicy, LevelSpec
 from pagerd.domain.service import MonitoredService
 from pagerd.entrypoints.workers import WorkerEngine, WorkerOptions
+from pagerd.entrypoints.workers.duties import DUTIES
+from pagerd.entrypoints.workers.duty import DutySpec
 from pagerd.service_layer import alerts, policies, services
 from pagerd.service_layer.observability import NullObserver
 from pagerd.service_layer.paging import OutgoingPage
@@ -61,9 +63,11 @@ class SimulatedPagerd:
         seed: int = 0,
         make_uow: UnitOfWorkFactory | None = None,
         settings: Settings | None = None,
+        duties: Sequence[DutySpec] = DUTIES,
     ) -> None:
         """On the in-memory store by default; `make_uow` runs the same steps on another
-        unit of work (SQLite, PostgreSQL), given the signal it should ring."""
+        unit of work (SQLite, PostgreSQL), given the signal it should ring. `settings`
+        (PAGERD_RETENTION_DAYS, say) default to the process's; `duties` to the registry."""
         self.store = InMemoryStore()
         self.signal = RecordingSignal()
         self.make_uow: Callable[[], UnitOfWork] = (
@@ -86,7 +90,11 @@ class SimulatedPagerd:
         )
         jitter = random.Random(seed).random  # noqa: S311 -- retry jitter, not a secret
         self.engine = WorkerEngine(
-            container, WorkerOptions(send_threads=0), worker_id="simulation", jitter=jitter
+            container,
+            WorkerOptions(send_threads=0),
+            worker_id="simulation",
+            jitter=jitter,
+            duties=duties,
         )
 
     def create_service(self, name: str) -> MonitoredService:
