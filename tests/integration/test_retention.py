@@ -4,12 +4,15 @@ the alerts themselves, recent history and open incidents stay."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import timedelta
 from uuid import UUID
 
 import pytest
+from sqlalchemy.engine import Engine
 
+from pagerd.adapters.sqlalchemy import SqlAlchemyUnitOfWork
 from pagerd.config import Settings
 from pagerd.domain.ack_code import AckCode
 from pagerd.domain.alert import AlertStatus
@@ -138,3 +141,37 @@ def test_zero_days_keeps_everything_the_engine_runs_no_retention(make_uow: UowFa
 
     assert "retention" not in h.engine.duty_names
     assert history(h, alert_id) == before
+
+
+def test_two_workers_pruning_at_once_share_the_work_and_delete_everything_once(
+    engine: Engine,
+) -> None:
+    h = PagingHarness(
+        make_uow=lambda signal: SqlAlchemyUnitOfWork(engine, signal),
+        settings=Settings(retention_days=30),
+    )
+    ids = [incident(h, f"service-{n}") for n in range(6)]
+    rows = sum(sum(history(h, alert_id)[:2]) + 1 for alert_id in ids)
+    h.clock.advance(timedelta(days=31))
+    deleted: list[int] = []
+    failures: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def prune() -> None:
+        uow = SqlAlchemyUnitOfWork(engine)
+        try:
+            start.wait(10)
+            while (batch := prune_resolved_history(uow, h.clock, timedelta(days=30), 7)).work:
+                deleted.append(batch.rows)
+        except BaseException as exc:
+            failures.append(exc)
+
+    workers = [threading.Thread(target=prune) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+
+    assert failures == []
+    assert sum(deleted) == rows
+    assert [history(h, alert_id) for alert_id in ids] == [(0, 0, False)] * 6
