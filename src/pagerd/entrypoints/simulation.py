@@ -67,7 +67,8 @@ class SimulatedPagerd:
     ) -> None:
         """On the in-memory store by default; `make_uow` runs the same steps on another
         unit of work (SQLite, PostgreSQL), given the signal it should ring. `settings`
-        (PAGERD_RETENTION_DAYS, say) default to the process's; `duties` to the registry."""
+        (PAGERD_RETENTION_DAYS, say) default to pagerd's defaults; `duties` to the
+        registry."""
         self.store = InMemoryStore()
         self.signal = RecordingSignal()
         self.make_uow: Callable[[], UnitOfWork] = (
@@ -81,7 +82,8 @@ class SimulatedPagerd:
         self.senders = {channel: RecordingSender(self.journal) for channel in Channel}
         self.fired: list[FiredTimer] = []
         container = Container(
-            settings=settings or Settings(),
+            # The defaults, not the environment's: a simulation is the same wherever it runs.
+            settings=settings or Settings.model_construct(),
             uow_factory=self.make_uow,
             clock=self.clock,
             senders=self.senders,
