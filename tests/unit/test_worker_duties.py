@@ -101,6 +101,12 @@ def test_a_new_duty_is_one_more_registration_run_on_its_own_thread_and_stopped_g
     assert duty.finished
 
 
+def test_two_duties_with_one_name_are_refused() -> None:
+    twice = DutySpec("timers", CountingDuty, batch=1, wakes_on=WakeOn.NOTHING)
+    with pytest.raises(ValueError, match="share a name"):
+        WorkerEngine(container(), duties=(*DUTIES, twice))
+
+
 def test_a_duty_woken_by_nothing_is_not_subscribed_to_commits() -> None:
     CountingDuty.instances.clear()
     built = container()

@@ -58,6 +58,8 @@ class WorkerEngine:
         self._source = container.wakeup if isinstance(container.wakeup, ThreadWakeup) else None
         self._deadline: float | None = None  # monotonic time by which stopping must end
         self._duties: dict[str, _Running] = {}
+        if len({spec.name for spec in duties}) != len(duties):
+            raise ValueError("two duties share a name")
         for spec in duties:
             if spec.enabled(container.settings):
                 self._duties[spec.name] = self._build(spec, container, wait, jitter)
@@ -72,8 +74,8 @@ class WorkerEngine:
     ) -> _Running:
         # Without a ThreadWakeup to subscribe to (a recording signal in tests), a duty
         # polls only; its own wakeup still lets it ring itself.
-        rung_by_commits = spec.wakes_on is WakeOn.COMMITTED_WORK and self._source is not None
-        wakeup = self._source.subscribe() if rung_by_commits and self._source else ThreadWakeup()
+        source = self._source if spec.wakes_on is WakeOn.COMMITTED_WORK else None
+        wakeup = source.subscribe() if source is not None else ThreadWakeup()
         context = DutyContext(
             uow_factory=container.uow_factory,
             clock=container.clock,
