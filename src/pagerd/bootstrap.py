@@ -34,6 +34,8 @@ class Container:
     `observer` receives facts for metrics and logs. `secret_key` signs sessions and
     acknowledgement links (PAGERD_SECRET_KEY, or generated once and kept in the database).
     `is_ready` answers whether the database answers (for /readyz). `close` releases pools.
+    `operator_warnings` are configuration mistakes found at start-up, shown to whoever runs
+    pagerd (the console's front page) besides the log.
     """
 
     settings: Settings
@@ -46,6 +48,7 @@ class Container:
     secret_key: bytes = b"pagerd-development-secret-key-change-me"
     is_ready: Callable[[], bool] = field(default=lambda: True)
     close: Callable[[], None] = field(default=lambda: None)
+    operator_warnings: tuple[str, ...] = ()
 
 
 def build_container(settings: Settings, public_url: str | None = None) -> Container:

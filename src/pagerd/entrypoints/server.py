@@ -16,6 +16,7 @@ from contextlib import contextmanager
 
 from pagerd.bootstrap import Container, build_container
 from pagerd.config import Settings
+from pagerd.config_checks import public_url_warning
 
 log = logging.getLogger("pagerd.server")
 
@@ -32,6 +33,8 @@ def serve(settings: Settings, host: str, port: int, with_workers: bool = True) -
 
     upgrade_to_head(settings.database_url)
     container = build_container(settings, public_url=settings.base_url(host, port))
+    unreachable = public_url_warning(settings.public_url, host)
+    container.operator_warnings = (unreachable,) if unreachable else ()
     app = create_app(container)
     config = uvicorn.Config(
         app,

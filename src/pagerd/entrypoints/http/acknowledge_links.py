@@ -109,6 +109,7 @@ class _Pages:
             service_name=view.service_name,
             target=view.target,
             since=view.alert.created_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            console_url=f"/alerts/{view.alert.id}",
         )
         return HTMLResponse(html, status_code=status, headers=_HEADERS)
 
