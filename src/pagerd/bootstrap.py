@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 
 from pagerd.adapters.channels import build_senders, load_or_create_secret_key
 from pagerd.adapters.clock import SystemClock
+from pagerd.adapters.event_log import LoggingObserver
 from pagerd.adapters.metrics import PrometheusObserver
+from pagerd.adapters.observers import ObserverFanOut
 from pagerd.adapters.sqlalchemy import (
     SqlAlchemyUnitOfWork,
     create_engine_for,
@@ -59,15 +61,16 @@ def build_container(settings: Settings, public_url: str | None = None) -> Contai
     engine = create_engine_for(settings.database_url)
     wakeup = ThreadWakeup()
     clock = SystemClock()
+    metrics = PrometheusObserver(clock)
+    observer = ObserverFanOut(metrics, LoggingObserver())
 
     def uow_factory() -> UnitOfWork:
-        return SqlAlchemyUnitOfWork(engine, wakeup)
+        return SqlAlchemyUnitOfWork(engine, wakeup, observer)
 
     def is_ready() -> bool:
         return database_is_ready(engine)
 
-    observer = PrometheusObserver(clock)
-    observer.watch_queues(uow_factory, clock)
+    metrics.watch_queues(uow_factory, clock)
     base_url = (public_url or settings.base_url("127.0.0.1", 8080)).rstrip("/")
     secret_key = load_or_create_secret_key(settings, uow_factory)
     senders = build_senders(settings, uow_factory, clock, base_url, secret_key)

@@ -148,7 +148,12 @@ def _apply(container: Container, uow: UnitOfWork, service_id: UUID, alert: AmAle
     if _incident_holds(uow, service_id, key):
         return AmOutcome(fingerprint=key, action="unchanged")
     received = alerts.receive_alert(uow, container.clock, service_id, alert.message(), key)
-    container.observer.alert_received(SOURCE, received.deduplicated)
+    container.observer.alert_received(
+        SOURCE,
+        received.deduplicated,
+        received.alert.id,
+        received.alert.monitored_service_id,
+    )
     return AmOutcome(fingerprint=key, action="joined" if received.deduplicated else "opened")
 
 

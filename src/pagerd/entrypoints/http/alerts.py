@@ -59,7 +59,12 @@ def build_router(container: Container) -> APIRouter:
             body.message,
             body.dedup_key,
         )
-        container.observer.alert_received("api", received.deduplicated)
+        container.observer.alert_received(
+            "api",
+            received.deduplicated,
+            received.alert.id,
+            received.alert.monitored_service_id,
+        )
         return ReceivedOut(alert=AlertOut.of(received.alert), deduplicated=received.deduplicated)
 
     @router.get("", responses=responses(422))

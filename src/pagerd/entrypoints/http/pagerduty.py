@@ -207,7 +207,12 @@ def _process(
         assert event.payload is not None
         message = event.payload.summary.strip() or "(no summary)"
         received = alerts.receive_alert(uow, container.clock, service.id, message, key)
-        container.observer.alert_received(SOURCE, received.deduplicated)
+        container.observer.alert_received(
+            SOURCE,
+            received.deduplicated,
+            received.alert.id,
+            received.alert.monitored_service_id,
+        )
     elif event.event_action == "acknowledge":
         alerts.acknowledge_by_dedup_key(uow, container.clock, service.id, key, by=SOURCE)
     else:

@@ -134,6 +134,9 @@ def build_router(container: Container) -> APIRouter:
         """Store the service's policy, replacing the previous one. Alerts already open keep
         the policy they opened with."""
         policy = policies.put_policy(uow, service_id, body.level_specs(), body.repeat)
+        container.observer.configuration_changed(
+            "update", "escalation policy", str(service_id), "api"
+        )
         return PolicyOut.of(policy)
 
     @router.get(

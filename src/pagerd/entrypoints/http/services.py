@@ -61,7 +61,9 @@ def build_router(container: Container) -> APIRouter:
     @router.post("", status_code=201, responses=responses(409, 422))
     def create_service(body: ServiceIn, uow: UoW) -> ServiceOut:
         """Create a healthy service with a fresh integration key; 409 if the name is taken."""
-        return ServiceOut.of(services.create_service(uow, clock, body.name))
+        service = services.create_service(uow, clock, body.name)
+        container.observer.configuration_changed("create", "service", str(service.id), "api")
+        return ServiceOut.of(service)
 
     @router.get("")
     def list_services(
@@ -85,6 +87,7 @@ def build_router(container: Container) -> APIRouter:
         """Delete a service, its policy and past alerts; 409 while an alert is open or
         acknowledged."""
         services.delete_service(uow, service_id)
+        container.observer.configuration_changed("delete", "service", str(service_id), "api")
         return Response(status_code=204)
 
     @router.post("/{id}/healthy", responses=responses(404, 422))
