@@ -70,8 +70,12 @@ def build_router(container: Container) -> APIRouter:
     @router.get("", responses=responses(422))
     def list_alerts(
         uow: UoW,
-        status: Annotated[AlertStatus | None, Query()] = None,
-        monitored_service_id: Annotated[UUID | None, Query()] = None,
+        status: Annotated[
+            AlertStatus | None, Query(description="Only alerts of this status.")
+        ] = None,
+        monitored_service_id: Annotated[
+            UUID | None, Query(description="Only alerts of this service.")
+        ] = None,
         limit: Limit = DEFAULT_LIMIT,
         cursor: CursorParam = None,
     ) -> Page[AlertOut]:
