@@ -107,6 +107,7 @@ def test_an_incident_logs_received_opened_joined_paged_failed_acknowledged_and_r
     for name in ("alert.opened", "alert.joined", "alert.acknowledged", "alert.resolved"):
         assert [e["alert_id"] for e in lines.events(name)] == [first["id"]], name
     assert lines.events("alert.joined")[0]["dedup_key"] == "disk"
+    assert lines.events("alert.opened")[0]["alert_message"] == "checkout is down"
     assert lines.events("alert.acknowledged")[0]["by"] == "bob"
     assert failed[0]["alert_ids"] == [first["id"]]
     assert failed[0]["channel"] == "webhook"

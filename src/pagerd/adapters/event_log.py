@@ -140,8 +140,14 @@ class LoggingObserver:
 
 
 def _safe(entry: TimelineEntry) -> dict[str, Any]:
-    # The timeline's details, minus keys that would overwrite a record's own attributes.
-    return {f"detail_{k}" if k in _RESERVED else k: v for k, v in entry.details.items()}
+    # The timeline's details, renamed where they would overwrite a record's own attributes
+    # (an alert's `message` is not the log line's).
+    return {
+        _RENAMED.get(k, f"detail_{k}") if k in _RESERVED else k: v for k, v in entry.details.items()
+    }
+
+
+_RENAMED = {"message": "alert_message"}
 
 
 _RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
