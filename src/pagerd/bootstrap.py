@@ -53,8 +53,12 @@ class Container:
     operator_warnings: tuple[str, ...] = ()
 
 
-def build_container(settings: Settings, public_url: str | None = None) -> Container:
-    """Wire a running pagerd from settings: database, channels, wake-ups, metrics.
+def build_container(
+    settings: Settings, public_url: str | None = None, log_events: bool = True
+) -> Container:
+    """Wire a running pagerd from settings: database, channels, wake-ups, metrics, and
+    (unless `log_events` is false: one-shot commands say what they did themselves) the
+    event log.
 
     Expects the schema at head (`pagerd migrate`, or `serve`, which migrates first).
     """
@@ -62,7 +66,7 @@ def build_container(settings: Settings, public_url: str | None = None) -> Contai
     wakeup = ThreadWakeup()
     clock = SystemClock()
     metrics = PrometheusObserver(clock)
-    observer = ObserverFanOut(metrics, LoggingObserver())
+    observer = ObserverFanOut(metrics, LoggingObserver()) if log_events else metrics
 
     def uow_factory() -> UnitOfWork:
         return SqlAlchemyUnitOfWork(engine, wakeup, observer)

@@ -52,11 +52,6 @@ def apply(
         changes = apply_configuration(
             container.uow_factory(), container.clock, configuration, prune=prune, dry_run=dry_run
         )
-        if not dry_run:
-            for change in changes:
-                container.observer.configuration_changed(
-                    str(change.action), change.subject, change.service_name, "cli:apply"
-                )
     for change in changes:
         if change.fields:
             typer.echo(

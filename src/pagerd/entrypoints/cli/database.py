@@ -55,7 +55,7 @@ def _require_sqlite_file(url: str) -> None:
 def opened(settings: Settings) -> Iterator[Container]:
     """A container on a migrated database, closed afterwards."""
     require_schema_at_head(settings)
-    container = build_container(settings)
+    container = build_container(settings, log_events=False)
     try:
         yield container
     finally:
