@@ -76,15 +76,26 @@ def _parse(url: str) -> URL:
     raise InvalidDatabaseUrl(f"unsupported database {driver!r}: {_EXPECTED}")
 
 
-def _sqlite_engine(url: URL) -> Engine:
-    directory = Path(url.database or ".").expanduser().absolute().parent
+def require_sqlite_directory(url: str) -> None:
+    """Raise DatabaseUnavailable, saying to create it, when a SQLite URL's directory is missing.
+
+    SQLite creates the file but never its directory, and its own error says only "unable to
+    open database file". Called before creating a schema; engines stay lazy (a directory
+    may be mounted after pagerd starts).
+    """
+    parsed = _parse(url)
+    if parsed.get_backend_name() != "sqlite":
+        return
+    directory = Path(parsed.database or ".").expanduser().absolute().parent
     if not directory.is_dir():
-        # SQLite creates the file but never its directory; its own error says only
-        # "unable to open database file".
-        raise InvalidDatabaseUrl(
-            f"the directory {directory} does not exist: create it (mkdir -p {directory}) "
-            "or point PAGERD_DATABASE_URL at a file in an existing directory"
+        raise DatabaseUnavailable(
+            f"the directory {directory} of the SQLite database does not exist: create it "
+            f"(mkdir -p {directory}) or point PAGERD_DATABASE_URL at a file in an existing "
+            "directory"
         )
+
+
+def _sqlite_engine(url: URL) -> Engine:
     engine = sa.create_engine(
         url,
         pool_size=POOL_SIZE,
