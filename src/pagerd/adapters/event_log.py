@@ -154,6 +154,7 @@ _RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "message",
     "asctime",
     "event",
+    "alert_id",
 }
 
 
