@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
@@ -26,6 +27,7 @@ from pagerd.config import Settings
 from pagerd.domain.channels import Channel
 from pagerd.entrypoints.http import create_app
 from pagerd.entrypoints.workers import WorkerEngine, WorkerOptions
+from pagerd.service_layer.observability import NullObserver
 from pagerd.service_layer.paging import OutgoingPage, Sender
 from pagerd.service_layer.ports import UnitOfWork
 from pagerd.service_layer.tokens import create_api_token
@@ -34,20 +36,20 @@ from pagerd.testing import FakeClock, RecordingSender, RecordingSignal
 ADMIN_TOKEN = "admin-secret-for-tests"
 
 
-class CountingObserver:
+class CountingObserver(NullObserver):
     """Records `alert_received` calls; the other facts are ignored."""
 
     def __init__(self) -> None:
         self.received: list[tuple[str, bool]] = []
 
-    def alert_received(self, source: str, deduplicated: bool) -> None:
+    def alert_received(
+        self,
+        source: str,
+        deduplicated: bool,
+        alert_id: UUID | None = None,
+        service_id: UUID | None = None,
+    ) -> None:
         self.received.append((source, deduplicated))
-
-    def timer_fired(self, fired: object) -> None:
-        return None
-
-    def page_attempted(self, page: object, result: object, seconds: float) -> None:
-        return None
 
 
 class Api:

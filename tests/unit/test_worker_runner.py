@@ -25,21 +25,19 @@ from pagerd.entrypoints.workers.duties import DUTIES
 from pagerd.entrypoints.workers.duty import DutySpec
 from pagerd.service_layer import alerts, policies, services
 from pagerd.service_layer.delivery import claim_pages
+from pagerd.service_layer.observability import NullObserver
 from pagerd.service_layer.paging import DeliveryOutcome, DeliveryResult, OutgoingPage
 from pagerd.service_layer.timers import FiredTimer
 from pagerd.testing import FakeClock, RecordingSender
 from pagerd.testing.harness import level
 
 
-class RecordingObserver:
+class RecordingObserver(NullObserver):
     """Implements the Observer port by keeping what it is told."""
 
     def __init__(self) -> None:
         self.fired: list[FiredTimer] = []
         self.attempts: list[tuple[OutgoingPage, DeliveryResult, float]] = []
-
-    def alert_received(self, source: str, deduplicated: bool) -> None:
-        return None
 
     def timer_fired(self, fired: FiredTimer) -> None:
         self.fired.append(fired)

@@ -12,7 +12,12 @@ from pagerd.config_as_code.apply import (
     export_configuration,
     plan_configuration,
 )
-from pagerd.config_as_code.errors import InvalidConfiguration, Problem, PruneRefused
+from pagerd.config_as_code.errors import (
+    IntegrationKeyTaken,
+    InvalidConfiguration,
+    Problem,
+    PruneRefused,
+)
 from pagerd.config_as_code.model import (
     Configuration,
     DeclaredLevel,
@@ -31,6 +36,7 @@ __all__ = [
     "DeclaredPolicy",
     "DeclaredService",
     "DeclaredTarget",
+    "IntegrationKeyTaken",
     "InvalidConfiguration",
     "Problem",
     "PruneRefused",

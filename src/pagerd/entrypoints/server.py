@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 from pagerd.bootstrap import Container, build_container
 from pagerd.config import Settings
+from pagerd.config_checks import public_url_warning
 from pagerd.entrypoints.heap import freeze_startup_heap
 from pagerd.entrypoints.workers import start_workers
 
@@ -28,6 +29,8 @@ def serve(settings: Settings, host: str, port: int, with_workers: bool = True) -
 
     upgrade_to_head(settings.database_url)
     container = build_container(settings, public_url=settings.base_url(host, port))
+    unreachable = public_url_warning(settings.public_url, host)
+    container.operator_warnings = (unreachable,) if unreachable else ()
     app = create_app(container)
     config = uvicorn.Config(
         app,

@@ -35,6 +35,7 @@ from pagerd.adapters.sqlalchemy.service_repositories import (
     SqlServiceRepository,
 )
 from pagerd.adapters.sqlalchemy.session import Session
+from pagerd.service_layer.observability import Observer
 from pagerd.service_layer.ports import (
     AckCodeRepository,
     AlertRepository,
@@ -71,7 +72,8 @@ class SqlAlchemyUnitOfWork:
     wrote timers or notifications, `signal.notify()` wakes this process's workers and, on
     PostgreSQL, a `NOTIFY pagerd_work` sent in the same transaction wakes other processes'.
     Lost races (unique or foreign-key violations, deadlocks, serialization failures, SQLite
-    busy) raise ConcurrencyConflict. One object serves one thread, one `with` at a time.
+    busy) raise ConcurrencyConflict. Timeline entries a commit made durable are reported to
+    `observer` (the event log). One object serves one thread, one `with` at a time.
     """
 
     services: ServiceRepository
@@ -87,9 +89,15 @@ class SqlAlchemyUnitOfWork:
     ack_codes: AckCodeRepository
     retention: RetentionRepository
 
-    def __init__(self, engine: Engine, signal: WorkSignal | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        signal: WorkSignal | None = None,
+        observer: Observer | None = None,
+    ) -> None:
         self.engine = engine
         self._signal = signal
+        self._observer = observer
         self._connection: Connection | None = None
         self._session: Session | None = None
         self._committed_work = False
@@ -167,6 +175,7 @@ class SqlAlchemyUnitOfWork:
                 session.group.commit()
             self._committed_work = self._committed_work or session.wrote_work
             session.wrote_work = False
+            self._report_history(session)
             return
         if session.wrote_work and session.is_postgres:
             session.execute(sa.select(sa.func.pg_notify(WORK_CHANNEL, NOTIFY_SENDER)))
@@ -176,6 +185,14 @@ class SqlAlchemyUnitOfWork:
             raise conflict_from(exc) or exc from exc
         self._committed_work = self._committed_work or session.wrote_work
         session.wrote_work = False
+        self._report_history(session)
+
+    def _report_history(self, session: Session) -> None:
+        # Only what is durable is reported: a rolled-back attempt (a lost race, retried)
+        # never shows in the log.
+        entries, session.history = session.history, []
+        if entries and self._observer is not None:
+            self._observer.alert_history_committed(entries)
 
     def rollback(self) -> None:
         """Drop every change since the last commit."""
@@ -186,6 +203,7 @@ class SqlAlchemyUnitOfWork:
         else:
             connection.rollback()
         session.wrote_work = False
+        session.history = []
 
     def _require(self) -> tuple[Connection, Session]:
         if self._connection is None or self._session is None:
