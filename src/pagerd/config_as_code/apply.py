@@ -16,7 +16,9 @@ from uuid import uuid4
 from pagerd.config_as_code.errors import PruneRefused
 from pagerd.config_as_code.model import Configuration, DeclaredPolicy, DeclaredService
 from pagerd.domain.policy import build_policy
+from pagerd.domain.roles import COMMAND_LINE, Actor
 from pagerd.domain.service import MonitoredService
+from pagerd.service_layer.audit import record_audit
 from pagerd.service_layer.ports import Clock, UnitOfWork
 from pagerd.service_layer.retry import retry_on_conflict
 from pagerd.service_layer.services import new_integration_key
@@ -64,13 +66,14 @@ def apply_configuration(
     configuration: Configuration,
     prune: bool = False,
     dry_run: bool = False,
+    actor: Actor = COMMAND_LINE,
 ) -> list[Change]:
     """Make services and policies match `configuration`; return the changes, in order.
 
     With `prune`, services absent from the file are deleted (with their policy and past
     alerts) and declared services without a policy lose theirs; a service with an open or
     acknowledged alert is never deleted: PruneRefused, and nothing changes. With `dry_run`
-    the transaction is rolled back.
+    the transaction is rolled back. Changes are written to the audit log as one entry.
     """
     with uow:
         existing = {s.name: s for s in _all_services(uow)}
@@ -83,6 +86,8 @@ def apply_configuration(
             changes.extend(_converge(uow, clock, declared, existing.get(declared.name), prune))
         changes.extend(_delete_services(uow, stale))
         if changes and not dry_run:
+            after = {"changes": changes}
+            record_audit(uow, clock, actor, "configuration.applied", None, after=after)
             uow.commit()
         return changes
 

@@ -1,9 +1,8 @@
-"""`pagerd token ...` and `pagerd user ...`: who may use the API and the web console."""
+"""`pagerd token ...`: API tokens, each acting as a user (or, without one, as an admin)."""
 
 from __future__ import annotations
 
 import json
-import sys
 from typing import Annotated
 from uuid import UUID
 
@@ -15,18 +14,29 @@ from pagerd.entrypoints.cli.database import opened
 from pagerd.entrypoints.cli.errors import CliError
 from pagerd.service_layer.errors import NotFound
 from pagerd.service_layer.tokens import create_api_token, list_api_tokens, revoke_api_token
+from pagerd.service_layer.user_changes import find_user
 
 tokens = typer.Typer(help="API tokens for /api/v1 (Authorization: Bearer <token>).")
-users = typer.Typer(help="Users of the web console.")
 
 
 @tokens.command("create")
 def create_token(
     name: Annotated[str, typer.Option("--name", "-n", help="What the token is for.")] = "default",
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user", "-u", help="The user the token acts as, with their role (default: admin)."
+        ),
+    ] = None,
 ) -> None:
-    """Create a token and print its secret once, alone on stdout (it is stored hashed)."""
+    """Create a token and print its secret once, alone on stdout (it is stored hashed).
+
+    With --user the token acts as that user, with their role at each request; without, it
+    acts as an admin."""
     with opened(load_settings()) as container:
-        token, secret = create_api_token(container.uow_factory(), container.clock, name)
+        uow = container.uow_factory()
+        user_id = find_user(uow, user).id if user is not None else None
+        token, secret = create_api_token(uow, container.clock, name, user_id)
     typer.echo(secret)
     typer.echo(
         f"Created token {token.id} ({token.name}). Keep the secret now: it is not shown again.",
@@ -78,25 +88,3 @@ def revoke_token(
         except NotFound as exc:
             raise CliError(f"no token has the id {token_id} (see `pagerd token list`)") from exc
     typer.echo(f"Revoked token {token.id} ({token.name}).")
-
-
-@users.command("create")
-def create_user_command(
-    username: Annotated[str, typer.Argument(help="The name to sign in with.")],
-    password_stdin: Annotated[
-        bool,
-        typer.Option("--password-stdin", help="Read the password from the first line of stdin."),
-    ] = False,
-) -> None:
-    """Create a console user; asks for the password twice unless --password-stdin."""
-    from pagerd.service_layer.users import create_user
-
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-        if not password:
-            raise CliError("no password on stdin")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with opened(load_settings()) as container:
-        user = create_user(container.uow_factory(), container.clock, username, password)
-    typer.echo(f"Created user {user.username}.")

@@ -43,7 +43,7 @@ def translated_errors(debug: bool) -> Iterator[None]:
     from pagerd.adapters.sqlalchemy.errors import DatabaseUnavailable, InvalidDatabaseUrl
     from pagerd.config_as_code import InvalidConfiguration, PruneRefused
     from pagerd.domain.errors import DomainError
-    from pagerd.service_layer.errors import UseCaseError
+    from pagerd.service_layer.errors import InvalidFields, UseCaseError
 
     try:
         yield
@@ -53,6 +53,9 @@ def translated_errors(debug: bool) -> Iterator[None]:
         raise settings_error(exc) from exc
     except InvalidDatabaseUrl as exc:
         raise CliError(f"PAGERD_DATABASE_URL: {exc}") from exc
+    except InvalidFields as exc:
+        named = "; ".join(f"{d.field} {d.message}" for d in exc.details)
+        raise CliError(f"{exc}: {named}") from exc
     except (DatabaseUnavailable, UseCaseError, DomainError, PruneRefused) as exc:
         raise CliError(str(exc)) from exc
     except InvalidConfiguration as exc:

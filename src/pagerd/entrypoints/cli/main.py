@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from pagerd.entrypoints.cli import accounts, alerts, configuration, processes
+from pagerd.entrypoints.cli import accounts, alerts, configuration, processes, users
 from pagerd.entrypoints.cli.errors import CliError, report, translated_errors
 
 
@@ -56,7 +56,7 @@ def _global_options(
 processes.register(app)
 configuration.register(app)
 app.add_typer(accounts.tokens, name="token")
-app.add_typer(accounts.users, name="user")
+app.add_typer(users.users, name="user")
 app.add_typer(alerts.alerts, name="alert")
 
 
