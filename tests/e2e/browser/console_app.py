@@ -22,6 +22,7 @@ from pagerd.bootstrap import Container
 from pagerd.config import Settings
 from pagerd.domain.alert import Alert
 from pagerd.domain.channels import Channel
+from pagerd.domain.roles import Role
 from pagerd.entrypoints.console import build_console, mount_static
 from pagerd.service_layer.alerts import receive_alert
 from pagerd.service_layer.delivery import deliver_due_pages
@@ -91,7 +92,7 @@ class ConsoleApp:
         self.app = FastAPI()
         self.app.include_router(build_console(self.container, password_hasher=FAST_HASHER))
         mount_static(self.app)
-        create_user(self.uow(), self.clock, USERNAME, PASSWORD, FAST_HASHER)
+        create_user(self.uow(), self.clock, USERNAME, PASSWORD, FAST_HASHER, role=Role.ADMIN)
         self._random = random.Random(0)
 
     def client(self) -> TestClient:
