@@ -42,7 +42,7 @@ def _user_row(user: User) -> dict[str, Any]:
         "role": user.role.value,
         "time_zone": user.time_zone,
         "disabled": user.disabled,
-        "password_hash": user.password_hash,
+        "password_hash": user.password_hash or "",  # the column's "no password"
     }
 
 

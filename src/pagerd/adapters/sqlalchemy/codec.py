@@ -222,7 +222,7 @@ def user_from_row(row: Row) -> User:
         time_zone=row["time_zone"],
         created_at=row["created_at"],
         disabled=row["disabled"],
-        password_hash=row["password_hash"],
+        password_hash=row["password_hash"] or None,  # '' stores "no password"
     )
 
 

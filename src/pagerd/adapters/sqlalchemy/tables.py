@@ -169,12 +169,15 @@ users = sa.Table(
     _id(),
     # The user's unique name (`name` in the API), which they sign in with.
     sa.Column("username", sa.String(200), nullable=False, unique=True),
-    sa.Column("password_hash", sa.Text(), nullable=True),
+    # The argon2 hash; '' for a user without a password (the column predates such users,
+    # and SQLite cannot relax NOT NULL without copying the table).
+    sa.Column("password_hash", sa.Text(), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
-    sa.Column("email", sa.String(320), nullable=True, unique=True),
-    sa.Column("role", sa.String(16), nullable=False),
-    sa.Column("time_zone", sa.String(64), nullable=False),
-    sa.Column("disabled", sa.Boolean(), nullable=False),
+    sa.Column("email", sa.String(320), nullable=True),
+    sa.Column("role", sa.String(16), nullable=False, server_default="viewer"),
+    sa.Column("time_zone", sa.String(64), nullable=False, server_default="UTC"),
+    sa.Column("disabled", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Index("uq_users_email", "email", unique=True),
     sa.Index(None, "created_at", "id"),
 )
 

@@ -6,8 +6,9 @@ Create Date: 2026-12-03
 
 Existing users become enabled admins in UTC (they could do everything before); existing
 tokens keep no user, which makes them admin tokens. Written out in full (no imports from
-pagerd): a migration is history and must not change when the code does. Changes to existing
-tables go through batch mode, which SQLite needs to alter columns (it copies the table).
+pagerd): a migration is history and must not change when the code does. `api_tokens` goes
+through batch mode (SQLite copies the table to add a foreign key; nothing refers to it);
+`users` is only changed in place (see `_users`).
 """
 
 from __future__ import annotations
@@ -67,23 +68,19 @@ def upgrade() -> None:
 
 
 def _users() -> None:
-    # Two steps: existing rows get their values from the server defaults, which then go
-    # (new users always say their role, zone and state).
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("email", sa.String(320), nullable=True))
-        batch.add_column(sa.Column("role", sa.String(16), nullable=False, server_default="admin"))
-        batch.add_column(
-            sa.Column("time_zone", sa.String(64), nullable=False, server_default="UTC")
-        )
-        batch.add_column(
-            sa.Column("disabled", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-    with op.batch_alter_table("users") as batch:
-        batch.alter_column("role", server_default=None)
-        batch.alter_column("time_zone", server_default=None)
-        batch.alter_column("disabled", server_default=None)
-        batch.alter_column("password_hash", existing_type=sa.Text(), nullable=True)
-        batch.create_unique_constraint("uq_users_email", ["email"])
+    # No batch mode (which copies the table on SQLite): with foreign keys on, dropping the
+    # old copy of a table others refer to would cascade into them. Every change here is one
+    # SQLite can make in place. Existing users become admins; new columns default to the
+    # least: a viewer, UTC, enabled.
+    op.add_column("users", sa.Column("email", sa.String(320), nullable=True))
+    role = sa.Column("role", sa.String(16), nullable=False, server_default="viewer")
+    op.add_column("users", role)
+    op.execute("UPDATE users SET role = 'admin'")
+    zone = sa.Column("time_zone", sa.String(64), nullable=False, server_default="UTC")
+    op.add_column("users", zone)
+    disabled = sa.Column("disabled", sa.Boolean(), nullable=False, server_default=sa.false())
+    op.add_column("users", disabled)
+    op.create_index("uq_users_email", "users", ["email"], unique=True)
     op.create_index("ix_users_created_at_id", "users", ["created_at", "id"])
 
 
@@ -104,12 +101,9 @@ def downgrade() -> None:
         batch.drop_constraint("fk_api_tokens_user_id_users", type_="foreignkey")
         batch.drop_column("user_id")
     op.drop_index("ix_users_created_at_id", table_name="users")
-    # Users without a password cannot survive the older schema, which requires one.
-    op.execute("DELETE FROM users WHERE password_hash IS NULL")
+    op.drop_index("uq_users_email", table_name="users")
     with op.batch_alter_table("users") as batch:
-        batch.drop_constraint("uq_users_email", type_="unique")
         batch.drop_column("disabled")
         batch.drop_column("time_zone")
         batch.drop_column("role")
         batch.drop_column("email")
-        batch.alter_column("password_hash", existing_type=sa.Text(), nullable=False)
