@@ -77,6 +77,7 @@ def create_app(
         users.build_router(container),
         audit_log.build_router(container),
     ]
+    app.state.api_routers = api  # for the permission checks' documentation and tests
     auth = require_api_token(container)
     limiters = RateLimiters.from_settings(container.settings, container.clock)
     # Listed after `auth`: only a valid token gets a bucket.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, params
+from fastapi import APIRouter, Depends, FastAPI, params
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 
@@ -70,10 +70,16 @@ def route_permissions(route: APIRoute) -> list[Permission]:
     ]
 
 
+def api_routes(app: FastAPI) -> list[APIRoute]:
+    """Every `/api/v1` route of `app` (its routers are kept on `app.state.api_routers`)."""
+    routers: list[APIRouter] = getattr(app.state, "api_routers", [])
+    return [route for router in routers for route in router.routes if isinstance(route, APIRoute)]
+
+
 def document_permissions(app: FastAPI, document: dict[str, Any]) -> None:
     """Add each route's permission to its operation in the OpenAPI `document`."""
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or not route.include_in_schema:
+    for route in api_routes(app):
+        if not route.include_in_schema:
             continue
         declared = route_permissions(route)
         if len(declared) != 1:
