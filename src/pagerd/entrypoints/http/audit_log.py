@@ -20,12 +20,15 @@ class AuditEntryOut(BaseModel):
     """One change of configuration or one action on an incident."""
 
     id: UUID
-    at: UtcDateTime = Field(description="When the change was committed.")
+    at: UtcDateTime = Field(
+        description="When the change was made (UTC).", examples=["2026-12-03T10:00:00Z"]
+    )
     actor_id: UUID | None = Field(
         description=(
             "The user who acted (signed in, or through one of their tokens); null for the "
             "admin token, tokens of nobody, the command line and pagerd itself."
-        )
+        ),
+        examples=["3f2b6c1e-8f0a-4c2e-9d7b-5a1e2f3c4d5e"],
     )
     actor_name: str = Field(
         description="Who acted, as named then.", examples=["Ada Lovelace", "command line"]
@@ -35,7 +38,10 @@ class AuditEntryOut(BaseModel):
         examples=["service.deleted", "alert.acknowledged", "user.updated"],
     )
     subject_type: str = Field(description="What kind of thing changed.", examples=["service"])
-    subject_id: str | None = Field(description="The id of the thing that changed.")
+    subject_id: str | None = Field(
+        description="The id of the thing that changed (null for a whole `pagerd apply`).",
+        examples=["9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f"],
+    )
     before: dict[str, Any] | None = Field(
         description="The thing before the change (null when it was created); secrets left out.",
         examples=[{"name": "checkout", "status": "unhealthy"}],

@@ -73,10 +73,16 @@ class UserPatch(BaseModel):
     """Fields to change; those left out (or null) stay as they are. `role` and `disabled`
     are for admins only."""
 
-    name: Name | None = None
-    email: Email | None = None
+    name: Name | None = Field(
+        default=None, description="A new unique name to sign in with.", examples=["Ada King"]
+    )
+    email: Email | None = Field(
+        default=None, description="A new unique e-mail address.", examples=["ada@example.org"]
+    )
     role: Role | None = Field(default=None, description=ROLE_HELP, examples=["admin"])
-    time_zone: TimeZone | None = None
+    time_zone: TimeZone | None = Field(
+        default=None, description="A new IANA time zone name.", examples=["America/New_York"]
+    )
     disabled: bool | None = Field(
         default=None,
         description=(
