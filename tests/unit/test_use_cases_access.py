@@ -88,7 +88,8 @@ def test_a_session_signs_its_user_in_until_it_expires(people: People) -> None:
     found = signed_in_user(people.uow, people.clock, secret)
     people.clock.advance(HOUR)
 
-    assert found is not None and found.id == people.root.id
+    assert found is not None
+    assert found.id == people.root.id
     assert signed_in_user(people.uow, people.clock, secret) is None
     assert signed_in_user(people.uow, people.clock, secret + "x") is None
 
@@ -256,11 +257,14 @@ def test_each_change_of_a_user_is_audited_with_who_before_and_after_and_no_secre
     assert all(e.actor_id == people.root.id and e.actor_name == "root" for e in entries)
     assert all(e.subject_id == str(bob.id) for e in entries)
     created, updated, _, deleted = entries
-    assert created.before is None and created.after is not None
+    assert created.before is None
+    assert created.after is not None
     assert created.after["has_password"] is True
-    assert updated.before is not None and updated.after is not None
+    assert updated.before is not None
+    assert updated.after is not None
     assert (updated.before["role"], updated.after["role"]) == ("responder", "viewer")
-    assert deleted.after is None and deleted.before is not None
+    assert deleted.after is None
+    assert deleted.before is not None
     assert "argon2" not in repr(entries)
 
 

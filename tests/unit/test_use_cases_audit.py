@@ -63,11 +63,14 @@ def test_configuration_changes_are_audited_with_their_author_and_no_secret(
     ]
     assert {e.actor_name for e in entries} == {"ada"}
     created, _, updated, deleted = entries
-    assert created.after is not None and created.after["name"] == "checkout"
-    assert updated.before is not None and updated.after is not None
+    assert created.after is not None
+    assert created.after["name"] == "checkout"
+    assert updated.before is not None
+    assert updated.after is not None
     assert (updated.before["repeat"], updated.after["repeat"]) == (0, 2)
     assert updated.after["levels"][0]["targets"][0]["address"] == "oncall@example.com"
-    assert deleted.before is not None and deleted.after is None
+    assert deleted.before is not None
+    assert deleted.after is None
     assert service.integration_key not in repr(entries)
 
 

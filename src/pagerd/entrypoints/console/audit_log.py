@@ -22,10 +22,11 @@ from pagerd.entrypoints.console.views import (
 
 
 def changed_fields(entry: AuditEntry) -> list[tuple[str, str, str]]:
-    """(field, before, after) for every field whose value differs, as short JSON text."""
+    """(field, before, after) for every field whose value differs, as short JSON text
+    ("—" where the field did not exist). The subject's own id is left out: the entry names it."""
     before, after = entry.before or {}, entry.after or {}
     rows = []
-    for key in sorted(before.keys() | after.keys()):
+    for key in sorted((before.keys() | after.keys()) - {"id"}):
         old, new = before.get(key), after.get(key)
         if old != new:
             rows.append((key, _short(old, key in before), _short(new, key in after)))
@@ -36,7 +37,7 @@ def _short(value: Any, present: bool) -> str:
     if not present:
         return "—"
     text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return text if len(text) <= 300 else text[:299] + "…"
+    return text if len(text) <= 160 else text[:159] + "…"
 
 
 def audit_routes(ctx: ConsoleContext) -> APIRouter:

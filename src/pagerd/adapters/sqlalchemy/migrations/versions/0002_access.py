@@ -73,13 +73,16 @@ def _users() -> None:
     # SQLite can make in place. Existing users become admins; new columns default to the
     # least: a viewer, UTC, enabled.
     op.add_column("users", sa.Column("email", sa.String(320), nullable=True))
-    role = sa.Column("role", sa.String(16), nullable=False, server_default="viewer")
-    op.add_column("users", role)
+    op.add_column(
+        "users", sa.Column("role", sa.String(16), nullable=False, server_default="viewer")
+    )
     op.execute("UPDATE users SET role = 'admin'")
-    zone = sa.Column("time_zone", sa.String(64), nullable=False, server_default="UTC")
-    op.add_column("users", zone)
-    disabled = sa.Column("disabled", sa.Boolean(), nullable=False, server_default=sa.false())
-    op.add_column("users", disabled)
+    op.add_column(
+        "users", sa.Column("time_zone", sa.String(64), nullable=False, server_default="UTC")
+    )
+    op.add_column(
+        "users", sa.Column("disabled", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
     op.create_index("uq_users_email", "users", ["email"], unique=True)
     op.create_index("ix_users_created_at_id", "users", ["created_at", "id"])
 
