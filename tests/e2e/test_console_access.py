@@ -208,3 +208,24 @@ def test_the_audit_page_shows_who_changed_what(console: ConsoleApp) -> None:
     assert "service.created" in page
     assert "alice" in page
     assert "billing" in page
+
+
+@pytest.mark.parametrize(
+    ("role", "acts", "configures"),
+    [(Role.VIEWER, False, False), (Role.RESPONDER, True, False), (Role.ADMIN, True, True)],
+)
+def test_pages_offer_only_the_actions_the_role_allows(
+    console: ConsoleApp, role: Role, acts: bool, configures: bool
+) -> None:
+    client, _ = _signed_in(console, role)
+    service = console.service()
+    alert = console.alert(service)
+
+    alert_page = client.get(f"/alerts/{alert.id}").text
+    service_page = client.get(f"/services/{service}").text
+    services_page = client.get("/services").text
+
+    assert ('id="acknowledge"' in alert_page) is acts
+    assert ('action="/services/' in alert_page) is acts
+    assert ("Create service" in services_page) is configures
+    assert ('class="plain-fieldset" disabled' in service_page) is not configures
