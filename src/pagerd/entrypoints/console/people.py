@@ -64,9 +64,10 @@ def people_routes(ctx: ConsoleContext) -> APIRouter:
         return ctx.redirect("/people?done=user_created")
 
     @router.get("/people/{user_id}")
-    def person(user_id: str) -> Response:
+    def person(request: Request, user_id: str) -> Response:
         # Where a form of a person's row sends someone back after signing in again.
-        return ctx.redirect("/people")
+        session = ctx.page_session(request, Permission.CONFIGURE)
+        return session if isinstance(session, Response) else ctx.redirect("/people")
 
     def change(path: str, apply: Callable[[Session, UUID, dict[str, str]], object]) -> None:
         @router.post(f"/people/{{user_id}}/{path}", name=f"people_{path}")
