@@ -115,7 +115,10 @@ def test_token_create_for_a_user_and_for_an_unknown_one(migrated: Run) -> None:
     made = migrated("token", "create", "--name", "laptop", "--user", "root")
     unknown = migrated("token", "create", "--user", "nobody")
 
+    listed = json.loads(migrated("token", "list", "--json").stdout)
     assert made.exit_code == 0
     assert made.stdout.startswith("pgd_")
+    assert [(t["name"], t["user"]) for t in listed] == [("laptop", "root")]
+    assert "root" in migrated("token", "list").stdout
     assert unknown.exit_code == 1
     assert "user nobody does not exist" in unknown.stderr

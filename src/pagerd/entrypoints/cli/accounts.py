@@ -50,26 +50,34 @@ def list_tokens(
         bool, typer.Option("--json", help="One JSON array instead of a table.")
     ] = False,
 ) -> None:
-    """List tokens, oldest first, revoked ones included (secrets are never shown)."""
+    """List tokens, oldest first, revoked ones included (secrets are never shown), with the
+    user each acts as (`-`: an admin token of nobody)."""
     with opened(load_settings()) as container:
-        found = list_api_tokens(container.uow_factory())
+        uow = container.uow_factory()
+        found = list_api_tokens(uow)
+        with uow:
+            owners = {t.user_id: uow.users.get(t.user_id) for t in found if t.user_id}
+    names = {user_id: user.name for user_id, user in owners.items() if user is not None}
     if as_json:
-        typer.echo(json.dumps([_token_json(t) for t in found], indent=2))
+        typer.echo(json.dumps([_token_json(t, names) for t in found], indent=2))
         return
     if not found:
         typer.echo("No tokens. Create one with `pagerd token create --name NAME`.", err=True)
         return
-    typer.echo(f"{'ID':<36}  {'STATUS':<7}  {'CREATED':<20}  NAME")
+    typer.echo(f"{'ID':<36}  {'STATUS':<7}  {'CREATED':<20}  {'USER':<24}  NAME")
     for token in found:
         status = "active" if token.is_active else "revoked"
         created = token.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")
-        typer.echo(f"{token.id!s:<36}  {status:<7}  {created:<20}  {token.name}")
+        user = names.get(token.user_id, "-") if token.user_id else "-"
+        typer.echo(f"{token.id!s:<36}  {status:<7}  {created:<20}  {user:<24}  {token.name}")
 
 
-def _token_json(token: ApiToken) -> dict[str, object]:
+def _token_json(token: ApiToken, names: dict[UUID, str]) -> dict[str, object]:
     return {
         "id": str(token.id),
         "name": token.name,
+        "user_id": str(token.user_id) if token.user_id else None,
+        "user": names.get(token.user_id) if token.user_id else None,
         "created_at": token.created_at.isoformat().replace("+00:00", "Z"),
         "revoked_at": token.revoked_at.isoformat().replace("+00:00", "Z")
         if token.revoked_at
