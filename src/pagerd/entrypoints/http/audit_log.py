@@ -19,7 +19,9 @@ from pagerd.entrypoints.http.permissions import needs
 class AuditEntryOut(BaseModel):
     """One change of configuration or one action on an incident."""
 
-    id: UUID
+    id: UUID = Field(
+        description="The entry's id.", examples=["7a9e0c4d-2b1f-4e3a-8c5d-6f7a8b9c0d1e"]
+    )
     at: UtcDateTime = Field(
         description="When the change was made (UTC).", examples=["2026-12-03T10:00:00Z"]
     )

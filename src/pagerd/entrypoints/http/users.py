@@ -100,7 +100,9 @@ class UserPatch(BaseModel):
 class UserOut(BaseModel):
     """A user."""
 
-    id: UUID
+    id: UUID = Field(
+        description="The user's id.", examples=["3f2b6c1e-8f0a-4c2e-9d7b-5a1e2f3c4d5e"]
+    )
     name: str = Field(description="Unique; what the user signs in with.", examples=["Ada"])
     email: str | None = Field(
         description="Null only for console accounts made before users had e-mail addresses.",
@@ -116,7 +118,9 @@ class UserOut(BaseModel):
         description="Whether the user can sign in to the console (a password is set).",
         examples=[True],
     )
-    created_at: UtcDateTime
+    created_at: UtcDateTime = Field(
+        description="When the user was created (UTC).", examples=["2026-12-03T09:00:00Z"]
+    )
 
     @classmethod
     def of(cls, user: User) -> "UserOut":
