@@ -17,7 +17,9 @@ from pagerd.config_as_code.diff import policy_diff
 from pagerd.config_as_code.errors import IntegrationKeyTaken, PruneRefused
 from pagerd.config_as_code.model import Configuration, DeclaredPolicy, DeclaredService
 from pagerd.domain.policy import build_policy
+from pagerd.domain.roles import COMMAND_LINE, Actor
 from pagerd.domain.service import MonitoredService
+from pagerd.service_layer.audit import record_audit
 from pagerd.service_layer.ports import Clock, UnitOfWork
 from pagerd.service_layer.retry import retry_on_conflict
 from pagerd.service_layer.services import new_integration_key
@@ -69,6 +71,7 @@ def apply_configuration(
     configuration: Configuration,
     prune: bool = False,
     dry_run: bool = False,
+    actor: Actor = COMMAND_LINE,
 ) -> list[Change]:
     """Make services and policies match `configuration`; return the changes, in order.
 
@@ -78,6 +81,7 @@ def apply_configuration(
     the transaction is rolled back, and such a service is listed instead, saying that the
     real apply would refuse. A declared integration key replaces the service's; one that
     another service holds is refused (IntegrationKeyTaken).
+    Changes are written to the audit log as one entry.
     """
     with uow:
         existing = {s.name: s for s in _all_services(uow)}
@@ -90,6 +94,8 @@ def apply_configuration(
             changes.extend(_converge(uow, clock, declared, existing.get(declared.name), prune))
         changes.extend(_delete_services(uow, stale, dry_run))
         if changes and not dry_run:
+            after = {"changes": changes}
+            record_audit(uow, clock, actor, "configuration.applied", None, after=after)
             uow.commit()
         return changes
 

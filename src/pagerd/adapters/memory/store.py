@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-from pagerd.domain.accounts import ApiToken, User
+from pagerd.domain.accounts import ApiToken, ConsoleSession, User
 from pagerd.domain.ack_code import AckCode
 from pagerd.domain.alert import Alert
+from pagerd.domain.audit import AuditEntry
 from pagerd.domain.dev_outbox import DevMessage
 from pagerd.domain.notification import Notification
 from pagerd.domain.policy import EscalationPolicy
@@ -41,6 +42,8 @@ class StoreState:
     timeline: list[TimelineEntry] = field(default_factory=list)
     tokens: dict[UUID, ApiToken] = field(default_factory=dict)
     users: dict[UUID, User] = field(default_factory=dict)
+    sessions: dict[str, ConsoleSession] = field(default_factory=dict)
+    audit_log: list[AuditEntry] = field(default_factory=list)
     settings: dict[str, str] = field(default_factory=dict)
     dev_outbox: list[DevMessage] = field(default_factory=list)
     ack_codes: list[AckCode] = field(default_factory=list)
@@ -55,7 +58,8 @@ class StoreState:
         )
         names = Counter(s.name for s in self.services.values())
         integration_keys = Counter(s.integration_key for s in self.services.values())
-        usernames = Counter(u.username for u in self.users.values())
+        usernames = Counter(u.name for u in self.users.values())
+        emails = Counter(u.email for u in self.users.values() if u.email is not None)
         token_hashes = Counter(t.token_hash for t in self.tokens.values())
         for counter, what in (
             (active, "one active alert per service"),
@@ -63,7 +67,8 @@ class StoreState:
             (pages, "one notification per (alert, level, pass, target)"),
             (names, "unique service names"),
             (integration_keys, "unique integration keys"),
-            (usernames, "unique usernames"),
+            (usernames, "unique user names"),
+            (emails, "unique user e-mails"),
             (token_hashes, "unique token hashes"),
         ):
             if counter and counter.most_common(1)[0][1] > 1:

@@ -6,12 +6,16 @@ import copy
 from types import TracebackType
 from typing import Self
 
+from pagerd.adapters.memory.access import (
+    InMemoryAuditLogRepository,
+    InMemorySessionRepository,
+    InMemoryUserRepository,
+)
 from pagerd.adapters.memory.accounts import (
     InMemoryAckCodeRepository,
     InMemoryDevOutboxRepository,
     InMemorySettingRepository,
     InMemoryTokenRepository,
-    InMemoryUserRepository,
 )
 from pagerd.adapters.memory.repositories import (
     InMemoryAlertRepository,
@@ -26,11 +30,13 @@ from pagerd.adapters.memory.store import InMemoryStore, StoreState
 from pagerd.service_layer.ports import (
     AckCodeRepository,
     AlertRepository,
+    AuditLogRepository,
     DevOutboxRepository,
     NotificationRepository,
     PolicyRepository,
     RetentionRepository,
     ServiceRepository,
+    SessionRepository,
     SettingRepository,
     TimelineRepository,
     TimerRepository,
@@ -63,6 +69,8 @@ class InMemoryUnitOfWork:
         self.timeline: TimelineRepository = InMemoryTimelineRepository(state)
         self.tokens: TokenRepository = InMemoryTokenRepository(state)
         self.users: UserRepository = InMemoryUserRepository(state)
+        self.sessions: SessionRepository = InMemorySessionRepository(state)
+        self.audit_log: AuditLogRepository = InMemoryAuditLogRepository(state)
         self.settings: SettingRepository = InMemorySettingRepository(state)
         self.dev_outbox: DevOutboxRepository = InMemoryDevOutboxRepository(state)
         self.ack_codes: AckCodeRepository = InMemoryAckCodeRepository(state)

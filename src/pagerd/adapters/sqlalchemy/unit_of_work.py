@@ -11,12 +11,16 @@ from sqlalchemy import Executable
 from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.exc import DBAPIError
 
+from pagerd.adapters.sqlalchemy.access_repositories import (
+    SqlAuditLogRepository,
+    SqlSessionRepository,
+    SqlUserRepository,
+)
 from pagerd.adapters.sqlalchemy.account_repositories import (
     SqlAckCodeRepository,
     SqlDevOutboxRepository,
     SqlSettingRepository,
     SqlTokenRepository,
-    SqlUserRepository,
 )
 from pagerd.adapters.sqlalchemy.alert_repositories import (
     SqlAlertRepository,
@@ -39,11 +43,13 @@ from pagerd.service_layer.observability import Observer
 from pagerd.service_layer.ports import (
     AckCodeRepository,
     AlertRepository,
+    AuditLogRepository,
     DevOutboxRepository,
     NotificationRepository,
     PolicyRepository,
     RetentionRepository,
     ServiceRepository,
+    SessionRepository,
     SettingRepository,
     TimelineRepository,
     TimerRepository,
@@ -84,6 +90,8 @@ class SqlAlchemyUnitOfWork:
     timeline: TimelineRepository
     tokens: TokenRepository
     users: UserRepository
+    sessions: SessionRepository
+    audit_log: AuditLogRepository
     settings: SettingRepository
     dev_outbox: DevOutboxRepository
     ack_codes: AckCodeRepository
@@ -137,6 +145,8 @@ class SqlAlchemyUnitOfWork:
         self.timeline = SqlTimelineRepository(session)
         self.tokens = SqlTokenRepository(session)
         self.users = SqlUserRepository(session)
+        self.sessions = SqlSessionRepository(session)
+        self.audit_log = SqlAuditLogRepository(session)
         self.settings = SqlSettingRepository(session)
         self.dev_outbox = SqlDevOutboxRepository(session)
         self.ack_codes = SqlAckCodeRepository(session)

@@ -11,9 +11,11 @@ from starlette.responses import Response
 
 from pagerd.bootstrap import Container
 from pagerd.entrypoints.console.alerts import alert_routes
+from pagerd.entrypoints.console.audit_log import audit_routes
 from pagerd.entrypoints.console.auth import auth_routes
 from pagerd.entrypoints.console.context import ConsoleContext, template_environment
 from pagerd.entrypoints.console.outbox import outbox_routes
+from pagerd.entrypoints.console.people import people_routes
 from pagerd.entrypoints.console.policy import policy_routes
 from pagerd.entrypoints.console.ratelimit import SignInLimiter
 from pagerd.entrypoints.console.services import service_routes
@@ -52,6 +54,14 @@ def build_console(
             return ctx.redirect("/sign-in")
         return ctx.redirect("/alerts")
 
-    for routes in (auth_routes, service_routes, policy_routes, alert_routes, outbox_routes):
+    for routes in (
+        auth_routes,
+        service_routes,
+        policy_routes,
+        alert_routes,
+        outbox_routes,
+        people_routes,
+        audit_routes,
+    ):
         router.include_router(routes(ctx))
     return router

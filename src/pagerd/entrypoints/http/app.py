@@ -14,12 +14,14 @@ from pagerd.entrypoints.http import (
     acknowledge_links,
     alertmanager,
     alerts,
+    audit_log,
     operations,
     outbox,
     pagerduty,
     policies,
     services,
     twilio_replies,
+    users,
 )
 from pagerd.entrypoints.http.access_log import AccessLogMiddleware
 from pagerd.entrypoints.http.auth import require_api_token
@@ -38,7 +40,9 @@ DESCRIPTION = """\
 pagerd pages the people on a service's escalation policy, level by level, until someone
 acknowledges or the service is healthy again.
 
-`/api/v1` needs `Authorization: Bearer <token>`. Integrations authenticate with the service's
+`/api/v1` needs `Authorization: Bearer <token>`; a token acts with its user's role (viewers
+read; responders also act on incidents and their own profile; admins do everything), and
+each operation says who may call it. Integrations authenticate with the service's
 integration key. Errors answer `{"error": {"code", "message"}}` (422 adds `details`).
 """
 
@@ -74,7 +78,10 @@ def create_app(
         policies.build_router(container),
         alerts.build_router(container),
         outbox.build_router(container),
+        users.build_router(container),
+        audit_log.build_router(container),
     ]
+    app.state.api_routers = api  # for the permission checks' documentation and tests
     auth = require_api_token(container)
     limiters = RateLimiters.from_settings(container.settings, container.clock)
     # Listed after `auth`: only a valid token gets a bucket.
@@ -84,7 +91,7 @@ def create_app(
         app.include_router(
             router,
             dependencies=[Depends(auth), Depends(limit)],
-            responses={**responses(400, 401, 413, 422), **RATE_LIMITED_RESPONSE},
+            responses={**responses(400, 401, 403, 413, 422), **RATE_LIMITED_RESPONSE},
         )
     app.include_router(pagerduty.build_router(container, limiters.ingest))
     app.include_router(alertmanager.build_router(container, limiters.ingest))
