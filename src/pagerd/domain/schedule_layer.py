@@ -27,8 +27,9 @@ def handoff_at(rotation: Rotation, tz: ZoneInfo, index: int) -> datetime:
 def rotation_index(rotation: Rotation, tz: ZoneInfo, at: datetime) -> int:
     """The index of the shift holding `at`: handoff_at(i) <= at < handoff_at(i + 1).
 
-    The wall-clock estimate is off by at most one near a clock change (a handoff moved
-    forward out of a gap, or a reading in the second half of a fold); the loops correct it.
+    The wall-clock estimate can be one too low in the second pass of a repeated hour (the
+    clock reads earlier than a handoff already made); the first loop corrects it. The second
+    only guards the contract should a zone's rules ever make the estimate too high.
     """
     index = (to_local(at, tz) - rotation.handoff) // rotation.step
     while handoff_at(rotation, tz, index + 1) <= at:
