@@ -59,7 +59,7 @@ def build_large_schedule(people: list[UUID]) -> Schedule:
             [RestrictionSpec(["sat", "sun"], "00:00", "00:00")],
         ),
     ]  # fmt: skip
-    return build_schedule("Large", ZONE, layers)
+    return build_schedule("Large", ZONE, layers, YEAR_START)
 
 
 def random_overrides(

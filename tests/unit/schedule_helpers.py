@@ -33,7 +33,7 @@ def layer(
 
 
 def schedule(time_zone: str, *layers: Layer) -> Schedule:
-    return Schedule(uuid4(), "Primary", time_zone, tuple(layers))
+    return Schedule(uuid4(), "Primary", time_zone, tuple(layers), datetime(2026, 1, 1, tzinfo=UTC))
 
 
 def restriction(days: str, start: str, end: str) -> Restriction:

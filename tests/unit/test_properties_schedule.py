@@ -78,6 +78,7 @@ schedules = st.builds(
     name=st.just("Primary"),
     time_zone=st.sampled_from(ZONES),
     layers=st.lists(layers, min_size=0, max_size=3).map(tuple),
+    created_at=st.just(datetime(2024, 1, 1, tzinfo=UTC)),
 )
 
 
@@ -220,7 +221,7 @@ def test_a_later_layer_wins_wherever_it_has_somebody(case: Case) -> None:
         if shift.layer is None:
             continue
         for higher in range(shift.layer + 1, len(plan.layers)):
-            alone = Schedule(plan.id, plan.name, plan.time_zone, (plan.layers[higher],))
+            alone = replace(plan, layers=(plan.layers[higher],))
             assert on_call_at(alone, [], shift.start_at, unavailable).user_id is None
 
 

@@ -88,7 +88,7 @@ class Schedule:
     name: str
     time_zone: str
     layers: tuple[Layer, ...]
-    created_at: datetime | None = None
+    created_at: datetime
 
 
 @dataclass(frozen=True)

@@ -56,8 +56,8 @@ def build_schedule(
     name: str,
     time_zone: str,
     layers: Sequence[LayerSpec],
+    created_at: datetime,
     schedule_id: UUID | None = None,
-    created_at: datetime | None = None,
 ) -> Schedule:
     """Validate a requested schedule; raise InvalidSchedule naming every bad field."""
     problems: list[FieldError] = []

@@ -14,6 +14,7 @@ from pagerd.domain.alert import Alert
 from pagerd.domain.dev_outbox import DevMessage
 from pagerd.domain.notification import Notification
 from pagerd.domain.policy import EscalationPolicy
+from pagerd.domain.schedule import Override, Schedule
 from pagerd.domain.service import MonitoredService
 from pagerd.domain.timer import AckTimer
 from pagerd.service_layer.errors import ConcurrencyConflict
@@ -44,6 +45,8 @@ class StoreState:
     settings: dict[str, str] = field(default_factory=dict)
     dev_outbox: list[DevMessage] = field(default_factory=list)
     ack_codes: list[AckCode] = field(default_factory=list)
+    schedules: dict[UUID, Schedule] = field(default_factory=dict)
+    overrides: dict[UUID, Override] = field(default_factory=dict)
 
     def check_invariants(self) -> None:
         """Raise ConcurrencyConflict where a unique constraint of the schema would fail."""
@@ -56,6 +59,7 @@ class StoreState:
         integration_keys = Counter(s.integration_key for s in self.services.values())
         usernames = Counter(u.username for u in self.users.values())
         token_hashes = Counter(t.token_hash for t in self.tokens.values())
+        schedule_names = Counter(s.name for s in self.schedules.values())
         for counter, what in (
             (active, "one active alert per service"),
             (timers, "one pending timer per alert"),
@@ -64,6 +68,7 @@ class StoreState:
             (integration_keys, "unique integration keys"),
             (usernames, "unique usernames"),
             (token_hashes, "unique token hashes"),
+            (schedule_names, "unique schedule names"),
         ):
             if counter and counter.most_common(1)[0][1] > 1:
                 raise ConcurrencyConflict(f"constraint violated: {what}")

@@ -21,6 +21,7 @@ from pagerd.adapters.memory.repositories import (
     InMemoryTimelineRepository,
     InMemoryTimerRepository,
 )
+from pagerd.adapters.memory.schedules import InMemoryScheduleRepository
 from pagerd.adapters.memory.store import InMemoryStore, StoreState
 from pagerd.service_layer.ports import (
     AckCodeRepository,
@@ -36,6 +37,7 @@ from pagerd.service_layer.ports import (
     UserRepository,
     WorkSignal,
 )
+from pagerd.service_layer.schedule_ports import ScheduleRepository
 
 
 class InMemoryUnitOfWork:
@@ -64,6 +66,7 @@ class InMemoryUnitOfWork:
         self.settings: SettingRepository = InMemorySettingRepository(state)
         self.dev_outbox: DevOutboxRepository = InMemoryDevOutboxRepository(state)
         self.ack_codes: AckCodeRepository = InMemoryAckCodeRepository(state)
+        self.schedules: ScheduleRepository = InMemoryScheduleRepository(state)
 
     def __enter__(self) -> Self:
         self.store.lock.acquire()

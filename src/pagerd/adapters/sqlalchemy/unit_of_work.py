@@ -29,6 +29,7 @@ from pagerd.adapters.sqlalchemy.queue_repositories import (
     SqlNotificationRepository,
     SqlTimerRepository,
 )
+from pagerd.adapters.sqlalchemy.schedule_repositories import SqlScheduleRepository
 from pagerd.adapters.sqlalchemy.service_repositories import (
     SqlPolicyRepository,
     SqlServiceRepository,
@@ -48,6 +49,7 @@ from pagerd.service_layer.ports import (
     UserRepository,
     WorkSignal,
 )
+from pagerd.service_layer.schedule_ports import ScheduleRepository
 
 WORK_CHANNEL = "pagerd_work"
 """PostgreSQL LISTEN/NOTIFY channel on which commits that wrote due work are announced."""
@@ -83,6 +85,7 @@ class SqlAlchemyUnitOfWork:
     settings: SettingRepository
     dev_outbox: DevOutboxRepository
     ack_codes: AckCodeRepository
+    schedules: ScheduleRepository
 
     def __init__(self, engine: Engine, signal: WorkSignal | None = None) -> None:
         self.engine = engine
@@ -129,6 +132,7 @@ class SqlAlchemyUnitOfWork:
         self.settings = SqlSettingRepository(session)
         self.dev_outbox = SqlDevOutboxRepository(session)
         self.ack_codes = SqlAckCodeRepository(session)
+        self.schedules = SqlScheduleRepository(session)
 
     def __exit__(
         self,

@@ -14,10 +14,12 @@ from pagerd.entrypoints.http import (
     acknowledge_links,
     alertmanager,
     alerts,
+    on_call,
     operations,
     outbox,
     pagerduty,
     policies,
+    schedules,
     services,
     twilio_replies,
 )
@@ -70,6 +72,8 @@ def create_app(
         policies.build_router(container),
         alerts.build_router(container),
         outbox.build_router(container),
+        schedules.build_router(container),
+        on_call.build_router(container),
     ]
     auth = require_api_token(container)
     limiters = RateLimiters.from_settings(container.settings, container.clock)

@@ -1,0 +1,82 @@
+"""`GET /api/v1/oncall`: for every schedule, who is on call now, until when, and who next."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from pagerd.bootstrap import Container
+from pagerd.domain.accounts import User
+from pagerd.entrypoints.http.deps import UoW
+from pagerd.entrypoints.http.fields import UtcDateTime
+from pagerd.entrypoints.http.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page, keyset_page
+from pagerd.entrypoints.http.schedule_schemas import UserRef
+from pagerd.service_layer import on_call
+from pagerd.service_layer.on_call import ScheduleNow
+from pagerd.service_layer.ports import UnitOfWork
+
+
+class NextOut(BaseModel):
+    """The stretch after the current one."""
+
+    user: UserRef | None = Field(description="Null: nobody (a gap).")
+    start: UtcDateTime
+    end: UtcDateTime = Field(description="When that person's (or the gap's) stretch ends.")
+
+
+class ScheduleOnCallOut(BaseModel):
+    """One schedule's on-call answer now."""
+
+    schedule_id: UUID
+    schedule_name: str = Field(examples=["Primary"])
+    user: UserRef | None = Field(description="Who is on call now; null: nobody.")
+    layer: int | None = Field(description="Their layer; null for an override or nobody.")
+    override_id: UUID | None
+    until: UtcDateTime | None = Field(
+        description="When the current person's stretch ends; null: not within 90 days."
+    )
+    next: NextOut | None = Field(description="Who follows, null when nobody changes in 90 days.")
+
+
+def _view(uow: UnitOfWork, now: ScheduleNow) -> ScheduleOnCallOut:
+    def ref(user_id: UUID | None) -> UserRef | None:
+        user: User | None = uow.users.get(user_id) if user_id is not None else None
+        return UserRef.of(user) if user is not None else None
+
+    following = now.following
+    return ScheduleOnCallOut(
+        schedule_id=now.schedule.id,
+        schedule_name=now.schedule.name,
+        user=ref(now.current.user_id),
+        layer=now.current.layer,
+        override_id=now.current.override_id,
+        until=now.until,
+        next=None
+        if following is None
+        else NextOut(user=ref(following.user_id), start=following.start_at, end=following.end_at),
+    )
+
+
+def build_router(container: Container) -> APIRouter:
+    """The on-call overview route."""
+    router = APIRouter(prefix="/api/v1/oncall", tags=["schedules"])
+
+    @router.get("")
+    def on_call_now(
+        uow: UoW, limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None
+    ) -> Page[ScheduleOnCallOut]:
+        """For every schedule (oldest first): who is on call now, until when, and who next."""
+        now = container.clock.now()
+        answers, next_cursor = keyset_page(
+            lambda size, after: on_call.on_call_overview(uow, now, size, after),
+            lambda answer: (answer.schedule.created_at, answer.schedule.id),
+            limit,
+            cursor,
+        )
+        with uow:
+            items = [_view(uow, answer) for answer in answers]
+        return Page(items=items, next_cursor=next_cursor)
+
+    return router

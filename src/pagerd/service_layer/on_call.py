@@ -1,0 +1,152 @@
+"""Who is on call: point queries, final shift lists, the overview, schedule targets, gaps.
+
+Read-only use cases over the schedule maths of the domain. Users who are disabled or no
+longer exist count as nobody (their shifts are gaps unless a lower layer has somebody).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from pagerd.domain.accounts import User
+from pagerd.domain.errors import FieldError, InvalidSchedule
+from pagerd.domain.schedule import OnCall, Override, Schedule, Shift
+from pagerd.domain.schedule_final import final_shifts, gaps, on_call_at
+from pagerd.service_layer.ports import UnitOfWork
+from pagerd.service_layer.schedules import is_disabled, require_schedule, services_targeting
+
+MAX_SHIFT_LISTING = timedelta(days=90)
+LOOK_AHEAD = timedelta(days=90)
+GAP_HORIZON = timedelta(days=28)
+
+
+@dataclass(frozen=True)
+class OnCallAnswer:
+    """Who is on call at `at`, with the user's record (None for nobody)."""
+
+    at: datetime
+    on_call: OnCall
+    user: User | None
+
+
+@dataclass(frozen=True)
+class ScheduleNow:
+    """A schedule's answer now: who, until when (None: no change within 90 days), and the
+    stretch after that (its user None for a gap)."""
+
+    schedule: Schedule
+    current: Shift
+    until: datetime | None
+    following: Shift | None
+
+
+@dataclass(frozen=True)
+class ScheduleGaps:
+    """A schedule targeted by a policy, and its stretches with nobody on call."""
+
+    schedule: Schedule
+    service_names: list[str]
+    gaps: list[Shift]
+
+
+def who_is_on_call(uow: UnitOfWork, schedule_id: UUID, at: datetime) -> OnCallAnswer:
+    """Who the schedule has on call at the instant `at`."""
+    with uow:
+        schedule = require_schedule(uow, schedule_id)
+        on_call = resolve_on_call(uow, schedule, at)
+        user = uow.users.get(on_call.user_id) if on_call.user_id else None
+        return OnCallAnswer(at, on_call, user)
+
+
+def resolve_on_call(uow: UnitOfWork, schedule: Schedule, at: datetime) -> OnCall:
+    """Who `schedule` has at `at`, inside an open unit of work: what a schedule target of a
+    policy resolves to when its level triggers (nobody: the level has nobody to page)."""
+    overrides = uow.schedules.overrides_between(schedule.id, at, at + timedelta(microseconds=1))
+    unavailable = unavailable_users(uow, _people(schedule, overrides))
+    return on_call_at(schedule, overrides, at, unavailable)
+
+
+def shifts_between(
+    uow: UnitOfWork, schedule_id: UUID, start_at: datetime, end_at: datetime
+) -> list[Shift]:
+    """The final schedule over [start_at, end_at), gaps included; at most 90 days."""
+    check_span(start_at, end_at, MAX_SHIFT_LISTING)
+    with uow:
+        schedule = require_schedule(uow, schedule_id)
+        return _final(uow, schedule, start_at, end_at)
+
+
+def on_call_overview(
+    uow: UnitOfWork, now: datetime, limit: int, after: tuple[datetime, UUID] | None = None
+) -> list[ScheduleNow]:
+    """For each schedule (oldest first, a page of `limit`): who is on call now and next."""
+    with uow:
+        return [_now_and_next(uow, s, now) for s in uow.schedules.list(limit, after)]
+
+
+def targeted_schedule_gaps(uow: UnitOfWork, now: datetime) -> list[ScheduleGaps]:
+    """Every schedule some escalation policy targets that has nobody on call at some time
+    in the next 28 days, with those times."""
+    found: list[ScheduleGaps] = []
+    with uow:
+        after = None
+        while batch := uow.schedules.list(500, after):
+            for schedule in batch:
+                services = services_targeting(uow, schedule.id)
+                empty = gaps(_final(uow, schedule, now, now + GAP_HORIZON)) if services else []
+                if empty:
+                    found.append(ScheduleGaps(schedule, sorted(s.name for s in services), empty))
+            after = (batch[-1].created_at, batch[-1].id)
+    return found
+
+
+def unavailable_users(uow: UnitOfWork, user_ids: Iterable[UUID]) -> frozenset[UUID]:
+    """Those of `user_ids` who cannot be paged: deleted or disabled."""
+    missing: set[UUID] = set()
+    for user_id in set(user_ids):
+        user = uow.users.get(user_id)
+        if user is None or is_disabled(user):
+            missing.add(user_id)
+    return frozenset(missing)
+
+
+def check_span(start_at: datetime, end_at: datetime, longest: timedelta) -> None:
+    """Raise InvalidSchedule unless `to` is after `from` and at most `longest` later."""
+    if end_at <= start_at:
+        raise InvalidSchedule([FieldError("to", "must be after from")])
+    if end_at - start_at > longest:
+        raise InvalidSchedule([FieldError("to", f"must be at most {longest.days} days after from")])
+
+
+def _final(
+    uow: UnitOfWork, schedule: Schedule, start_at: datetime, end_at: datetime
+) -> list[Shift]:
+    overrides = uow.schedules.overrides_between(schedule.id, start_at, end_at)
+    unavailable = unavailable_users(uow, _people(schedule, overrides))
+    return final_shifts(schedule, overrides, start_at, end_at, unavailable)
+
+
+def _now_and_next(uow: UnitOfWork, schedule: Schedule, now: datetime) -> ScheduleNow:
+    stretches = by_person(_final(uow, schedule, now, now + LOOK_AHEAD))
+    following = stretches[1] if len(stretches) > 1 else None
+    until = following.start_at if following is not None else None
+    return ScheduleNow(schedule, stretches[0], until, following)
+
+
+def by_person(shifts: list[Shift]) -> list[Shift]:
+    """Adjacent shifts of the same person (or adjacent gaps) as one, named by the first."""
+    merged: list[Shift] = []
+    for shift in shifts:
+        if merged and merged[-1].user_id == shift.user_id:
+            merged[-1] = replace(merged[-1], end_at=shift.end_at)
+        else:
+            merged.append(shift)
+    return merged
+
+
+def _people(schedule: Schedule, overrides: Iterable[Override]) -> set[UUID]:
+    people = {p for layer in schedule.layers for p in layer.participants}
+    return people | {o.user_id for o in overrides}
