@@ -178,7 +178,7 @@ def test_an_invalid_layer_is_a_422_naming_the_field_and_stores_nothing(
 
 
 def test_an_unknown_zone_or_participant_is_a_422(memory_api: Api) -> None:
-    body = {"name": "P", "time_zone": "Mars/Olympus", "layers": []}
+    body: dict[str, Any] = {"name": "P", "time_zone": "Mars/Olympus", "layers": []}
     answer = memory_api.post("/api/v1/schedules", body)
     assert answer.status_code == 422
     assert answer.json()["error"]["details"][0]["field"] == "time_zone"
