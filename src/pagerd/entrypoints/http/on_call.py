@@ -12,7 +12,7 @@ from pagerd.domain.accounts import User
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.fields import UtcDateTime
 from pagerd.entrypoints.http.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page, keyset_page
-from pagerd.entrypoints.http.schedule_schemas import UserRef
+from pagerd.entrypoints.http.schedule_schemas import EXAMPLE_SCHEDULE, USER_EXAMPLE, UserRef
 from pagerd.service_layer import on_call
 from pagerd.service_layer.on_call import ScheduleNow
 from pagerd.service_layer.ports import UnitOfWork
@@ -21,23 +21,40 @@ from pagerd.service_layer.ports import UnitOfWork
 class NextOut(BaseModel):
     """The stretch after the current one."""
 
-    user: UserRef | None = Field(description="Null: nobody (a gap).")
-    start: UtcDateTime
-    end: UtcDateTime = Field(description="When that person's (or the gap's) stretch ends.")
+    user: UserRef | None = Field(description="Null: nobody (a gap).", examples=[USER_EXAMPLE])
+    start: UtcDateTime = Field(
+        description="When that stretch starts.", examples=["2026-11-30T08:00:00Z"]
+    )
+    end: UtcDateTime = Field(
+        description="When that person's (or the gap's) stretch ends.",
+        examples=["2026-12-07T08:00:00Z"],
+    )
 
 
 class ScheduleOnCallOut(BaseModel):
     """One schedule's on-call answer now."""
 
-    schedule_id: UUID
-    schedule_name: str = Field(examples=["Primary"])
-    user: UserRef | None = Field(description="Who is on call now; null: nobody.")
-    layer: int | None = Field(description="Their layer; null for an override or nobody.")
-    override_id: UUID | None
-    until: UtcDateTime | None = Field(
-        description="When the current person's stretch ends; null: not within 90 days."
+    schedule_id: UUID = Field(description="The schedule.", examples=[EXAMPLE_SCHEDULE])
+    schedule_name: str = Field(description="Its name.", examples=["Primary"])
+    user: UserRef | None = Field(
+        description="Who is on call now; null: nobody.", examples=[USER_EXAMPLE]
     )
-    next: NextOut | None = Field(description="Who follows, null when nobody changes in 90 days.")
+    layer: int | None = Field(
+        description="Their layer; null for an override or nobody.", examples=[0]
+    )
+    override_id: UUID | None = Field(
+        description="The override that has them, if any.", examples=[None]
+    )
+    until: UtcDateTime | None = Field(
+        description="When the current person's stretch ends; null: not within 90 days.",
+        examples=["2026-11-30T08:00:00Z"],
+    )
+    next: NextOut | None = Field(
+        description="Who follows, null when nobody changes in 90 days.",
+        examples=[
+            {"user": USER_EXAMPLE, "start": "2026-11-30T08:00:00Z", "end": "2026-12-07T08:00:00Z"}
+        ],
+    )
 
 
 def _view(uow: UnitOfWork, now: ScheduleNow) -> ScheduleOnCallOut:

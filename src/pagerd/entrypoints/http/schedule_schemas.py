@@ -7,7 +7,7 @@ names every bad field (`layers.0.rotation.handoff`).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, Field
@@ -20,6 +20,16 @@ from pagerd.entrypoints.http.fields import UtcDateTime, storable
 ScheduleName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(storable)]
 Short = Annotated[str, Field(max_length=64), AfterValidator(storable)]
 EXAMPLE_USER = "6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f"
+EXAMPLE_SCHEDULE = "0b9e7c1a-2f3d-4e5a-9b8c-7d6e5f4a3b2c"
+EXAMPLE_OVERRIDE = "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d"
+USER_EXAMPLE = {"id": EXAMPLE_USER, "name": "alice"}
+LAYER_EXAMPLE: dict[str, Any] = {
+    "participants": [EXAMPLE_USER],
+    "rotation": {"type": "weekly", "shift_length": 1, "handoff": "2026-01-05T09:00"},
+    "restrictions": [
+        {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"}
+    ],
+}
 
 
 class RotationIn(BaseModel):
@@ -71,11 +81,17 @@ class LayerIn(BaseModel):
         description="User ids in rotation order; a user may appear more than once.",
         examples=[[EXAMPLE_USER]],
     )
-    rotation: RotationIn
+    rotation: RotationIn = Field(
+        description="How the participants take turns.",
+        examples=[{"type": "weekly", "shift_length": 1, "handoff": "2026-01-05T09:00"}],
+    )
     restrictions: list[RestrictionIn] = Field(
         default_factory=list,
         max_length=100,
         description="Optional windows (local time); none: the layer is always active.",
+        examples=[
+            [{"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"}]
+        ],
     )
 
     def spec(self) -> LayerSpec:
@@ -96,31 +112,45 @@ class ScheduleIn(BaseModel):
     time_zone: Short = Field(
         description="IANA time zone the layers' times are read in.", examples=["Europe/Berlin"]
     )
-    layers: list[LayerIn] = Field(max_length=100, description="Lowest priority first.")
+    layers: list[LayerIn] = Field(
+        max_length=100, description="Lowest priority first.", examples=[[LAYER_EXAMPLE]]
+    )
 
 
 class RotationOut(BaseModel):
     """How a layer's participants take turns."""
 
-    type: str = Field(examples=["weekly"])
-    shift_length: int = Field(examples=[1])
+    type: str = Field(description="`hourly`, `daily` or `weekly`.", examples=["weekly"])
+    shift_length: int = Field(description="Units per shift.", examples=[1])
     handoff: str = Field(description="Local date-time, no offset.", examples=["2026-01-05T09:00"])
 
 
 class RestrictionOut(BaseModel):
     """A window the layer is active in (local time)."""
 
-    days: list[str] = Field(examples=[["mon", "tue", "wed", "thu", "fri"]])
-    start: str = Field(examples=["09:00"])
-    end: str = Field(examples=["17:00"])
+    days: list[str] = Field(
+        description="Days the window starts on.", examples=[["mon", "tue", "wed", "thu", "fri"]]
+    )
+    start: str = Field(description="Local start time.", examples=["09:00"])
+    end: str = Field(
+        description="Local end time; at or before `start`: the next day.", examples=["17:00"]
+    )
 
 
 class LayerOut(BaseModel):
     """One rotation of people."""
 
-    participants: list[UUID]
-    rotation: RotationOut
-    restrictions: list[RestrictionOut]
+    participants: list[UUID] = Field(
+        description="User ids in rotation order.", examples=[[EXAMPLE_USER]]
+    )
+    rotation: RotationOut = Field(
+        description="How the participants take turns.",
+        examples=[LAYER_EXAMPLE["rotation"]],
+    )
+    restrictions: list[RestrictionOut] = Field(
+        description="Windows the layer is active in; empty: always.",
+        examples=[LAYER_EXAMPLE["restrictions"]],
+    )
 
     @classmethod
     def of(cls, layer: Layer) -> LayerOut:
@@ -147,11 +177,13 @@ class LayerOut(BaseModel):
 class ScheduleOut(BaseModel):
     """An on-call schedule."""
 
-    id: UUID
-    name: str = Field(examples=["Primary"])
-    time_zone: str = Field(examples=["Europe/Berlin"])
-    layers: list[LayerOut] = Field(description="Lowest priority first.")
-    created_at: UtcDateTime
+    id: UUID = Field(description="The schedule's id.", examples=[EXAMPLE_SCHEDULE])
+    name: str = Field(description="Unique name.", examples=["Primary"])
+    time_zone: str = Field(description="IANA time zone of the layers.", examples=["Europe/Berlin"])
+    layers: list[LayerOut] = Field(description="Lowest priority first.", examples=[[LAYER_EXAMPLE]])
+    created_at: UtcDateTime = Field(
+        description="When it was created.", examples=["2026-11-27T10:00:00Z"]
+    )
 
     @classmethod
     def of(cls, schedule: Schedule) -> ScheduleOut:
@@ -183,12 +215,15 @@ class OverrideOut(BaseModel):
     """An override: `user_id` is on call in [start, end) whatever the layers say. Where
     overrides overlap, the one created last wins."""
 
-    id: UUID
-    schedule_id: UUID
-    user_id: UUID
-    start: UtcDateTime
-    end: UtcDateTime
-    created_at: UtcDateTime
+    id: UUID = Field(description="The override's id.", examples=[EXAMPLE_OVERRIDE])
+    schedule_id: UUID = Field(description="Its schedule.", examples=[EXAMPLE_SCHEDULE])
+    user_id: UUID = Field(description="Who covers.", examples=[EXAMPLE_USER])
+    start: UtcDateTime = Field(description="From (included).", examples=["2026-12-24T18:00:00Z"])
+    end: UtcDateTime = Field(description="To (excluded).", examples=["2026-12-27T09:00:00Z"])
+    created_at: UtcDateTime = Field(
+        description="When it was made; decides between overlapping overrides.",
+        examples=["2026-12-01T10:00:00Z"],
+    )
 
     @classmethod
     def of(cls, override: Override) -> OverrideOut:
@@ -206,8 +241,8 @@ class OverrideOut(BaseModel):
 class UserRef(BaseModel):
     """A user, by id and name."""
 
-    id: UUID
-    name: str = Field(examples=["alice"])
+    id: UUID = Field(description="The user's id.", examples=[EXAMPLE_USER])
+    name: str = Field(description="The user's name.", examples=["alice"])
 
     @classmethod
     def of(cls, user: User) -> UserRef:
@@ -218,23 +253,32 @@ class UserRef(BaseModel):
 class OnCallOut(BaseModel):
     """Who is on call at one instant."""
 
-    at: UtcDateTime
-    user: UserRef | None = Field(description="Nobody: null (a gap in the schedule).")
+    at: UtcDateTime = Field(
+        description="The instant asked about.", examples=["2026-12-01T08:00:00Z"]
+    )
+    user: UserRef | None = Field(
+        description="Who is on call; null: nobody (a gap in the schedule).",
+        examples=[USER_EXAMPLE],
+    )
     layer: int | None = Field(
         description="Index of the layer that has the user; null for an override or nobody.",
         examples=[0],
     )
-    override_id: UUID | None = Field(description="The override that has the user, if any.")
+    override_id: UUID | None = Field(
+        description="The override that has the user, if any.", examples=[None]
+    )
 
 
 class ShiftOut(BaseModel):
     """A stretch of the final schedule with one person on call."""
 
-    user_id: UUID
-    start: UtcDateTime
-    end: UtcDateTime
+    user_id: UUID = Field(description="Who is on call.", examples=[EXAMPLE_USER])
+    start: UtcDateTime = Field(description="From (included).", examples=["2026-11-30T08:00:00Z"])
+    end: UtcDateTime = Field(description="To (excluded).", examples=["2026-12-07T08:00:00Z"])
     layer: int | None = Field(description="The layer, or null for an override.", examples=[1])
-    override_id: UUID | None
+    override_id: UUID | None = Field(
+        description="The override, or null for a layer.", examples=[None]
+    )
 
     @classmethod
     def of(cls, shift: Shift) -> ShiftOut:
@@ -252,15 +296,29 @@ class ShiftOut(BaseModel):
 class GapOut(BaseModel):
     """A stretch of the final schedule with nobody on call."""
 
-    start: UtcDateTime
-    end: UtcDateTime
+    start: UtcDateTime = Field(description="From (included).", examples=["2026-11-30T16:00:00Z"])
+    end: UtcDateTime = Field(description="To (excluded).", examples=["2026-12-01T08:00:00Z"])
 
 
 class ShiftsOut(BaseModel):
     """The final schedule between two instants: who is on call, shift by shift."""
 
-    items: list[ShiftOut] = Field(description="Staffed stretches, in time order.")
+    items: list[ShiftOut] = Field(
+        description="Staffed stretches, in time order.",
+        examples=[
+            [
+                {
+                    "user_id": EXAMPLE_USER,
+                    "start": "2026-11-30T08:00:00Z",
+                    "end": "2026-11-30T16:00:00Z",
+                    "layer": 0,
+                    "override_id": None,
+                }
+            ]
+        ],
+    )
     gaps: list[GapOut] = Field(
         description="Stretches with nobody on call (a disabled or deleted user's shift, "
-        "times outside every layer's restrictions), in time order."
+        "times outside every layer's restrictions), in time order.",
+        examples=[[{"start": "2026-11-30T16:00:00Z", "end": "2026-12-01T08:00:00Z"}]],
     )

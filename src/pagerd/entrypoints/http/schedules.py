@@ -15,6 +15,8 @@ from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import responses
 from pagerd.entrypoints.http.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page, keyset_list
 from pagerd.entrypoints.http.schedule_schemas import (
+    EXAMPLE_OVERRIDE,
+    EXAMPLE_SCHEDULE,
     GapOut,
     OnCallOut,
     OverrideIn,
@@ -27,19 +29,34 @@ from pagerd.entrypoints.http.schedule_schemas import (
 )
 from pagerd.service_layer import on_call, schedules
 
-ScheduleId = Annotated[UUID, Path(alias="id", description="The schedule's id.")]
-OverrideId = Annotated[UUID, Path(alias="oid", description="The override's id.")]
+ScheduleId = Annotated[
+    UUID, Path(alias="id", description="The schedule's id.", examples=[EXAMPLE_SCHEDULE])
+]
+OverrideId = Annotated[
+    UUID, Path(alias="oid", description="The override's id.", examples=[EXAMPLE_OVERRIDE])
+]
 Instant = Annotated[
     datetime | None,
-    Query(description="RFC 3339 instant with an offset, e.g. `2026-12-24T18:00:00Z`."),
+    Query(
+        description="RFC 3339 instant with an offset; default: now.",
+        examples=["2026-12-24T18:00:00Z"],
+    ),
 ]
 From = Annotated[
     datetime | None,
-    Query(alias="from", description="RFC 3339 instant with an offset; default: now."),
+    Query(
+        alias="from",
+        description="RFC 3339 instant with an offset; default: now.",
+        examples=["2026-11-30T00:00:00Z"],
+    ),
 ]
 To = Annotated[
     datetime | None,
-    Query(alias="to", description="RFC 3339 instant with an offset, after `from`."),
+    Query(
+        alias="to",
+        description="RFC 3339 instant with an offset, after `from`.",
+        examples=["2026-12-14T00:00:00Z"],
+    ),
 ]
 DEFAULT_SHIFT_SPAN = timedelta(days=14)
 DEFAULT_OVERRIDE_SPAN = timedelta(days=90)
