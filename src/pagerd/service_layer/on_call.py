@@ -76,7 +76,7 @@ def shifts_between(
     check_span(start_at, end_at, MAX_SHIFT_LISTING)
     with uow:
         schedule = require_schedule(uow, schedule_id)
-        return _final(uow, schedule, start_at, end_at)
+        return final_schedule(uow, schedule, start_at, end_at)
 
 
 def on_call_overview(
@@ -96,7 +96,9 @@ def targeted_schedule_gaps(uow: UnitOfWork, now: datetime) -> list[ScheduleGaps]
         while batch := uow.schedules.list(500, after):
             for schedule in batch:
                 services = services_targeting(uow, schedule.id)
-                empty = gaps(_final(uow, schedule, now, now + GAP_HORIZON)) if services else []
+                empty = (
+                    gaps(final_schedule(uow, schedule, now, now + GAP_HORIZON)) if services else []
+                )
                 if empty:
                     found.append(ScheduleGaps(schedule, sorted(s.name for s in services), empty))
             after = (batch[-1].created_at, batch[-1].id)
@@ -121,16 +123,17 @@ def check_span(start_at: datetime, end_at: datetime, longest: timedelta) -> None
         raise InvalidSchedule([FieldError("to", f"must be at most {longest.days} days after from")])
 
 
-def _final(
+def final_schedule(
     uow: UnitOfWork, schedule: Schedule, start_at: datetime, end_at: datetime
 ) -> list[Shift]:
+    """The final schedule of `schedule` over [start_at, end_at), inside an open unit of work."""
     overrides = uow.schedules.overrides_between(schedule.id, start_at, end_at)
     unavailable = unavailable_users(uow, _people(schedule, overrides))
     return final_shifts(schedule, overrides, start_at, end_at, unavailable)
 
 
 def _now_and_next(uow: UnitOfWork, schedule: Schedule, now: datetime) -> ScheduleNow:
-    stretches = by_person(_final(uow, schedule, now, now + LOOK_AHEAD))
+    stretches = by_person(final_schedule(uow, schedule, now, now + LOOK_AHEAD))
     following = stretches[1] if len(stretches) > 1 else None
     until = following.start_at if following is not None else None
     return ScheduleNow(schedule, stretches[0], until, following)

@@ -34,6 +34,14 @@ class ScheduleRepository(Protocol):
         """The schedule's overrides overlapping [start_at, end_at), by start."""
         ...
 
+    def set_calendar_token(self, user_id: UUID, token_hash: str, created_at: datetime) -> None:
+        """Give the user's calendar feed this token (hash), replacing any earlier one."""
+        ...
+
+    def user_of_calendar_token(self, token_hash: str) -> UUID | None:
+        """The user whose calendar feed has this token (hash), if any."""
+        ...
+
     def list(self, limit: int, after: Cursor | None = None) -> list[Schedule]:
         """Oldest first."""
         ...

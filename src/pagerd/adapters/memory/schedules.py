@@ -54,6 +54,15 @@ class InMemoryScheduleRepository:
         ]
         return sorted(found, key=lambda o: (o.start_at, o.id))
 
+    def set_calendar_token(self, user_id: UUID, token_hash: str, created_at: datetime) -> None:
+        tokens = self._s.calendar_tokens
+        for old in [h for h, owner in tokens.items() if owner == user_id]:
+            del tokens[old]
+        tokens[token_hash] = user_id
+
+    def user_of_calendar_token(self, token_hash: str) -> UUID | None:
+        return self._s.calendar_tokens.get(token_hash)
+
     def list(self, limit: int, after: Cursor | None = None) -> list[Schedule]:
         ordered = sorted(self._s.schedules.values(), key=lambda s: (s.created_at, s.id))
         return [s for s in ordered if after is None or (s.created_at, s.id) > after][:limit]

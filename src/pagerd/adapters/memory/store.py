@@ -47,6 +47,7 @@ class StoreState:
     ack_codes: list[AckCode] = field(default_factory=list)
     schedules: dict[UUID, Schedule] = field(default_factory=dict)
     overrides: dict[UUID, Override] = field(default_factory=dict)
+    calendar_tokens: dict[str, UUID] = field(default_factory=dict)
 
     def check_invariants(self) -> None:
         """Raise ConcurrencyConflict where a unique constraint of the schema would fail."""

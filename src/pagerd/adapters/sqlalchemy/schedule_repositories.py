@@ -12,7 +12,7 @@ from sqlalchemy.engine import RowMapping
 
 from pagerd.adapters.sqlalchemy.pagination import page
 from pagerd.adapters.sqlalchemy.session import Session
-from pagerd.adapters.sqlalchemy.tables import schedule_overrides, schedules
+from pagerd.adapters.sqlalchemy.tables import calendar_feeds, schedule_overrides, schedules
 from pagerd.domain.schedule import (
     DAY_NAMES,
     Layer,
@@ -35,6 +35,8 @@ _DELETE_OVERRIDE = schedule_overrides.delete().where(
 _DELETE_OVERRIDES_OF = schedule_overrides.delete().where(
     schedule_overrides.c.schedule_id == sa.bindparam("p_id")
 )
+_DELETE_FEED = calendar_feeds.delete().where(calendar_feeds.c.user_id == sa.bindparam("p_user_id"))
+_FEED_BY_HASH = calendar_feeds.select().where(calendar_feeds.c.token_hash == sa.bindparam("p_hash"))
 _OVERLAPPING = (
     schedule_overrides.select()
     .where(
@@ -99,6 +101,17 @@ class SqlScheduleRepository:
             {"p_schedule_id": schedule_id, "p_start_at": start_at, "p_end_at": end_at},
         )
         return [override_from_row(row) for row in rows]
+
+    def set_calendar_token(self, user_id: UUID, token_hash: str, created_at: datetime) -> None:
+        self._db.execute(_DELETE_FEED, {"p_user_id": user_id})
+        self._db.execute(
+            calendar_feeds.insert(),
+            {"user_id": user_id, "token_hash": token_hash, "created_at": created_at},
+        )
+
+    def user_of_calendar_token(self, token_hash: str) -> UUID | None:
+        row = self._db.one_or_none(_FEED_BY_HASH, {"p_hash": token_hash})
+        return None if row is None else UUID(str(row["user_id"]))
 
     def list(self, limit: int, after: Cursor | None = None) -> list[Schedule]:
         statement = page(schedules.select(), schedules, limit, after, newest_first=False)

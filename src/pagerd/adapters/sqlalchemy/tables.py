@@ -228,3 +228,12 @@ schedule_overrides = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Index(None, "schedule_id", "start_at"),
 )
+
+# A user's calendar of shifts is published at a secret URL; only the token's hash is kept.
+calendar_feeds = sa.Table(
+    "calendar_feeds",
+    metadata,
+    sa.Column("user_id", sa.Uuid(), primary_key=True),
+    sa.Column("token_hash", sa.String(128), nullable=False, unique=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)

@@ -14,6 +14,7 @@ from pagerd.entrypoints.http import (
     acknowledge_links,
     alertmanager,
     alerts,
+    calendar_feed,
     on_call,
     operations,
     outbox,
@@ -74,6 +75,7 @@ def create_app(
         outbox.build_router(container),
         schedules.build_router(container),
         on_call.build_router(container),
+        calendar_feed.build_api_router(container),
     ]
     auth = require_api_token(container)
     limiters = RateLimiters.from_settings(container.settings, container.clock)
@@ -91,6 +93,7 @@ def create_app(
     metrics = render_metrics or default_metrics_renderer(container)
     app.include_router(operations.build_router(container, metrics))
     app.include_router(acknowledge_links.build_router(container))
+    app.include_router(calendar_feed.build_feed_router(container))
     app.include_router(twilio_replies.build_router(container))
     app.include_router(build_console(container))
     mount_static(app)

@@ -1,4 +1,4 @@
-"""On-call schedules (layers stored with them) and their overrides.
+"""On-call schedules (layers stored with them), their overrides, users' calendar feeds.
 
 Revision ID: 0002_sched
 Revises: 0001
@@ -62,7 +62,17 @@ def upgrade() -> None:
         ["schedule_id", "start_at"],
     )
 
+    op.create_table(
+        "calendar_feeds",
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("token_hash", sa.String(128), nullable=False),
+        _time("created_at"),
+        sa.PrimaryKeyConstraint("user_id", name="pk_calendar_feeds"),
+        sa.UniqueConstraint("token_hash", name="uq_calendar_feeds_token_hash"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("calendar_feeds")
     op.drop_table("schedule_overrides")
     op.drop_table("schedules")
