@@ -87,18 +87,19 @@ def on_call_overview(
         return [_now_and_next(uow, s, now) for s in uow.schedules.list(limit, after)]
 
 
-def targeted_schedule_gaps(uow: UnitOfWork, now: datetime) -> list[ScheduleGaps]:
-    """Every schedule some escalation policy targets that has nobody on call at some time
-    in the next 28 days, with those times."""
+def schedule_gaps(uow: UnitOfWork, now: datetime, every: bool = False) -> list[ScheduleGaps]:
+    """The schedules with nobody on call at some time in the next 28 days, with those times:
+    those some escalation policy targets (a gap there is a page nobody gets), or with
+    `every` all of them."""
     found: list[ScheduleGaps] = []
     with uow:
         after = None
         while batch := uow.schedules.list(500, after):
             for schedule in batch:
                 services = services_targeting(uow, schedule.id)
-                empty = (
-                    gaps(final_schedule(uow, schedule, now, now + GAP_HORIZON)) if services else []
-                )
+                if not services and not every:
+                    continue
+                empty = gaps(final_schedule(uow, schedule, now, now + GAP_HORIZON))
                 if empty:
                     found.append(ScheduleGaps(schedule, sorted(s.name for s in services), empty))
             after = (batch[-1].created_at, batch[-1].id)

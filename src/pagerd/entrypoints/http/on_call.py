@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from pagerd.bootstrap import Container
@@ -12,9 +13,14 @@ from pagerd.domain.accounts import User
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.fields import UtcDateTime
 from pagerd.entrypoints.http.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page, keyset_page
-from pagerd.entrypoints.http.schedule_schemas import EXAMPLE_SCHEDULE, USER_EXAMPLE, UserRef
+from pagerd.entrypoints.http.schedule_schemas import (
+    EXAMPLE_SCHEDULE,
+    USER_EXAMPLE,
+    GapOut,
+    UserRef,
+)
 from pagerd.service_layer import on_call
-from pagerd.service_layer.on_call import ScheduleNow
+from pagerd.service_layer.on_call import ScheduleGaps, ScheduleNow
 from pagerd.service_layer.ports import UnitOfWork
 
 
@@ -57,6 +63,38 @@ class ScheduleOnCallOut(BaseModel):
     )
 
 
+class ScheduleGapsOut(BaseModel):
+    """A schedule with nobody on call at times in the next 28 days."""
+
+    schedule_id: UUID = Field(description="The schedule.", examples=[EXAMPLE_SCHEDULE])
+    schedule_name: str = Field(description="Its name.", examples=["Primary"])
+    services: list[str] = Field(
+        description="Services whose escalation policy targets it.", examples=[["checkout"]]
+    )
+    gaps: list[GapOut] = Field(
+        description="When nobody is on call, in time order.",
+        examples=[[{"start": "2026-12-24T18:00:00Z", "end": "2026-12-25T08:00:00Z"}]],
+    )
+
+    @classmethod
+    def of(cls, found: ScheduleGaps) -> ScheduleGapsOut:
+        """The API view of a schedule's gaps."""
+        return cls(
+            schedule_id=found.schedule.id,
+            schedule_name=found.schedule.name,
+            services=found.service_names,
+            gaps=[GapOut(start=g.start_at, end=g.end_at) for g in found.gaps],
+        )
+
+
+class GapsOut(BaseModel):
+    """Schedules with gaps in the next 28 days."""
+
+    items: list[ScheduleGapsOut] = Field(
+        description="One entry per schedule with a gap.", examples=[[]]
+    )
+
+
 def _view(uow: UnitOfWork, now: ScheduleNow) -> ScheduleOnCallOut:
     def ref(user_id: UUID | None) -> UserRef | None:
         user: User | None = uow.users.get(user_id) if user_id is not None else None
@@ -95,5 +133,21 @@ def build_router(container: Container) -> APIRouter:
         with uow:
             items = [_view(uow, answer) for answer in answers]
         return Page(items=items, next_cursor=next_cursor)
+
+    @router.get("/gaps")
+    def gaps(
+        uow: UoW,
+        every: Annotated[
+            bool,
+            Query(
+                alias="all",
+                description="Also schedules no escalation policy targets (default: only those).",
+                examples=[False],
+            ),
+        ] = False,
+    ) -> GapsOut:
+        """Schedules with nobody on call at some time in the next 28 days, and those times."""
+        found = on_call.schedule_gaps(uow, container.clock.now(), every)
+        return GapsOut(items=[ScheduleGapsOut.of(g) for g in found])
 
     return router
