@@ -9,12 +9,12 @@ time, because policies are compared by content, not by target ids.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from enum import StrEnum
 from uuid import uuid4
 
+from pagerd.config_as_code.apply_change import Action, Change
 from pagerd.config_as_code.errors import PruneRefused
 from pagerd.config_as_code.model import Configuration, DeclaredPolicy, DeclaredService
+from pagerd.config_as_code.schedule_apply import converge_schedules, export_schedules
 from pagerd.domain.policy import build_policy
 from pagerd.domain.service import MonitoredService
 from pagerd.service_layer.ports import Clock, UnitOfWork
@@ -22,29 +22,6 @@ from pagerd.service_layer.retry import retry_on_conflict
 from pagerd.service_layer.services import new_integration_key
 
 _PAGE = 500
-
-
-class Action(StrEnum):
-    """What a change does."""
-
-    CREATE = "create"
-    UPDATE = "update"
-    DELETE = "delete"
-
-
-@dataclass(frozen=True)
-class Change:
-    """One change to the database; `str()` says it for people."""
-
-    action: Action
-    subject: str  # "service" or "escalation policy"
-    service_name: str
-    detail: str = ""
-
-    def __str__(self) -> str:
-        what = "service" if self.subject == "service" else f"{self.subject} of"
-        text = f"{self.action} {what} {self.service_name!r}"
-        return f"{text}: {self.detail}" if self.detail else text
 
 
 def plan_configuration(
@@ -82,21 +59,22 @@ def apply_configuration(
         for declared in configuration.services:
             changes.extend(_converge(uow, clock, declared, existing.get(declared.name), prune))
         changes.extend(_delete_services(uow, stale))
+        changes.extend(converge_schedules(uow, clock, configuration.schedules))
         if changes and not dry_run:
             uow.commit()
         return changes
 
 
 def export_configuration(uow: UnitOfWork) -> Configuration:
-    """Every service with its policy, sorted by name (stable diffs): the file that describes
-    the database."""
+    """Every service with its policy and every schedule, sorted by name (stable diffs): the
+    file that describes the database."""
     with uow:
         declared = []
         for service in sorted(_all_services(uow), key=lambda s: s.name):
             policy = uow.policies.get_for_service(service.id)
             content = DeclaredPolicy.of(policy) if policy is not None else None
             declared.append(DeclaredService(service.name, content))
-        return Configuration(tuple(declared))
+        return Configuration(tuple(declared), export_schedules(uow))
 
 
 def _all_services(uow: UnitOfWork) -> Iterator[MonitoredService]:
