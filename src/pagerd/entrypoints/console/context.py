@@ -34,6 +34,7 @@ NOTICES = {
     "healthy": "Service marked healthy. Its alert is resolved and escalation stopped.",
     "acknowledged": "Alert acknowledged. Escalation stopped; the service stays unhealthy "
     "until it is marked healthy.",
+    "override": "Override saved: the schedule below shows it.",
 }
 
 

@@ -16,6 +16,7 @@ from pagerd.entrypoints.console.context import ConsoleContext, template_environm
 from pagerd.entrypoints.console.outbox import outbox_routes
 from pagerd.entrypoints.console.policy import policy_routes
 from pagerd.entrypoints.console.ratelimit import SignInLimiter
+from pagerd.entrypoints.console.schedules import schedule_routes
 from pagerd.entrypoints.console.services import service_routes
 from pagerd.entrypoints.console.sessions import DEFAULT_LIFETIME, SessionCodec
 from pagerd.entrypoints.console.static_files import asset_version
@@ -52,6 +53,14 @@ def build_console(
             return ctx.redirect("/sign-in")
         return ctx.redirect("/alerts")
 
-    for routes in (auth_routes, service_routes, policy_routes, alert_routes, outbox_routes):
+    every = (
+        auth_routes,
+        service_routes,
+        policy_routes,
+        alert_routes,
+        outbox_routes,
+        schedule_routes,
+    )
+    for routes in every:
         router.include_router(routes(ctx))
     return router
