@@ -135,3 +135,35 @@ def test_a_cover_ending_before_it_starts_is_refused_on_the_page(console: Console
 
     assert answer.status_code == 422
     assert "must be after start" in answer.text
+
+
+def test_who_is_on_call_warns_of_gaps_in_schedules_a_policy_targets(console: Console) -> None:
+    from dataclasses import dataclass
+    from datetime import timedelta
+    from uuid import UUID, uuid4
+
+    from pagerd.domain.channels import Channel
+    from pagerd.domain.policy import EscalationPolicy, Level, Target
+    from pagerd.domain.schedule_build import RestrictionSpec
+    from pagerd.service_layer.schedules import replace_schedule
+    from pagerd.service_layer.services import create_service
+
+    @dataclass(frozen=True)
+    class ScheduleTargetDouble(Target):
+        schedule_id: UUID | None = None
+
+    hours = RestrictionSpec(["mon", "tue", "wed", "thu", "fri"], "09:00", "17:00")
+    layer = LayerSpec([console.alice], "weekly", 1, "2026-11-23T09:00", [hours])
+    replace_schedule(console.uow(), console.schedule.id, "Primary", "Europe/Berlin", [layer])
+    service = create_service(console.uow(), console.clock, "checkout")
+    target = ScheduleTargetDouble(uuid4(), Channel.EMAIL, "", console.schedule.id)
+    with console.uow() as uow:
+        level = Level(timedelta(minutes=5), (target,))
+        uow.policies.save(EscalationPolicy(uuid4(), service.id, (level,)))
+        uow.commit()
+    console.sign_in("alice")
+
+    page = console.client.get("/on-call").text
+
+    assert "Nobody on call in the next 28 days" in page
+    assert "(paged by checkout)" in page

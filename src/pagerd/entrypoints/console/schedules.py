@@ -24,7 +24,7 @@ from pagerd.entrypoints.console.schedule_views import (
 from pagerd.entrypoints.console.sessions import Session
 from pagerd.entrypoints.console.views import parse_uuid
 from pagerd.service_layer.errors import NotFound
-from pagerd.service_layer.on_call import on_call_overview
+from pagerd.service_layer.on_call import on_call_overview, schedule_gaps
 from pagerd.service_layer.schedules import add_override
 
 OVERVIEW_LIMIT = 500
@@ -41,10 +41,17 @@ def schedule_routes(ctx: ConsoleContext) -> APIRouter:
             return ctx.sign_in_redirect(request)
         uow = ctx.uow()
         rows = on_call_overview(uow, ctx.now(), OVERVIEW_LIMIT)
+        empty = schedule_gaps(uow, ctx.now())
         with uow:
             names = user_names(uow)
         return ctx.page(
-            request, "on_call.html", session, title="Who is on call", rows=rows, names=names
+            request,
+            "on_call.html",
+            session,
+            title="Who is on call",
+            rows=rows,
+            names=names,
+            gaps=empty,
         )
 
     @router.get("/schedules/{schedule_id}")
