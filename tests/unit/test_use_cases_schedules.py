@@ -63,9 +63,7 @@ class World:
 
     def resolve(self, schedule_id: UUID, at: datetime) -> UUID | None:
         with self.uow() as uow:
-            schedule = uow.schedules.get(schedule_id)
-            assert schedule is not None
-            return on_call.resolve_on_call(uow, schedule, at).user_id
+            return on_call.resolve_schedule_target(uow, schedule_id, at).user_id
 
 
 def daily(people: list[UUID], restrictions: list[RestrictionSpec] | None = None) -> LayerSpec:
@@ -154,3 +152,11 @@ def test_a_schedule_a_policy_targets_cannot_be_deleted(world: World) -> None:
     with pytest.raises(Conflict, match="checkout"):
         schedules.delete_schedule(world.uow(), primary)
     assert schedules.get_schedule(world.uow(), primary).id == primary
+
+
+def test_a_target_naming_a_deleted_schedule_resolves_to_nobody(world: World) -> None:
+    alice = world.user("alice")
+    primary = world.schedule([daily([alice])])
+    schedules.delete_schedule(world.uow(), primary)
+
+    assert world.resolve(primary, MONDAY) is None

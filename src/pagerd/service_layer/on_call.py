@@ -13,7 +13,7 @@ from uuid import UUID
 
 from pagerd.domain.accounts import User
 from pagerd.domain.errors import FieldError, InvalidSchedule
-from pagerd.domain.schedule import OnCall, Override, Schedule, Shift
+from pagerd.domain.schedule import NOBODY, OnCall, Override, Schedule, Shift
 from pagerd.domain.schedule_final import final_shifts, gaps, on_call_at
 from pagerd.service_layer.ports import UnitOfWork
 from pagerd.service_layer.schedules import is_disabled, require_schedule, services_targeting
@@ -67,6 +67,14 @@ def resolve_on_call(uow: UnitOfWork, schedule: Schedule, at: datetime) -> OnCall
     overrides = uow.schedules.overrides_between(schedule.id, at, at + timedelta(microseconds=1))
     unavailable = unavailable_users(uow, _people(schedule, overrides))
     return on_call_at(schedule, overrides, at, unavailable)
+
+
+def resolve_schedule_target(uow: UnitOfWork, schedule_id: UUID, at: datetime) -> OnCall:
+    """Whom a policy target `{"type": "schedule", "schedule_id"}` pages when its level
+    triggers at `at`, inside the trigger's open unit of work: the person on call, or nobody
+    (also for a schedule deleted since), in which case the level has nobody to page."""
+    schedule = uow.schedules.get(schedule_id)
+    return NOBODY if schedule is None else resolve_on_call(uow, schedule, at)
 
 
 def shifts_between(
