@@ -3,13 +3,14 @@
 `on_call_at` answers for one instant in O(layers x restrictions + overrides);
 `final_shifts` lists the answers over an interval as stretches that tile it exactly, gaps
 included, in time proportional to the shifts it returns. Both take the users who cannot be
-paged (disabled or deleted): such a user counts as nobody wherever they appear, so the layers
-beneath show through, and where nothing does the schedule has a gap.
+paged (disabled or deleted), as anything answering `in`: such a user counts as nobody
+wherever they appear, so the layers beneath show through, and where nothing does the
+schedule has a gap. Only users the answer depends on are asked about.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence, Set
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from itertools import pairwise
@@ -24,7 +25,7 @@ def on_call_at(
     schedule: Schedule,
     overrides: Iterable[Override],
     at: datetime,
-    unavailable: Set[UUID] = frozenset(),
+    unavailable: Container[UUID] = frozenset(),
 ) -> OnCall:
     """Who is on call at the instant `at`, and through which override or layer."""
     winner: Override | None = None
@@ -47,7 +48,7 @@ def final_shifts(
     overrides: Iterable[Override],
     start_at: datetime,
     end_at: datetime,
-    unavailable: Set[UUID] = frozenset(),
+    unavailable: Container[UUID] = frozenset(),
 ) -> list[Shift]:
     """The final schedule over [start_at, end_at): consecutive stretches, each with one answer
     (a gap has user None), the first starting at start_at and the last ending at end_at.
@@ -68,7 +69,7 @@ def gaps(shifts: Sequence[Shift]) -> list[Shift]:
 
 
 def override_segments(
-    overrides: Iterable[Override], span: Window, unavailable: Set[UUID] = frozenset()
+    overrides: Iterable[Override], span: Window, unavailable: Container[UUID] = frozenset()
 ) -> list[Shift]:
     """Where overrides hold inside span, as disjoint stretches naming the winning override."""
     start_at, end_at = span

@@ -7,7 +7,7 @@ change), never from walking shifts since the handoff.
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Container
 from datetime import date, datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -84,7 +84,9 @@ def within_restrictions(layer: Layer, tz: ZoneInfo, at: datetime) -> bool:
     return any(start <= at < end for start, end in windows)
 
 
-def layer_user_at(layer: Layer, tz: ZoneInfo, at: datetime, unavailable: Set[UUID]) -> UUID | None:
+def layer_user_at(
+    layer: Layer, tz: ZoneInfo, at: datetime, unavailable: Container[UUID]
+) -> UUID | None:
     """Who the layer has at `at`: None outside its restrictions or for an unavailable user."""
     if not layer.participants or not within_restrictions(layer, tz, at):
         return None
@@ -98,7 +100,7 @@ def layer_segments(
     layer_index: int,
     tz: ZoneInfo,
     span: Window,
-    unavailable: Set[UUID],
+    unavailable: Container[UUID],
 ) -> list[Shift]:
     """The layer's staffed stretches inside span = [start, end), sorted and disjoint."""
     start_at, end_at = span
@@ -114,7 +116,7 @@ def layer_segments(
 
 
 def _rotation_turns(
-    layer: Layer, tz: ZoneInfo, span: Window, unavailable: Set[UUID]
+    layer: Layer, tz: ZoneInfo, span: Window, unavailable: Container[UUID]
 ) -> list[tuple[datetime, datetime, UUID]]:
     start_at, end_at = span
     rotation, people = layer.rotation, layer.participants

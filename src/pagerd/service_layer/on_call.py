@@ -6,14 +6,13 @@ longer exist count as nobody (their shifts are gaps unless a lower layer has som
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from pagerd.domain.accounts import User
 from pagerd.domain.errors import FieldError, InvalidSchedule
-from pagerd.domain.schedule import NOBODY, OnCall, Override, Schedule, Shift
+from pagerd.domain.schedule import NOBODY, OnCall, Schedule, Shift
 from pagerd.domain.schedule_final import final_shifts, gaps, on_call_at
 from pagerd.service_layer.ports import UnitOfWork
 from pagerd.service_layer.schedules import is_disabled, require_schedule, services_targeting
@@ -65,8 +64,7 @@ def resolve_on_call(uow: UnitOfWork, schedule: Schedule, at: datetime) -> OnCall
     """Who `schedule` has at `at`, inside an open unit of work: what a schedule target of a
     policy resolves to when its level triggers (nobody: the level has nobody to page)."""
     overrides = uow.schedules.overrides_between(schedule.id, at, at + timedelta(microseconds=1))
-    unavailable = unavailable_users(uow, _people(schedule, overrides))
-    return on_call_at(schedule, overrides, at, unavailable)
+    return on_call_at(schedule, overrides, at, Unavailable(uow))
 
 
 def resolve_schedule_target(uow: UnitOfWork, schedule_id: UUID, at: datetime) -> OnCall:
@@ -114,14 +112,20 @@ def schedule_gaps(uow: UnitOfWork, now: datetime, every: bool = False) -> list[S
     return found
 
 
-def unavailable_users(uow: UnitOfWork, user_ids: Iterable[UUID]) -> frozenset[UUID]:
-    """Those of `user_ids` who cannot be paged: deleted or disabled."""
-    missing: set[UUID] = set()
-    for user_id in set(user_ids):
-        user = uow.users.get(user_id)
-        if user is None or is_disabled(user):
-            missing.add(user_id)
-    return frozenset(missing)
+class Unavailable:
+    """Whether a user cannot be paged (deleted or disabled), asked of the store the first
+    time the schedule maths needs to know, then remembered: a lookup reads the few users it
+    meets, not every participant."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self._known: dict[object, bool] = {}
+
+    def __contains__(self, user_id: object) -> bool:
+        if user_id not in self._known:
+            user = self._uow.users.get(user_id) if isinstance(user_id, UUID) else None
+            self._known[user_id] = user is None or is_disabled(user)
+        return self._known[user_id]
 
 
 def check_span(start_at: datetime, end_at: datetime, longest: timedelta) -> None:
@@ -137,8 +141,7 @@ def final_schedule(
 ) -> list[Shift]:
     """The final schedule of `schedule` over [start_at, end_at), inside an open unit of work."""
     overrides = uow.schedules.overrides_between(schedule.id, start_at, end_at)
-    unavailable = unavailable_users(uow, _people(schedule, overrides))
-    return final_shifts(schedule, overrides, start_at, end_at, unavailable)
+    return final_shifts(schedule, overrides, start_at, end_at, Unavailable(uow))
 
 
 def _now_and_next(uow: UnitOfWork, schedule: Schedule, now: datetime) -> ScheduleNow:
@@ -157,8 +160,3 @@ def by_person(shifts: list[Shift]) -> list[Shift]:
         else:
             merged.append(shift)
     return merged
-
-
-def _people(schedule: Schedule, overrides: Iterable[Override]) -> set[UUID]:
-    people = {p for layer in schedule.layers for p in layer.participants}
-    return people | {o.user_id for o in overrides}
