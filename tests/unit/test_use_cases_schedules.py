@@ -160,3 +160,17 @@ def test_a_target_naming_a_deleted_schedule_resolves_to_nobody(world: World) -> 
     schedules.delete_schedule(world.uow(), primary)
 
     assert world.resolve(primary, MONDAY) is None
+
+
+def test_the_schedules_naming_a_user_say_where_they_are_the_only_participant(
+    world: World,
+) -> None:
+    alice, bob = world.user("alice"), world.user("bob")
+    world.schedule([daily([alice, bob])], name="Shared")
+    world.schedule([daily([bob]), daily([alice])], name="Alone")
+    world.schedule([daily([bob])], name="Elsewhere")
+
+    with world.uow() as uow:
+        found = schedules.schedules_naming(uow, alice)
+
+    assert sorted((s.name, alone) for s, alone in found) == [("Alone", True), ("Shared", False)]

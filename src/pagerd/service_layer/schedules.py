@@ -152,6 +152,21 @@ def services_targeting(uow: UnitOfWork, schedule_id: UUID) -> list[MonitoredServ
     return found
 
 
+def schedules_naming(uow: UnitOfWork, user_id: UUID) -> list[tuple[Schedule, bool]]:
+    """The schedules whose layers name `user_id`, each with whether the user is the only
+    participant of one of its layers (deleting them would leave that layer empty)."""
+    found: list[tuple[Schedule, bool]] = []
+    after = None
+    while batch := uow.schedules.list(500, after):
+        for schedule in batch:
+            naming = [layer for layer in schedule.layers if user_id in layer.participants]
+            if naming:
+                alone = any(set(layer.participants) == {user_id} for layer in naming)
+                found.append((schedule, alone))
+        after = (batch[-1].created_at, batch[-1].id)
+    return found
+
+
 def _check_participants(uow: UnitOfWork, layers: Sequence[LayerSpec]) -> None:
     problems = [
         FieldError(f"layers.{i}.participants.{j}", "must be the id of an existing user")

@@ -77,12 +77,12 @@ def schedule_routes(ctx: ConsoleContext) -> APIRouter:
             span = _span(ctx, found, fields)
             user = parse_uuid(fields.get("user_id", "")) or session.user_id
             if user is None:
-                raise InvalidSchedule([])
+                raise InvalidSchedule([FieldError("user_id", "choose who covers")])
             add_override(ctx.uow(), ctx.container.clock, found, user, span)
         except NotFound:
             return ctx.not_found(request, session, "schedule")
         except InvalidSchedule as exc:
-            problem = "; ".join(d.message for d in exc.details) or "choose who covers"
+            problem = "; ".join(d.message for d in exc.details)
             return _schedule_page(ctx, request, session, found, error=problem, status=422)
         return ctx.redirect(f"/schedules/{found}?done=override")
 
