@@ -19,6 +19,7 @@ from pagerd.service_layer.schedules import is_disabled, require_schedule, servic
 
 MAX_SHIFT_LISTING = timedelta(days=90)
 LOOK_AHEAD = timedelta(days=90)
+LOOK_AHEAD_STEPS = (timedelta(days=2), timedelta(days=14), LOOK_AHEAD)
 GAP_HORIZON = timedelta(days=28)
 
 
@@ -145,7 +146,12 @@ def final_schedule(
 
 
 def _now_and_next(uow: UnitOfWork, schedule: Schedule, now: datetime) -> ScheduleNow:
-    stretches = by_person(final_schedule(uow, schedule, now, now + LOOK_AHEAD))
+    # Look two days ahead first, further only when nobody changes by then: most schedules
+    # hand off within days, and a 90-day shift list costs tens of milliseconds.
+    for horizon in LOOK_AHEAD_STEPS:
+        stretches = by_person(final_schedule(uow, schedule, now, now + horizon))
+        if len(stretches) > 2:  # the next stretch's end is known too
+            break
     following = stretches[1] if len(stretches) > 1 else None
     until = following.start_at if following is not None else None
     return ScheduleNow(schedule, stretches[0], until, following)
