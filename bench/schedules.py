@@ -15,8 +15,6 @@ costs; a lookup that walked shifts since the handoff would grow with the schedul
 from __future__ import annotations
 
 import random
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -25,6 +23,8 @@ from zoneinfo import ZoneInfo
 
 from bench.client import percentile
 from bench.report import Result, ratio
+from bench.schedules_stored import stored_lookups
+from bench.timings import Timings
 from pagerd.domain.schedule import Override, Schedule, Shift
 from pagerd.domain.schedule_build import LayerSpec, RestrictionSpec, build_schedule
 from pagerd.domain.schedule_final import final_shifts, on_call_at
@@ -75,24 +75,6 @@ def random_overrides(
     return made
 
 
-class Timings:
-    """Wall-clock and CPU (this thread's) milliseconds of each timed call.
-
-    On a shared machine the wall-clock tail is mostly the scheduler running somebody else;
-    the thread's CPU time is the work the call itself did.
-    """
-
-    def __init__(self) -> None:
-        self.wall: list[float] = []
-        self.cpu: list[float] = []
-
-    def time(self, action: Callable[[], object]) -> None:
-        wall, cpu = time.perf_counter_ns(), time.thread_time_ns()
-        action()
-        self.cpu.append((time.thread_time_ns() - cpu) / 1e6)
-        self.wall.append((time.perf_counter_ns() - wall) / 1e6)
-
-
 def run_schedules(quick: bool, directory: Path, backends: list[str]) -> Result:
     lookups, lists = _sizes(quick)
     rng = random.Random(15)
@@ -117,7 +99,28 @@ def run_schedules(quick: bool, directory: Path, backends: list[str]) -> Result:
         listed.time(
             partial(_list_into, shift_lists, schedule, overrides, (start, end), unavailable)
         )
-    return _report(base, looked, far, listed, [len(shifts) for shifts in shift_lists])
+    result = _report(base, looked, far, listed, [len(shifts) for shifts in shift_lists])
+    seed = (schedule, overrides, people)
+    for backend in backends:
+        stored = Timings()
+        stored_lookups(backend, directory, seed, instants[: lookups // 4], stored)
+        _report_stored(result, backend, stored, percentile(looked.wall, 50))
+    return result
+
+
+def _report_stored(result: Result, backend: str, stored: Timings, domain_p50: float) -> None:
+    n = len(stored.wall)
+    result.figures[f"{backend}: lookup p50 / p99 / max ms, wall ({n})"] = _spread(stored.wall)
+    result.figures[f"{backend}: lookup p50 ratio to the domain alone"] = ratio(
+        percentile(stored.wall, 50), domain_p50
+    )
+    p99 = percentile(stored.wall, 99)
+    result.check(
+        f"{backend}: stored lookup p99 (wall)",
+        f"< {LOOKUP_P99_TARGET_MS:.0f} ms",
+        f"{p99:.3f} ms",
+        p99 < LOOKUP_P99_TARGET_MS,
+    )
 
 
 def _list_into(

@@ -56,16 +56,19 @@ def who_is_on_call(uow: UnitOfWork, schedule_id: UUID, at: datetime) -> OnCallAn
     """Who the schedule has on call at the instant `at`."""
     with uow:
         schedule = require_schedule(uow, schedule_id)
-        on_call = resolve_on_call(uow, schedule, at)
-        user = uow.users.get(on_call.user_id) if on_call.user_id else None
+        unavailable = Unavailable(uow)
+        on_call = resolve_on_call(uow, schedule, at, unavailable)
+        user = unavailable.user(on_call.user_id) if on_call.user_id else None
         return OnCallAnswer(at, on_call, user)
 
 
-def resolve_on_call(uow: UnitOfWork, schedule: Schedule, at: datetime) -> OnCall:
+def resolve_on_call(
+    uow: UnitOfWork, schedule: Schedule, at: datetime, unavailable: Unavailable | None = None
+) -> OnCall:
     """Who `schedule` has at `at`, inside an open unit of work: what a schedule target of a
     policy resolves to when its level triggers (nobody: the level has nobody to page)."""
     overrides = uow.schedules.overrides_between(schedule.id, at, at + timedelta(microseconds=1))
-    return on_call_at(schedule, overrides, at, Unavailable(uow))
+    return on_call_at(schedule, overrides, at, unavailable or Unavailable(uow))
 
 
 def resolve_schedule_target(uow: UnitOfWork, schedule_id: UUID, at: datetime) -> OnCall:
@@ -120,13 +123,18 @@ class Unavailable:
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
-        self._known: dict[object, bool] = {}
+        self._users: dict[object, User | None] = {}
 
     def __contains__(self, user_id: object) -> bool:
-        if user_id not in self._known:
-            user = self._uow.users.get(user_id) if isinstance(user_id, UUID) else None
-            self._known[user_id] = user is None or is_disabled(user)
-        return self._known[user_id]
+        user = self.user(user_id)
+        return user is None or is_disabled(user)
+
+    def user(self, user_id: object) -> User | None:
+        """The stored user (None when deleted), read once."""
+        if user_id not in self._users:
+            found = self._uow.users.get(user_id) if isinstance(user_id, UUID) else None
+            self._users[user_id] = found
+        return self._users[user_id]
 
 
 def check_span(start_at: datetime, end_at: datetime, longest: timedelta) -> None:
