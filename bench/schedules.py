@@ -111,6 +111,7 @@ def run_schedules(quick: bool, directory: Path, backends: list[str]) -> Result:
 def _report_stored(result: Result, backend: str, stored: Timings, domain_p50: float) -> None:
     n = len(stored.wall)
     result.figures[f"{backend}: lookup p50 / p99 / max ms, wall ({n})"] = _spread(stored.wall)
+    result.figures[f"{backend}: lookup p50 / p99 / max ms, this thread's CPU"] = _spread(stored.cpu)
     result.figures[f"{backend}: lookup p50 ratio to the domain alone"] = ratio(
         percentile(stored.wall, 50), domain_p50
     )
