@@ -12,13 +12,9 @@ from pagerd.bootstrap import Container
 from pagerd.domain.accounts import User
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.fields import UtcDateTime
+from pagerd.entrypoints.http.on_call_schemas import GapOut, UserRef
 from pagerd.entrypoints.http.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page, keyset_page
-from pagerd.entrypoints.http.schedule_schemas import (
-    EXAMPLE_SCHEDULE,
-    USER_EXAMPLE,
-    GapOut,
-    UserRef,
-)
+from pagerd.entrypoints.http.schedule_schemas import EXAMPLE_SCHEDULE, USER_EXAMPLE
 from pagerd.service_layer import on_call
 from pagerd.service_layer.on_call import ScheduleGaps, ScheduleNow
 from pagerd.service_layer.ports import UnitOfWork

@@ -12,8 +12,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, Field
 
-from pagerd.domain.accounts import User
-from pagerd.domain.schedule import DAY_NAMES, Layer, Override, Schedule, Shift
+from pagerd.domain.schedule import DAY_NAMES, Layer, Override, Schedule
 from pagerd.domain.schedule_build import LayerSpec, RestrictionSpec
 from pagerd.entrypoints.http.fields import UtcDateTime, storable
 
@@ -236,89 +235,3 @@ class OverrideOut(BaseModel):
             end=override.end_at,
             created_at=override.created_at,
         )
-
-
-class UserRef(BaseModel):
-    """A user, by id and name."""
-
-    id: UUID = Field(description="The user's id.", examples=[EXAMPLE_USER])
-    name: str = Field(description="The user's name.", examples=["alice"])
-
-    @classmethod
-    def of(cls, user: User) -> UserRef:
-        """The API view of a user on call."""
-        return cls(id=user.id, name=str(getattr(user, "name", user.username)))
-
-
-class OnCallOut(BaseModel):
-    """Who is on call at one instant."""
-
-    at: UtcDateTime = Field(
-        description="The instant asked about.", examples=["2026-12-01T08:00:00Z"]
-    )
-    user: UserRef | None = Field(
-        description="Who is on call; null: nobody (a gap in the schedule).",
-        examples=[USER_EXAMPLE],
-    )
-    layer: int | None = Field(
-        description="Index of the layer that has the user; null for an override or nobody.",
-        examples=[0],
-    )
-    override_id: UUID | None = Field(
-        description="The override that has the user, if any.", examples=[None]
-    )
-
-
-class ShiftOut(BaseModel):
-    """A stretch of the final schedule with one person on call."""
-
-    user_id: UUID = Field(description="Who is on call.", examples=[EXAMPLE_USER])
-    start: UtcDateTime = Field(description="From (included).", examples=["2026-11-30T08:00:00Z"])
-    end: UtcDateTime = Field(description="To (excluded).", examples=["2026-12-07T08:00:00Z"])
-    layer: int | None = Field(description="The layer, or null for an override.", examples=[1])
-    override_id: UUID | None = Field(
-        description="The override, or null for a layer.", examples=[None]
-    )
-
-    @classmethod
-    def of(cls, shift: Shift) -> ShiftOut:
-        """The API view of a staffed stretch."""
-        assert shift.user_id is not None
-        return cls(
-            user_id=shift.user_id,
-            start=shift.start_at,
-            end=shift.end_at,
-            layer=shift.layer,
-            override_id=shift.override_id,
-        )
-
-
-class GapOut(BaseModel):
-    """A stretch of the final schedule with nobody on call."""
-
-    start: UtcDateTime = Field(description="From (included).", examples=["2026-11-30T16:00:00Z"])
-    end: UtcDateTime = Field(description="To (excluded).", examples=["2026-12-01T08:00:00Z"])
-
-
-class ShiftsOut(BaseModel):
-    """The final schedule between two instants: who is on call, shift by shift."""
-
-    items: list[ShiftOut] = Field(
-        description="Staffed stretches, in time order.",
-        examples=[
-            [
-                {
-                    "user_id": EXAMPLE_USER,
-                    "start": "2026-11-30T08:00:00Z",
-                    "end": "2026-11-30T16:00:00Z",
-                    "layer": 0,
-                    "override_id": None,
-                }
-            ]
-        ],
-    )
-    gaps: list[GapOut] = Field(
-        description="Stretches with nobody on call (a disabled or deleted user's shift, "
-        "times outside every layer's restrictions), in time order.",
-        examples=[[{"start": "2026-11-30T16:00:00Z", "end": "2026-12-01T08:00:00Z"}]],
-    )

@@ -13,19 +13,15 @@ from pagerd.domain.errors import FieldError, InvalidSchedule
 from pagerd.domain.schedule_build import EARLIEST, LATEST
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import responses
+from pagerd.entrypoints.http.on_call_schemas import GapOut, OnCallOut, ShiftOut, ShiftsOut, UserRef
 from pagerd.entrypoints.http.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page, keyset_list
 from pagerd.entrypoints.http.schedule_schemas import (
     EXAMPLE_OVERRIDE,
     EXAMPLE_SCHEDULE,
-    GapOut,
-    OnCallOut,
     OverrideIn,
     OverrideOut,
     ScheduleIn,
     ScheduleOut,
-    ShiftOut,
-    ShiftsOut,
-    UserRef,
 )
 from pagerd.service_layer import on_call, schedules
 
