@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from pagerd.domain.schedule import DAY_NAMES, Layer, Override, Schedule
 from pagerd.domain.schedule_build import LayerSpec, RestrictionSpec
@@ -107,6 +107,14 @@ class LayerIn(BaseModel):
 class ScheduleIn(BaseModel):
     """A schedule to create, or (PUT) the whole new definition of one: layers are replaced."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"name": "Primary", "time_zone": "Europe/Berlin", "layers": [LAYER_EXAMPLE]}
+            ]
+        }
+    )
+
     name: ScheduleName = Field(description="Unique, 1 to 200 characters.", examples=["Primary"])
     time_zone: Short = Field(
         description="IANA time zone the layers' times are read in.", examples=["Europe/Berlin"]
@@ -198,6 +206,18 @@ class ScheduleOut(BaseModel):
 
 class OverrideIn(BaseModel):
     """Put a user on call over every layer between two instants."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "user_id": EXAMPLE_USER,
+                    "start": "2026-12-24T18:00:00Z",
+                    "end": "2026-12-27T09:00:00Z",
+                }
+            ]
+        }
+    )
 
     user_id: UUID = Field(description="The user who covers.", examples=[EXAMPLE_USER])
     start: datetime = Field(
