@@ -6,12 +6,11 @@ back in the same format.
 """
 
 from pagerd.config_as_code.apply import (
-    Action,
-    Change,
     apply_configuration,
     export_configuration,
     plan_configuration,
 )
+from pagerd.config_as_code.apply_change import Action, Change
 from pagerd.config_as_code.errors import (
     IntegrationKeyTaken,
     InvalidConfiguration,

@@ -9,13 +9,13 @@ time, because policies are compared by content, not by target ids.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from enum import StrEnum
 from uuid import uuid4
 
+from pagerd.config_as_code.apply_change import Action, Change
 from pagerd.config_as_code.diff import policy_diff
 from pagerd.config_as_code.errors import IntegrationKeyTaken, PruneRefused
 from pagerd.config_as_code.model import Configuration, DeclaredPolicy, DeclaredService
+from pagerd.config_as_code.schedule_apply import converge_schedules, export_schedules
 from pagerd.domain.policy import build_policy
 from pagerd.domain.roles import COMMAND_LINE, Actor
 from pagerd.domain.service import MonitoredService
@@ -25,33 +25,6 @@ from pagerd.service_layer.retry import retry_on_conflict
 from pagerd.service_layer.services import new_integration_key
 
 _PAGE = 500
-
-
-class Action(StrEnum):
-    """What a change does."""
-
-    CREATE = "create"
-    UPDATE = "update"
-    DELETE = "delete"
-
-
-@dataclass(frozen=True)
-class Change:
-    """One change to the database; `str()` says it for people.
-
-    `fields` lists what an update changes, one `field: old -> new` line each.
-    """
-
-    action: Action
-    subject: str  # "service", "escalation policy" or "integration key"
-    service_name: str
-    detail: str = ""
-    fields: tuple[str, ...] = ()
-
-    def __str__(self) -> str:
-        what = "service" if self.subject == "service" else f"{self.subject} of"
-        text = f"{self.action} {what} {self.service_name!r}"
-        return f"{text}: {self.detail}" if self.detail else text
 
 
 def plan_configuration(
@@ -93,6 +66,7 @@ def apply_configuration(
         for declared in configuration.services:
             changes.extend(_converge(uow, clock, declared, existing.get(declared.name), prune))
         changes.extend(_delete_services(uow, stale, dry_run))
+        changes.extend(converge_schedules(uow, clock, configuration.schedules))
         if changes and not dry_run:
             after = {"changes": changes}
             record_audit(uow, clock, actor, "configuration.applied", None, after=after)
@@ -101,9 +75,9 @@ def apply_configuration(
 
 
 def export_configuration(uow: UnitOfWork, include_secrets: bool = False) -> Configuration:
-    """Every service with its policy, sorted by name (stable diffs): the file that describes
-    the database. With `include_secrets`, each service's integration key too (rebuilding
-    from such a file keeps every sender working)."""
+    """Every service with its policy and every schedule, sorted by name (stable diffs): the
+    file that describes the database. With `include_secrets`, each service's integration key
+    too (rebuilding from such a file keeps every sender working)."""
     with uow:
         declared = []
         for service in sorted(_all_services(uow), key=lambda s: s.name):
@@ -111,7 +85,7 @@ def export_configuration(uow: UnitOfWork, include_secrets: bool = False) -> Conf
             content = DeclaredPolicy.of(policy) if policy is not None else None
             key = service.integration_key if include_secrets else None
             declared.append(DeclaredService(service.name, content, key))
-        return Configuration(tuple(declared))
+        return Configuration(tuple(declared), export_schedules(uow))
 
 
 def _all_services(uow: UnitOfWork) -> Iterator[MonitoredService]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pagerd.config_as_code.schedule_model import DeclaredSchedule
 from pagerd.domain.channels import Channel
 from pagerd.domain.policy import EscalationPolicy, LevelSpec, TargetSpec
 
@@ -82,9 +83,11 @@ class DeclaredService:
 
 @dataclass(frozen=True)
 class Configuration:
-    """A whole configuration file: every declared service, in file order, names unique."""
+    """A whole configuration file: every declared service and schedule, in file order,
+    names unique."""
 
     services: tuple[DeclaredService, ...]
+    schedules: tuple[DeclaredSchedule, ...] = ()
 
 
 def _plural(count: int, noun: str) -> str:

@@ -181,3 +181,14 @@ def _matches(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
         return hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def every_user(uow: UnitOfWork, batch: int = 500) -> list[User]:
+    """Every user, oldest first, read page by page (inside an open unit of work)."""
+    found: list[User] = []
+    page = uow.users.list(batch)
+    while page:
+        found.extend(page)
+        last = page[-1]
+        page = uow.users.list(batch, (last.created_at, last.id))
+    return found

@@ -15,6 +15,7 @@ from pagerd.domain.audit import AuditEntry
 from pagerd.domain.dev_outbox import DevMessage
 from pagerd.domain.notification import Notification
 from pagerd.domain.policy import EscalationPolicy
+from pagerd.domain.schedule import Override, Schedule
 from pagerd.domain.service import MonitoredService
 from pagerd.domain.timer import AckTimer
 from pagerd.service_layer.errors import ConcurrencyConflict
@@ -48,6 +49,9 @@ class StoreState:
     dev_outbox: list[DevMessage] = field(default_factory=list)
     ack_codes: list[AckCode] = field(default_factory=list)
     pruned_at: dict[UUID, datetime] = field(default_factory=dict)
+    schedules: dict[UUID, Schedule] = field(default_factory=dict)
+    overrides: dict[UUID, Override] = field(default_factory=dict)
+    calendar_tokens: dict[str, UUID] = field(default_factory=dict)
 
     def check_invariants(self) -> None:
         """Raise ConcurrencyConflict where a unique constraint of the schema would fail."""
@@ -61,6 +65,7 @@ class StoreState:
         usernames = Counter(u.name for u in self.users.values())
         emails = Counter(u.email for u in self.users.values() if u.email is not None)
         token_hashes = Counter(t.token_hash for t in self.tokens.values())
+        schedule_names = Counter(s.name for s in self.schedules.values())
         for counter, what in (
             (active, "one active alert per service"),
             (timers, "one pending timer per alert"),
@@ -70,6 +75,7 @@ class StoreState:
             (usernames, "unique user names"),
             (emails, "unique user e-mails"),
             (token_hashes, "unique token hashes"),
+            (schedule_names, "unique schedule names"),
         ):
             if counter and counter.most_common(1)[0][1] > 1:
                 raise ConcurrencyConflict(f"constraint violated: {what}")

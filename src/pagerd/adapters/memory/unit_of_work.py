@@ -26,6 +26,7 @@ from pagerd.adapters.memory.repositories import (
     InMemoryTimerRepository,
 )
 from pagerd.adapters.memory.retention import InMemoryRetentionRepository
+from pagerd.adapters.memory.schedules import InMemoryScheduleRepository
 from pagerd.adapters.memory.store import InMemoryStore, StoreState
 from pagerd.service_layer.ports import (
     AckCodeRepository,
@@ -44,6 +45,7 @@ from pagerd.service_layer.ports import (
     UserRepository,
     WorkSignal,
 )
+from pagerd.service_layer.schedule_ports import ScheduleRepository
 
 
 class InMemoryUnitOfWork:
@@ -75,6 +77,7 @@ class InMemoryUnitOfWork:
         self.dev_outbox: DevOutboxRepository = InMemoryDevOutboxRepository(state)
         self.ack_codes: AckCodeRepository = InMemoryAckCodeRepository(state)
         self.retention: RetentionRepository = InMemoryRetentionRepository(state)
+        self.schedules: ScheduleRepository = InMemoryScheduleRepository(state)
 
     def __enter__(self) -> Self:
         self.store.lock.acquire()

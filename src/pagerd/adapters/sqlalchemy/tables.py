@@ -250,3 +250,38 @@ ack_codes = sa.Table(
     sa.Index(None, "code", "expires_at"),
     sa.Index(None, "alert_id", "address"),
 )
+
+# On-call schedules. Layers are stored with their schedule (a PUT replaces them whole).
+# Participants and override users are not foreign keys: a deleted user's shifts stay in
+# place and show as gaps, as the schedule's maths expects.
+schedules = sa.Table(
+    "schedules",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("time_zone", sa.String(64), nullable=False),
+    sa.Column("layers", json_type(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Index(None, "created_at", "id"),
+)
+
+schedule_overrides = sa.Table(
+    "schedule_overrides",
+    metadata,
+    _id(),
+    sa.Column("schedule_id", sa.Uuid(), _ref("schedules"), nullable=False),
+    sa.Column("user_id", sa.Uuid(), nullable=False),
+    sa.Column("start_at", UtcDateTime(), nullable=False),
+    sa.Column("end_at", UtcDateTime(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Index(None, "schedule_id", "start_at"),
+)
+
+# A user's calendar of shifts is published at a secret URL; only the token's hash is kept.
+calendar_feeds = sa.Table(
+    "calendar_feeds",
+    metadata,
+    sa.Column("user_id", sa.Uuid(), primary_key=True),
+    sa.Column("token_hash", sa.String(128), nullable=False, unique=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)

@@ -34,6 +34,7 @@ from pagerd.adapters.sqlalchemy.queue_repositories import (
     SqlTimerRepository,
 )
 from pagerd.adapters.sqlalchemy.retention_repository import SqlRetentionRepository
+from pagerd.adapters.sqlalchemy.schedule_repositories import SqlScheduleRepository
 from pagerd.adapters.sqlalchemy.service_repositories import (
     SqlPolicyRepository,
     SqlServiceRepository,
@@ -57,6 +58,7 @@ from pagerd.service_layer.ports import (
     UserRepository,
     WorkSignal,
 )
+from pagerd.service_layer.schedule_ports import ScheduleRepository
 
 WORK_CHANNEL = "pagerd_work"
 """PostgreSQL LISTEN/NOTIFY channel on which commits that wrote due work are announced."""
@@ -96,6 +98,7 @@ class SqlAlchemyUnitOfWork:
     dev_outbox: DevOutboxRepository
     ack_codes: AckCodeRepository
     retention: RetentionRepository
+    schedules: ScheduleRepository
 
     def __init__(
         self,
@@ -151,6 +154,7 @@ class SqlAlchemyUnitOfWork:
         self.dev_outbox = SqlDevOutboxRepository(session)
         self.ack_codes = SqlAckCodeRepository(session)
         self.retention = SqlRetentionRepository(session)
+        self.schedules = SqlScheduleRepository(session)
 
     def __exit__(
         self,

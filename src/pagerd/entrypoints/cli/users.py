@@ -17,7 +17,6 @@ from pagerd.domain.accounts import DEFAULT_TIME_ZONE, User
 from pagerd.domain.roles import Role
 from pagerd.entrypoints.cli.database import opened
 from pagerd.entrypoints.cli.errors import CliError
-from pagerd.service_layer.ports import UnitOfWork
 from pagerd.service_layer.user_changes import (
     delete_user,
     find_user,
@@ -25,7 +24,7 @@ from pagerd.service_layer.user_changes import (
     set_password,
     set_role,
 )
-from pagerd.service_layer.users import create_user
+from pagerd.service_layer.users import create_user, every_user
 
 users = typer.Typer(help="People: who is paged, who signs in to the console, with which role.")
 
@@ -84,7 +83,7 @@ def list_command(
     with opened(load_settings()) as container:
         uow = container.uow_factory()
         with uow:
-            found = _all_users(uow)
+            found = every_user(uow)
     if as_json:
         typer.echo(json.dumps([_user_json(u) for u in found], indent=2))
         return
@@ -96,16 +95,6 @@ def list_command(
         state = "disabled" if user.disabled else "enabled"
         line = f"{user.name:<24}  {user.role.value:<9}  {state:<8}  {user.time_zone:<20}"
         typer.echo(f"{line}  {user.email or '-'}")
-
-
-def _all_users(uow: UnitOfWork) -> list[User]:
-    found: list[User] = []
-    batch = uow.users.list(500)
-    while batch:
-        found.extend(batch)
-        last = batch[-1]
-        batch = uow.users.list(500, (last.created_at, last.id))
-    return found
 
 
 def _user_json(user: User) -> dict[str, object]:

@@ -39,6 +39,7 @@ NOTICES = {
     "user_created": "User created.",
     "user_updated": "User updated.",
     "user_deleted": "User deleted, with their API tokens and sessions.",
+    "override": "Override saved: the schedule below shows it.",
 }
 
 

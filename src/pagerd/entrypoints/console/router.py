@@ -18,6 +18,7 @@ from pagerd.entrypoints.console.outbox import outbox_routes
 from pagerd.entrypoints.console.people import people_routes
 from pagerd.entrypoints.console.policy import policy_routes
 from pagerd.entrypoints.console.ratelimit import SignInLimiter
+from pagerd.entrypoints.console.schedules import schedule_routes
 from pagerd.entrypoints.console.services import service_routes
 from pagerd.entrypoints.console.sessions import DEFAULT_LIFETIME, SessionCodec
 from pagerd.entrypoints.console.static_files import asset_version
@@ -54,7 +55,7 @@ def build_console(
             return ctx.redirect("/sign-in")
         return ctx.redirect("/alerts")
 
-    for routes in (
+    every = (
         auth_routes,
         service_routes,
         policy_routes,
@@ -62,6 +63,8 @@ def build_console(
         outbox_routes,
         people_routes,
         audit_routes,
-    ):
+        schedule_routes,
+    )
+    for routes in every:
         router.include_router(routes(ctx))
     return router

@@ -15,10 +15,13 @@ from pagerd.entrypoints.http import (
     alertmanager,
     alerts,
     audit_log,
+    calendar_feed,
+    on_call,
     operations,
     outbox,
     pagerduty,
     policies,
+    schedules,
     services,
     twilio_replies,
     users,
@@ -80,6 +83,9 @@ def create_app(
         outbox.build_router(container),
         users.build_router(container),
         audit_log.build_router(container),
+        schedules.build_router(container),
+        on_call.build_router(container),
+        calendar_feed.build_api_router(container),
     ]
     app.state.api_routers = api  # for the permission checks' documentation and tests
     auth = require_api_token(container)
@@ -98,6 +104,7 @@ def create_app(
     metrics = render_metrics or default_metrics_renderer(container)
     app.include_router(operations.build_router(container, metrics))
     app.include_router(acknowledge_links.build_router(container))
+    app.include_router(calendar_feed.build_feed_router(container))
     app.include_router(twilio_replies.build_router(container))
     app.include_router(build_console(container))
     mount_static(app)

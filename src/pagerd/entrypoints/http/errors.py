@@ -15,7 +15,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from pagerd.domain.errors import AlertAlreadyResolved, DomainError, FieldError, InvalidPolicy
+from pagerd.domain.errors import (
+    AlertAlreadyResolved,
+    DomainError,
+    FieldError,
+    InvalidPolicy,
+    InvalidSchedule,
+)
 from pagerd.service_layer.errors import (
     ConcurrencyConflict,
     Conflict,
@@ -172,6 +178,8 @@ def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
         return error_response(
             422, "validation_error", "the escalation policy is invalid", exc.details
         )
+    if isinstance(exc, InvalidSchedule):
+        return error_response(422, "validation_error", "the schedule is invalid", exc.details)
     if isinstance(exc, AlertAlreadyResolved):
         return error_response(409, exc.code, str(exc))
     assert isinstance(exc, DomainError)
