@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from uuid import UUID, uuid4
 
 import pytest
 import sqlalchemy as sa
@@ -19,9 +20,12 @@ from pagerd.adapters.sqlalchemy import (
     head_revision,
     upgrade_to_head,
 )
+from pagerd.adapters.sqlalchemy.migrate import upgrade_to
 from pagerd.adapters.sqlalchemy.tables import metadata
+from pagerd.domain.roles import Actor, Role
 from pagerd.service_layer.errors import ConcurrencyConflict
-from tests.integration.conftest import alert, at, service
+from pagerd.service_layer.tokens import hash_token, token_actor
+from tests.integration.conftest import T0, alert, at, service
 
 
 def _differences(url: str) -> list[Any]:
@@ -67,9 +71,14 @@ def test_the_migrated_schema_keeps_the_partial_indexes(database_url: str) -> Non
 
     partial = _partial_indexes(database_url)
 
-    assert set(partial) == {"uq_alerts_one_active_per_service", "ix_notifications_due_pending"}
+    assert set(partial) == {
+        "uq_alerts_one_active_per_service",
+        "ix_notifications_due_pending",
+        "ix_alerts_retention",
+    }
     assert "acknowledged" in partial["uq_alerts_one_active_per_service"]
     assert "pending" in partial["ix_notifications_due_pending"]
+    assert "pruned_at" in partial["ix_alerts_retention"]
 
 
 def test_the_migrated_schema_refuses_a_second_active_alert(database_url: str) -> None:
@@ -114,8 +123,9 @@ def test_the_migrations_are_resources_of_the_package() -> None:
 
     assert migrations.joinpath("env.py").is_file()
     assert migrations.joinpath("script.py.mako").is_file()
-    names = [entry.name for entry in migrations.joinpath("versions").iterdir()]
-    assert any(name.startswith(f"{head_revision()}_") for name in names)
+    versions = [entry.name for entry in migrations.joinpath("versions").iterdir()]
+    assert "0001_initial_schema.py" in versions
+    assert any(name.startswith(f"{head_revision()}") for name in versions)
 
 
 def test_a_new_sqlite_database_and_its_wal_files_are_private_to_their_owner(
@@ -138,3 +148,46 @@ def test_a_new_sqlite_database_and_its_wal_files_are_private_to_their_owner(
 
     assert {"private.db", "private.db-wal", "private.db-shm"} <= set(modes)
     assert set(modes.values()) == {0o600}, modes
+
+
+def _insert_0001_account_rows(url: str, user_id: UUID, token_secret: str) -> None:
+    """A console user and an API token as revision 0001 stored them."""
+    at = sa.bindparam("at", type_=sa.DateTime(timezone=True))
+    ident = sa.bindparam("id", type_=sa.Uuid())
+    engine = create_engine_for(url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO users (id, username, password_hash, created_at) "
+                "VALUES (:id, 'alice', '$argon2id$old', :at)"
+            ).bindparams(ident, at),
+            {"id": user_id, "at": T0},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO api_tokens (id, name, token_hash, created_at) "
+                "VALUES (:id, 'ci', :hash, :at)"
+            ).bindparams(ident, at),
+            {"id": uuid4(), "hash": hash_token(token_secret), "at": T0},
+        )
+    engine.dispose()
+
+
+def test_users_and_tokens_from_before_roles_become_admins_and_keep_working(
+    database_url: str,
+) -> None:
+    upgrade_to(database_url, "0001")
+    user_id = uuid4()
+    _insert_0001_account_rows(database_url, user_id, "old-secret")
+
+    upgrade_to_head(database_url)
+
+    engine = create_engine_for(database_url)
+    with SqlAlchemyUnitOfWork(engine) as uow:
+        alice = uow.users.get(user_id)
+    actor = token_actor(SqlAlchemyUnitOfWork(engine), "old-secret")
+    engine.dispose()
+    assert alice is not None
+    assert (alice.name, alice.role, alice.time_zone) == ("alice", Role.ADMIN, "UTC")
+    assert (alice.disabled, alice.email, alice.password_hash) == (False, None, "$argon2id$old")
+    assert actor == Actor("token ci", Role.ADMIN)

@@ -39,3 +39,13 @@ class TooManyDedupKeys(DomainError):
     """A new dedup key for an incident that already holds the most it may (MAX_DEDUP_KEYS)."""
 
     code = "too_many_dedup_keys"
+
+
+class InvalidSchedule(DomainError):
+    """An on-call schedule or override that breaks a rule; `details` names every bad field."""
+
+    code = "validation_error"
+
+    def __init__(self, details: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{d.field}: {d.message}" for d in details))
+        self.details = details

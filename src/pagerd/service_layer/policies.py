@@ -9,9 +9,11 @@ from uuid import UUID
 from pagerd.domain.channels import Channel
 from pagerd.domain.errors import FieldError, InvalidPolicy
 from pagerd.domain.policy import EscalationPolicy, LevelSpec, build_policy
+from pagerd.domain.roles import SYSTEM, Actor
 from pagerd.domain.webhook_addresses import IPNetwork, url_host_problem
+from pagerd.service_layer.audit import record_audit
 from pagerd.service_layer.errors import NotFound
-from pagerd.service_layer.ports import UnitOfWork
+from pagerd.service_layer.ports import Clock, UnitOfWork
 from pagerd.service_layer.retry import retry_on_conflict
 
 
@@ -22,12 +24,16 @@ def put_policy(
     levels: Sequence[LevelSpec],
     repeat: int = 0,
     allowed_networks: Sequence[IPNetwork] = (),
+    *,
+    clock: Clock | None = None,
+    actor: Actor = SYSTEM,
 ) -> EscalationPolicy:
     """Validate and store the service's policy, replacing the previous one.
 
     Alerts already open keep the plan frozen when they opened; the new policy applies to the
     next incident. Raises InvalidPolicy (every bad field named, webhook URLs that can never
-    be reached given `allowed_networks` included) or NotFound.
+    be reached given `allowed_networks` included) or NotFound. Written to the audit log when
+    `clock` is given (the audit entry needs the time).
     """
     with uow:
         if uow.services.get_for_update(service_id) is None:
@@ -38,6 +44,9 @@ def put_policy(
         )
         refuse_unreachable_webhooks(policy, allowed_networks)
         uow.policies.save(policy)
+        if clock is not None:
+            action = "policy.updated" if existing is not None else "policy.created"
+            record_audit(uow, clock, actor, action, policy.id, before=existing, after=policy)
         uow.commit()
         return policy
 

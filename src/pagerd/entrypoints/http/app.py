@@ -14,16 +14,22 @@ from pagerd.entrypoints.http import (
     acknowledge_links,
     alertmanager,
     alerts,
+    audit_log,
+    calendar_feed,
     integration_keys,
+    on_call,
     operations,
     outbox,
     pagerduty,
     policies,
+    schedules,
     services,
     twilio_replies,
+    users,
 )
+from pagerd.entrypoints.http.access_log import AccessLogMiddleware
 from pagerd.entrypoints.http.auth import (
-    api_token_check,
+    api_token_actor,
     integration_key_check,
     require_api_token,
 )
@@ -46,7 +52,9 @@ DESCRIPTION = """\
 pagerd pages the people on a service's escalation policy, level by level, until someone
 acknowledges or the service is healthy again.
 
-`/api/v1` needs `Authorization: Bearer <token>`. Integrations authenticate with the service's
+`/api/v1` needs `Authorization: Bearer <token>`; a token acts with its user's role (viewers
+read; responders also act on incidents and their own profile; admins do everything), and
+each operation says who may call it. Integrations authenticate with the service's
 integration key. Errors answer `{"error": {"code", "message"}}` (422 adds `details`).
 """
 
@@ -74,7 +82,7 @@ def create_app(
     limiters = RateLimiters.from_settings(
         container.settings, container.clock, container.rate_buckets
     )
-    app.state.limiters = limiters
+    app.state.limiters = limiters  # for routes added later (heartbeat pings: `public`)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=max_body_bytes,
@@ -82,12 +90,15 @@ def create_app(
     )
     app.add_middleware(
         AuthenticateFirstMiddleware,
-        token_is_valid=api_token_check(container),
+        token_actor=api_token_actor(container),
         key_is_valid=integration_key_check(container),
         failures=failure_counter(limiters.auth_failures),
     )
-    # Added last, so outermost: every layer within sees the client as the proxies say.
+    # Every layer within sees the client as the trusted proxies say.
     app.add_middleware(TrustedProxyMiddleware, trusted=container.settings.trusted_proxy_networks)
+    if container.settings.access_log:
+        # Added last, so outermost: it sees the answers of the other middleware too.
+        app.add_middleware(AccessLogMiddleware)
 
     app.state.container = container
     api = [
@@ -96,7 +107,13 @@ def create_app(
         policies.build_router(container),
         alerts.build_router(container),
         outbox.build_router(container),
+        users.build_router(container),
+        audit_log.build_router(container),
+        schedules.build_router(container),
+        on_call.build_router(container),
+        calendar_feed.build_api_router(container),
     ]
+    app.state.api_routers = api  # for the permission checks' documentation and tests
     auth = require_api_token(container, failure_counter(limiters.auth_failures))
     # Listed after `auth`: only a valid token gets a bucket.
     limit = api_token_limit(limiters.api)
@@ -107,14 +124,18 @@ def create_app(
         app.include_router(
             router,
             dependencies=[Depends(auth), Depends(limit)],
-            responses={**responses(400, 401, 413, 422), **RATE_LIMITED_RESPONSE},
+            responses={**responses(400, 401, 403, 413, 422), **RATE_LIMITED_RESPONSE},
         )
     failures = limiters.auth_failures
     app.include_router(pagerduty.build_router(container, limiters.ingest, failures))
     app.include_router(alertmanager.build_router(container, limiters.ingest, failures))
     metrics = render_metrics or default_metrics_renderer(container)
     app.include_router(operations.build_router(container, metrics))
-    for door in (acknowledge_links.build_router(container), twilio_replies.build_router(container)):
+    for door in (
+        acknowledge_links.build_router(container),
+        calendar_feed.build_feed_router(container),
+        twilio_replies.build_router(container),
+    ):
         app.include_router(door, dependencies=public, responses=RATE_LIMITED_RESPONSE)
     app.include_router(build_console(container), dependencies=public)
     mount_static(app)

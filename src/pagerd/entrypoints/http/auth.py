@@ -1,33 +1,39 @@
 """Who may call: API tokens for `/api/v1`, integration keys for the integrations.
 
 API tokens are checked by `is_admin_token` (the configured admin token, in constant time)
-and `verify_api_token` (stored tokens, by SHA-256 hash). Failures answer 401 with
-`WWW-Authenticate: Bearer`.
+and `token_actor` (stored tokens, by SHA-256 hash, acting as their user). Failures answer
+401 with `WWW-Authenticate: Bearer`. The actor found is put on the request for the
+permission checks (permissions.py) and the audit log.
 """
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.requests import Request
 
 from pagerd.bootstrap import Container
+from pagerd.domain.roles import Actor
 from pagerd.domain.service import MonitoredService
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import ApiError
 from pagerd.entrypoints.http.fields import storable
 from pagerd.service_layer.ports import UnitOfWork
 from pagerd.service_layer.services import service_for_integration_key
-from pagerd.service_layer.tokens import is_admin_token, verify_api_token
+from pagerd.service_layer.tokens import ADMIN_TOKEN_ACTOR, is_admin_token, token_actor
 
 MAX_SECRET_LENGTH = 512
 
 bearer_scheme = HTTPBearer(
     auto_error=False,
     scheme_name="ApiToken",
-    description="An API token (`pagerd token create`) or the PAGERD_ADMIN_TOKEN value.",
+    description=(
+        "An API token (`pagerd token create --user NAME`: it acts with that user's role) "
+        "or the PAGERD_ADMIN_TOKEN value (an admin)."
+    ),
 )
 
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
@@ -43,11 +49,13 @@ def unauthorized(message: str) -> ApiError:
 def require_api_token(
     container: Container, failures: FailureCounter | None = None
 ) -> Callable[..., Awaitable[None]]:
-    """A dependency that lets a request through only with a valid API token.
+    """A dependency that lets a request through only with a valid API token, and puts who
+    it acts as on `request.state.actor`.
 
     The admin token is checked on the event loop (no I/O); a stored token is looked up in
-    the database on the thread pool. Each failure is counted by `failures`, per client
-    address: past its limit the answer is 429 instead of 401.
+    the database on the thread pool, unless `auth_first` verified it before the body was
+    read. Each failure is counted by `failures`, per client address: past its limit the
+    answer is 429 instead of 401.
     """
     admin = container.settings.admin_token
     admin_secret = admin.get_secret_value() if admin is not None else None
@@ -57,32 +65,39 @@ def require_api_token(
             raise unauthorized("send an API token as `Authorization: Bearer <token>`")
         secret = credentials.credentials
         if getattr(request.state, "verified_api_token", None) == secret:
-            return  # verified before the body was read (auth_first.py)
-        if is_admin_token(secret, admin_secret):
+            request.state.actor = request.state.verified_actor
             return
-        if len(secret) > MAX_SECRET_LENGTH or not await run_in_threadpool(
-            verify_api_token, uow, secret
-        ):
+        if is_admin_token(secret, admin_secret):
+            request.state.actor = ADMIN_TOKEN_ACTOR
+            return
+        actor = None
+        if len(secret) <= MAX_SECRET_LENGTH:
+            actor = await run_in_threadpool(token_actor, uow, secret)
+        if actor is None:
             if failures is not None:
                 await failures(request.client.host if request.client else "unknown")
-            raise unauthorized("the API token is not valid (unknown or revoked)")
+            raise unauthorized(
+                "the API token is not valid (unknown, revoked, or its user disabled)"
+            )
+        request.state.actor = actor
 
     return check
 
 
-def api_token_check(container: Container) -> Callable[[str], bool]:
-    """Whether a secret is a valid API token (admin or stored); blocking (a lookup)."""
+def api_token_actor(container: Container) -> Callable[[str], Actor | None]:
+    """Who a secret acts as when it is a valid API token (admin or stored), else None;
+    blocking (a lookup)."""
     admin = container.settings.admin_token
     admin_secret = admin.get_secret_value() if admin is not None else None
 
-    def is_valid(secret: str) -> bool:
+    def actor_of(secret: str) -> Actor | None:
         if is_admin_token(secret, admin_secret):
-            return True
-        return len(secret) <= MAX_SECRET_LENGTH and verify_api_token(
-            container.uow_factory(), secret
-        )
+            return ADMIN_TOKEN_ACTOR
+        if len(secret) > MAX_SECRET_LENGTH:
+            return None
+        return token_actor(container.uow_factory(), secret)
 
-    return is_valid
+    return actor_of
 
 
 def integration_key_check(container: Container) -> Callable[[str], bool]:

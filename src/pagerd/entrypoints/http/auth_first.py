@@ -22,12 +22,15 @@ from urllib.parse import parse_qs
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from pagerd.domain.roles import Actor
 from pagerd.entrypoints.http.errors import ApiError, error_response
 
 VERIFIED_TOKEN = "verified_api_token"  # noqa: S105 - a key name, not a secret
 """Scope state key: the API token this middleware verified for the request."""
+VERIFIED_ACTOR = "verified_actor"
+"""Scope state key: who that token acts as."""
 
-TokenCheck = Callable[[str], bool]
+TokenCheck = Callable[[str], Actor | None]
 KeyCheck = Callable[[str], bool]
 FailureCounter = Callable[[str], Awaitable[None]]
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -39,12 +42,12 @@ class AuthenticateFirstMiddleware:
     def __init__(
         self,
         app: ASGIApp,
-        token_is_valid: TokenCheck,
+        token_actor: TokenCheck,
         key_is_valid: KeyCheck,
         failures: FailureCounter | None = None,
     ) -> None:
         self.app = app
-        self._token_is_valid = token_is_valid
+        self._token_actor = token_actor
         self._key_is_valid = key_is_valid
         self._failures = failures
 
@@ -55,10 +58,12 @@ class AuthenticateFirstMiddleware:
         path: str = scope["path"]
         if path.startswith("/api/v1/") or path == "/api/v1":
             secret = _bearer(scope)
-            if secret is None or not await run_in_threadpool(self._token_is_valid, secret):
+            actor = await run_in_threadpool(self._token_actor, secret) if secret else None
+            if secret is None or actor is None:
                 await self._refuse(scope, receive, send, "send a valid API token as Bearer")
                 return
-            scope.setdefault("state", {})[VERIFIED_TOKEN] = secret
+            state = scope.setdefault("state", {})
+            state[VERIFIED_TOKEN], state[VERIFIED_ACTOR] = secret, actor
         elif path == "/integrations/alertmanager":
             key = _query_value(scope, "integration_key") or _bearer(scope)
             if key is None or not await run_in_threadpool(self._key_is_valid, key):

@@ -34,11 +34,24 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 class TwilioMessageForm(BaseModel):
     """Twilio's form fields; the others are kept (they are part of the signature)."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [{"From": "+5492664295169", "Body": "ACK 4821", "MessageSid": "SM0123"}]
+        },
+    )
 
-    from_number: str = Field("", alias="From")
-    body: str = Field("", alias="Body")
-    message_sid: str = Field("", alias="MessageSid", max_length=128)
+    from_number: str = Field("", alias="From", description="The number that replied (E.164).")
+    body: str = Field(
+        "", alias="Body", description="The reply: the code the page carried acknowledges."
+    )
+    message_sid: str = Field(
+        "",
+        alias="MessageSid",
+        max_length=128,
+        description="Twilio's id of the message; a repeat of one already handled is ignored.",
+    )
 
 
 def twilio_signature(auth_token: str, url: str, params: Mapping[str, str]) -> str:
@@ -56,7 +69,13 @@ def build_router(container: Container) -> APIRouter:
     def receive_sms_reply(
         request: Request,
         form: Annotated[TwilioMessageForm, Form()],
-        signature: Annotated[str, Header(alias="X-Twilio-Signature")] = "",
+        signature: Annotated[
+            str,
+            Header(
+                alias="X-Twilio-Signature",
+                description="Twilio's signature of the request, checked with the auth token.",
+            ),
+        ] = "",
     ) -> Response:
         """Acknowledge the alert named by a reply code, and answer with TwiML."""
         token = container.settings.twilio_auth_token
