@@ -9,17 +9,42 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pagerd.domain.channels import Channel
-from pagerd.domain.policy import EscalationPolicy, LevelSpec, TargetSpec
+from pagerd.domain.policy import (
+    USER_TARGET,
+    EscalationPolicy,
+    LevelSpec,
+    PolicyTarget,
+    TargetSpec,
+    UserTarget,
+)
 
 FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True)
 class DeclaredTarget:
-    """Whom to page and how: `address` is the e-mail, E.164 number or URL."""
+    """Whom to page and how: `type` is email, sms, webhook or user; `address` is the e-mail,
+    E.164 number or URL, or the user's id."""
 
-    channel: Channel
+    type: str
     address: str
+
+    @classmethod
+    def of(cls, target: PolicyTarget) -> DeclaredTarget:
+        """The content of a stored target."""
+        if isinstance(target, UserTarget):
+            return cls(USER_TARGET, str(target.user_id))
+        return cls(target.channel.value, target.address)
+
+    @property
+    def address_field(self) -> str:
+        """The key that carries the address in a file: `email`, `user_id`, ..."""
+        return target_address_field(self.type)
+
+
+def target_address_field(kind: str) -> str:
+    """The key carrying a target's address for its type (`user_id` for a user)."""
+    return "user_id" if kind == USER_TARGET else Channel(kind).address_field
 
 
 @dataclass(frozen=True)
@@ -44,7 +69,7 @@ class DeclaredPolicy:
             levels=tuple(
                 DeclaredLevel(
                     ack_timeout_seconds=int(level.ack_timeout.total_seconds()),
-                    targets=tuple(DeclaredTarget(t.channel, t.address) for t in level.targets),
+                    targets=tuple(DeclaredTarget.of(t) for t in level.targets),
                 )
                 for level in policy.levels
             ),
@@ -55,7 +80,7 @@ class DeclaredPolicy:
         """The levels as `build_policy` takes them."""
         return [
             LevelSpec(
-                targets=[TargetSpec(t.channel.value, t.address) for t in level.targets],
+                targets=[TargetSpec(t.type, t.address) for t in level.targets],
                 ack_timeout_seconds=level.ack_timeout_seconds,
             )
             for level in self.levels

@@ -13,6 +13,7 @@ The format (documented in docs/operations.md):
                 - {type: email, email: oncall@example.com}
                 - {type: sms, phone_number: "+5492664295169"}
                 - {type: webhook, url: https://hooks.example.com/pagerd}
+                - {type: user, user_id: 5f0c...}   # a person, by their notification rules
 
 Structure and types are checked here; the escalation rules themselves (ranges, address
 formats, limits) are the domain's `build_policy`, so a file and the HTTP API accept exactly
@@ -35,15 +36,17 @@ from pagerd.config_as_code.model import (
     DeclaredPolicy,
     DeclaredService,
     DeclaredTarget,
+    target_address_field,
 )
 from pagerd.config_as_code.nodes import NodeReader, is_null
-from pagerd.domain.channels import Channel
+from pagerd.domain.channels import POLICY_ADDRESS_CHANNELS
 from pagerd.domain.errors import InvalidPolicy
-from pagerd.domain.policy import DEFAULT_ACK_TIMEOUT, build_policy
+from pagerd.domain.policy import DEFAULT_ACK_TIMEOUT, USER_TARGET, build_policy
 from pagerd.service_layer.services import MAX_NAME_LENGTH
 
 _DEFAULT_TIMEOUT = int(DEFAULT_ACK_TIMEOUT.total_seconds())
-_TYPES = ", ".join(c.value for c in Channel)
+_TYPE_NAMES = (*(c.value for c in POLICY_ADDRESS_CHANNELS), USER_TARGET)
+_TYPES = ", ".join(_TYPE_NAMES)
 
 
 def parse_configuration(text: str) -> Configuration:
@@ -131,18 +134,18 @@ class _Parser(NodeReader):
         return DeclaredLevel(timeout, tuple(t for t in targets if t is not None))
 
     def target(self, node: Node, path: str) -> DeclaredTarget | None:
-        fields = self.mapping(node, path, ("type", "email", "phone_number", "url"), ("type",))
+        known = ("type", "email", "phone_number", "url", "user_id")
+        fields = self.mapping(node, path, known, ("type",))
         if fields is None or "type" not in fields:
             return None
         kind = self.string(fields["type"], f"{path}.type")
         if kind is None:
             return None
-        try:
-            channel = Channel(kind.lower())
-        except ValueError:
+        channel = kind.lower()
+        if channel not in _TYPE_NAMES:
             self.fail(f"{path}.type", fields["type"], f"must be one of {_TYPES}")
             return None
-        address_field = channel.address_field
+        address_field = target_address_field(channel)
         for other in set(fields) - {"type", address_field}:
             self.fail(f"{path}.{other}", fields[other], f"does not belong to a {channel} target")
         if address_field not in fields:

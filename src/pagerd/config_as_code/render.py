@@ -48,4 +48,4 @@ def _policy(policy: DeclaredPolicy) -> dict[str, Any]:
 
 
 def _target(target: DeclaredTarget) -> dict[str, str]:
-    return {"type": target.channel.value, target.channel.address_field: target.address}
+    return {"type": target.type, target.address_field: target.address}

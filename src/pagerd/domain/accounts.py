@@ -32,3 +32,9 @@ class User:
     username: str
     password_hash: str
     created_at: datetime
+    disabled: bool = False
+
+    @property
+    def name(self) -> str:
+        """How timelines and messages name the person."""
+        return self.username

@@ -228,7 +228,9 @@ def _escalate_if_level_failed(
     timer = uow.timers.pending_for_alert(alert.id)
     waiting = timer is not None and (timer.level, timer.pass_number) == (level, pass_number)
     pages = uow.outbox.list_for_level(alert.id, level, pass_number)
-    all_failed = all(p.status is NotificationStatus.FAILED for p in pages)
+    # A user's later rules still to fire keep the level alive: someone may yet answer.
+    later = uow.rule_timers.count_for_level(alert.id, level, pass_number)
+    all_failed = later == 0 and all(p.status is NotificationStatus.FAILED for p in pages)
     if waiting and all_failed and alert.level_failed(level, pass_number, now):
         uow.alerts.update(alert)
         persist_alert_events(uow, alert)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from pagerd.domain.policy import EscalationPolicy, LevelSpec, build_policy
+from pagerd.domain.errors import FieldError, InvalidPolicy
+from pagerd.domain.policy import EscalationPolicy, LevelSpec, UserTarget, build_policy
 from pagerd.service_layer.errors import NotFound
 from pagerd.service_layer.ports import UnitOfWork
 from pagerd.service_layer.retry import retry_on_conflict
@@ -27,9 +28,21 @@ def put_policy(
         policy = build_policy(
             service_id, levels, repeat, policy_id=existing.id if existing is not None else None
         )
+        _check_users_exist(uow, policy)
         uow.policies.save(policy)
         uow.commit()
         return policy
+
+
+def _check_users_exist(uow: UnitOfWork, policy: EscalationPolicy) -> None:
+    problems = [
+        FieldError(f"levels.{i}.targets.{j}.user_id", f"no user has the id {target.user_id}")
+        for i, level in enumerate(policy.levels)
+        for j, target in enumerate(level.targets)
+        if isinstance(target, UserTarget) and uow.users.get(target.user_id) is None
+    ]
+    if problems:
+        raise InvalidPolicy(problems)
 
 
 def get_policy(uow: UnitOfWork, service_id: UUID) -> EscalationPolicy:

@@ -21,6 +21,7 @@ from pagerd.service_layer import alerts, policies, services
 from pagerd.service_layer.delivery import deliver_due_pages
 from pagerd.service_layer.paging import OutgoingPage
 from pagerd.service_layer.ports import TimelineEntry, UnitOfWork, WorkSignal
+from pagerd.service_layer.rule_timers import FiredRuleTimer, fire_due_rule_timers
 from pagerd.service_layer.timers import FiredTimer, fire_next_due_timer
 from pagerd.testing.clock import FakeClock
 from pagerd.testing.senders import RecordingSender
@@ -60,6 +61,7 @@ class PagingHarness:
         self.journal: list[OutgoingPage] = []
         self.senders = {channel: RecordingSender(self.journal) for channel in Channel}
         self.fired: list[FiredTimer] = []
+        self.fired_rules: list[FiredRuleTimer] = []
         self._random = random.Random(seed)  # noqa: S311 -- retry jitter, not a secret
 
     def create_service(self, name: str) -> MonitoredService:
@@ -80,11 +82,16 @@ class PagingHarness:
         return services.mark_healthy(self.uow, self.clock, service_id)
 
     def run_workers(self) -> None:
-        """Fire every due timer and deliver every due page, until nothing is left due."""
+        """Fire every due timer (levels', then rules') and deliver every due page, until
+        nothing is left due."""
         while True:
             fired = fire_next_due_timer(self.uow, self.clock)
             if fired is not None:
                 self.fired.append(fired)
+                continue
+            rules = fire_due_rule_timers(self.uow, self.clock, 25)
+            if rules:
+                self.fired_rules.extend(rules)
                 continue
             if not deliver_due_pages(
                 self.uow, self.clock, self.senders, "harness", self._random.random

@@ -13,9 +13,10 @@ from pagerd.domain.ack_code import AckCode
 from pagerd.domain.alert import Alert
 from pagerd.domain.dev_outbox import DevMessage
 from pagerd.domain.notification import Notification
+from pagerd.domain.people import ContactMethod, NotificationRule
 from pagerd.domain.policy import EscalationPolicy
 from pagerd.domain.service import MonitoredService
-from pagerd.domain.timer import AckTimer
+from pagerd.domain.timer import AckTimer, RuleTimer
 from pagerd.service_layer.errors import ConcurrencyConflict
 from pagerd.service_layer.ports import TimelineEntry
 
@@ -41,6 +42,9 @@ class StoreState:
     timeline: list[TimelineEntry] = field(default_factory=list)
     tokens: dict[UUID, ApiToken] = field(default_factory=dict)
     users: dict[UUID, User] = field(default_factory=dict)
+    contact_methods: dict[UUID, ContactMethod] = field(default_factory=dict)
+    notification_rules: dict[UUID, tuple[NotificationRule, ...]] = field(default_factory=dict)
+    rule_timers: dict[UUID, RuleTimer] = field(default_factory=dict)
     settings: dict[str, str] = field(default_factory=dict)
     dev_outbox: list[DevMessage] = field(default_factory=list)
     ack_codes: list[AckCode] = field(default_factory=list)
@@ -56,6 +60,10 @@ class StoreState:
         integration_keys = Counter(s.integration_key for s in self.services.values())
         usernames = Counter(u.username for u in self.users.values())
         token_hashes = Counter(t.token_hash for t in self.tokens.values())
+        rule_timers = Counter(
+            (t.alert_id, t.level, t.pass_number, t.contact_method_id)
+            for t in self.rule_timers.values()
+        )
         for counter, what in (
             (active, "one active alert per service"),
             (timers, "one pending timer per alert"),
@@ -64,6 +72,7 @@ class StoreState:
             (integration_keys, "unique integration keys"),
             (usernames, "unique usernames"),
             (token_hashes, "unique token hashes"),
+            (rule_timers, "one rule timer per (alert, level, pass, contact method)"),
         ):
             if counter and counter.most_common(1)[0][1] > 1:
                 raise ConcurrencyConflict(f"constraint violated: {what}")

@@ -13,6 +13,11 @@ from pagerd.adapters.memory.accounts import (
     InMemoryTokenRepository,
     InMemoryUserRepository,
 )
+from pagerd.adapters.memory.people import (
+    InMemoryContactMethodRepository,
+    InMemoryNotificationRuleRepository,
+    InMemoryRuleTimerRepository,
+)
 from pagerd.adapters.memory.repositories import (
     InMemoryAlertRepository,
     InMemoryNotificationRepository,
@@ -25,9 +30,12 @@ from pagerd.adapters.memory.store import InMemoryStore, StoreState
 from pagerd.service_layer.ports import (
     AckCodeRepository,
     AlertRepository,
+    ContactMethodRepository,
     DevOutboxRepository,
     NotificationRepository,
+    NotificationRuleRepository,
     PolicyRepository,
+    RuleTimerRepository,
     ServiceRepository,
     SettingRepository,
     TimelineRepository,
@@ -61,6 +69,11 @@ class InMemoryUnitOfWork:
         self.timeline: TimelineRepository = InMemoryTimelineRepository(state)
         self.tokens: TokenRepository = InMemoryTokenRepository(state)
         self.users: UserRepository = InMemoryUserRepository(state)
+        self.contact_methods: ContactMethodRepository = InMemoryContactMethodRepository(state)
+        self.notification_rules: NotificationRuleRepository = InMemoryNotificationRuleRepository(
+            state
+        )
+        self.rule_timers: RuleTimerRepository = InMemoryRuleTimerRepository(state)
         self.settings: SettingRepository = InMemorySettingRepository(state)
         self.dev_outbox: DevOutboxRepository = InMemoryDevOutboxRepository(state)
         self.ack_codes: AckCodeRepository = InMemoryAckCodeRepository(state)
@@ -90,6 +103,7 @@ class InMemoryUnitOfWork:
         before = self.store.state
         self._wrote_work = self._wrote_work or (
             before.timers.keys() != self._working.timers.keys()
+            or before.rule_timers.keys() != self._working.rule_timers.keys()
             or len(before.notifications) != len(self._working.notifications)
         )
         self.store.state = self._working

@@ -95,13 +95,19 @@ class SqlUserRepository:
                 "username": user.username,
                 "password_hash": user.password_hash,
                 "created_at": user.created_at,
+                "disabled": user.disabled,
             },
         )
 
     def update(self, user: User) -> None:
         self._db.execute(
             _USER_UPDATE,
-            {"p_id": user.id, "username": user.username, "password_hash": user.password_hash},
+            {
+                "p_id": user.id,
+                "username": user.username,
+                "password_hash": user.password_hash,
+                "disabled": user.disabled,
+            },
         )
 
     def get(self, user_id: UUID) -> User | None:

@@ -19,10 +19,11 @@ from pagerd.domain.alert import Alert, AlertStatus
 from pagerd.domain.channels import Channel
 from pagerd.domain.dev_outbox import DevMessage
 from pagerd.domain.notification import Notification, NotificationStatus
+from pagerd.domain.people import ContactMethod
 from pagerd.domain.plan import EscalationPlan
-from pagerd.domain.policy import EscalationPolicy, Level, Target
+from pagerd.domain.policy import EscalationPolicy, Level, PolicyTarget, Target, UserTarget
 from pagerd.domain.service import MonitoredService, ServiceStatus
-from pagerd.domain.timer import AckTimer
+from pagerd.domain.timer import AckTimer, RuleTimer
 from pagerd.service_layer.ports import TimelineEntry
 
 Row = RowMapping
@@ -33,13 +34,24 @@ def levels_to_json(levels: Sequence[Level]) -> list[dict[str, Any]]:
     return [
         {
             "ack_timeout_seconds": level.ack_timeout.total_seconds(),
-            "targets": [
-                {"id": str(t.id), "channel": t.channel.value, "address": t.address}
-                for t in level.targets
-            ],
+            "targets": [target_to_json(t) for t in level.targets],
         }
         for level in levels
     ]
+
+
+def target_to_json(target: PolicyTarget) -> dict[str, Any]:
+    """A target's JSON form: `{"id", "channel", "address"}` or `{"id", "user_id"}`."""
+    if isinstance(target, UserTarget):
+        return {"id": str(target.id), "user_id": str(target.user_id)}
+    return {"id": str(target.id), "channel": target.channel.value, "address": target.address}
+
+
+def target_from_json(data: Mapping[str, Any]) -> PolicyTarget:
+    """A target from its JSON form."""
+    if "user_id" in data:
+        return UserTarget(UUID(data["id"]), UUID(data["user_id"]))
+    return Target(UUID(data["id"]), Channel(data["channel"]), data["address"])
 
 
 def levels_from_json(data: Sequence[Mapping[str, Any]]) -> tuple[Level, ...]:
@@ -47,9 +59,7 @@ def levels_from_json(data: Sequence[Mapping[str, Any]]) -> tuple[Level, ...]:
     return tuple(
         Level(
             ack_timeout=timedelta(seconds=item["ack_timeout_seconds"]),
-            targets=tuple(
-                Target(UUID(t["id"]), Channel(t["channel"]), t["address"]) for t in item["targets"]
-            ),
+            targets=tuple(target_from_json(t) for t in item["targets"]),
         )
         for item in data
     )
@@ -162,6 +172,7 @@ def notification_to_row(n: Notification) -> dict[str, Any]:
         "channel": n.channel.value,
         "address": n.address,
         "created_at": n.created_at,
+        "user_id": n.user_id,
         **notification_state(n),
     }
 
@@ -182,6 +193,7 @@ def notification_from_row(row: Row) -> Notification:
         attempts=row["attempts"],
         last_error=row["last_error"],
         sent_at=row["sent_at"],
+        user_id=row["user_id"],
     )
 
 
@@ -217,6 +229,7 @@ def user_from_row(row: Row) -> User:
         username=row["username"],
         password_hash=row["password_hash"],
         created_at=row["created_at"],
+        disabled=row["disabled"],
     )
 
 
@@ -239,4 +252,43 @@ def ack_code_from_row(row: Row) -> AckCode:
         address=row["address"],
         created_at=row["created_at"],
         expires_at=row["expires_at"],
+    )
+
+
+def contact_method_from_row(row: Row) -> ContactMethod:
+    return ContactMethod(
+        id=row["id"],
+        user_id=row["user_id"],
+        channel=Channel(row["channel"]),
+        address=row["address"],
+        label=row["label"],
+        created_at=row["created_at"],
+    )
+
+
+def rule_timer_to_row(timer: RuleTimer) -> dict[str, Any]:
+    return {
+        "id": timer.id,
+        "alert_id": timer.alert_id,
+        "level": timer.level,
+        "pass_number": timer.pass_number,
+        "user_id": timer.user_id,
+        "contact_method_id": timer.contact_method_id,
+        "channel": timer.channel.value,
+        "address": timer.address,
+        "due_at": timer.due_at,
+    }
+
+
+def rule_timer_from_row(row: Row) -> RuleTimer:
+    return RuleTimer(
+        id=row["id"],
+        alert_id=row["alert_id"],
+        level=row["level"],
+        pass_number=row["pass_number"],
+        user_id=row["user_id"],
+        contact_method_id=row["contact_method_id"],
+        channel=Channel(row["channel"]),
+        address=row["address"],
+        due_at=row["due_at"],
     )

@@ -25,6 +25,11 @@ from pagerd.adapters.sqlalchemy.alert_repositories import (
 from pagerd.adapters.sqlalchemy.engine import connect
 from pagerd.adapters.sqlalchemy.errors import conflict_from
 from pagerd.adapters.sqlalchemy.group_commit import GroupCommitter, group_committer_for
+from pagerd.adapters.sqlalchemy.people_repositories import (
+    SqlContactMethodRepository,
+    SqlNotificationRuleRepository,
+    SqlRuleTimerRepository,
+)
 from pagerd.adapters.sqlalchemy.queue_repositories import (
     SqlNotificationRepository,
     SqlTimerRepository,
@@ -37,9 +42,12 @@ from pagerd.adapters.sqlalchemy.session import Session
 from pagerd.service_layer.ports import (
     AckCodeRepository,
     AlertRepository,
+    ContactMethodRepository,
     DevOutboxRepository,
     NotificationRepository,
+    NotificationRuleRepository,
     PolicyRepository,
+    RuleTimerRepository,
     ServiceRepository,
     SettingRepository,
     TimelineRepository,
@@ -80,6 +88,9 @@ class SqlAlchemyUnitOfWork:
     timeline: TimelineRepository
     tokens: TokenRepository
     users: UserRepository
+    contact_methods: ContactMethodRepository
+    notification_rules: NotificationRuleRepository
+    rule_timers: RuleTimerRepository
     settings: SettingRepository
     dev_outbox: DevOutboxRepository
     ack_codes: AckCodeRepository
@@ -126,6 +137,9 @@ class SqlAlchemyUnitOfWork:
         self.timeline = SqlTimelineRepository(session)
         self.tokens = SqlTokenRepository(session)
         self.users = SqlUserRepository(session)
+        self.contact_methods = SqlContactMethodRepository(session)
+        self.notification_rules = SqlNotificationRuleRepository(session)
+        self.rule_timers = SqlRuleTimerRepository(session)
         self.settings = SqlSettingRepository(session)
         self.dev_outbox = SqlDevOutboxRepository(session)
         self.ack_codes = SqlAckCodeRepository(session)

@@ -20,9 +20,12 @@ from pagerd.domain.policy import (
     DEFAULT_ACK_TIMEOUT,
     MAX_LEVELS,
     MAX_TARGETS_PER_LEVEL,
+    USER_TARGET,
     EscalationPolicy,
     LevelSpec,
+    PolicyTarget,
     TargetSpec,
+    UserTarget,
 )
 
 _LEVEL_KEY = re.compile(r"^levels-(\d{1,3})-timeout$")
@@ -38,6 +41,13 @@ class TargetRow:
 
     type: str = Channel.EMAIL.value
     address: str = ""
+
+    @classmethod
+    def of(cls, target: PolicyTarget) -> TargetRow:
+        """A stored target as the editor shows it; a user target's address is the user id."""
+        if isinstance(target, UserTarget):
+            return cls(USER_TARGET, str(target.user_id))
+        return cls(target.channel.value, target.address)
 
 
 @dataclass
@@ -61,7 +71,7 @@ class PolicyDraft:
         levels = [
             LevelRow(
                 str(int(level.ack_timeout.total_seconds())),
-                [TargetRow(t.channel.value, t.address) for t in level.targets],
+                [TargetRow.of(t) for t in level.targets],
             )
             for level in policy.levels
         ]

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from pagerd.domain.alert import Alert
+from pagerd.domain.policy import Target
 from pagerd.entrypoints.console.formatting import when
 from pagerd.service_layer.ports import TimelineEntry
 
@@ -43,6 +44,7 @@ def _target_addresses(alert: Alert) -> dict[str, str]:
         str(t.id): f"{t.address} ({t.channel.value})"
         for level in alert.plan.levels
         for t in level.targets
+        if isinstance(t, Target)
     }
 
 

@@ -93,7 +93,15 @@ class NotificationOut(BaseModel):
     id: UUID
     level_id: int
     pass_number: int = Field(description="0 for the first pass over the levels.")
-    target_id: UUID
+    target_id: UUID = Field(
+        description="The policy target paged; for a user target, the contact method's id.",
+        examples=["0b7e6c1e-52a4-4b8e-9d1a-2f0b8f3c9a11"],
+    )
+    user_id: UUID | None = Field(
+        default=None,
+        description="The user paged, when the page went to a user's contact method.",
+        examples=["5f0c1a52-8b7e-4a0e-9c55-0d5a3b2e7f10"],
+    )
     channel: Channel
     address: str
     status: NotificationStatus
@@ -110,6 +118,7 @@ class NotificationOut(BaseModel):
             level_id=notification.level,
             pass_number=notification.pass_number,
             target_id=notification.target_id,
+            user_id=notification.user_id,
             channel=notification.channel,
             address=notification.address,
             status=notification.status,

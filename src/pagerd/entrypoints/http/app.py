@@ -14,6 +14,7 @@ from pagerd.entrypoints.http import (
     acknowledge_links,
     alertmanager,
     alerts,
+    contact_methods,
     operations,
     outbox,
     pagerduty,
@@ -70,6 +71,7 @@ def create_app(
         policies.build_router(container),
         alerts.build_router(container),
         outbox.build_router(container),
+        contact_methods.build_router(container),
     ]
     auth = require_api_token(container)
     limiters = RateLimiters.from_settings(container.settings, container.clock)

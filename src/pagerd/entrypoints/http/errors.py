@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from pagerd.domain.errors import AlertAlreadyResolved, DomainError, FieldError, InvalidPolicy
+from pagerd.domain.errors import AlertAlreadyResolved, DomainError, FieldError, InvalidRequest
 from pagerd.service_layer.errors import ConcurrencyConflict, Conflict, NotFound, UseCaseError
 
 log = logging.getLogger("pagerd.http")
@@ -154,10 +154,8 @@ def _on_use_case_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
-    if isinstance(exc, InvalidPolicy):
-        return error_response(
-            422, "validation_error", "the escalation policy is invalid", exc.details
-        )
+    if isinstance(exc, InvalidRequest):
+        return error_response(422, "validation_error", exc.summary, exc.details)
     if isinstance(exc, AlertAlreadyResolved):
         return error_response(409, exc.code, str(exc))
     assert isinstance(exc, DomainError)
