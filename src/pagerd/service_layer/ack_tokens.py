@@ -159,8 +159,10 @@ class LinkNotForAlert(UseCaseError):
 
 @dataclass(frozen=True)
 class Recipient:
-    """Whom a link was sent to: an address of the policy, or a user's contact method."""
+    """Whom a link was sent to: an address of the policy, or a user's contact method
+    (`id` is the policy target's id, or the contact method's)."""
 
+    id: UUID
     address: str
     user_name: str | None = None
 
@@ -215,10 +217,10 @@ def _recipient_of(uow: UnitOfWork, alert: Alert, target_id: UUID) -> Recipient:
     for level in levels:
         for target in level.targets:
             if isinstance(target, Target) and target.id == target_id:
-                return Recipient(target.address)
+                return Recipient(target.id, target.address)
     # A user's page carries its contact method's id as target: the page names the user.
     for page in uow.outbox.list_for_alert(alert.id):
         if page.target_id == target_id and page.user_id is not None:
             user = uow.users.get(page.user_id)
-            return Recipient(page.address, user.name if user is not None else None)
+            return Recipient(target_id, page.address, user.name if user is not None else None)
     raise LinkNotForAlert(f"this link was not issued for alert {alert.id}")

@@ -10,14 +10,16 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from datetime import timedelta
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from pagerd.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from pagerd.domain.accounts import User
 from pagerd.domain.alert import Alert
+from pagerd.domain.people import ContactMethod, RuleSpec
 from pagerd.domain.channels import Channel
 from pagerd.domain.policy import EscalationPolicy, LevelSpec, TargetSpec
 from pagerd.domain.service import MonitoredService
-from pagerd.service_layer import alerts, policies, services
+from pagerd.service_layer import alerts, contact_methods, policies, services
 from pagerd.service_layer.delivery import deliver_due_pages
 from pagerd.service_layer.paging import OutgoingPage
 from pagerd.service_layer.ports import TimelineEntry, UnitOfWork, WorkSignal
@@ -32,16 +34,24 @@ UnitOfWorkFactory = Callable[[WorkSignal], UnitOfWork]
 
 
 def level(*addresses: str, timeout: int = 900) -> LevelSpec:
-    """A level spec from addresses: `+…` is SMS, `http…` a webhook, anything else e-mail."""
+    """A level spec from addresses: `+…` is SMS, `http…` a webhook, `user:<id>` a user
+    (see `user_target`), anything else e-mail."""
     return LevelSpec(targets=[_target(a) for a in addresses], ack_timeout_seconds=timeout)
 
 
 def _target(address: str) -> TargetSpec:
+    if address.startswith("user:"):
+        return TargetSpec("user", address.removeprefix("user:"))
     if address.startswith("+"):
         return TargetSpec("sms", address)
     if address.startswith("http"):
         return TargetSpec("webhook", address)
     return TargetSpec("email", address)
+
+
+def user_target(user_id: UUID) -> str:
+    """The address `level` reads as a user target."""
+    return f"user:{user_id}"
 
 
 class PagingHarness:
@@ -71,6 +81,22 @@ class PagingHarness:
         self, service_id: UUID, levels: Sequence[LevelSpec], repeat: int = 0
     ) -> EscalationPolicy:
         return policies.put_policy(self.uow, service_id, levels, repeat)
+
+    def create_user(self, username: str, disabled: bool = False) -> User:
+        """A user (no password is needed to be paged)."""
+        user = User(uuid4(), username, "!", self.clock.now(), disabled=disabled)
+        with self.uow:
+            self.uow.users.add(user)
+            self.uow.commit()
+        return user
+
+    def add_contact_method(self, user_id: UUID, type_: str, address: str) -> ContactMethod:
+        return contact_methods.add_contact_method(self.uow, self.clock, user_id, type_, address)
+
+    def set_rules(self, user_id: UUID, *rules: tuple[ContactMethod, int]) -> None:
+        """Replace the user's rules: (contact method, delay in minutes) pairs."""
+        specs = [RuleSpec(method.id, minutes) for method, minutes in rules]
+        contact_methods.put_notification_rules(self.uow, user_id, specs)
 
     def alert(self, service_id: UUID, message: str = "down", dedup_key: str | None = None) -> Alert:
         return alerts.receive_alert(self.uow, self.clock, service_id, message, dedup_key).alert
