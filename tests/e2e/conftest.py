@@ -28,6 +28,7 @@ from pagerd.entrypoints.http import create_app
 from pagerd.service_layer.delivery import deliver_due_pages
 from pagerd.service_layer.paging import OutgoingPage
 from pagerd.service_layer.ports import UnitOfWork
+from pagerd.service_layer.rule_timers import fire_due_rule_timers
 from pagerd.service_layer.timers import fire_next_due_timer
 from pagerd.service_layer.tokens import create_api_token
 from pagerd.testing import FakeClock, RecordingSender, RecordingSignal
@@ -110,10 +111,13 @@ class Api:
         return dict(response.json())
 
     def run_workers(self) -> None:
-        """Fire every due timer and deliver every due page, as the workers would."""
+        """Fire every due timer (levels' and rules') and deliver every due page, as the
+        workers would."""
         uow = self.container.uow_factory()
         while True:
             if fire_next_due_timer(uow, self.clock) is not None:
+                continue
+            if fire_due_rule_timers(uow, self.clock, 25):
                 continue
             if not deliver_due_pages(uow, self.clock, self.senders, "e2e", self._random.random):
                 return

@@ -23,6 +23,7 @@ from pagerd.domain.notification import Notification
 from pagerd.domain.people import ContactMethod, NotificationRule
 from pagerd.domain.policy import EscalationPolicy
 from pagerd.domain.service import MonitoredService
+from pagerd.domain.test_message import TestMessage
 from pagerd.domain.timer import AckTimer, RuleTimer
 
 Cursor = tuple[datetime, UUID]
@@ -300,6 +301,29 @@ class RuleTimerRepository(Protocol):
     def next_due_at(self) -> datetime | None: ...
 
 
+class TestMessageRepository(Protocol):
+    """Test messages to contact methods: a small outbox, claimed under a lease like pages."""
+
+    def add(self, message: TestMessage) -> None: ...
+    def get(self, message_id: UUID) -> TestMessage | None: ...
+    def claim_due(
+        self, now: datetime, limit: int, worker_id: str, lease_until: datetime
+    ) -> list[TestMessage]:
+        """Lease due pending messages (including ones whose lease expired) to `worker_id`."""
+        ...
+
+    def get_many(self, message_ids: Collection[UUID]) -> dict[UUID, TestMessage]: ...
+    def update_many(self, messages: Sequence[TestMessage]) -> None:
+        """Store each message's state and drop its lease."""
+        ...
+
+    def release(self, message_id: UUID, worker_id: str) -> None:
+        """Drop the lease if `worker_id` still holds it (shutdown: sent by someone else)."""
+        ...
+
+    def next_attempt_at(self) -> datetime | None: ...
+
+
 class SettingRepository(Protocol):
     """Small key-value settings kept in the database (for example the generated secret key)."""
 
@@ -349,6 +373,7 @@ class UnitOfWork(Protocol):
     contact_methods: ContactMethodRepository
     notification_rules: NotificationRuleRepository
     rule_timers: RuleTimerRepository
+    test_messages: TestMessageRepository
     settings: SettingRepository
     dev_outbox: DevOutboxRepository
     ack_codes: AckCodeRepository

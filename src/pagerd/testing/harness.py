@@ -15,8 +15,8 @@ from uuid import UUID, uuid4
 from pagerd.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from pagerd.domain.accounts import User
 from pagerd.domain.alert import Alert
-from pagerd.domain.people import ContactMethod, RuleSpec
 from pagerd.domain.channels import Channel
+from pagerd.domain.people import ContactMethod, RuleSpec
 from pagerd.domain.policy import EscalationPolicy, LevelSpec, TargetSpec
 from pagerd.domain.service import MonitoredService
 from pagerd.service_layer import alerts, contact_methods, policies, services

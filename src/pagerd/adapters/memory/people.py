@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from uuid import UUID
 
-from pagerd.adapters.memory.store import StoreState
+from pagerd.adapters.memory.store import Lease, StoreState
 from pagerd.domain.people import ContactMethod, NotificationRule
+from pagerd.domain.test_message import TestMessage
 from pagerd.domain.timer import RuleTimer
 
 
@@ -42,6 +44,9 @@ class InMemoryContactMethodRepository:
         )
         self._s.rule_timers = {
             k: t for k, t in self._s.rule_timers.items() if t.contact_method_id != method_id
+        }
+        self._s.test_messages = {
+            k: m for k, m in self._s.test_messages.items() if m.contact_method_id != method_id
         }
 
 
@@ -104,3 +109,51 @@ class InMemoryRuleTimerRepository:
 
 def _due_order(timer: RuleTimer) -> tuple[datetime, str]:
     return (timer.due_at, str(timer.id))
+
+
+class InMemoryTestMessageRepository:
+    """Test messages, with leases."""
+
+    __test__ = False
+
+    def __init__(self, state: StoreState) -> None:
+        self._s = state
+
+    def add(self, message: TestMessage) -> None:
+        self._s.test_messages[message.id] = copy.deepcopy(message)
+
+    def get(self, message_id: UUID) -> TestMessage | None:
+        return copy.deepcopy(self._s.test_messages.get(message_id))
+
+    def claim_due(
+        self, now: datetime, limit: int, worker_id: str, lease_until: datetime
+    ) -> list[TestMessage]:
+        due = [
+            m
+            for m in self._s.test_messages.values()
+            if m.is_pending
+            and m.next_attempt_at <= now
+            and (m.id not in self._s.test_leases or self._s.test_leases[m.id].until <= now)
+        ]
+        claimed = sorted(due, key=lambda m: (m.next_attempt_at, str(m.id)))[:limit]
+        for message in claimed:
+            self._s.test_leases[message.id] = Lease(worker_id, lease_until)
+        return copy.deepcopy(claimed)
+
+    def get_many(self, message_ids: Collection[UUID]) -> dict[UUID, TestMessage]:
+        found = self._s.test_messages
+        return {i: copy.deepcopy(found[i]) for i in set(message_ids) if i in found}
+
+    def update_many(self, messages: Sequence[TestMessage]) -> None:
+        for message in messages:
+            self._s.test_messages[message.id] = copy.deepcopy(message)
+            self._s.test_leases.pop(message.id, None)
+
+    def release(self, message_id: UUID, worker_id: str) -> None:
+        lease = self._s.test_leases.get(message_id)
+        if lease is not None and lease.worker_id == worker_id:
+            del self._s.test_leases[message_id]
+
+    def next_attempt_at(self) -> datetime | None:
+        pending = [m.next_attempt_at for m in self._s.test_messages.values() if m.is_pending]
+        return min(pending, default=None)

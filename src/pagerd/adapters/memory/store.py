@@ -16,6 +16,7 @@ from pagerd.domain.notification import Notification
 from pagerd.domain.people import ContactMethod, NotificationRule
 from pagerd.domain.policy import EscalationPolicy
 from pagerd.domain.service import MonitoredService
+from pagerd.domain.test_message import TestMessage
 from pagerd.domain.timer import AckTimer, RuleTimer
 from pagerd.service_layer.errors import ConcurrencyConflict
 from pagerd.service_layer.ports import TimelineEntry
@@ -45,6 +46,8 @@ class StoreState:
     contact_methods: dict[UUID, ContactMethod] = field(default_factory=dict)
     notification_rules: dict[UUID, tuple[NotificationRule, ...]] = field(default_factory=dict)
     rule_timers: dict[UUID, RuleTimer] = field(default_factory=dict)
+    test_messages: dict[UUID, TestMessage] = field(default_factory=dict)
+    test_leases: dict[UUID, Lease] = field(default_factory=dict)
     settings: dict[str, str] = field(default_factory=dict)
     dev_outbox: list[DevMessage] = field(default_factory=list)
     ack_codes: list[AckCode] = field(default_factory=list)

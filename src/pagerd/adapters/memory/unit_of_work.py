@@ -17,6 +17,7 @@ from pagerd.adapters.memory.people import (
     InMemoryContactMethodRepository,
     InMemoryNotificationRuleRepository,
     InMemoryRuleTimerRepository,
+    InMemoryTestMessageRepository,
 )
 from pagerd.adapters.memory.repositories import (
     InMemoryAlertRepository,
@@ -38,6 +39,7 @@ from pagerd.service_layer.ports import (
     RuleTimerRepository,
     ServiceRepository,
     SettingRepository,
+    TestMessageRepository,
     TimelineRepository,
     TimerRepository,
     TokenRepository,
@@ -74,6 +76,7 @@ class InMemoryUnitOfWork:
             state
         )
         self.rule_timers: RuleTimerRepository = InMemoryRuleTimerRepository(state)
+        self.test_messages: TestMessageRepository = InMemoryTestMessageRepository(state)
         self.settings: SettingRepository = InMemorySettingRepository(state)
         self.dev_outbox: DevOutboxRepository = InMemoryDevOutboxRepository(state)
         self.ack_codes: AckCodeRepository = InMemoryAckCodeRepository(state)
@@ -105,6 +108,7 @@ class InMemoryUnitOfWork:
             before.timers.keys() != self._working.timers.keys()
             or before.rule_timers.keys() != self._working.rule_timers.keys()
             or len(before.notifications) != len(self._working.notifications)
+            or len(before.test_messages) != len(self._working.test_messages)
         )
         self.store.state = self._working
         self._bind(copy.deepcopy(self._working))

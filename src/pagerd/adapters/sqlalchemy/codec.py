@@ -23,6 +23,7 @@ from pagerd.domain.people import ContactMethod
 from pagerd.domain.plan import EscalationPlan
 from pagerd.domain.policy import EscalationPolicy, Level, PolicyTarget, Target, UserTarget
 from pagerd.domain.service import MonitoredService, ServiceStatus
+from pagerd.domain.test_message import TestMessage
 from pagerd.domain.timer import AckTimer, RuleTimer
 from pagerd.service_layer.ports import TimelineEntry
 
@@ -291,4 +292,45 @@ def rule_timer_from_row(row: Row) -> RuleTimer:
         channel=Channel(row["channel"]),
         address=row["address"],
         due_at=row["due_at"],
+    )
+
+
+def test_message_state(m: TestMessage) -> dict[str, Any]:
+    """The columns an attempt changes."""
+    return {
+        "status": m.status.value,
+        "attempts": m.attempts,
+        "last_error": m.last_error,
+        "sent_at": m.sent_at,
+        "next_attempt_at": m.next_attempt_at,
+    }
+
+
+def test_message_to_row(m: TestMessage) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "user_id": m.user_id,
+        "contact_method_id": m.contact_method_id,
+        "channel": m.channel.value,
+        "address": m.address,
+        "label": m.label,
+        "created_at": m.created_at,
+        **test_message_state(m),
+    }
+
+
+def test_message_from_row(row: Row) -> TestMessage:
+    return TestMessage(
+        id=row["id"],
+        user_id=row["user_id"],
+        contact_method_id=row["contact_method_id"],
+        channel=Channel(row["channel"]),
+        address=row["address"],
+        label=row["label"],
+        created_at=row["created_at"],
+        next_attempt_at=row["next_attempt_at"],
+        status=NotificationStatus(row["status"]),
+        attempts=row["attempts"],
+        last_error=row["last_error"],
+        sent_at=row["sent_at"],
     )

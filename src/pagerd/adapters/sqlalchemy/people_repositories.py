@@ -17,6 +17,9 @@ from pagerd.adapters.sqlalchemy.codec import (
     contact_method_from_row,
     rule_timer_from_row,
     rule_timer_to_row,
+    test_message_from_row,
+    test_message_state,
+    test_message_to_row,
 )
 from pagerd.adapters.sqlalchemy.session import Session
 from pagerd.adapters.sqlalchemy.tables import (
@@ -24,9 +27,14 @@ from pagerd.adapters.sqlalchemy.tables import (
     contact_methods,
     notification_rules,
     rule_timers,
+    test_messages,
 )
+from pagerd.domain.notification import NotificationStatus
 from pagerd.domain.people import ContactMethod, NotificationRule
+from pagerd.domain.test_message import TestMessage
 from pagerd.domain.timer import RuleTimer
+
+_PENDING = NotificationStatus.PENDING.value
 
 _METHOD_INSERT = contact_methods.insert()
 _METHOD_BY_ID = contact_methods.select().where(contact_methods.c.id == sa.bindparam("p_id"))
@@ -196,4 +204,97 @@ class SqlRuleTimerRepository:
 
     def next_due_at(self) -> datetime | None:
         due: datetime | None = self._db.execute(_TIMER_MIN_DUE).scalar()
+        return due
+
+
+_TEST_INSERT = test_messages.insert()
+_TEST_BY_ID = test_messages.select().where(test_messages.c.id == sa.bindparam("p_id"))
+_TESTS_BY_IDS = test_messages.select().where(
+    test_messages.c.id.in_(sa.bindparam("p_ids", expanding=True))
+)
+_TEST_CLAIMABLE = sa.and_(
+    test_messages.c.status == _PENDING,
+    test_messages.c.next_attempt_at <= sa.bindparam("p_now"),
+    sa.or_(
+        test_messages.c.lease_until.is_(None),
+        test_messages.c.lease_until <= sa.bindparam("p_now"),
+    ),
+)
+_TESTS_DUE = (
+    sa.select(test_messages.c.id)
+    .where(_TEST_CLAIMABLE)
+    .order_by(test_messages.c.next_attempt_at, test_messages.c.id)
+    .limit(sa.bindparam("p_limit", type_=sa.Integer()))
+)
+# Compare-and-set: the lease is taken only where the row is still claimable, so two
+# dispatchers (PostgreSQL: the second skips the locked rows) never hold one message.
+_TESTS_CLAIM = (
+    test_messages.update()
+    .where(test_messages.c.id.in_(sa.bindparam("p_ids", expanding=True)), _TEST_CLAIMABLE)
+    .values(lease_owner=sa.bindparam("p_owner"), lease_until=sa.bindparam("p_until"))
+    .returning(*test_messages.c)
+)
+_TEST_UPDATE = (
+    test_messages.update()
+    .where(test_messages.c.id == sa.bindparam("p_id"))
+    .values(lease_owner=None, lease_until=None)
+)
+_TEST_RELEASE = (
+    test_messages.update()
+    .where(
+        test_messages.c.id == sa.bindparam("p_id"),
+        test_messages.c.lease_owner == sa.bindparam("p_owner"),
+    )
+    .values(lease_owner=None, lease_until=None)
+)
+_TEST_MIN_DUE = sa.select(sa.func.min(test_messages.c.next_attempt_at)).where(
+    test_messages.c.status == _PENDING
+)
+
+
+class SqlTestMessageRepository:
+    """Implements TestMessageRepository."""
+
+    __test__ = False
+
+    def __init__(self, session: Session) -> None:
+        self._db = session
+
+    def add(self, message: TestMessage) -> None:
+        self._db.execute(_TEST_INSERT, test_message_to_row(message))
+        self._db.wrote_work = True
+
+    def get(self, message_id: UUID) -> TestMessage | None:
+        row = self._db.one_or_none(_TEST_BY_ID, {"p_id": message_id})
+        return test_message_from_row(row) if row is not None else None
+
+    def claim_due(
+        self, now: datetime, limit: int, worker_id: str, lease_until: datetime
+    ) -> list[TestMessage]:
+        due = _TESTS_DUE.with_for_update(skip_locked=True) if self._db.is_postgres else _TESTS_DUE
+        ids = list(self._db.execute(due, {"p_now": now, "p_limit": limit}).scalars())
+        if not ids:
+            return []
+        params = {"p_ids": ids, "p_now": now, "p_owner": worker_id, "p_until": lease_until}
+        rows = self._db.all(_TESTS_CLAIM, params)
+        claimed = [test_message_from_row(row) for row in rows]
+        return sorted(claimed, key=lambda m: (m.next_attempt_at, str(m.id)))
+
+    def get_many(self, message_ids: Collection[UUID]) -> dict[UUID, TestMessage]:
+        if not message_ids:
+            return {}
+        rows = self._db.all(_TESTS_BY_IDS, {"p_ids": list(message_ids)})
+        return {row["id"]: test_message_from_row(row) for row in rows}
+
+    def update_many(self, messages: Sequence[TestMessage]) -> None:
+        if messages:
+            self._db.execute(
+                _TEST_UPDATE, [{"p_id": m.id, **test_message_state(m)} for m in messages]
+            )
+
+    def release(self, message_id: UUID, worker_id: str) -> None:
+        self._db.execute(_TEST_RELEASE, {"p_id": message_id, "p_owner": worker_id})
+
+    def next_attempt_at(self) -> datetime | None:
+        due: datetime | None = self._db.execute(_TEST_MIN_DUE).scalar()
         return due

@@ -106,6 +106,28 @@ timers = sa.Table(
     sa.Index(None, "due_at", "id"),
 )
 
+# Test messages to contact methods: a small outbox of its own (they belong to no alert),
+# claimed under a lease like pages.
+test_messages = sa.Table(
+    "test_messages",
+    metadata,
+    _id(),
+    sa.Column("user_id", sa.Uuid(), _ref("users"), nullable=False),
+    sa.Column("contact_method_id", sa.Uuid(), _ref("contact_methods"), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("address", sa.Text(), nullable=False),
+    sa.Column("label", sa.String(200), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("next_attempt_at", UtcDateTime(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("last_error", sa.Text(), nullable=True),
+    sa.Column("sent_at", UtcDateTime(), nullable=True),
+    sa.Column("lease_owner", sa.String(200), nullable=True),
+    sa.Column("lease_until", UtcDateTime(), nullable=True),
+    sa.Index(None, "status", "next_attempt_at"),
+)
+
 notifications = sa.Table(
     "notifications",
     metadata,

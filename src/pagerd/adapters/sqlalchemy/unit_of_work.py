@@ -29,6 +29,7 @@ from pagerd.adapters.sqlalchemy.people_repositories import (
     SqlContactMethodRepository,
     SqlNotificationRuleRepository,
     SqlRuleTimerRepository,
+    SqlTestMessageRepository,
 )
 from pagerd.adapters.sqlalchemy.queue_repositories import (
     SqlNotificationRepository,
@@ -50,6 +51,7 @@ from pagerd.service_layer.ports import (
     RuleTimerRepository,
     ServiceRepository,
     SettingRepository,
+    TestMessageRepository,
     TimelineRepository,
     TimerRepository,
     TokenRepository,
@@ -91,6 +93,7 @@ class SqlAlchemyUnitOfWork:
     contact_methods: ContactMethodRepository
     notification_rules: NotificationRuleRepository
     rule_timers: RuleTimerRepository
+    test_messages: TestMessageRepository
     settings: SettingRepository
     dev_outbox: DevOutboxRepository
     ack_codes: AckCodeRepository
@@ -140,6 +143,7 @@ class SqlAlchemyUnitOfWork:
         self.contact_methods = SqlContactMethodRepository(session)
         self.notification_rules = SqlNotificationRuleRepository(session)
         self.rule_timers = SqlRuleTimerRepository(session)
+        self.test_messages = SqlTestMessageRepository(session)
         self.settings = SqlSettingRepository(session)
         self.dev_outbox = SqlDevOutboxRepository(session)
         self.ack_codes = SqlAckCodeRepository(session)

@@ -8,14 +8,16 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Response
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from pagerd.bootstrap import Container
+from pagerd.domain.notification import NotificationStatus
 from pagerd.domain.people import MAX_RULE_DELAY_MINUTES, ContactMethod, NotificationRule, RuleSpec
+from pagerd.domain.test_message import TestMessage
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import responses
 from pagerd.entrypoints.http.fields import UtcDateTime, storable
-from pagerd.service_layer import contact_methods
+from pagerd.service_layer import contact_methods, test_messages
 
 UserId = Annotated[UUID, Path(alias="id", description="The user's id.")]
 MethodId = Annotated[UUID, Path(description="The contact method's id.")]
@@ -120,6 +122,43 @@ class RulesOut(BaseModel):
     rules: list[RuleOut]
 
 
+class TestIn(BaseModel):
+    """The body of a test request: empty (`{}`)."""
+
+    __test__ = False
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [{}]})
+
+
+class TestOut(BaseModel):
+    """A test message in the outbox; a dispatcher sends it through the method's channel."""
+
+    __test__ = False
+    id: UUID = Field(
+        description="The test message's id (its idempotency key toward the provider).",
+        examples=["3c9d7e21-0a4b-4f5e-8d6c-1b2a3f4e5d6c"],
+    )
+    contact_method_id: UUID = Field(examples=[_METHOD_EXAMPLE])
+    status: NotificationStatus = Field(
+        description="pending until a dispatcher sends it, then sent or failed.",
+        examples=["pending"],
+    )
+    attempts: int = Field(examples=[0])
+    last_error: str | None = Field(default=None, examples=[None])
+    sent_at: UtcDateTime | None = None
+
+    @classmethod
+    def of(cls, message: TestMessage) -> "TestOut":
+        """The API view of a test message."""
+        return cls(
+            id=message.id,
+            contact_method_id=message.contact_method_id,
+            status=message.status,
+            attempts=message.attempts,
+            last_error=message.last_error,
+            sent_at=message.sent_at,
+        )
+
+
 def build_router(container: Container) -> APIRouter:
     """The contact-method and notification-rule routes, bound to `container`."""
     router = APIRouter(prefix="/api/v1/users", tags=["people"])
@@ -145,6 +184,22 @@ def build_router(container: Container) -> APIRouter:
         rule is left, the user's rules are cleared (every method is then paged at once)."""
         contact_methods.delete_contact_method(uow, user_id, cm_id)
         return Response(status_code=204)
+
+    @router.post("/{id}/contact-methods/{cm_id}/test", status_code=202, responses=responses(404))
+    def test_contact_method(user_id: UserId, cm_id: MethodId, body: TestIn, uow: UoW) -> TestOut:
+        """Queue a test message to this contact method. A dispatcher sends it through the
+        real channel (SMTP, Twilio, the webhook; the dev outbox when not configured)."""
+        return TestOut.of(test_messages.queue_test_message(uow, clock, user_id, cm_id))
+
+    @router.get("/{id}/contact-methods/{cm_id}/test/{test_id}", responses=responses(404))
+    def get_test_message(
+        user_id: UserId,
+        cm_id: MethodId,
+        test_id: Annotated[UUID, Path(description="The test message's id.")],
+        uow: UoW,
+    ) -> TestOut:
+        """Whether a test message was sent yet, and how its last attempt went."""
+        return TestOut.of(test_messages.get_test_message(uow, user_id, test_id))
 
     @router.put("/{id}/notification-rules", responses=responses(404, 422))
     def put_rules(user_id: UserId, body: RulesIn, uow: UoW) -> RulesOut:

@@ -1,4 +1,5 @@
-"""People: contact methods, notification rules and their timers; disabled users.
+"""People: contact methods, notification rules and their timers, test messages; disabled
+users; the user a page went to.
 
 Revision ID: 0002_people
 Revises: 0001
@@ -88,10 +89,33 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_rule_timers_due_at_id", "rule_timers", ["due_at", "id"])
+    op.create_table(
+        "test_messages",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("contact_method_id", sa.Uuid(), nullable=False),
+        sa.Column("channel", sa.String(16), nullable=False),
+        sa.Column("address", sa.Text(), nullable=False),
+        sa.Column("label", sa.String(200), nullable=False),
+        _time("created_at"),
+        _time("next_attempt_at"),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("lease_owner", sa.String(200), nullable=True),
+        sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
+        _fk("user_id", "users", "test_messages"),
+        _fk("contact_method_id", "contact_methods", "test_messages"),
+        sa.PrimaryKeyConstraint("id", name="pk_test_messages"),
+    )
+    op.create_index(
+        "ix_test_messages_status_next_attempt_at", "test_messages", ["status", "next_attempt_at"]
+    )
 
 
 def downgrade() -> None:
-    for table in ("rule_timers", "notification_rules", "contact_methods"):
+    for table in ("test_messages", "rule_timers", "notification_rules", "contact_methods"):
         op.drop_table(table)  # its indexes go with it
     with op.batch_alter_table("notifications") as batch:
         batch.drop_column("user_id")
