@@ -233,3 +233,32 @@ def test_a_policy_answers_its_user_targets(people: Api) -> None:
     policy = people.get(f"/api/v1/services/{service_id}/escalation-policy").json()
     (target,) = policy["levels"][0]["targets"]
     assert (target["type"], target["user_id"]) == ("user", alice)
+
+
+PEOPLE_SCHEMAS = (
+    "ContactMethodIn",
+    "ContactMethodOut",
+    "ContactMethodList",
+    "RuleIn",
+    "RulesIn",
+    "RuleOut",
+    "RulesOut",
+    "TestOut",
+)
+
+
+def test_every_people_field_and_body_has_a_description_and_an_example(memory_api: Api) -> None:
+    schemas = memory_api.client.get("/openapi.json").json()["components"]["schemas"]
+    undocumented = [
+        f"{name}.{field}"
+        for name in PEOPLE_SCHEMAS
+        for field, spec in schemas[name]["properties"].items()
+        if "description" not in spec or not ({"examples", "example"} & set(spec))
+    ]
+    for name, field in (("TargetIn", "user_id"), ("TargetOut", "user_id")):
+        spec = schemas[name]["properties"][field]
+        if "description" not in spec or "examples" not in spec:
+            undocumented.append(f"{name}.{field}")
+    assert undocumented == []
+    assert all(schemas[name].get("description") for name in PEOPLE_SCHEMAS)
+    assert "examples" in schemas["TestIn"]

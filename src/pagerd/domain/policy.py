@@ -153,6 +153,9 @@ def _build_target(path: str, spec: TargetSpec, problems: list[FieldError]) -> Po
 def _build_user_target(
     path: str, spec: TargetSpec, problems: list[FieldError]
 ) -> UserTarget | None:
+    if not spec.address.strip():
+        problems.append(FieldError(f"{path}.user_id", "is required: the id of the user to page"))
+        return None
     try:
         user_id = UUID(spec.address.strip())
     except ValueError:

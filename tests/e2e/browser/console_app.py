@@ -27,6 +27,7 @@ from pagerd.service_layer.alerts import receive_alert
 from pagerd.service_layer.delivery import deliver_due_pages
 from pagerd.service_layer.paging import OutgoingPage, Sender
 from pagerd.service_layer.ports import UnitOfWork
+from pagerd.service_layer.rule_timers import fire_due_rule_timers
 from pagerd.service_layer.services import create_service
 from pagerd.service_layer.timers import fire_next_due_timer
 from pagerd.service_layer.users import create_user
@@ -119,8 +120,12 @@ class ConsoleApp:
     def run_workers(self) -> None:
         """Fire due timers and deliver due pages until nothing is due."""
         uow = self.uow()
-        while fire_next_due_timer(uow, self.clock) is not None or deliver_due_pages(
-            uow, self.clock, self.container.senders, "console-tests", self._random.random
+        while (
+            fire_next_due_timer(uow, self.clock) is not None
+            or fire_due_rule_timers(uow, self.clock, 25)
+            or deliver_due_pages(
+                uow, self.clock, self.container.senders, "console-tests", self._random.random
+            )
         ):
             pass
 

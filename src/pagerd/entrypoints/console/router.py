@@ -15,6 +15,7 @@ from pagerd.entrypoints.console.auth import auth_routes
 from pagerd.entrypoints.console.context import ConsoleContext, template_environment
 from pagerd.entrypoints.console.outbox import outbox_routes
 from pagerd.entrypoints.console.policy import policy_routes
+from pagerd.entrypoints.console.profile import profile_routes
 from pagerd.entrypoints.console.ratelimit import SignInLimiter
 from pagerd.entrypoints.console.services import service_routes
 from pagerd.entrypoints.console.sessions import DEFAULT_LIFETIME, SessionCodec
@@ -52,6 +53,13 @@ def build_console(
             return ctx.redirect("/sign-in")
         return ctx.redirect("/alerts")
 
-    for routes in (auth_routes, service_routes, policy_routes, alert_routes, outbox_routes):
+    for routes in (
+        auth_routes,
+        service_routes,
+        policy_routes,
+        alert_routes,
+        outbox_routes,
+        profile_routes,
+    ):
         router.include_router(routes(ctx))
     return router

@@ -48,12 +48,14 @@ class ContactMethodIn(BaseModel):
 class ContactMethodOut(BaseModel):
     """A stored contact method."""
 
-    id: UUID = Field(examples=[_METHOD_EXAMPLE])
-    user_id: UUID = Field(examples=[_USER_EXAMPLE])
+    id: UUID = Field(description="The contact method's id.", examples=[_METHOD_EXAMPLE])
+    user_id: UUID = Field(description="The user it reaches.", examples=[_USER_EXAMPLE])
     type: str = Field(description="email, sms, voice, slack or webhook.", examples=["sms"])
-    address: str = Field(examples=["+5492664295169"])
-    label: str = Field(examples=["work phone"])
-    created_at: UtcDateTime
+    address: str = Field(description="Where pages go.", examples=["+5492664295169"])
+    label: str = Field(description="A name for people.", examples=["work phone"])
+    created_at: UtcDateTime = Field(
+        description="When it was added.", examples=["2026-12-03T10:00:00Z"]
+    )
 
     @classmethod
     def of(cls, method: ContactMethod) -> "ContactMethodOut":
@@ -71,8 +73,24 @@ class ContactMethodOut(BaseModel):
 class ContactMethodList(BaseModel):
     """A user's contact methods, oldest first (a user has at most 50)."""
 
-    items: list[ContactMethodOut]
-    next_cursor: str | None = Field(default=None, description="Always null: one page.")
+    items: list[ContactMethodOut] = Field(
+        description="The contact methods, oldest first.",
+        examples=[
+            [
+                {
+                    "id": _METHOD_EXAMPLE,
+                    "user_id": _USER_EXAMPLE,
+                    "type": "sms",
+                    "address": "+5492664295169",
+                    "label": "work phone",
+                    "created_at": "2026-12-03T10:00:00Z",
+                }
+            ]
+        ],
+    )
+    next_cursor: str | None = Field(
+        default=None, description="Always null: one page.", examples=[None]
+    )
 
 
 class RuleIn(BaseModel):
@@ -106,8 +124,10 @@ class RulesIn(BaseModel):
 class RuleOut(BaseModel):
     """A stored rule."""
 
-    contact_method_id: UUID = Field(examples=[_METHOD_EXAMPLE])
-    delay_minutes: int = Field(examples=[5])
+    contact_method_id: UUID = Field(
+        description="The contact method paged.", examples=[_METHOD_EXAMPLE]
+    )
+    delay_minutes: int = Field(description="Minutes after the level pages the user.", examples=[5])
 
     @classmethod
     def of(cls, rule: NotificationRule) -> "RuleOut":
@@ -118,8 +138,11 @@ class RuleOut(BaseModel):
 class RulesOut(BaseModel):
     """The user's notification rules, by delay. Empty: every contact method at once."""
 
-    user_id: UUID = Field(examples=[_USER_EXAMPLE])
-    rules: list[RuleOut]
+    user_id: UUID = Field(description="The user the rules belong to.", examples=[_USER_EXAMPLE])
+    rules: list[RuleOut] = Field(
+        description="By delay; empty: every contact method at once.",
+        examples=[[{"contact_method_id": _METHOD_EXAMPLE, "delay_minutes": 0}]],
+    )
 
 
 class TestIn(BaseModel):
@@ -137,14 +160,22 @@ class TestOut(BaseModel):
         description="The test message's id (its idempotency key toward the provider).",
         examples=["3c9d7e21-0a4b-4f5e-8d6c-1b2a3f4e5d6c"],
     )
-    contact_method_id: UUID = Field(examples=[_METHOD_EXAMPLE])
+    contact_method_id: UUID = Field(
+        description="The contact method tested.", examples=[_METHOD_EXAMPLE]
+    )
     status: NotificationStatus = Field(
         description="pending until a dispatcher sends it, then sent or failed.",
         examples=["pending"],
     )
-    attempts: int = Field(examples=[0])
-    last_error: str | None = Field(default=None, examples=[None])
-    sent_at: UtcDateTime | None = None
+    attempts: int = Field(description="Sending attempts so far.", examples=[0])
+    last_error: str | None = Field(
+        default=None,
+        description="Why the last attempt failed, for a person.",
+        examples=["smtp: connection refused"],
+    )
+    sent_at: UtcDateTime | None = Field(
+        default=None, description="When the provider accepted it.", examples=[None]
+    )
 
     @classmethod
     def of(cls, message: TestMessage) -> "TestOut":
