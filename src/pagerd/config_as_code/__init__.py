@@ -1,4 +1,4 @@
-"""Configuration as code: services and escalation policies declared in a YAML file.
+"""Configuration as code: users, services and escalation policies declared in a YAML file.
 
 `parse_configuration` reads a file, `plan_configuration` / `apply_configuration` make the
 database match it, `export_configuration` and `render_configuration` write the current state
@@ -6,12 +6,11 @@ back in the same format.
 """
 
 from pagerd.config_as_code.apply import (
-    Action,
-    Change,
     apply_configuration,
     export_configuration,
     plan_configuration,
 )
+from pagerd.config_as_code.apply_types import Action, Change
 from pagerd.config_as_code.errors import InvalidConfiguration, Problem, PruneRefused
 from pagerd.config_as_code.model import (
     Configuration,
@@ -19,6 +18,7 @@ from pagerd.config_as_code.model import (
     DeclaredPolicy,
     DeclaredService,
     DeclaredTarget,
+    DeclaredUser,
 )
 from pagerd.config_as_code.parse import parse_configuration
 from pagerd.config_as_code.render import render_configuration
@@ -31,6 +31,7 @@ __all__ = [
     "DeclaredPolicy",
     "DeclaredService",
     "DeclaredTarget",
+    "DeclaredUser",
     "InvalidConfiguration",
     "Problem",
     "PruneRefused",

@@ -8,13 +8,19 @@ time, because policies are compared by content, not by target ids.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from enum import StrEnum
-from uuid import uuid4
+from collections.abc import Iterable, Iterator, Mapping
+from uuid import UUID, uuid4
 
+from pagerd.config_as_code.apply_types import Action, Change
 from pagerd.config_as_code.errors import PruneRefused
 from pagerd.config_as_code.model import Configuration, DeclaredPolicy, DeclaredService
+from pagerd.config_as_code.people import (
+    converge_users,
+    declared_users,
+    refuse,
+    unknown_users,
+    user_directory,
+)
 from pagerd.domain.policy import build_policy
 from pagerd.domain.service import MonitoredService
 from pagerd.service_layer.ports import Clock, UnitOfWork
@@ -22,29 +28,6 @@ from pagerd.service_layer.retry import retry_on_conflict
 from pagerd.service_layer.services import new_integration_key
 
 _PAGE = 500
-
-
-class Action(StrEnum):
-    """What a change does."""
-
-    CREATE = "create"
-    UPDATE = "update"
-    DELETE = "delete"
-
-
-@dataclass(frozen=True)
-class Change:
-    """One change to the database; `str()` says it for people."""
-
-    action: Action
-    subject: str  # "service" or "escalation policy"
-    service_name: str
-    detail: str = ""
-
-    def __str__(self) -> str:
-        what = "service" if self.subject == "service" else f"{self.subject} of"
-        text = f"{self.action} {what} {self.service_name!r}"
-        return f"{text}: {self.detail}" if self.detail else text
 
 
 def plan_configuration(
@@ -65,7 +48,9 @@ def apply_configuration(
     prune: bool = False,
     dry_run: bool = False,
 ) -> list[Change]:
-    """Make services and policies match `configuration`; return the changes, in order.
+    """Make users, services and policies match `configuration`; return the changes, in
+    order (users first: policies may name them). A policy naming a user who neither exists
+    nor is declared raises InvalidConfiguration, and nothing changes.
 
     With `prune`, services absent from the file are deleted (with their policy and past
     alerts) and declared services without a policy lose theirs; a service with an open or
@@ -73,14 +58,28 @@ def apply_configuration(
     the transaction is rolled back.
     """
     with uow:
+        changes: list[Change] = converge_users(uow, clock, configuration.users)
+        users = user_directory(uow)
+        refuse(
+            [
+                problem
+                for index, service in enumerate(configuration.services)
+                if service.escalation_policy is not None
+                for problem in unknown_users(
+                    service.escalation_policy.user_names(),
+                    users,
+                    f"services[{index}].escalation_policy",
+                )
+            ]
+        )
         existing = {s.name: s for s in _all_services(uow)}
         declared_names = {s.name for s in configuration.services}
         stale = [s for name, s in existing.items() if name not in declared_names] if prune else []
         # Lock only what this file may change: alerts of other services are not held up.
         _lock_in_order(uow, [existing[n] for n in declared_names if n in existing] + stale)
-        changes: list[Change] = []
         for declared in configuration.services:
-            changes.extend(_converge(uow, clock, declared, existing.get(declared.name), prune))
+            found = existing.get(declared.name)
+            changes.extend(_converge(uow, clock, declared, found, prune, users))
         changes.extend(_delete_services(uow, stale))
         if changes and not dry_run:
             uow.commit()
@@ -91,12 +90,13 @@ def export_configuration(uow: UnitOfWork) -> Configuration:
     """Every service with its policy, sorted by name (stable diffs): the file that describes
     the database."""
     with uow:
+        names = {user_id: name for name, user_id in user_directory(uow).items()}
         declared = []
         for service in sorted(_all_services(uow), key=lambda s: s.name):
             policy = uow.policies.get_for_service(service.id)
-            content = DeclaredPolicy.of(policy) if policy is not None else None
+            content = DeclaredPolicy.of(policy, names) if policy is not None else None
             declared.append(DeclaredService(service.name, content))
-        return Configuration(tuple(declared))
+        return Configuration(tuple(declared), declared_users(uow))
 
 
 def _all_services(uow: UnitOfWork) -> Iterator[MonitoredService]:
@@ -119,6 +119,7 @@ def _converge(
     declared: DeclaredService,
     service: MonitoredService | None,
     prune: bool,
+    users: Mapping[str, UUID],
 ) -> list[Change]:
     changes = []
     if service is None:
@@ -132,14 +133,16 @@ def _converge(
             uow.policies.delete_for_service(service.id)
             changes.append(Change(Action.DELETE, "escalation policy", declared.name))
         return changes
-    if current is not None and DeclaredPolicy.of(current) == wanted:
+    names = {user_id: name for name, user_id in users.items()}
+    if current is not None and DeclaredPolicy.of(current, names) == wanted:
         return changes
     policy_id = current.id if current is not None else None
-    uow.policies.save(build_policy(service.id, wanted.level_specs(), wanted.repeat, policy_id))
+    specs = wanted.level_specs(users)
+    uow.policies.save(build_policy(service.id, specs, wanted.repeat, policy_id))
     if current is None:
         changes.append(Change(Action.CREATE, "escalation policy", declared.name, wanted.describe()))
     else:
-        before = DeclaredPolicy.of(current).describe()
+        before = DeclaredPolicy.of(current, names).describe()
         detail = f"{before} -> {wanted.describe()}"
         changes.append(Change(Action.UPDATE, "escalation policy", declared.name, detail))
     return changes

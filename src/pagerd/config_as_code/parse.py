@@ -3,6 +3,7 @@
 The format (documented in docs/operations.md):
 
     version: 1                      # optional
+    users: [...]                    # optional, see parse_people.py
     services:
       - name: checkout
         escalation_policy:          # optional: without it the service's policy is left alone
@@ -13,7 +14,7 @@ The format (documented in docs/operations.md):
                 - {type: email, email: oncall@example.com}
                 - {type: sms, phone_number: "+5492664295169"}
                 - {type: webhook, url: https://hooks.example.com/pagerd}
-                - {type: user, user_id: 5f0c...}   # a person, by their notification rules
+                - {type: user, user: alice}  # a person (see users:), by their rules
 
 Structure and types are checked here; the escalation rules themselves (ranges, address
 formats, limits) are the domain's `build_policy`, so a file and the HTTP API accept exactly
@@ -39,6 +40,7 @@ from pagerd.config_as_code.model import (
     target_address_field,
 )
 from pagerd.config_as_code.nodes import NodeReader, is_null
+from pagerd.config_as_code.parse_people import parse_users
 from pagerd.domain.channels import POLICY_ADDRESS_CHANNELS
 from pagerd.domain.errors import InvalidPolicy
 from pagerd.domain.policy import DEFAULT_ACK_TIMEOUT, USER_TARGET, build_policy
@@ -74,7 +76,8 @@ def _yaml_problem(exc: yaml.YAMLError) -> Problem:
 
 class _Parser(NodeReader):
     def document(self, root: Node) -> Configuration | None:
-        fields = self.mapping(root, "", ("version", "services"), required=("services",))
+        allowed = ("version", "users", "services")
+        fields = self.mapping(root, "", allowed, required=("services",))
         if fields is None:
             return None
         if "version" in fields:
@@ -84,9 +87,10 @@ class _Parser(NodeReader):
         items = self.sequence(fields["services"], "services") if "services" in fields else None
         if items is None:
             return None
+        users = parse_users(self, fields["users"]) if "users" in fields else ()
         services = [self.service(node, f"services[{i}]") for i, node in enumerate(items)]
         self._check_unique_names(services, items)
-        return Configuration(tuple(s for s in services if s is not None))
+        return Configuration(tuple(s for s in services if s is not None), users)
 
     def service(self, node: Node, path: str) -> DeclaredService | None:
         fields = self.mapping(node, path, ("name", "escalation_policy"), required=("name",))
@@ -134,7 +138,7 @@ class _Parser(NodeReader):
         return DeclaredLevel(timeout, tuple(t for t in targets if t is not None))
 
     def target(self, node: Node, path: str) -> DeclaredTarget | None:
-        known = ("type", "email", "phone_number", "url", "user_id")
+        known = ("type", "email", "phone_number", "url", "user")
         fields = self.mapping(node, path, known, ("type",))
         if fields is None or "type" not in fields:
             return None

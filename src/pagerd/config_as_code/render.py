@@ -12,6 +12,7 @@ from pagerd.config_as_code.model import (
     DeclaredPolicy,
     DeclaredService,
     DeclaredTarget,
+    DeclaredUser,
 )
 
 HEADER = "# pagerd configuration: apply with `pagerd apply -f FILE`\n"
@@ -19,12 +20,23 @@ HEADER = "# pagerd configuration: apply with `pagerd apply -f FILE`\n"
 
 def render_configuration(configuration: Configuration) -> str:
     """YAML text that parses back to `configuration`, services in the given order."""
-    document = {
-        "version": FORMAT_VERSION,
-        "services": [_service(s) for s in configuration.services],
-    }
+    document: dict[str, Any] = {"version": FORMAT_VERSION}
+    if configuration.users:
+        document["users"] = [_user(u) for u in configuration.users]
+    document["services"] = [_service(s) for s in configuration.services]
     body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, default_flow_style=False)
     return HEADER + body
+
+
+def _user(user: DeclaredUser) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": user.name}
+    out["contact_methods"] = [
+        {"type": m.type, "address": m.address, "label": m.label} for m in user.contact_methods
+    ]
+    out["notification_rules"] = [
+        {"address": r.address, "delay_minutes": r.delay_minutes} for r in user.notification_rules
+    ]
+    return out
 
 
 def _service(service: DeclaredService) -> dict[str, Any]:

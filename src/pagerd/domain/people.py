@@ -41,6 +41,11 @@ class NotificationRule:
     contact_method_id: UUID
     delay: timedelta
 
+    @classmethod
+    def of_minutes(cls, contact_method_id: UUID, minutes: int) -> NotificationRule:
+        """A rule with its delay in minutes."""
+        return cls(contact_method_id, timedelta(minutes=minutes))
+
     @property
     def delay_minutes(self) -> int:
         """The delay in whole minutes, as the API shows it."""
