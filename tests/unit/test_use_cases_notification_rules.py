@@ -234,3 +234,27 @@ def test_later_rules_keep_paging_after_the_level_escalated() -> None:
     h.advance(5 * MINUTE)
 
     assert [a for _, a in _sent(h)] == ["a@example.com", "b@example.com", "+14155550100"]
+
+
+def test_the_console_timeline_tells_who_was_paged_on_what_and_when() -> None:
+    from pagerd.entrypoints.console.timeline import describe_timeline
+
+    h = PagingHarness()
+    alice = _Alice(h)
+    h.set_rules(alice.user.id, (alice.email, 0), (alice.sms, 5))
+    dave = h.create_user("dave")
+    h.set_policy(
+        alice.service_id, [level(user_target(alice.user.id), user_target(dave.id), timeout=3600)]
+    )
+    alert = h.alert(alice.service_id)
+    h.advance(5 * MINUTE)
+
+    lines = [line.text for line in describe_timeline(alert, h.timeline(alert.id))]
+
+    assert "Paged level 1: a person, a person." in lines[1]
+    assert (
+        "Paging alice (level 1): email a@example.com at once, sms +5492664295169 after 5 min."
+        in lines
+    )
+    assert "Could not page dave (level 1): the user has no contact method." in lines
+    assert "Notification rule of alice: paging sms +5492664295169." in lines
