@@ -59,3 +59,16 @@ def test_rules_that_are_not_numbers_are_refused_next_to_the_form() -> None:
     assert answer.status_code == 422
     assert "a whole number, 0 to 1440" in answer.text
     assert get_profile(console.uow(), me.id).rules == []
+
+
+def test_a_profile_form_posted_after_the_session_ended_leads_back_to_the_profile() -> None:
+    console = ConsoleApp()
+    client = console.client()
+
+    answer = client.post(
+        "/profile/contact-methods/00000000-0000-4000-8000-000000000000/test",
+        data={"csrf_token": "x"},
+    )
+
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/sign-in?expired=1&next=%2Fprofile"
