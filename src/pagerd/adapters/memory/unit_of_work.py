@@ -28,18 +28,20 @@ from pagerd.adapters.memory.repositories import (
     InMemoryTimerRepository,
 )
 from pagerd.adapters.memory.store import InMemoryStore, StoreState
+from pagerd.service_layer.people_ports import (
+    ContactMethodRepository,
+    NotificationRuleRepository,
+    RuleTimerRepository,
+    TestMessageRepository,
+)
 from pagerd.service_layer.ports import (
     AckCodeRepository,
     AlertRepository,
-    ContactMethodRepository,
     DevOutboxRepository,
     NotificationRepository,
-    NotificationRuleRepository,
     PolicyRepository,
-    RuleTimerRepository,
     ServiceRepository,
     SettingRepository,
-    TestMessageRepository,
     TimelineRepository,
     TimerRepository,
     TokenRepository,

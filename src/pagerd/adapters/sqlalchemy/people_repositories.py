@@ -13,7 +13,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from pagerd.adapters.sqlalchemy.codec import (
+from pagerd.adapters.sqlalchemy.people_codec import (
     contact_method_from_row,
     rule_timer_from_row,
     rule_timer_to_row,

@@ -40,18 +40,20 @@ from pagerd.adapters.sqlalchemy.service_repositories import (
     SqlServiceRepository,
 )
 from pagerd.adapters.sqlalchemy.session import Session
+from pagerd.service_layer.people_ports import (
+    ContactMethodRepository,
+    NotificationRuleRepository,
+    RuleTimerRepository,
+    TestMessageRepository,
+)
 from pagerd.service_layer.ports import (
     AckCodeRepository,
     AlertRepository,
-    ContactMethodRepository,
     DevOutboxRepository,
     NotificationRepository,
-    NotificationRuleRepository,
     PolicyRepository,
-    RuleTimerRepository,
     ServiceRepository,
     SettingRepository,
-    TestMessageRepository,
     TimelineRepository,
     TimerRepository,
     TokenRepository,
