@@ -66,9 +66,14 @@ def test_the_migrated_schema_keeps_the_partial_indexes(database_url: str) -> Non
 
     partial = _partial_indexes(database_url)
 
-    assert set(partial) == {"uq_alerts_one_active_per_service", "ix_notifications_due_pending"}
+    assert set(partial) == {
+        "uq_alerts_one_active_per_service",
+        "ix_notifications_due_pending",
+        "ix_alerts_retention",
+    }
     assert "acknowledged" in partial["uq_alerts_one_active_per_service"]
     assert "pending" in partial["ix_notifications_due_pending"]
+    assert "pruned_at" in partial["ix_alerts_retention"]
 
 
 def test_the_migrated_schema_refuses_a_second_active_alert(database_url: str) -> None:

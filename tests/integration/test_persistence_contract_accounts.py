@@ -17,7 +17,7 @@ from pagerd.domain.channels import Channel
 from pagerd.domain.dev_outbox import DevMessage
 from pagerd.service_layer.errors import ConcurrencyConflict
 from pagerd.service_layer.ports import UnitOfWork
-from pagerd.testing.signal import RecordingSignal
+from pagerd.testing import RecordingSignal
 from tests.integration.conftest import (
     T0,
     UowFactory,

@@ -99,12 +99,13 @@ def test_a_method_named_by_two_rules_is_paged_once_by_the_earliest() -> None:
     h = PagingHarness()
     alice = _Alice(h)
     h.set_rules(alice.user.id, (alice.email, 0), (alice.sms, 5), (alice.sms, 10))
-    h.alert(alice.service_id)
+    alert = h.alert(alice.service_id)
 
     h.advance(30 * MINUTE)
 
     assert [c for c, _ in _sent(h)] == [Channel.EMAIL, Channel.SMS]
-    assert len(h.fired_rules) == 1
+    fired = [e for e in h.timeline(alert.id) if e.type == "notification_rule_fired"]
+    assert len(fired) == 1
 
 
 def test_the_same_user_twice_on_a_level_is_paged_once_per_method() -> None:
@@ -160,7 +161,7 @@ def test_a_user_disabled_after_being_paged_gets_no_later_rule() -> None:
     h = PagingHarness()
     alice = _Alice(h)
     h.set_rules(alice.user.id, (alice.email, 0), (alice.sms, 5))
-    h.alert(alice.service_id)
+    alert = h.alert(alice.service_id)
     h.advance()
     with h.uow:
         user = h.uow.users.get(alice.user.id)
@@ -172,7 +173,9 @@ def test_a_user_disabled_after_being_paged_gets_no_later_rule() -> None:
     h.advance(10 * MINUTE)
 
     assert _sent(h) == [(Channel.EMAIL, "a@example.com")]
-    assert [f.paged for f in h.fired_rules] == [False]
+    with h.uow:
+        assert h.uow.rule_timers.list_for_alert(alert.id) == []  # consumed, paging nobody
+    assert "notification_rule_fired" not in [e.type for e in h.timeline(alert.id)]
 
 
 def test_a_user_with_no_contact_method_counts_as_nobody() -> None:

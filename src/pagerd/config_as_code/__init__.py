@@ -11,7 +11,12 @@ from pagerd.config_as_code.apply import (
     plan_configuration,
 )
 from pagerd.config_as_code.apply_types import Action, Change
-from pagerd.config_as_code.errors import InvalidConfiguration, Problem, PruneRefused
+from pagerd.config_as_code.errors import (
+    IntegrationKeyTaken,
+    InvalidConfiguration,
+    Problem,
+    PruneRefused,
+)
 from pagerd.config_as_code.model import (
     Configuration,
     DeclaredLevel,
@@ -32,6 +37,7 @@ __all__ = [
     "DeclaredService",
     "DeclaredTarget",
     "DeclaredUser",
+    "IntegrationKeyTaken",
     "InvalidConfiguration",
     "Problem",
     "PruneRefused",

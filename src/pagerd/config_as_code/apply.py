@@ -12,7 +12,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from uuid import UUID, uuid4
 
 from pagerd.config_as_code.apply_types import Action, Change
-from pagerd.config_as_code.errors import PruneRefused
+from pagerd.config_as_code.diff import policy_diff
+from pagerd.config_as_code.errors import IntegrationKeyTaken, PruneRefused
 from pagerd.config_as_code.model import Configuration, DeclaredPolicy, DeclaredService
 from pagerd.config_as_code.people import (
     converge_users,
@@ -55,7 +56,9 @@ def apply_configuration(
     With `prune`, services absent from the file are deleted (with their policy and past
     alerts) and declared services without a policy lose theirs; a service with an open or
     acknowledged alert is never deleted: PruneRefused, and nothing changes. With `dry_run`
-    the transaction is rolled back.
+    the transaction is rolled back, and such a service is listed instead, saying that the
+    real apply would refuse. A declared integration key replaces the service's; one that
+    another service holds is refused (IntegrationKeyTaken).
     """
     with uow:
         changes: list[Change] = converge_users(uow, clock, configuration.users)
@@ -80,22 +83,24 @@ def apply_configuration(
         for declared in configuration.services:
             found = existing.get(declared.name)
             changes.extend(_converge(uow, clock, declared, found, prune, users))
-        changes.extend(_delete_services(uow, stale))
+        changes.extend(_delete_services(uow, stale, dry_run))
         if changes and not dry_run:
             uow.commit()
         return changes
 
 
-def export_configuration(uow: UnitOfWork) -> Configuration:
+def export_configuration(uow: UnitOfWork, include_secrets: bool = False) -> Configuration:
     """Every service with its policy, sorted by name (stable diffs): the file that describes
-    the database."""
+    the database. With `include_secrets`, each service's integration key too (rebuilding
+    from such a file keeps every sender working)."""
     with uow:
         names = {user_id: name for name, user_id in user_directory(uow).items()}
         declared = []
         for service in sorted(_all_services(uow), key=lambda s: s.name):
             policy = uow.policies.get_for_service(service.id)
             content = DeclaredPolicy.of(policy, names) if policy is not None else None
-            declared.append(DeclaredService(service.name, content))
+            key = service.integration_key if include_secrets else None
+            declared.append(DeclaredService(service.name, content, key))
         return Configuration(tuple(declared), declared_users(uow))
 
 
@@ -123,9 +128,18 @@ def _converge(
 ) -> list[Change]:
     changes = []
     if service is None:
-        service = MonitoredService(uuid4(), declared.name, new_integration_key(), clock.now())
+        key = declared.integration_key or new_integration_key()
+        _require_free_key(uow, declared)
+        service = MonitoredService(uuid4(), declared.name, key, clock.now())
         uow.services.add(service)
         changes.append(Change(Action.CREATE, "service", declared.name))
+    elif declared.integration_key and declared.integration_key != service.integration_key:
+        _require_free_key(uow, declared)
+        service.integration_key = declared.integration_key
+        uow.services.update(service)
+        # Never print a key: the change log of an apply may end up in CI logs.
+        detail = "replaced by the file's (senders using the old key are refused from now on)"
+        changes.append(Change(Action.UPDATE, "integration key", declared.name, detail))
     current = uow.policies.get_for_service(service.id)
     wanted = declared.escalation_policy
     if wanted is None:
@@ -142,23 +156,38 @@ def _converge(
     if current is None:
         changes.append(Change(Action.CREATE, "escalation policy", declared.name, wanted.describe()))
     else:
-        before = DeclaredPolicy.of(current, names).describe()
-        detail = f"{before} -> {wanted.describe()}"
-        changes.append(Change(Action.UPDATE, "escalation policy", declared.name, detail))
+        fields = tuple(policy_diff(DeclaredPolicy.of(current, names), wanted))
+        detail = "; ".join(fields)
+        changes.append(Change(Action.UPDATE, "escalation policy", declared.name, detail, fields))
     return changes
 
 
-def _delete_services(uow: UnitOfWork, services: list[MonitoredService]) -> list[Change]:
-    busy = [s.name for s in services if uow.alerts.get_active_for_service(s.id) is not None]
-    if busy:
-        raise PruneRefused(busy)
+def _require_free_key(uow: UnitOfWork, declared: DeclaredService) -> None:
+    key = declared.integration_key
+    holder = uow.services.get_by_integration_key(key) if key else None
+    if holder is not None and holder.name != declared.name:
+        raise IntegrationKeyTaken(declared.name, holder.name)
+
+
+def _delete_services(
+    uow: UnitOfWork, services: list[MonitoredService], dry_run: bool
+) -> list[Change]:
+    busy = {s.name for s in services if uow.alerts.get_active_for_service(s.id) is not None}
+    if busy and not dry_run:
+        raise PruneRefused(sorted(busy))
     changes = []
     for service in services:
+        detail = "with its policy and past alerts"
+        if service.name in busy:
+            # A dry run lists what the real apply would refuse, rather than refusing.
+            changes.append(Change(Action.DELETE, "service", service.name, detail + _REFUSED))
+            continue
         # The same steps as the delete_service use case, inside this one transaction.
         uow.policies.delete_for_service(service.id)
         uow.alerts.delete_for_service(service.id)
         uow.services.delete(service.id)
-        changes.append(
-            Change(Action.DELETE, "service", service.name, "with its policy and past alerts")
-        )
+        changes.append(Change(Action.DELETE, "service", service.name, detail))
     return changes
+
+
+_REFUSED = " (REFUSED on apply: an alert is open or acknowledged; mark the service healthy first)"

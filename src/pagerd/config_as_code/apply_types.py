@@ -16,12 +16,17 @@ class Action(StrEnum):
 
 @dataclass(frozen=True)
 class Change:
-    """One change to the database; `str()` says it for people."""
+    """One change to the database; `str()` says it for people.
+
+    `fields` lists what an update changes, one `field: old -> new` line each.
+    """
 
     action: Action
-    subject: str  # service, escalation policy, user, contact method, notification rules
+    # service, escalation policy, integration key; user, contact method, notification rules
+    subject: str
     service_name: str  # or the user's name, for the last three
     detail: str = ""
+    fields: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         what = self.subject if self.subject in ("service", "user") else f"{self.subject} of"

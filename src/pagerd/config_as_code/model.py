@@ -114,10 +114,12 @@ class DeclaredPolicy:
 
 @dataclass(frozen=True)
 class DeclaredService:
-    """A monitored service, matched by name. No policy means the file leaves it alone."""
+    """A monitored service, matched by name. No policy means the file leaves it alone; no
+    `integration_key` keeps the service's key (or gives a new service a fresh one)."""
 
     name: str
     escalation_policy: DeclaredPolicy | None = None
+    integration_key: str | None = None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ The format (documented in docs/operations.md):
     users: [...]                    # optional, see parse_people.py
     services:
       - name: checkout
+        integration_key: 0123456789abcdef0123456789abcdef   # optional: keep senders working
         escalation_policy:          # optional: without it the service's policy is left alone
           repeat: 0                 # optional, 0..9
           levels:
@@ -49,6 +50,10 @@ from pagerd.service_layer.services import MAX_NAME_LENGTH
 _DEFAULT_TIMEOUT = int(DEFAULT_ACK_TIMEOUT.total_seconds())
 _TYPE_NAMES = (*(c.value for c in POLICY_ADDRESS_CHANNELS), USER_TARGET)
 _TYPES = ", ".join(_TYPE_NAMES)
+# Keys pagerd makes are 32 hex characters; keys brought from elsewhere may differ, within
+# what the database stores and what survives a URL query string.
+_KEY = re.compile(r"[A-Za-z0-9_\-.~]{16,64}")
+_KEY_RULE = "16 to 64 letters, digits or - _ . ~ (as `pagerd export --include-secrets` writes)"
 
 
 def parse_configuration(text: str) -> Configuration:
@@ -93,7 +98,8 @@ class _Parser(NodeReader):
         return Configuration(tuple(s for s in services if s is not None), users)
 
     def service(self, node: Node, path: str) -> DeclaredService | None:
-        fields = self.mapping(node, path, ("name", "escalation_policy"), required=("name",))
+        allowed = ("name", "integration_key", "escalation_policy")
+        fields = self.mapping(node, path, allowed, required=("name",))
         if fields is None or "name" not in fields:
             return None
         name = self.string(fields["name"], f"{path}.name")
@@ -103,9 +109,19 @@ class _Parser(NodeReader):
             )
         policy_node = fields.get("escalation_policy")
         policy = None if is_null(policy_node) else self.policy(policy_node, path)
+        key = self.integration_key(fields.get("integration_key"), f"{path}.integration_key")
         if name is None:
             return None
-        return DeclaredService(name, policy)
+        return DeclaredService(name, policy, key)
+
+    def integration_key(self, node: Node | None, path: str) -> str | None:
+        if node is None:
+            return None
+        key = self.string(node, path)
+        if key is not None and not _KEY.fullmatch(key):
+            self.fail(path, node, f"must be {_KEY_RULE}")
+            return None
+        return key
 
     def policy(self, node: Node | None, service_path: str) -> DeclaredPolicy | None:
         path = f"{service_path}.escalation_policy"
@@ -174,6 +190,7 @@ class _Parser(NodeReader):
         self, services: list[DeclaredService | None], nodes: list[Node]
     ) -> None:
         first: dict[str, int] = {}
+        first_key: dict[str, int] = {}
         for index, service in enumerate(services):
             if service is None:
                 continue
@@ -182,6 +199,13 @@ class _Parser(NodeReader):
                 self.fail(f"services[{index}].name", nodes[index], f"repeats the name of {where}")
             else:
                 first[service.name] = index
+            key = service.integration_key
+            if key is not None and key in first_key:
+                where = f"services[{first_key[key]}]"
+                path = f"services[{index}].integration_key"
+                self.fail(path, nodes[index], f"repeats the integration key of {where}")
+            elif key is not None:
+                first_key[key] = index
 
 
 def _brackets(dotted: str) -> str:

@@ -16,6 +16,9 @@ from pagerd.config_as_code.model import (
 )
 
 HEADER = "# pagerd configuration: apply with `pagerd apply -f FILE`\n"
+SECRETS_HEADER = (
+    "# This file holds integration keys: whoever reads it can send alerts. Keep it secret.\n"
+)
 
 
 def render_configuration(configuration: Configuration) -> str:
@@ -25,7 +28,8 @@ def render_configuration(configuration: Configuration) -> str:
         document["users"] = [_user(u) for u in configuration.users]
     document["services"] = [_service(s) for s in configuration.services]
     body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, default_flow_style=False)
-    return HEADER + body
+    has_secrets = any(s.integration_key is not None for s in configuration.services)
+    return HEADER + (SECRETS_HEADER if has_secrets else "") + body
 
 
 def _user(user: DeclaredUser) -> dict[str, Any]:
@@ -41,6 +45,8 @@ def _user(user: DeclaredUser) -> dict[str, Any]:
 
 def _service(service: DeclaredService) -> dict[str, Any]:
     out: dict[str, Any] = {"name": service.name}
+    if service.integration_key is not None:
+        out["integration_key"] = service.integration_key
     if service.escalation_policy is not None:
         out["escalation_policy"] = _policy(service.escalation_policy)
     return out

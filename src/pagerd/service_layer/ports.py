@@ -283,6 +283,26 @@ class AckCodeRepository(Protocol):
         ...
 
 
+class RetentionRepository(Protocol):
+    """The history of resolved alerts (pages, timeline entries, ack codes), pruned once it
+    is older than the retention. The alert rows themselves stay."""
+
+    def alerts_to_prune(self, resolved_before: datetime, limit: int) -> list[UUID]:
+        """Up to `limit` alerts resolved before `resolved_before` and not yet marked pruned,
+        earliest resolved first. On PostgreSQL they are locked until commit, skipping alerts
+        another transaction holds."""
+        ...
+
+    def delete_history(self, alert_ids: Collection[UUID], limit: int) -> int:
+        """Delete at most `limit` rows of these alerts' pages, timeline entries and ack
+        codes, in that order; return how many were deleted (fewer than `limit`: none left)."""
+        ...
+
+    def mark_pruned(self, alert_ids: Collection[UUID], at: datetime) -> None:
+        """Note that these alerts' history is gone; `alerts_to_prune` skips them from now."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Entering begins it; leaving without `commit` rolls it back.
 
@@ -305,6 +325,7 @@ class UnitOfWork(Protocol):
     settings: SettingRepository
     dev_outbox: DevOutboxRepository
     ack_codes: AckCodeRepository
+    retention: RetentionRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -2,7 +2,7 @@
 
 `ConsoleApp` wires the console router and its static files on a Container whose unit of
 work is in memory or on SQLite, with a FakeClock and recording senders, so tests can send
-alerts through the use cases, run the workers' cycles, and move time.
+alerts through the use cases, run the engine's duties cycle by cycle, and move time.
 """
 
 from __future__ import annotations
@@ -23,13 +23,11 @@ from pagerd.config import Settings
 from pagerd.domain.alert import Alert
 from pagerd.domain.channels import Channel
 from pagerd.entrypoints.console import build_console, mount_static
+from pagerd.entrypoints.workers import WorkerEngine, WorkerOptions
 from pagerd.service_layer.alerts import receive_alert
-from pagerd.service_layer.delivery import deliver_due_pages
 from pagerd.service_layer.paging import OutgoingPage, Sender
 from pagerd.service_layer.ports import UnitOfWork
-from pagerd.service_layer.rule_timers import fire_due_rule_timers
 from pagerd.service_layer.services import create_service
-from pagerd.service_layer.timers import fire_next_due_timer
 from pagerd.service_layer.users import create_user
 from pagerd.testing import FakeClock, RecordingSender, RecordingSignal
 
@@ -93,7 +91,12 @@ class ConsoleApp:
         self.app.include_router(build_console(self.container, password_hasher=FAST_HASHER))
         mount_static(self.app)
         create_user(self.uow(), self.clock, USERNAME, PASSWORD, FAST_HASHER)
-        self._random = random.Random(0)
+        self.engine = WorkerEngine(
+            self.container,
+            WorkerOptions(send_threads=0),
+            worker_id="console-tests",
+            jitter=random.Random(0).random,
+        )
 
     def client(self) -> TestClient:
         """A browser-like client (keeps cookies) that does not follow redirects."""
@@ -118,16 +121,8 @@ class ConsoleApp:
         return receive_alert(self.uow(), self.clock, service_id, message).alert
 
     def run_workers(self) -> None:
-        """Fire due timers and deliver due pages until nothing is due."""
-        uow = self.uow()
-        while (
-            fire_next_due_timer(uow, self.clock) is not None
-            or fire_due_rule_timers(uow, self.clock, 25)
-            or deliver_due_pages(
-                uow, self.clock, self.container.senders, "console-tests", self._random.random
-            )
-        ):
-            pass
+        """Run the engine's duties (timers, dispatch, retention) until nothing is due."""
+        self.engine.run_until_idle()
 
     def advance(self, seconds: float) -> None:
         """Move the clock, then let the workers catch up."""

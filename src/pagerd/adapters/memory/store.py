@@ -51,6 +51,7 @@ class StoreState:
     settings: dict[str, str] = field(default_factory=dict)
     dev_outbox: list[DevMessage] = field(default_factory=list)
     ack_codes: list[AckCode] = field(default_factory=list)
+    pruned_at: dict[UUID, datetime] = field(default_factory=dict)
 
     def check_invariants(self) -> None:
         """Raise ConcurrencyConflict where a unique constraint of the schema would fail."""

@@ -27,6 +27,7 @@ from pagerd.adapters.memory.repositories import (
     InMemoryTimelineRepository,
     InMemoryTimerRepository,
 )
+from pagerd.adapters.memory.retention import InMemoryRetentionRepository
 from pagerd.adapters.memory.store import InMemoryStore, StoreState
 from pagerd.service_layer.people_ports import (
     ContactMethodRepository,
@@ -40,6 +41,7 @@ from pagerd.service_layer.ports import (
     DevOutboxRepository,
     NotificationRepository,
     PolicyRepository,
+    RetentionRepository,
     ServiceRepository,
     SettingRepository,
     TimelineRepository,
@@ -82,6 +84,7 @@ class InMemoryUnitOfWork:
         self.settings: SettingRepository = InMemorySettingRepository(state)
         self.dev_outbox: DevOutboxRepository = InMemoryDevOutboxRepository(state)
         self.ack_codes: AckCodeRepository = InMemoryAckCodeRepository(state)
+        self.retention: RetentionRepository = InMemoryRetentionRepository(state)
 
     def __enter__(self) -> Self:
         self.store.lock.acquire()

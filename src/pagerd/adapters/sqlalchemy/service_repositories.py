@@ -69,7 +69,12 @@ class SqlServiceRepository:
     def update(self, service: MonitoredService) -> None:
         self._db.execute(
             _UPDATE_SERVICE,
-            {"p_id": service.id, "name": service.name, "status": service.status.value},
+            {
+                "p_id": service.id,
+                "name": service.name,
+                "status": service.status.value,
+                "integration_key": service.integration_key,
+            },
         )
 
     def delete(self, service_id: UUID) -> None:

@@ -69,6 +69,8 @@ alerts = sa.Table(
     sa.Column("acknowledged_at", UtcDateTime(), nullable=True),
     sa.Column("acknowledged_by", sa.Text(), nullable=True),
     sa.Column("resolved_at", UtcDateTime(), nullable=True),
+    # When retention deleted the alert's pages, timeline entries and ack codes (None: kept).
+    sa.Column("pruned_at", UtcDateTime(), nullable=True),
     sa.Index(None, "created_at", "id"),
     sa.Index(None, "status", "created_at", "id"),
     sa.Index(None, "monitored_service_id", "created_at", "id"),
@@ -83,6 +85,16 @@ sa.Index(
     unique=True,
     sqlite_where=_active,
     postgresql_where=_active,
+)
+
+# The retention duty's work list: resolved alerts whose history is still kept. Pruned ones
+# leave the index, so it stays as small as what is left to do.
+_to_prune = sa.and_(alerts.c.status == "resolved", alerts.c.pruned_at.is_(None))
+sa.Index(
+    "ix_alerts_retention",
+    alerts.c.resolved_at,
+    sqlite_where=_to_prune,
+    postgresql_where=_to_prune,
 )
 
 alert_dedup_keys = sa.Table(

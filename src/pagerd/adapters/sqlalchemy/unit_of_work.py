@@ -35,11 +35,13 @@ from pagerd.adapters.sqlalchemy.queue_repositories import (
     SqlNotificationRepository,
     SqlTimerRepository,
 )
+from pagerd.adapters.sqlalchemy.retention_repository import SqlRetentionRepository
 from pagerd.adapters.sqlalchemy.service_repositories import (
     SqlPolicyRepository,
     SqlServiceRepository,
 )
 from pagerd.adapters.sqlalchemy.session import Session
+from pagerd.service_layer.observability import Observer
 from pagerd.service_layer.people_ports import (
     ContactMethodRepository,
     NotificationRuleRepository,
@@ -52,6 +54,7 @@ from pagerd.service_layer.ports import (
     DevOutboxRepository,
     NotificationRepository,
     PolicyRepository,
+    RetentionRepository,
     ServiceRepository,
     SettingRepository,
     TimelineRepository,
@@ -81,7 +84,8 @@ class SqlAlchemyUnitOfWork:
     wrote timers or notifications, `signal.notify()` wakes this process's workers and, on
     PostgreSQL, a `NOTIFY pagerd_work` sent in the same transaction wakes other processes'.
     Lost races (unique or foreign-key violations, deadlocks, serialization failures, SQLite
-    busy) raise ConcurrencyConflict. One object serves one thread, one `with` at a time.
+    busy) raise ConcurrencyConflict. Timeline entries a commit made durable are reported to
+    `observer` (the event log). One object serves one thread, one `with` at a time.
     """
 
     services: ServiceRepository
@@ -99,10 +103,17 @@ class SqlAlchemyUnitOfWork:
     settings: SettingRepository
     dev_outbox: DevOutboxRepository
     ack_codes: AckCodeRepository
+    retention: RetentionRepository
 
-    def __init__(self, engine: Engine, signal: WorkSignal | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        signal: WorkSignal | None = None,
+        observer: Observer | None = None,
+    ) -> None:
         self.engine = engine
         self._signal = signal
+        self._observer = observer
         self._connection: Connection | None = None
         self._session: Session | None = None
         self._committed_work = False
@@ -149,6 +160,7 @@ class SqlAlchemyUnitOfWork:
         self.settings = SqlSettingRepository(session)
         self.dev_outbox = SqlDevOutboxRepository(session)
         self.ack_codes = SqlAckCodeRepository(session)
+        self.retention = SqlRetentionRepository(session)
 
     def __exit__(
         self,
@@ -183,6 +195,7 @@ class SqlAlchemyUnitOfWork:
                 session.group.commit()
             self._committed_work = self._committed_work or session.wrote_work
             session.wrote_work = False
+            self._report_history(session)
             return
         if session.wrote_work and session.is_postgres:
             session.execute(sa.select(sa.func.pg_notify(WORK_CHANNEL, NOTIFY_SENDER)))
@@ -192,6 +205,14 @@ class SqlAlchemyUnitOfWork:
             raise conflict_from(exc) or exc from exc
         self._committed_work = self._committed_work or session.wrote_work
         session.wrote_work = False
+        self._report_history(session)
+
+    def _report_history(self, session: Session) -> None:
+        # Only what is durable is reported: a rolled-back attempt (a lost race, retried)
+        # never shows in the log.
+        entries, session.history = session.history, []
+        if entries and self._observer is not None:
+            self._observer.alert_history_committed(entries)
 
     def rollback(self) -> None:
         """Drop every change since the last commit."""
@@ -202,6 +223,7 @@ class SqlAlchemyUnitOfWork:
         else:
             connection.rollback()
         session.wrote_work = False
+        session.history = []
 
     def _require(self) -> tuple[Connection, Session]:
         if self._connection is None or self._session is None:

@@ -22,9 +22,23 @@ users = typer.Typer(help="Users of the web console.")
 
 @tokens.command("create")
 def create_token(
-    name: Annotated[str, typer.Option("--name", "-n", help="What the token is for.")] = "default",
+    name_argument: Annotated[
+        str | None,
+        typer.Argument(metavar="NAME", help="What the token is for (default: default)."),
+    ] = None,
+    name_option: Annotated[
+        str | None, typer.Option("--name", "-n", help="The same as NAME.")
+    ] = None,
 ) -> None:
-    """Create a token and print its secret once, alone on stdout (it is stored hashed)."""
+    """Create a token and print its secret once, alone on stdout (it is stored hashed).
+
+    `pagerd token create scripts` and `pagerd token create --name scripts` are the same.
+    """
+    if name_argument is not None and name_option is not None and name_argument != name_option:
+        raise typer.BadParameter(
+            f"give the name once: {name_argument!r} or {name_option!r}", param_hint="NAME"
+        )
+    name = name_argument or name_option or "default"
     with opened(load_settings()) as container:
         token, secret = create_api_token(container.uow_factory(), container.clock, name)
     typer.echo(secret)

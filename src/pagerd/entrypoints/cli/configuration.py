@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -36,7 +37,8 @@ def apply(
         typer.Option(
             "--prune",
             help="Also delete services the file does not declare, and policies of declared "
-            "services that declare none (never a service with an open or acknowledged alert).",
+            "services that declare none (never a service with an open or acknowledged alert; "
+            "with --dry-run, such a service is listed as refused).",
         ),
     ] = False,
 ) -> None:
@@ -51,7 +53,15 @@ def apply(
             container.uow_factory(), container.clock, configuration, prune=prune, dry_run=dry_run
         )
     for change in changes:
-        typer.echo(f"{_SIGNS[change.action]} {change}")
+        if change.fields:
+            typer.echo(
+                f"{_SIGNS[change.action]} {change.action} {change.subject} of "
+                f"{change.service_name!r}:"
+            )
+            for field in change.fields:
+                typer.echo(f"    {field}")
+        else:
+            typer.echo(f"{_SIGNS[change.action]} {change}")
     typer.echo(_summary(changes, dry_run), err=True)
 
 
@@ -80,18 +90,37 @@ def export(
             "--output", "-o", help="Write to this file instead of stdout.", dir_okay=False
         ),
     ] = None,
+    include_secrets: Annotated[
+        bool,
+        typer.Option(
+            "--include-secrets",
+            help="Also write each service's integration key, so that a database rebuilt "
+            "from the file keeps every sender working. Keep such a file secret.",
+        ),
+    ] = False,
 ) -> None:
     """Write every service and escalation policy in the format `pagerd apply` reads."""
     with opened(load_settings()) as container:
-        text = render_configuration(export_configuration(container.uow_factory()))
+        configuration = export_configuration(container.uow_factory(), include_secrets)
+        text = render_configuration(configuration)
     if output is None:
         typer.echo(text, nl=False)
         return
     try:
-        output.write_text(text, encoding="utf-8")
+        _write(output, text, private=include_secrets)
     except OSError as exc:
         raise CliError(f"cannot write {output}: {exc}") from exc
     typer.echo(f"Wrote {output}.", err=True)
+
+
+def _write(path: Path, text: str, private: bool) -> None:
+    # A file holding integration keys is created readable by its owner only.
+    if private:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(text)
+        return
+    path.write_text(text, encoding="utf-8")
 
 
 def register(app: typer.Typer) -> None:

@@ -56,7 +56,9 @@ def auth_routes(ctx: ConsoleContext) -> APIRouter:
             return _form(ctx, request, fresh, fresh, target, username, message, status=403)
         address = request.client.host if request.client else "unknown"
         wait = ctx.limiter.retry_after(username, address)
+        observer = ctx.container.observer
         if wait is not None:
+            observer.signed_in(username, False, "too many failed sign-ins: refused unchecked")
             minutes = max(1, math.ceil(wait.total_seconds() / 60))
             message = f"Too many failed sign-ins. Try again in {minutes} min."
             response = _form(ctx, request, session, None, target, username, message, status=429)
@@ -64,9 +66,11 @@ def auth_routes(ctx: ConsoleContext) -> APIRouter:
             return response
         user = check_password(ctx.uow(), username, password, ctx.password_hasher)
         if user is None:
+            observer.signed_in(username, False, "wrong username or password")
             ctx.limiter.failed(username, address)
             return _form(ctx, request, session, None, target, username, WRONG_CREDENTIALS, 401)
         ctx.limiter.succeeded(username, address)
+        observer.signed_in(user.username, True)
         signed_in = Session.for_user(user.id, user.username, ctx.now())
         return ctx.redirect(safe_next(target), set_session=signed_in)
 

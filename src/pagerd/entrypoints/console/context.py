@@ -157,6 +157,7 @@ class ConsoleContext:
             now=self.now(),
             ago=formatting.ago,
             asset_version=self.asset_version,
+            operator_warnings=self.container.operator_warnings,
             **values,
         )
         response = HTMLResponse(html, status_code=status)

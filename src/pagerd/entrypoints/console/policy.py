@@ -55,6 +55,9 @@ def policy_routes(ctx: ConsoleContext) -> APIRouter:
             return render_service_page(ctx, request, session, found, draft, problems, status=422)
         except NotFound:
             return ctx.not_found(request, session, "service")
+        ctx.container.observer.configuration_changed(
+            "update", "escalation policy", str(found), f"console:{session.username}"
+        )
         return ctx.redirect(f"/services/{found}?done=policy_saved#policy")
 
     return router

@@ -39,6 +39,9 @@ def service_routes(ctx: ConsoleContext) -> APIRouter:
             service = create_service(ctx.uow(), ctx.container.clock, name)
         except InvalidServiceName as exc:
             return _list(ctx, request, session, name=name, name_error=str(exc), status=422)
+        ctx.container.observer.configuration_changed(
+            "create", "service", str(service.id), f"console:{session.username}"
+        )
         return ctx.redirect(f"/services/{service.id}?done=created")
 
     @router.get("/services/{service_id}")

@@ -15,7 +15,19 @@ from pagerd.service_layer.ports import TimelineEntry
 class AlertIn(BaseModel):
     """An alert about a monitored service."""
 
-    monitored_service_id: UUID
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "monitored_service_id": "0b6f3c9e-4a51-4f7e-9a55-2f1f5f3b8c21",
+                    "message": "checkout is down: 5xx rate above 20% for 5 minutes",
+                    "dedup_key": "checkout-5xx",
+                }
+            ]
+        }
+    )
+
+    monitored_service_id: UUID = Field(description="The service the alert is about.")
     message: AlertMessage = Field(description="What is wrong, 1 to 10000 characters.")
     dedup_key: DedupKey | None = Field(
         default=None,
@@ -26,22 +38,34 @@ class AlertIn(BaseModel):
 class AcknowledgeIn(BaseModel):
     """Who acknowledges (optional)."""
 
-    by: Person | None = None
+    model_config = ConfigDict(json_schema_extra={"examples": [{"by": "alice"}]})
+
+    by: Person | None = Field(
+        default=None, description="Who takes the incident, as shown on its timeline."
+    )
 
 
 class AlertOut(BaseModel):
     """An incident of a monitored service."""
 
-    id: UUID
-    monitored_service_id: UUID
-    message: str
-    status: AlertStatus
+    id: UUID = Field(description="The alert's id.")
+    monitored_service_id: UUID = Field(description="The service the alert is about.")
+    message: str = Field(description="The message of the alert that opened the incident.")
+    status: AlertStatus = Field(
+        description="open: escalating; acknowledged: someone took it, escalation stopped; "
+        "resolved: over."
+    )
     notified_level_id: int | None = Field(description="The level paged last; null before any.")
-    dedup_keys: list[str]
-    created_at: UtcDateTime
-    acknowledged_at: UtcDateTime | None
-    acknowledged_by: str | None
-    resolved_at: UtcDateTime | None
+    dedup_keys: list[str] = Field(
+        description="The dedup keys of the alerts this incident holds; the incident heals "
+        "when its source resolves the last one."
+    )
+    created_at: UtcDateTime = Field(description="When the incident opened (RFC 3339, UTC).")
+    acknowledged_at: UtcDateTime | None = Field(
+        description="When it was acknowledged; null if it was not."
+    )
+    acknowledged_by: str | None = Field(description="Who acknowledged it; null if unknown.")
+    resolved_at: UtcDateTime | None = Field(description="When it was resolved; null if open.")
 
     @classmethod
     def of(cls, alert: Alert) -> "AlertOut":
@@ -63,7 +87,7 @@ class AlertOut(BaseModel):
 class ReceivedOut(BaseModel):
     """The incident an alert opened or joined."""
 
-    alert: AlertOut
+    alert: AlertOut = Field(description="The incident the alert opened or joined.")
     deduplicated: bool = Field(
         description="True when the alert joined the service's open or acknowledged incident "
         "(nobody was notified)."
@@ -77,6 +101,7 @@ class TimelineEntryOut(BaseModel):
 
     at: str = Field(description="RFC 3339, UTC.")
     type: str = Field(
+        description="What happened; the other fields depend on it.",
         examples=["opened", "joined", "notified", "acknowledged", "resolved"],
     )
 
@@ -90,11 +115,12 @@ class TimelineEntryOut(BaseModel):
 class NotificationOut(BaseModel):
     """One page owed to one target for one level of an alert, and how its delivery went."""
 
-    id: UUID
-    level_id: int
+    id: UUID = Field(description="The notification's id, also the idempotency key it is sent with.")
+    level_id: int = Field(description="The level of the escalation policy that paged.")
     pass_number: int = Field(description="0 for the first pass over the levels.")
     target_id: UUID = Field(
-        description="The policy target paged; for a user target, the contact method's id.",
+        description="The target of that level that is paged; for a user target, the id of "
+        "the user's contact method paged.",
         examples=["0b7e6c1e-52a4-4b8e-9d1a-2f0b8f3c9a11"],
     )
     user_id: UUID | None = Field(
@@ -102,13 +128,18 @@ class NotificationOut(BaseModel):
         description="The user paged, when the page went to a user's contact method.",
         examples=["5f0c1a52-8b7e-4a0e-9c55-0d5a3b2e7f10"],
     )
-    channel: Channel
-    address: str
-    status: NotificationStatus
-    attempts: int
-    last_error: str | None
-    created_at: UtcDateTime
-    sent_at: UtcDateTime | None
+    channel: Channel = Field(description="How the target is paged.")
+    address: str = Field(
+        description="Where: an e-mail address, an E.164 number, a Slack member id or a URL."
+    )
+    status: NotificationStatus = Field(
+        description="pending: not delivered yet (retries included); sent: the channel took it; "
+        "failed: given up; cancelled: the alert was acknowledged or resolved first."
+    )
+    attempts: int = Field(description="Delivery attempts so far.")
+    last_error: str | None = Field(description="Why the last attempt failed; null if none did.")
+    created_at: UtcDateTime = Field(description="When the page was owed (RFC 3339, UTC).")
+    sent_at: UtcDateTime | None = Field(description="When the channel took it; null until then.")
 
     @classmethod
     def of(cls, notification: Notification) -> "NotificationOut":

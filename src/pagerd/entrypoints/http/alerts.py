@@ -59,14 +59,23 @@ def build_router(container: Container) -> APIRouter:
             body.message,
             body.dedup_key,
         )
-        container.observer.alert_received("api", received.deduplicated)
+        container.observer.alert_received(
+            "api",
+            received.deduplicated,
+            received.alert.id,
+            received.alert.monitored_service_id,
+        )
         return ReceivedOut(alert=AlertOut.of(received.alert), deduplicated=received.deduplicated)
 
     @router.get("", responses=responses(422))
     def list_alerts(
         uow: UoW,
-        status: Annotated[AlertStatus | None, Query()] = None,
-        monitored_service_id: Annotated[UUID | None, Query()] = None,
+        status: Annotated[
+            AlertStatus | None, Query(description="Only alerts of this status.")
+        ] = None,
+        monitored_service_id: Annotated[
+            UUID | None, Query(description="Only alerts of this service.")
+        ] = None,
         limit: Limit = DEFAULT_LIMIT,
         cursor: CursorParam = None,
     ) -> Page[AlertOut]:

@@ -22,6 +22,7 @@ from pagerd.entrypoints.http import (
     services,
     twilio_replies,
 )
+from pagerd.entrypoints.http.access_log import AccessLogMiddleware
 from pagerd.entrypoints.http.auth import require_api_token
 from pagerd.entrypoints.http.body_limit import MAX_BODY_BYTES, BodyLimitMiddleware
 from pagerd.entrypoints.http.docs_page import mount_api_docs
@@ -64,6 +65,9 @@ def create_app(
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    if container.settings.access_log:
+        # Added last, so outermost: it sees the answers of the other middleware too.
+        app.add_middleware(AccessLogMiddleware)
 
     app.state.container = container
     api = [

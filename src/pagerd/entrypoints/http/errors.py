@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pagerd.domain.errors import AlertAlreadyResolved, DomainError, FieldError, InvalidRequest
@@ -24,22 +24,24 @@ log = logging.getLogger("pagerd.http")
 class FieldProblem(BaseModel):
     """One invalid field of a request."""
 
-    field: str
-    message: str
+    field: str = Field(description="The field's path, such as levels.0.targets.1.email.")
+    message: str = Field(description="What is wrong with it, for a person.")
 
 
 class ErrorDetail(BaseModel):
     """What went wrong: a stable snake_case `code` and a `message` for a person."""
 
-    code: str
-    message: str
-    details: list[FieldProblem] | None = None
+    code: str = Field(description="Stable, snake_case: what scripts test.")
+    message: str = Field(description="What went wrong and what to do, for a person.")
+    details: list[FieldProblem] | None = Field(
+        default=None, description="Every invalid field (422 only)."
+    )
 
 
 class ErrorBody(BaseModel):
     """The body of every error answer."""
 
-    error: ErrorDetail
+    error: ErrorDetail = Field(description="What went wrong.")
 
 
 class ApiError(Exception):

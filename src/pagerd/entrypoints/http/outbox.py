@@ -17,13 +17,13 @@ from pagerd.entrypoints.http.pagination import DEFAULT_LIMIT, CursorParam, Limit
 class DevMessageOut(BaseModel):
     """A message pagerd would have sent, with its full text."""
 
-    id: UUID
-    channel: Channel
-    address: str
-    subject: str
-    body: str
+    id: UUID = Field(description="The message's id.")
+    channel: Channel = Field(description="The channel it would have gone through.")
+    address: str = Field(description="Where it would have gone.")
+    subject: str = Field(description="Its subject (e-mail), or a summary.")
+    body: str = Field(description="Its full text.")
     idempotency_key: UUID = Field(description="The same on every re-send of one message.")
-    created_at: UtcDateTime
+    created_at: UtcDateTime = Field(description="When it was sent to the outbox (RFC 3339, UTC).")
 
     @classmethod
     def of(cls, message: DevMessage) -> "DevMessageOut":

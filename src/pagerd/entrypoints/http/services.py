@@ -21,25 +21,30 @@ ServiceId = Annotated[UUID, Path(alias="id", description="The service's id.")]
 class ServiceIn(BaseModel):
     """A service to create."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "checkout"}]})
+
     name: ServiceName = Field(description="Unique, 1 to 200 characters.")
 
 
 class HealthyIn(BaseModel):
     """The body of a healthy event: empty for now (`{}`)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [{}]})
 
 
 class ServiceOut(BaseModel):
     """A monitored service."""
 
-    id: UUID
-    name: str
-    status: ServiceStatus
+    id: UUID = Field(description="The service's id.")
+    name: str = Field(description="Its unique name.")
+    status: ServiceStatus = Field(
+        description="unhealthy from its first alert until a healthy event (or its source "
+        "resolving every dedup key)."
+    )
     integration_key: str = Field(
         description="The secret integrations use to send this service's events."
     )
-    created_at: UtcDateTime
+    created_at: UtcDateTime = Field(description="When it was created (RFC 3339, UTC).")
 
     @classmethod
     def of(cls, service: MonitoredService) -> "ServiceOut":
@@ -61,7 +66,9 @@ def build_router(container: Container) -> APIRouter:
     @router.post("", status_code=201, responses=responses(409, 422))
     def create_service(body: ServiceIn, uow: UoW) -> ServiceOut:
         """Create a healthy service with a fresh integration key; 409 if the name is taken."""
-        return ServiceOut.of(services.create_service(uow, clock, body.name))
+        service = services.create_service(uow, clock, body.name)
+        container.observer.configuration_changed("create", "service", str(service.id), "api")
+        return ServiceOut.of(service)
 
     @router.get("")
     def list_services(
@@ -85,6 +92,7 @@ def build_router(container: Container) -> APIRouter:
         """Delete a service, its policy and past alerts; 409 while an alert is open or
         acknowledged."""
         services.delete_service(uow, service_id)
+        container.observer.configuration_changed("delete", "service", str(service_id), "api")
         return Response(status_code=204)
 
     @router.post("/{id}/healthy", responses=responses(404, 422))

@@ -2,7 +2,7 @@
 users; the user a page went to.
 
 Revision ID: 0002_people
-Revises: 0001
+Revises: 0002_engine
 Create Date: 2026-12-03
 
 Written out in full (no imports from pagerd): a migration is history and must not change
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002_people"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_engine"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
