@@ -14,7 +14,7 @@ from pagerd.domain.accounts import User
 from pagerd.domain.people import RuleSpec
 from pagerd.service_layer import alerts, contact_methods, policies, services
 from pagerd.service_layer.rule_timers import fire_due_rule_timers
-from pagerd.testing.clock import FakeClock
+from pagerd.testing import FakeClock
 from pagerd.testing.harness import level, user_target
 from tests.integration.test_claims_workers import _in_threads
 
