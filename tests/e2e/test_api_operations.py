@@ -19,6 +19,8 @@ CONTRACT_PATHS = {
     "/api/v1/alerts/{id}/timeline",
     "/api/v1/alerts/{id}/notifications",
     "/api/v1/outbox",
+    "/api/v1/users",
+    "/api/v1/users/{id}",
     "/api/v1/users/{id}/contact-methods",
     "/api/v1/users/{id}/contact-methods/{cm_id}",
     "/api/v1/users/{id}/contact-methods/{cm_id}/test",

@@ -119,7 +119,7 @@ def test_bad_users_are_refused_with_the_field_named(bad: str, problem: str) -> N
             'address: "+14155550123"}', 'address: "0800 PAGER"}', 1
         ),
         "delay_minutes: 0}": FILE.replace("delay_minutes: 0}", "delay_minutes: 3}"),
-        "name: alice": FILE.replace("name: alice", "name: ' spaced out '"),
+        "name: alice": FILE.replace("name: alice", "name: '!alice'"),
     }[bad]
 
     with pytest.raises(InvalidConfiguration) as refused:

@@ -10,7 +10,7 @@ from pagerd.config_as_code.apply import (
     export_configuration,
     plan_configuration,
 )
-from pagerd.config_as_code.apply_types import Action, Change
+from pagerd.config_as_code.apply_change import Action, Change
 from pagerd.config_as_code.errors import (
     IntegrationKeyTaken,
     InvalidConfiguration,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from uuid import UUID, uuid4
 
-from pagerd.config_as_code.apply_types import Action, Change
+from pagerd.config_as_code.apply_change import Action, Change
 from pagerd.config_as_code.diff import policy_diff
 from pagerd.config_as_code.errors import IntegrationKeyTaken, PruneRefused
 from pagerd.config_as_code.model import Configuration, DeclaredPolicy, DeclaredService
@@ -22,8 +22,11 @@ from pagerd.config_as_code.people import (
     unknown_users,
     user_directory,
 )
+from pagerd.config_as_code.schedule_apply import converge_schedules, export_schedules
 from pagerd.domain.policy import build_policy
+from pagerd.domain.roles import COMMAND_LINE, Actor
 from pagerd.domain.service import MonitoredService
+from pagerd.service_layer.audit import record_audit
 from pagerd.service_layer.ports import Clock, UnitOfWork
 from pagerd.service_layer.retry import retry_on_conflict
 from pagerd.service_layer.services import new_integration_key
@@ -48,6 +51,7 @@ def apply_configuration(
     configuration: Configuration,
     prune: bool = False,
     dry_run: bool = False,
+    actor: Actor = COMMAND_LINE,
 ) -> list[Change]:
     """Make users, services and policies match `configuration`; return the changes, in
     order (users first: policies may name them). A policy naming a user who neither exists
@@ -59,6 +63,7 @@ def apply_configuration(
     the transaction is rolled back, and such a service is listed instead, saying that the
     real apply would refuse. A declared integration key replaces the service's; one that
     another service holds is refused (IntegrationKeyTaken).
+    Changes are written to the audit log as one entry.
     """
     with uow:
         changes: list[Change] = converge_users(uow, clock, configuration.users)
@@ -84,15 +89,18 @@ def apply_configuration(
             found = existing.get(declared.name)
             changes.extend(_converge(uow, clock, declared, found, prune, users))
         changes.extend(_delete_services(uow, stale, dry_run))
+        changes.extend(converge_schedules(uow, clock, configuration.schedules))
         if changes and not dry_run:
+            after = {"changes": changes}
+            record_audit(uow, clock, actor, "configuration.applied", None, after=after)
             uow.commit()
         return changes
 
 
 def export_configuration(uow: UnitOfWork, include_secrets: bool = False) -> Configuration:
-    """Every service with its policy, sorted by name (stable diffs): the file that describes
-    the database. With `include_secrets`, each service's integration key too (rebuilding
-    from such a file keeps every sender working)."""
+    """Every service with its policy and every schedule, sorted by name (stable diffs): the
+    file that describes the database. With `include_secrets`, each service's integration key
+    too (rebuilding from such a file keeps every sender working)."""
     with uow:
         names = {user_id: name for name, user_id in user_directory(uow).items()}
         declared = []
@@ -101,7 +109,7 @@ def export_configuration(uow: UnitOfWork, include_secrets: bool = False) -> Conf
             content = DeclaredPolicy.of(policy, names) if policy is not None else None
             key = service.integration_key if include_secrets else None
             declared.append(DeclaredService(service.name, content, key))
-        return Configuration(tuple(declared), declared_users(uow))
+        return Configuration(tuple(declared), export_schedules(uow), declared_users(uow))
 
 
 def _all_services(uow: UnitOfWork) -> Iterator[MonitoredService]:

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
+from pagerd.config_as_code.schedule_model import DeclaredSchedule
 from pagerd.domain.channels import Channel
 from pagerd.domain.policy import (
     USER_TARGET,
@@ -151,10 +152,11 @@ class DeclaredUser:
 
 @dataclass(frozen=True)
 class Configuration:
-    """A whole configuration file: every declared service, in file order, names unique;
-    the users the file declares (matched by name), likewise."""
+    """A whole configuration file: every declared service and schedule, in file order,
+    names unique; the users the file declares (matched by name), likewise."""
 
     services: tuple[DeclaredService, ...]
+    schedules: tuple[DeclaredSchedule, ...] = ()
     users: tuple[DeclaredUser, ...] = ()
 
 

@@ -1,6 +1,6 @@
 """Parsing a configuration file into a Configuration, or naming every mistake in it.
 
-The format (documented in docs/operations.md):
+The format (documented in docs/operations.md; schedules: see schedule_parse.py):
 
     version: 1                      # optional
     users: [...]                    # optional, see parse_people.py
@@ -40,8 +40,9 @@ from pagerd.config_as_code.model import (
     DeclaredTarget,
     target_address_field,
 )
-from pagerd.config_as_code.nodes import NodeReader, is_null
+from pagerd.config_as_code.nodes import is_null
 from pagerd.config_as_code.parse_people import parse_users
+from pagerd.config_as_code.schedule_parse import ScheduleReader
 from pagerd.domain.channels import POLICY_ADDRESS_CHANNELS
 from pagerd.domain.errors import InvalidPolicy
 from pagerd.domain.policy import DEFAULT_ACK_TIMEOUT, USER_TARGET, build_policy
@@ -79,23 +80,27 @@ def _yaml_problem(exc: yaml.YAMLError) -> Problem:
     return Problem("", f"not valid YAML (column {mark.column + 1}): {reason}", mark.line + 1)
 
 
-class _Parser(NodeReader):
+class _Parser(ScheduleReader):
     def document(self, root: Node) -> Configuration | None:
-        allowed = ("version", "users", "services")
-        fields = self.mapping(root, "", allowed, required=("services",))
+        fields = self.mapping(root, "", ("version", "users", "services", "schedules"))
         if fields is None:
+            return None
+        if "services" not in fields and "schedules" not in fields:
+            self.fail("services", root, "is required (or schedules:)")
             return None
         if "version" in fields:
             version = self.integer(fields["version"], "version")
             if version is not None and version != FORMAT_VERSION:
                 self.fail("version", fields["version"], f"must be {FORMAT_VERSION}")
-        items = self.sequence(fields["services"], "services") if "services" in fields else None
+        items = self.sequence(fields["services"], "services") if "services" in fields else []
         if items is None:
             return None
         users = parse_users(self, fields["users"]) if "users" in fields else ()
         services = [self.service(node, f"services[{i}]") for i, node in enumerate(items)]
         self._check_unique_names(services, items)
-        return Configuration(tuple(s for s in services if s is not None), users)
+        schedules = self.schedules(fields["schedules"]) if "schedules" in fields else []
+        users = parse_users(self, fields["users"]) if "users" in fields else ()
+        return Configuration(tuple(s for s in services if s is not None), tuple(schedules), users)
 
     def service(self, node: Node, path: str) -> DeclaredService | None:
         allowed = ("name", "integration_key", "escalation_policy")

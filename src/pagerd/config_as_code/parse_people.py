@@ -22,9 +22,9 @@ from yaml.nodes import Node
 
 from pagerd.config_as_code.model import DeclaredContactMethod, DeclaredRule, DeclaredUser
 from pagerd.config_as_code.nodes import NodeReader
+from pagerd.domain.accounts import name_problem
 from pagerd.domain.errors import InvalidRequest
 from pagerd.domain.people import RuleSpec, build_contact_method, build_rules
-from pagerd.service_layer.users import username_problem
 
 # Only checked, then thrown away: their creation time means nothing.
 _CHECKED_AT = datetime(1970, 1, 1, tzinfo=UTC)
@@ -51,7 +51,7 @@ def _user(reader: NodeReader, node: Node, path: str) -> DeclaredUser | None:
     if fields is None or "name" not in fields:
         return None
     name = reader.string(fields["name"], f"{path}.name")
-    if name is not None and (problem := username_problem(name)) is not None:
+    if name is not None and (problem := name_problem(name)) is not None:
         reader.fail(f"{path}.name", fields["name"], problem)
         name = None
     methods = _methods(reader, fields.get("contact_methods"), f"{path}.contact_methods")

@@ -4,7 +4,8 @@ A declared user is matched by name. Their contact methods and notification rules
 to match the file exactly (a method is identified by type, address and label; rules name
 a method by its address). Users the file does not declare are left alone, and a user
 created by a file has no password: it is paged, and signs in once given a password with the
-command line. Passwords are never read from or written to a file.
+command line. Passwords are never read from or written to a file. A user a file creates is
+a responder in UTC; its role and time zone are then managed like any user's.
 """
 
 from __future__ import annotations
@@ -12,19 +13,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID, uuid4
 
-from pagerd.config_as_code.apply_types import Action, Change
+from pagerd.config_as_code.apply_change import Action, Change
 from pagerd.config_as_code.errors import InvalidConfiguration, Problem
 from pagerd.config_as_code.model import DeclaredContactMethod, DeclaredRule, DeclaredUser
-from pagerd.domain.accounts import User
+from pagerd.domain.accounts import DEFAULT_TIME_ZONE, User
 from pagerd.domain.people import ContactMethod, NotificationRule, build_contact_method
+from pagerd.domain.roles import Role
 from pagerd.service_layer.ports import Clock, UnitOfWork
-
-NO_PASSWORD = "!"  # noqa: S105 -- not a hash argon2 accepts: nobody signs in with it
+from pagerd.service_layer.users import every_user
 
 
 def user_directory(uow: UnitOfWork) -> dict[str, UUID]:
     """Every user's id, by name."""
-    return {user.name: user.id for user in uow.users.list()}
+    return {user.name: user.id for user in every_user(uow)}
 
 
 def converge_users(uow: UnitOfWork, clock: Clock, declared: Sequence[DeclaredUser]) -> list[Change]:
@@ -32,9 +33,9 @@ def converge_users(uow: UnitOfWork, clock: Clock, declared: Sequence[DeclaredUse
     the changes, in order."""
     changes: list[Change] = []
     for wanted in declared:
-        user = uow.users.get_by_username(wanted.name)
+        user = uow.users.get_by_name(wanted.name)
         if user is None:
-            user = User(uuid4(), wanted.name, NO_PASSWORD, clock.now())
+            user = User(uuid4(), wanted.name, None, Role.RESPONDER, DEFAULT_TIME_ZONE, clock.now())
             uow.users.add(user)
             changes.append(Change(Action.CREATE, "user", wanted.name))
         changes.extend(_converge_methods(uow, clock, user, wanted))
@@ -82,7 +83,7 @@ def _declared_method(method: ContactMethod) -> DeclaredContactMethod:
 
 def declared_users(uow: UnitOfWork) -> tuple[DeclaredUser, ...]:
     """Every stored user with their methods and rules, by name (stable diffs)."""
-    users = sorted(uow.users.list(), key=lambda u: u.name)
+    users = sorted(every_user(uow), key=lambda u: u.name)
     ids = [u.id for u in users]
     methods = uow.contact_methods.list_for_users(ids)
     rules = uow.notification_rules.list_for_users(ids)

@@ -40,3 +40,13 @@ class AlertAlreadyResolved(DomainError):
     """An acknowledge arrived for an alert that is already resolved."""
 
     code = "alert_resolved"
+
+
+class InvalidSchedule(DomainError):
+    """An on-call schedule or override that breaks a rule; `details` names every bad field."""
+
+    code = "validation_error"
+
+    def __init__(self, details: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{d.field}: {d.message}" for d in details))
+        self.details = details

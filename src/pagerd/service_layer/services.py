@@ -5,7 +5,9 @@ from __future__ import annotations
 import secrets
 from uuid import UUID, uuid4
 
+from pagerd.domain.roles import SYSTEM, Actor
 from pagerd.domain.service import MonitoredService
+from pagerd.service_layer.audit import record_audit
 from pagerd.service_layer.effects import persist_alert_events
 from pagerd.service_layer.errors import Conflict, NotFound
 from pagerd.service_layer.ports import Clock, UnitOfWork
@@ -26,7 +28,9 @@ def new_integration_key() -> str:
 
 
 @retry_on_conflict
-def create_service(uow: UnitOfWork, clock: Clock, name: str) -> MonitoredService:
+def create_service(
+    uow: UnitOfWork, clock: Clock, name: str, *, actor: Actor = SYSTEM
+) -> MonitoredService:
     """Create a healthy service with a fresh integration key. Names are unique."""
     name = name.strip()
     if not name or len(name) > MAX_NAME_LENGTH:
@@ -36,13 +40,18 @@ def create_service(uow: UnitOfWork, clock: Clock, name: str) -> MonitoredService
             raise InvalidServiceName(f"a service named {name!r} already exists")
         service = MonitoredService(uuid4(), name, new_integration_key(), clock.now())
         uow.services.add(service)
+        record_audit(uow, clock, actor, "service.created", service.id, after=service)
         uow.commit()
         return service
 
 
 @retry_on_conflict
-def delete_service(uow: UnitOfWork, service_id: UUID) -> None:
-    """Delete a service, its policy and its past alerts; refused while an incident is under way."""
+def delete_service(
+    uow: UnitOfWork, service_id: UUID, *, clock: Clock | None = None, actor: Actor = SYSTEM
+) -> None:
+    """Delete a service, its policy and its past alerts; refused while an incident is under way.
+
+    Written to the audit log when `clock` is given (the audit entry needs the time)."""
     with uow:
         service = uow.services.get_for_update(service_id)
         if service is None:
@@ -52,12 +61,17 @@ def delete_service(uow: UnitOfWork, service_id: UUID) -> None:
         uow.policies.delete_for_service(service_id)
         uow.alerts.delete_for_service(service_id)
         uow.services.delete(service_id)
+        if clock is not None:
+            record_audit(uow, clock, actor, "service.deleted", service_id, before=service)
         uow.commit()
 
 
 @retry_on_conflict
-def mark_healthy(uow: UnitOfWork, clock: Clock, service_id: UUID) -> MonitoredService:
-    """Declare a service healthy: its incident resolves and escalation stops. Idempotent."""
+def mark_healthy(
+    uow: UnitOfWork, clock: Clock, service_id: UUID, *, actor: Actor = SYSTEM
+) -> MonitoredService:
+    """Declare a service healthy: its incident resolves and escalation stops. Idempotent
+    (only a change is written to the audit log)."""
     with uow:
         service = uow.services.get_for_update(service_id)
         if service is None:
@@ -69,9 +83,13 @@ def mark_healthy(uow: UnitOfWork, clock: Clock, service_id: UUID) -> MonitoredSe
             locked.resolve("healthy", clock.now())
             uow.alerts.update(locked)
             persist_alert_events(uow, locked)
+            after = {"status": locked.status, "resolved_by": "healthy event"}
+            record_audit(uow, clock, actor, "alert.resolved", locked.id, after=after)
         if not service.is_healthy:
             service.mark_healthy()
             uow.services.update(service)
+            after = {"status": service.status}
+            record_audit(uow, clock, actor, "service.marked_healthy", service_id, after=after)
         uow.commit()
         return service
 

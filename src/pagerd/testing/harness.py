@@ -13,6 +13,7 @@ from uuid import UUID, uuid4
 from pagerd.domain.accounts import User
 from pagerd.domain.people import ContactMethod, RuleSpec
 from pagerd.domain.policy import LevelSpec, TargetSpec
+from pagerd.domain.roles import Role
 from pagerd.entrypoints.simulation import SimulatedPagerd, UnitOfWorkFactory
 from pagerd.service_layer import contact_methods
 
@@ -49,7 +50,9 @@ class PagingHarness(SimulatedPagerd):
 
     def create_user(self, username: str, disabled: bool = False) -> User:
         """A user (no password is needed to be paged)."""
-        user = User(uuid4(), username, "!", self.clock.now(), disabled=disabled)
+        user = User(
+            uuid4(), username, None, Role.RESPONDER, "UTC", self.clock.now(), disabled=disabled
+        )
         with self.uow:
             self.uow.users.add(user)
             self.uow.commit()

@@ -20,8 +20,10 @@ from fastapi.testclient import TestClient
 from pagerd.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from pagerd.bootstrap import Container
 from pagerd.config import Settings
+from pagerd.domain.accounts import User
 from pagerd.domain.alert import Alert
 from pagerd.domain.channels import Channel
+from pagerd.domain.roles import Role
 from pagerd.entrypoints.console import build_console, mount_static
 from pagerd.entrypoints.workers import WorkerEngine, WorkerOptions
 from pagerd.service_layer.alerts import receive_alert
@@ -90,7 +92,7 @@ class ConsoleApp:
         self.app = FastAPI()
         self.app.include_router(build_console(self.container, password_hasher=FAST_HASHER))
         mount_static(self.app)
-        create_user(self.uow(), self.clock, USERNAME, PASSWORD, FAST_HASHER)
+        create_user(self.uow(), self.clock, USERNAME, PASSWORD, FAST_HASHER, role=Role.ADMIN)
         self.engine = WorkerEngine(
             self.container,
             WorkerOptions(send_threads=0),
@@ -102,15 +104,34 @@ class ConsoleApp:
         """A browser-like client (keeps cookies) that does not follow redirects."""
         return TestClient(self.app, follow_redirects=False)
 
-    def signed_in_client(self) -> tuple[TestClient, str]:
-        """A client signed in as USERNAME, and its session's CSRF token."""
+    def signed_in_client(
+        self, username: str = USERNAME, password: str = PASSWORD
+    ) -> tuple[TestClient, str]:
+        """A client signed in as `username` (default: the admin USERNAME), and its session's
+        CSRF token."""
         client = self.client()
         token = csrf_token(client.get("/sign-in").text)
         answer = client.post(
-            "/sign-in", data={"csrf_token": token, "username": USERNAME, "password": PASSWORD}
+            "/sign-in", data={"csrf_token": token, "username": username, "password": password}
         )
         assert answer.status_code == 303, answer.text
         return client, csrf_token(client.get("/services").text)
+
+    def user(self, name: str, role: Role, password: str = PASSWORD) -> User:
+        """Create a user with a password through the use case."""
+        return create_user(self.uow(), self.clock, name, password, FAST_HASHER, role=role)
+
+    def users(self) -> list[User]:
+        """Every user, oldest first."""
+        with self.uow() as uow:
+            return uow.users.list(1000)
+
+    def alert_status(self, alert_id: UUID) -> str:
+        """The alert's status now."""
+        with self.uow() as uow:
+            alert = uow.alerts.get(alert_id)
+        assert alert is not None
+        return alert.status.value
 
     def service(self, name: str = "checkout") -> UUID:
         """Create a service through its use case."""

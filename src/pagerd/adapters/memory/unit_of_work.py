@@ -6,12 +6,16 @@ import copy
 from types import TracebackType
 from typing import Self
 
+from pagerd.adapters.memory.access import (
+    InMemoryAuditLogRepository,
+    InMemorySessionRepository,
+    InMemoryUserRepository,
+)
 from pagerd.adapters.memory.accounts import (
     InMemoryAckCodeRepository,
     InMemoryDevOutboxRepository,
     InMemorySettingRepository,
     InMemoryTokenRepository,
-    InMemoryUserRepository,
 )
 from pagerd.adapters.memory.people import (
     InMemoryContactMethodRepository,
@@ -28,6 +32,7 @@ from pagerd.adapters.memory.repositories import (
     InMemoryTimerRepository,
 )
 from pagerd.adapters.memory.retention import InMemoryRetentionRepository
+from pagerd.adapters.memory.schedules import InMemoryScheduleRepository
 from pagerd.adapters.memory.store import InMemoryStore, StoreState
 from pagerd.service_layer.people_ports import (
     ContactMethodRepository,
@@ -38,11 +43,13 @@ from pagerd.service_layer.people_ports import (
 from pagerd.service_layer.ports import (
     AckCodeRepository,
     AlertRepository,
+    AuditLogRepository,
     DevOutboxRepository,
     NotificationRepository,
     PolicyRepository,
     RetentionRepository,
     ServiceRepository,
+    SessionRepository,
     SettingRepository,
     TimelineRepository,
     TimerRepository,
@@ -50,6 +57,7 @@ from pagerd.service_layer.ports import (
     UserRepository,
     WorkSignal,
 )
+from pagerd.service_layer.schedule_ports import ScheduleRepository
 
 
 class InMemoryUnitOfWork:
@@ -81,10 +89,13 @@ class InMemoryUnitOfWork:
         )
         self.rule_timers: RuleTimerRepository = InMemoryRuleTimerRepository(state)
         self.test_messages: TestMessageRepository = InMemoryTestMessageRepository(state)
+        self.sessions: SessionRepository = InMemorySessionRepository(state)
+        self.audit_log: AuditLogRepository = InMemoryAuditLogRepository(state)
         self.settings: SettingRepository = InMemorySettingRepository(state)
         self.dev_outbox: DevOutboxRepository = InMemoryDevOutboxRepository(state)
         self.ack_codes: AckCodeRepository = InMemoryAckCodeRepository(state)
         self.retention: RetentionRepository = InMemoryRetentionRepository(state)
+        self.schedules: ScheduleRepository = InMemoryScheduleRepository(state)
 
     def __enter__(self) -> Self:
         self.store.lock.acquire()

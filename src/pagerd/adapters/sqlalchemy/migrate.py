@@ -50,6 +50,12 @@ def upgrade_to_head(url: str) -> None:
         command.upgrade(_config(connection), "head")
 
 
+def upgrade_to(url: str, revision: str) -> None:
+    """Apply migrations up to `revision` only: to test a later one on an older schema's data."""
+    with _migration_connection(url) as connection:
+        command.upgrade(_config(connection), revision)
+
+
 def downgrade_to_base(url: str) -> None:
     """Undo every migration: drops pagerd's tables and their data. For tests and tooling."""
     with _migration_connection(url) as connection:

@@ -11,12 +11,16 @@ from sqlalchemy import Executable
 from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.exc import DBAPIError
 
+from pagerd.adapters.sqlalchemy.access_repositories import (
+    SqlAuditLogRepository,
+    SqlSessionRepository,
+    SqlUserRepository,
+)
 from pagerd.adapters.sqlalchemy.account_repositories import (
     SqlAckCodeRepository,
     SqlDevOutboxRepository,
     SqlSettingRepository,
     SqlTokenRepository,
-    SqlUserRepository,
 )
 from pagerd.adapters.sqlalchemy.alert_repositories import (
     SqlAlertRepository,
@@ -36,6 +40,7 @@ from pagerd.adapters.sqlalchemy.queue_repositories import (
     SqlTimerRepository,
 )
 from pagerd.adapters.sqlalchemy.retention_repository import SqlRetentionRepository
+from pagerd.adapters.sqlalchemy.schedule_repositories import SqlScheduleRepository
 from pagerd.adapters.sqlalchemy.service_repositories import (
     SqlPolicyRepository,
     SqlServiceRepository,
@@ -51,11 +56,13 @@ from pagerd.service_layer.people_ports import (
 from pagerd.service_layer.ports import (
     AckCodeRepository,
     AlertRepository,
+    AuditLogRepository,
     DevOutboxRepository,
     NotificationRepository,
     PolicyRepository,
     RetentionRepository,
     ServiceRepository,
+    SessionRepository,
     SettingRepository,
     TimelineRepository,
     TimerRepository,
@@ -63,6 +70,7 @@ from pagerd.service_layer.ports import (
     UserRepository,
     WorkSignal,
 )
+from pagerd.service_layer.schedule_ports import ScheduleRepository
 
 WORK_CHANNEL = "pagerd_work"
 """PostgreSQL LISTEN/NOTIFY channel on which commits that wrote due work are announced."""
@@ -100,10 +108,13 @@ class SqlAlchemyUnitOfWork:
     notification_rules: NotificationRuleRepository
     rule_timers: RuleTimerRepository
     test_messages: TestMessageRepository
+    sessions: SessionRepository
+    audit_log: AuditLogRepository
     settings: SettingRepository
     dev_outbox: DevOutboxRepository
     ack_codes: AckCodeRepository
     retention: RetentionRepository
+    schedules: ScheduleRepository
 
     def __init__(
         self,
@@ -157,10 +168,13 @@ class SqlAlchemyUnitOfWork:
         self.notification_rules = SqlNotificationRuleRepository(session)
         self.rule_timers = SqlRuleTimerRepository(session)
         self.test_messages = SqlTestMessageRepository(session)
+        self.sessions = SqlSessionRepository(session)
+        self.audit_log = SqlAuditLogRepository(session)
         self.settings = SqlSettingRepository(session)
         self.dev_outbox = SqlDevOutboxRepository(session)
         self.ack_codes = SqlAckCodeRepository(session)
         self.retention = SqlRetentionRepository(session)
+        self.schedules = SqlScheduleRepository(session)
 
     def __exit__(
         self,

@@ -44,7 +44,7 @@ def translated_errors(debug: bool) -> Iterator[None]:
     from pagerd.config_as_code import IntegrationKeyTaken, InvalidConfiguration, PruneRefused
     from pagerd.config_checks import SettingsFileError
     from pagerd.domain.errors import DomainError
-    from pagerd.service_layer.errors import UseCaseError
+    from pagerd.service_layer.errors import InvalidFields, UseCaseError
 
     try:
         yield
@@ -54,6 +54,9 @@ def translated_errors(debug: bool) -> Iterator[None]:
         raise settings_error(exc) from exc
     except InvalidDatabaseUrl as exc:
         raise CliError(f"PAGERD_DATABASE_URL: {exc}") from exc
+    except InvalidFields as exc:
+        named = "; ".join(f"{d.field} {d.message}" for d in exc.details)
+        raise CliError(f"{exc}: {named}") from exc
     except (
         DatabaseUnavailable,
         UseCaseError,

@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from pagerd.domain.alert import AlertStatus
 from pagerd.domain.errors import AlertAlreadyResolved
+from pagerd.domain.roles import Permission
 from pagerd.entrypoints.console.alert_views import alert_detail, alert_listing
 from pagerd.entrypoints.console.context import ConsoleContext, ConsoleForm
 from pagerd.entrypoints.console.security import with_security_headers
@@ -70,12 +71,13 @@ def alert_routes(ctx: ConsoleContext) -> APIRouter:
     def acknowledge_alert(
         request: Request, alert_id: str, form: Annotated[ConsoleForm, Form()]
     ) -> Response:
-        target = ctx.form_target(request, form, alert_id, "alert")
+        target = ctx.form_target(request, form, alert_id, "alert", Permission.RESPOND)
         if isinstance(target, Response):
             return target
         session, found = target
         try:
-            acknowledge(ctx.uow(), ctx.container.clock, found, by=session.username)
+            actor = session.actor
+            acknowledge(ctx.uow(), ctx.container.clock, found, by=actor.name, actor=actor)
         except NotFound:
             return ctx.not_found(request, session, "alert")
         except AlertAlreadyResolved:

@@ -48,7 +48,8 @@ def policy_routes(ctx: ConsoleContext) -> APIRouter:
                 # Not even numbers: still run the domain's checks, to name every bad field.
                 build_policy(found, specs, repeat)
                 raise InvalidPolicy([])
-            put_policy(ctx.uow(), found, specs, repeat)
+            clock, actor = ctx.container.clock, session.actor
+            put_policy(ctx.uow(), found, specs, repeat, clock=clock, actor=actor)
         except InvalidPolicy as exc:
             reported = {p.field for p in problems}
             problems += [p for p in exc.details if p.field not in reported]

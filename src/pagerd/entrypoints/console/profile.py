@@ -111,8 +111,8 @@ def profile_routes(ctx: ConsoleContext) -> APIRouter:
 
 
 def _user_id(session: Session) -> UUID:
-    assert session.user_id is not None  # a signed-in session
-    return session.user_id
+    assert session.user is not None  # a signed-in session
+    return session.user.id
 
 
 def _rule_specs(fields: dict[str, str]) -> tuple[list[RuleSpec], list[FieldError]]:

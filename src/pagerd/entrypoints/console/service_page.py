@@ -19,6 +19,7 @@ from pagerd.entrypoints.console.policy_form import (
 )
 from pagerd.entrypoints.console.sessions import Session
 from pagerd.entrypoints.console.views import open_alert_count
+from pagerd.service_layer.users import every_user
 
 CHANNEL_CHOICES = [
     (Channel.EMAIL.value, "E-mail"),
@@ -52,7 +53,7 @@ def render_service_page(
         policy = uow.policies.get_for_service(service_id)
         active = uow.alerts.get_active_for_service(service_id)
         count = open_alert_count(uow)
-        users = sorted(uow.users.list(), key=lambda u: (u.name.casefold(), str(u.id)))
+        users = sorted(every_user(uow), key=lambda u: (u.name.casefold(), str(u.id)))
         people = [(str(user.id), user.name) for user in users]
     unsaved = draft is not None
     if draft is None:

@@ -8,6 +8,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from pagerd.bootstrap import Container
 from pagerd.domain.alert import Alert, AlertStatus
+from pagerd.domain.roles import Permission
 from pagerd.entrypoints.http.alert_schemas import (
     AcknowledgeIn,
     AlertIn,
@@ -26,6 +27,7 @@ from pagerd.entrypoints.http.pagination import (
     keyset_list,
     offset_page,
 )
+from pagerd.entrypoints.http.permissions import CurrentActor, needs
 from pagerd.service_layer import alerts
 from pagerd.service_layer.errors import NotFound
 from pagerd.service_layer.ports import Cursor, UnitOfWork
@@ -44,7 +46,12 @@ def build_router(container: Container) -> APIRouter:
     """The alert routes, bound to `container`."""
     router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 
-    @router.post("", status_code=202, responses=responses(404, 422))
+    @router.post(
+        "",
+        status_code=202,
+        responses=responses(403, 404, 422),
+        dependencies=[needs(Permission.RESPOND)],
+    )
     async def receive_alert(body: AlertIn, uow: UoW) -> ReceivedOut:
         """Open an incident and page level 0, or join the service's open or acknowledged
         incident (nobody is paged; the alert goes on its timeline)."""
@@ -67,7 +74,7 @@ def build_router(container: Container) -> APIRouter:
         )
         return ReceivedOut(alert=AlertOut.of(received.alert), deduplicated=received.deduplicated)
 
-    @router.get("", responses=responses(422))
+    @router.get("", responses=responses(422), dependencies=[needs(Permission.READ)])
     def list_alerts(
         uow: UoW,
         status: Annotated[
@@ -87,23 +94,31 @@ def build_router(container: Container) -> APIRouter:
         with uow:
             return keyset_list(fetch, AlertOut.of, limit, cursor)
 
-    @router.get("/{id}", responses=responses(404))
+    @router.get("/{id}", responses=responses(404), dependencies=[needs(Permission.READ)])
     def get_alert(alert_id: AlertId, uow: UoW) -> AlertOut:
         """One alert."""
         with uow:
             return AlertOut.of(_existing(uow, alert_id))
 
-    @router.post("/{id}/acknowledge", responses=responses(404, 409, 422))
+    @router.post(
+        "/{id}/acknowledge",
+        responses=responses(403, 404, 409, 422),
+        dependencies=[needs(Permission.RESPOND)],
+    )
     def acknowledge(
         alert_id: AlertId,
         uow: UoW,
+        actor: CurrentActor,
         body: Annotated[AcknowledgeIn | None, Body()] = None,
     ) -> AlertOut:
         """Stop escalation; idempotent. 409 when the alert is already resolved."""
         by = body.by if body is not None else None
-        return AlertOut.of(alerts.acknowledge(uow, container.clock, alert_id, by))
+        acked = alerts.acknowledge(uow, container.clock, alert_id, by, actor=actor)
+        return AlertOut.of(acked)
 
-    @router.get("/{id}/timeline", responses=responses(404, 422))
+    @router.get(
+        "/{id}/timeline", responses=responses(404, 422), dependencies=[needs(Permission.READ)]
+    )
     def timeline(
         alert_id: AlertId, uow: UoW, limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None
     ) -> Page[TimelineEntryOut]:
@@ -114,7 +129,11 @@ def build_router(container: Container) -> APIRouter:
         rows, next_cursor = offset_page(entries, limit, cursor)
         return Page(items=[TimelineEntryOut.of(e) for e in rows], next_cursor=next_cursor)
 
-    @router.get("/{id}/notifications", responses=responses(404, 422))
+    @router.get(
+        "/{id}/notifications",
+        responses=responses(404, 422),
+        dependencies=[needs(Permission.READ)],
+    )
     def notifications(
         alert_id: AlertId, uow: UoW, limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None
     ) -> Page[NotificationOut]:

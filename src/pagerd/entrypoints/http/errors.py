@@ -15,8 +15,21 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from pagerd.domain.errors import AlertAlreadyResolved, DomainError, FieldError, InvalidRequest
-from pagerd.service_layer.errors import ConcurrencyConflict, Conflict, NotFound, UseCaseError
+from pagerd.domain.errors import (
+    AlertAlreadyResolved,
+    DomainError,
+    FieldError,
+    InvalidRequest,
+    InvalidSchedule,
+)
+from pagerd.service_layer.errors import (
+    ConcurrencyConflict,
+    Conflict,
+    Forbidden,
+    InvalidFields,
+    NotFound,
+    UseCaseError,
+)
 
 log = logging.getLogger("pagerd.http")
 
@@ -87,6 +100,7 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 _DESCRIPTIONS = {
     400: "Malformed request (for example invalid JSON)",
     401: "Missing or invalid credentials",
+    403: "The caller's role does not allow this (the message says who may)",
     404: "No such resource",
     409: "The request conflicts with the current state",
     413: "Request body over 1 MiB",
@@ -148,6 +162,10 @@ def _on_api_error(request: Request, exc: Exception) -> JSONResponse:
 def _on_use_case_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, NotFound):
         return error_response(404, exc.code, str(exc))
+    if isinstance(exc, Forbidden):
+        return error_response(403, exc.code, str(exc))
+    if isinstance(exc, InvalidFields):
+        return error_response(422, exc.code, str(exc), exc.details)
     if isinstance(exc, ConcurrencyConflict):
         return error_response(409, exc.code, "a concurrent change won; retry the request")
     if isinstance(exc, Conflict):
@@ -156,6 +174,8 @@ def _on_use_case_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, InvalidSchedule):
+        return error_response(422, "validation_error", "the schedule is invalid", exc.details)
     if isinstance(exc, InvalidRequest):
         return error_response(422, "validation_error", exc.summary, exc.details)
     if isinstance(exc, AlertAlreadyResolved):

@@ -8,10 +8,12 @@ from pydantic import BaseModel, Field
 from pagerd.bootstrap import Container
 from pagerd.domain.channels import Channel
 from pagerd.domain.dev_outbox import DevMessage
+from pagerd.domain.roles import Permission
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import responses
 from pagerd.entrypoints.http.fields import UtcDateTime
 from pagerd.entrypoints.http.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page, keyset_list
+from pagerd.entrypoints.http.permissions import needs
 
 
 class DevMessageOut(BaseModel):
@@ -43,7 +45,7 @@ def build_router(container: Container) -> APIRouter:
     """The dev outbox route, bound to `container`."""
     router = APIRouter(prefix="/api/v1/outbox", tags=["dev outbox"])
 
-    @router.get("", responses=responses(422))
+    @router.get("", responses=responses(422), dependencies=[needs(Permission.READ)])
     def list_outbox(
         uow: UoW, limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None
     ) -> Page[DevMessageOut]:

@@ -23,9 +23,11 @@ from pagerd.domain.policy import (
     TargetSpec,
     UserTarget,
 )
+from pagerd.domain.roles import Permission
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import responses
 from pagerd.entrypoints.http.fields import storable
+from pagerd.entrypoints.http.permissions import CurrentActor, needs
 from pagerd.service_layer import policies
 
 ServiceId = Annotated[UUID, Path(alias="id", description="The service's id.")]
@@ -183,13 +185,17 @@ def build_router(container: Container) -> APIRouter:
 
     @router.put(
         "/{id}/escalation-policy",
-        responses=responses(404, 422),
+        responses=responses(403, 404, 422),
         response_model_exclude_none=True,
+        dependencies=[needs(Permission.CONFIGURE)],
     )
-    def put_policy(service_id: ServiceId, body: PolicyIn, uow: UoW) -> PolicyOut:
+    def put_policy(
+        service_id: ServiceId, body: PolicyIn, uow: UoW, actor: CurrentActor
+    ) -> PolicyOut:
         """Store the service's policy, replacing the previous one. Alerts already open keep
         the policy they opened with."""
-        policy = policies.put_policy(uow, service_id, body.level_specs(), body.repeat)
+        specs, clock = body.level_specs(), container.clock
+        policy = policies.put_policy(uow, service_id, specs, body.repeat, clock=clock, actor=actor)
         container.observer.configuration_changed(
             "update", "escalation policy", str(service_id), "api"
         )
@@ -199,6 +205,7 @@ def build_router(container: Container) -> APIRouter:
         "/{id}/escalation-policy",
         responses=responses(404),
         response_model_exclude_none=True,
+        dependencies=[needs(Permission.READ)],
     )
     def get_policy(service_id: ServiceId, uow: UoW) -> PolicyOut:
         """The service's policy; 404 when the service or its policy does not exist."""

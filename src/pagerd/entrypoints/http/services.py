@@ -7,11 +7,13 @@ from fastapi import APIRouter, Body, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from pagerd.bootstrap import Container
+from pagerd.domain.roles import Permission
 from pagerd.domain.service import MonitoredService, ServiceStatus
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import responses
 from pagerd.entrypoints.http.fields import ServiceName, UtcDateTime
 from pagerd.entrypoints.http.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page, keyset_list
+from pagerd.entrypoints.http.permissions import CurrentActor, needs
 from pagerd.service_layer import services
 from pagerd.service_layer.errors import NotFound
 
@@ -63,14 +65,19 @@ def build_router(container: Container) -> APIRouter:
     router = APIRouter(prefix="/api/v1/services", tags=["services"])
     clock = container.clock
 
-    @router.post("", status_code=201, responses=responses(409, 422))
-    def create_service(body: ServiceIn, uow: UoW) -> ServiceOut:
+    @router.post(
+        "",
+        status_code=201,
+        responses=responses(403, 409, 422),
+        dependencies=[needs(Permission.CONFIGURE)],
+    )
+    def create_service(body: ServiceIn, uow: UoW, actor: CurrentActor) -> ServiceOut:
         """Create a healthy service with a fresh integration key; 409 if the name is taken."""
-        service = services.create_service(uow, clock, body.name)
+        service = services.create_service(uow, clock, body.name, actor=actor)
         container.observer.configuration_changed("create", "service", str(service.id), "api")
         return ServiceOut.of(service)
 
-    @router.get("")
+    @router.get("", dependencies=[needs(Permission.READ)])
     def list_services(
         uow: UoW, limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None
     ) -> Page[ServiceOut]:
@@ -78,7 +85,7 @@ def build_router(container: Container) -> APIRouter:
         with uow:
             return keyset_list(uow.services.list, ServiceOut.of, limit, cursor)
 
-    @router.get("/{id}", responses=responses(404))
+    @router.get("/{id}", responses=responses(404), dependencies=[needs(Permission.READ)])
     def get_service(service_id: ServiceId, uow: UoW) -> ServiceOut:
         """One service."""
         with uow:
@@ -87,22 +94,32 @@ def build_router(container: Container) -> APIRouter:
             raise NotFound("service", service_id)
         return ServiceOut.of(service)
 
-    @router.delete("/{id}", status_code=204, responses=responses(404, 409))
-    def delete_service(service_id: ServiceId, uow: UoW) -> Response:
+    @router.delete(
+        "/{id}",
+        status_code=204,
+        responses=responses(403, 404, 409),
+        dependencies=[needs(Permission.CONFIGURE)],
+    )
+    def delete_service(service_id: ServiceId, uow: UoW, actor: CurrentActor) -> Response:
         """Delete a service, its policy and past alerts; 409 while an alert is open or
         acknowledged."""
-        services.delete_service(uow, service_id)
+        services.delete_service(uow, service_id, clock=clock, actor=actor)
         container.observer.configuration_changed("delete", "service", str(service_id), "api")
         return Response(status_code=204)
 
-    @router.post("/{id}/healthy", responses=responses(404, 422))
+    @router.post(
+        "/{id}/healthy",
+        responses=responses(403, 404, 422),
+        dependencies=[needs(Permission.RESPOND)],
+    )
     def mark_healthy(
         service_id: ServiceId,
         uow: UoW,
+        actor: CurrentActor,
         body: Annotated[HealthyIn | None, Body()] = None,
     ) -> ServiceOut:
         """Declare the service healthy: its open or acknowledged alert is resolved and
         escalation stops. Idempotent."""
-        return ServiceOut.of(services.mark_healthy(uow, clock, service_id))
+        return ServiceOut.of(services.mark_healthy(uow, clock, service_id, actor=actor))
 
     return router

@@ -1,8 +1,8 @@
-"""People: contact methods, notification rules and their timers, test messages; disabled
-users; the user a page went to.
+"""People: contact methods, notification rules and their timers, test messages; the user a
+page went to.
 
 Revision ID: 0002_people
-Revises: 0002_engine
+Revises: 0002_sched
 Create Date: 2026-12-03
 
 Written out in full (no imports from pagerd): a migration is history and must not change
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002_people"
-down_revision: str | None = "0002_engine"
+down_revision: str | None = "0002_sched"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -34,9 +34,6 @@ def _fk(column: str, table: str, owner: str) -> sa.ForeignKeyConstraint:
 
 
 def upgrade() -> None:
-    op.add_column(
-        "users", sa.Column("disabled", sa.Boolean(), nullable=False, server_default=sa.false())
-    )
     op.add_column("notifications", sa.Column("user_id", sa.Uuid(), nullable=True))
     op.create_table(
         "contact_methods",
@@ -119,5 +116,3 @@ def downgrade() -> None:
         op.drop_table(table)  # its indexes go with it
     with op.batch_alter_table("notifications") as batch:
         batch.drop_column("user_id")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("disabled")

@@ -1,4 +1,4 @@
-"""What applying a configuration changes, one `Change` at a time."""
+"""A change that applying a configuration makes, as told to people."""
 
 from __future__ import annotations
 
@@ -22,13 +22,15 @@ class Change:
     """
 
     action: Action
-    # service, escalation policy, integration key; user, contact method, notification rules
+    # "service", "escalation policy", "schedule" or "override"; "user", "contact method" or
+    # "notification rules" (`service_name` is then the user's name)
     subject: str
-    service_name: str  # or the user's name, for the last three
+    service_name: str  # the service's or the schedule's name
     detail: str = ""
     fields: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        what = self.subject if self.subject in ("service", "user") else f"{self.subject} of"
+        whole = self.subject in ("service", "schedule", "user")
+        what = self.subject if whole else f"{self.subject} of"
         text = f"{self.action} {what} {self.service_name!r}"
         return f"{text}: {self.detail}" if self.detail else text
