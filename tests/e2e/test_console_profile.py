@@ -11,7 +11,7 @@ from tests.e2e.browser.console_app import FAST_HASHER, USERNAME, ConsoleApp
 def _me(console: ConsoleApp) -> User:
     uow = console.uow()
     with uow:
-        user = uow.users.get_by_username(USERNAME)
+        user = uow.users.get_by_name(USERNAME)
     assert user is not None
     return user
 

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from pagerd.adapters.sqlalchemy import SqlAlchemyUnitOfWork
 from pagerd.domain.accounts import User
 from pagerd.domain.people import RuleSpec
+from pagerd.domain.roles import Role
 from pagerd.service_layer import alerts, contact_methods, policies, services
 from pagerd.service_layer.rule_timers import fire_due_rule_timers
 from pagerd.testing import FakeClock
@@ -25,7 +26,7 @@ def _paged_people(engine: Engine, clock: FakeClock) -> None:
     """PEOPLE users, each on a policy of their own with e-mail at 0 and SMS at 5 minutes,
     each with an open alert."""
     for i in range(PEOPLE):
-        user = User(uuid4(), f"u{i}", "!", clock.now())
+        user = User(uuid4(), f"u{i}", None, Role.RESPONDER, "UTC", clock.now())
         with SqlAlchemyUnitOfWork(engine) as uow:
             uow.users.add(user)
             uow.commit()

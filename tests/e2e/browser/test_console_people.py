@@ -30,7 +30,7 @@ def _unexpected(errors: list[str]) -> list[str]:
 def _signed_in_user_id(served: ServedConsole) -> UUID:
     uow = served.console.uow()
     with uow:
-        user = uow.users.get_by_username(USERNAME)
+        user = uow.users.get_by_name(USERNAME)
     assert user is not None
     return user.id
 
