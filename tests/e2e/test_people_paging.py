@@ -24,8 +24,10 @@ from pydantic import SecretStr
 
 from pagerd.adapters.channels.factory import build_senders
 from pagerd.config import Settings
+from pagerd.domain.roles import Role
 from pagerd.entrypoints.http import create_app
 from pagerd.service_layer.ack_tokens import AckLinkSigner
+from pagerd.service_layer.tokens import create_api_token
 from pagerd.service_layer.users import create_user
 from tests.e2e.conftest import ADMIN_TOKEN, Api
 from tests.e2e.fault_receivers import TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, ChannelRig
@@ -262,3 +264,40 @@ def test_every_people_field_and_body_has_a_description_and_an_example(memory_api
     assert undocumented == []
     assert all(schemas[name].get("description") for name in PEOPLE_SCHEMAS)
     assert "examples" in schemas["TestIn"]
+
+
+def _token_of(api: Api, name: str, role: Role) -> dict[str, str]:
+    user = create_user(
+        api.container.uow_factory(),
+        api.clock,
+        name,
+        "correct horse battery",
+        CHEAP_HASHER,
+        role=role,
+    )
+    _, secret = create_api_token(api.container.uow_factory(), api.clock, name, user.id)
+    return {"Authorization": f"Bearer {secret}", "X-User": str(user.id)}
+
+
+def test_responders_manage_their_own_contact_methods_and_viewers_none(memory_api: Api) -> None:
+    responder = _token_of(memory_api, "rita", Role.RESPONDER)
+    viewer = _token_of(memory_api, "vic", Role.VIEWER)
+    own, other = responder.pop("X-User"), viewer.pop("X-User")
+    body = {"type": "email", "address": "rita@example.com"}
+    client = memory_api.client
+
+    mine = client.post(f"/api/v1/users/{own}/contact-methods", json=body, headers=responder)
+    theirs = client.post(f"/api/v1/users/{other}/contact-methods", json=body, headers=responder)
+    as_viewer = client.post(f"/api/v1/users/{other}/contact-methods", json=body, headers=viewer)
+    rules = {"rules": [{"contact_method_id": mine.json()["id"], "delay_minutes": 0}]}
+    viewer_rules = client.put(f"/api/v1/users/{own}/notification-rules", json=rules, headers=viewer)
+
+    assert mine.status_code == 201
+    assert (theirs.status_code, theirs.json()["error"]["code"]) == (403, "forbidden")
+    assert as_viewer.status_code == 403
+    assert viewer_rules.status_code == 403
+    assert client.get(f"/api/v1/users/{own}/contact-methods", headers=viewer).status_code == 200
+    listed = client.get(f"/api/v1/users/{other}/contact-methods", headers=viewer).json()
+    assert listed["items"] == []
+    audit = memory_api.get("/api/v1/audit-log").json()["items"]
+    assert "contact_method.created" in [entry["action"] for entry in audit]

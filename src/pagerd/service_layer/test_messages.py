@@ -12,7 +12,9 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from uuid import UUID
 
+from pagerd.domain.roles import SYSTEM, Actor
 from pagerd.domain.test_message import TestMessage
+from pagerd.service_layer.contact_methods import require_profile_access
 from pagerd.service_layer.errors import NotFound
 from pagerd.service_layer.paging import (
     DeliveryOutcome,
@@ -28,9 +30,11 @@ TEST_SERVICE_NAME = "pagerd"
 
 @retry_on_conflict
 def queue_test_message(
-    uow: UnitOfWork, clock: Clock, user_id: UUID, method_id: UUID
+    uow: UnitOfWork, clock: Clock, user_id: UUID, method_id: UUID, actor: Actor = SYSTEM
 ) -> TestMessage:
-    """Queue a test message to one of the user's contact methods; NotFound otherwise."""
+    """Queue a test message to one of the user's contact methods; NotFound otherwise,
+    Forbidden when `actor` may not act on this user's profile."""
+    require_profile_access(actor, user_id)
     with uow:
         method = uow.contact_methods.get(method_id)
         if method is None or method.user_id != user_id:

@@ -69,6 +69,7 @@ def profile_routes(ctx: ConsoleContext) -> APIRouter:
                 fields.get("type", ""),
                 fields.get("address", ""),
                 fields.get("label") or None,
+                session.actor,
             )
         except InvalidRequest as exc:
             return _render(ctx, request, session, method_errors=exc.details, typed=fields)
@@ -84,10 +85,18 @@ def profile_routes(ctx: ConsoleContext) -> APIRouter:
         session, found = target
         try:
             if action == "delete":
-                delete_contact_method(ctx.uow(), _user_id(session), found)
+                delete_contact_method(
+                    ctx.uow(),
+                    _user_id(session),
+                    found,
+                    clock=ctx.container.clock,
+                    actor=session.actor,
+                )
                 return ctx.redirect("/profile?done=method_removed#contact-methods")
             if action == "test":
-                queue_test_message(ctx.uow(), ctx.container.clock, _user_id(session), found)
+                queue_test_message(
+                    ctx.uow(), ctx.container.clock, _user_id(session), found, session.actor
+                )
                 return ctx.redirect("/profile?done=test_queued#contact-methods")
         except NotFound:
             pass
@@ -102,7 +111,9 @@ def profile_routes(ctx: ConsoleContext) -> APIRouter:
         try:
             if problems:
                 raise InvalidRequest(problems)
-            put_notification_rules(ctx.uow(), _user_id(session), specs)
+            put_notification_rules(
+                ctx.uow(), _user_id(session), specs, clock=ctx.container.clock, actor=session.actor
+            )
         except InvalidRequest as exc:
             return _render(ctx, request, session, rule_errors=exc.details)
         return ctx.redirect("/profile?done=rules_saved#rules")

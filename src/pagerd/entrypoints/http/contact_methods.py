@@ -13,10 +13,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pagerd.bootstrap import Container
 from pagerd.domain.notification import NotificationStatus
 from pagerd.domain.people import MAX_RULE_DELAY_MINUTES, ContactMethod, NotificationRule, RuleSpec
+from pagerd.domain.roles import Permission
 from pagerd.domain.test_message import TestMessage
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import responses
 from pagerd.entrypoints.http.fields import UtcDateTime, storable
+from pagerd.entrypoints.http.permissions import CurrentActor, needs
 from pagerd.service_layer import contact_methods, test_messages
 
 UserId = Annotated[UUID, Path(alias="id", description="The user's id.")]
@@ -195,34 +197,62 @@ def build_router(container: Container) -> APIRouter:
     router = APIRouter(prefix="/api/v1/users", tags=["people"])
     clock = container.clock
 
-    @router.post("/{id}/contact-methods", status_code=201, responses=responses(404, 422))
-    def add_contact_method(user_id: UserId, body: ContactMethodIn, uow: UoW) -> ContactMethodOut:
-        """Add a way to reach the user, validated like a policy target's address."""
+    @router.post(
+        "/{id}/contact-methods",
+        status_code=201,
+        responses=responses(403, 404, 422),
+        dependencies=[needs(Permission.EDIT_OWN_PROFILE)],
+    )
+    def add_contact_method(
+        user_id: UserId, body: ContactMethodIn, uow: UoW, actor: CurrentActor
+    ) -> ContactMethodOut:
+        """Add a way to reach the user, validated like a policy target's address. Admins
+        for anyone, responders for themselves."""
         method = contact_methods.add_contact_method(
-            uow, clock, user_id, body.type, body.address, body.label
+            uow, clock, user_id, body.type, body.address, body.label, actor
         )
         return ContactMethodOut.of(method)
 
-    @router.get("/{id}/contact-methods", responses=responses(404))
+    @router.get(
+        "/{id}/contact-methods", responses=responses(404), dependencies=[needs(Permission.READ)]
+    )
     def list_contact_methods(user_id: UserId, uow: UoW) -> ContactMethodList:
         """The user's contact methods, oldest first."""
         profile = contact_methods.get_profile(uow, user_id)
         return ContactMethodList(items=[ContactMethodOut.of(m) for m in profile.contact_methods])
 
-    @router.delete("/{id}/contact-methods/{cm_id}", status_code=204, responses=responses(404))
-    def delete_contact_method(user_id: UserId, cm_id: MethodId, uow: UoW) -> Response:
+    @router.delete(
+        "/{id}/contact-methods/{cm_id}",
+        status_code=204,
+        responses=responses(403, 404),
+        dependencies=[needs(Permission.EDIT_OWN_PROFILE)],
+    )
+    def delete_contact_method(
+        user_id: UserId, cm_id: MethodId, uow: UoW, actor: CurrentActor
+    ) -> Response:
         """Delete a contact method, its rules and its pending rule timers. When no immediate
         rule is left, the user's rules are cleared (every method is then paged at once)."""
-        contact_methods.delete_contact_method(uow, user_id, cm_id)
+        contact_methods.delete_contact_method(uow, user_id, cm_id, clock=clock, actor=actor)
         return Response(status_code=204)
 
-    @router.post("/{id}/contact-methods/{cm_id}/test", status_code=202, responses=responses(404))
-    def test_contact_method(user_id: UserId, cm_id: MethodId, body: TestIn, uow: UoW) -> TestOut:
+    @router.post(
+        "/{id}/contact-methods/{cm_id}/test",
+        status_code=202,
+        responses=responses(403, 404),
+        dependencies=[needs(Permission.EDIT_OWN_PROFILE)],
+    )
+    def test_contact_method(
+        user_id: UserId, cm_id: MethodId, body: TestIn, uow: UoW, actor: CurrentActor
+    ) -> TestOut:
         """Queue a test message to this contact method. A dispatcher sends it through the
         real channel (SMTP, Twilio, the webhook; the dev outbox when not configured)."""
-        return TestOut.of(test_messages.queue_test_message(uow, clock, user_id, cm_id))
+        return TestOut.of(test_messages.queue_test_message(uow, clock, user_id, cm_id, actor))
 
-    @router.get("/{id}/contact-methods/{cm_id}/test/{test_id}", responses=responses(404))
+    @router.get(
+        "/{id}/contact-methods/{cm_id}/test/{test_id}",
+        responses=responses(404),
+        dependencies=[needs(Permission.READ)],
+    )
     def get_test_message(
         user_id: UserId,
         cm_id: MethodId,
@@ -232,13 +262,21 @@ def build_router(container: Container) -> APIRouter:
         """Whether a test message was sent yet, and how its last attempt went."""
         return TestOut.of(test_messages.get_test_message(uow, user_id, test_id))
 
-    @router.put("/{id}/notification-rules", responses=responses(404, 422))
-    def put_rules(user_id: UserId, body: RulesIn, uow: UoW) -> RulesOut:
+    @router.put(
+        "/{id}/notification-rules",
+        responses=responses(403, 404, 422),
+        dependencies=[needs(Permission.EDIT_OWN_PROFILE)],
+    )
+    def put_rules(user_id: UserId, body: RulesIn, uow: UoW, actor: CurrentActor) -> RulesOut:
         """Replace the user's notification rules (which method, after how many minutes)."""
-        rules = contact_methods.put_notification_rules(uow, user_id, body.specs())
+        rules = contact_methods.put_notification_rules(
+            uow, user_id, body.specs(), clock=clock, actor=actor
+        )
         return RulesOut(user_id=user_id, rules=[RuleOut.of(r) for r in rules])
 
-    @router.get("/{id}/notification-rules", responses=responses(404))
+    @router.get(
+        "/{id}/notification-rules", responses=responses(404), dependencies=[needs(Permission.READ)]
+    )
     def get_rules(user_id: UserId, uow: UoW) -> RulesOut:
         """The user's notification rules; none means every contact method at once."""
         profile = contact_methods.get_profile(uow, user_id)
