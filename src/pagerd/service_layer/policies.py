@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pagerd.domain.channels import Channel
 from pagerd.domain.errors import FieldError, InvalidPolicy
-from pagerd.domain.policy import EscalationPolicy, LevelSpec, build_policy
+from pagerd.domain.policy import EscalationPolicy, LevelSpec, Target, UserTarget, build_policy
 from pagerd.domain.roles import SYSTEM, Actor
 from pagerd.domain.webhook_addresses import IPNetwork, url_host_problem
 from pagerd.service_layer.audit import record_audit
@@ -43,6 +43,7 @@ def put_policy(
             service_id, levels, repeat, policy_id=existing.id if existing is not None else None
         )
         refuse_unreachable_webhooks(policy, allowed_networks)
+        _check_users_exist(uow, policy)
         uow.policies.save(policy)
         if clock is not None:
             action = "policy.updated" if existing is not None else "policy.created"
@@ -59,8 +60,20 @@ def refuse_unreachable_webhooks(
         FieldError(f"levels.{i}.targets.{j}.url", problem)
         for i, level in enumerate(policy.levels)
         for j, target in enumerate(level.targets)
-        if target.channel is Channel.WEBHOOK
+        if isinstance(target, Target)
+        and target.channel is Channel.WEBHOOK
         and (problem := url_host_problem(urlsplit(target.address).hostname or "", allowed_networks))
+    ]
+    if problems:
+        raise InvalidPolicy(problems)
+
+
+def _check_users_exist(uow: UnitOfWork, policy: EscalationPolicy) -> None:
+    problems = [
+        FieldError(f"levels.{i}.targets.{j}.user_id", f"no user has the id {target.user_id}")
+        for i, level in enumerate(policy.levels)
+        for j, target in enumerate(level.targets)
+        if isinstance(target, UserTarget) and uow.users.get(target.user_id) is None
     ]
     if problems:
         raise InvalidPolicy(problems)

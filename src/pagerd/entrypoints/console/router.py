@@ -18,6 +18,7 @@ from pagerd.entrypoints.console.devices import DeviceCookies
 from pagerd.entrypoints.console.outbox import outbox_routes
 from pagerd.entrypoints.console.people import people_routes
 from pagerd.entrypoints.console.policy import policy_routes
+from pagerd.entrypoints.console.profile import profile_routes
 from pagerd.entrypoints.console.ratelimit import SignInLimiter
 from pagerd.entrypoints.console.schedules import schedule_routes
 from pagerd.entrypoints.console.services import service_routes
@@ -66,6 +67,7 @@ def build_console(
         people_routes,
         audit_routes,
         schedule_routes,
+        profile_routes,
     )
     for routes in every:
         router.include_router(routes(ctx))

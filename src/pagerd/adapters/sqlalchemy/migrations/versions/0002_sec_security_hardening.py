@@ -2,7 +2,7 @@
 (replays), shared rate-limit buckets.
 
 Revision ID: 0002_sec
-Revises: 0002_sched
+Revises: 0002_people
 Create Date: 2026-12-03
 
 Written out in full (no imports from pagerd): a migration is history.
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002_sec"
-down_revision: str | None = "0002_sched"
+down_revision: str | None = "0002_people"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
