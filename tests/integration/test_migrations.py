@@ -66,8 +66,14 @@ def test_the_migrated_schema_keeps_the_partial_indexes(database_url: str) -> Non
 
     partial = _partial_indexes(database_url)
 
-    assert set(partial) == {"uq_alerts_one_active_per_service", "ix_notifications_due_pending"}
+    assert set(partial) == {
+        "uq_alerts_one_active_per_service",
+        "uq_alerts_one_active_per_incident_key",
+        "ix_notifications_due_pending",
+    }
     assert "acknowledged" in partial["uq_alerts_one_active_per_service"]
+    assert "is null" in partial["uq_alerts_one_active_per_service"].lower()
+    assert "is not null" in partial["uq_alerts_one_active_per_incident_key"].lower()
     assert "pending" in partial["ix_notifications_due_pending"]
 
 
@@ -113,4 +119,8 @@ def test_the_migrations_are_resources_of_the_package() -> None:
 
     assert migrations.joinpath("env.py").is_file()
     assert migrations.joinpath("script.py.mako").is_file()
-    assert migrations.joinpath("versions", f"{head_revision()}_initial_schema.py").is_file()
+    assert migrations.joinpath("versions", "0001_initial_schema.py").is_file()
+    versions = [f.name for f in migrations.joinpath("versions").iterdir()]
+    assert any(name.startswith(f"{head_revision()}.") for name in versions) or any(
+        name.startswith(head_revision()) and name.endswith(".py") for name in versions
+    )

@@ -33,3 +33,9 @@ class AlertAlreadyResolved(DomainError):
     """An acknowledge arrived for an alert that is already resolved."""
 
     code = "alert_resolved"
+
+
+class NothingToEscalate(DomainError):
+    """An escalate request for an alert that is not open, has no policy, or no level left."""
+
+    code = "nothing_to_escalate"

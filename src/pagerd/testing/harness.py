@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from uuid import UUID
 
 from pagerd.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from pagerd.domain.alert import Alert
 from pagerd.domain.channels import Channel
+from pagerd.domain.context import AlertContext
 from pagerd.domain.policy import EscalationPolicy, LevelSpec, TargetSpec
-from pagerd.domain.service import MonitoredService
+from pagerd.domain.service import IncidentGrouping, MonitoredService
+from pagerd.domain.severity import Severity
 from pagerd.service_layer import alerts, policies, services
 from pagerd.service_layer.delivery import deliver_due_pages
 from pagerd.service_layer.paging import OutgoingPage
@@ -62,16 +65,34 @@ class PagingHarness:
         self.fired: list[FiredTimer] = []
         self._random = random.Random(seed)  # noqa: S311 -- retry jitter, not a secret
 
-    def create_service(self, name: str) -> MonitoredService:
-        return services.create_service(self.uow, self.clock, name)
+    def create_service(
+        self,
+        name: str,
+        incident_grouping: IncidentGrouping = IncidentGrouping.SERVICE,
+        paging_severity: Severity = Severity.INFO,
+    ) -> MonitoredService:
+        return services.create_service(
+            self.uow, self.clock, name, incident_grouping, paging_severity
+        )
 
     def set_policy(
         self, service_id: UUID, levels: Sequence[LevelSpec], repeat: int = 0
     ) -> EscalationPolicy:
         return policies.put_policy(self.uow, service_id, levels, repeat)
 
-    def alert(self, service_id: UUID, message: str = "down", dedup_key: str | None = None) -> Alert:
-        return alerts.receive_alert(self.uow, self.clock, service_id, message, dedup_key).alert
+    def alert(
+        self,
+        service_id: UUID,
+        message: str = "down",
+        dedup_key: str | None = None,
+        severity: Severity | None = None,
+        context: AlertContext | None = None,
+    ) -> Alert:
+        if severity is not None:
+            context = replace(context or AlertContext(), severity=severity)
+        return alerts.receive_alert(
+            self.uow, self.clock, service_id, message, dedup_key, context
+        ).alert
 
     def acknowledge(self, alert_id: UUID, by: str | None = None) -> Alert:
         return alerts.acknowledge(self.uow, self.clock, alert_id, by)

@@ -50,6 +50,8 @@ class SqlServiceRepository:
                 "integration_key": service.integration_key,
                 "status": service.status.value,
                 "created_at": service.created_at,
+                "incident_grouping": service.incident_grouping.value,
+                "paging_severity": service.paging_severity.value,
             },
         )
 
@@ -69,7 +71,13 @@ class SqlServiceRepository:
     def update(self, service: MonitoredService) -> None:
         self._db.execute(
             _UPDATE_SERVICE,
-            {"p_id": service.id, "name": service.name, "status": service.status.value},
+            {
+                "p_id": service.id,
+                "name": service.name,
+                "status": service.status.value,
+                "incident_grouping": service.incident_grouping.value,
+                "paging_severity": service.paging_severity.value,
+            },
         )
 
     def delete(self, service_id: UUID) -> None:

@@ -15,7 +15,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from pagerd.domain.errors import AlertAlreadyResolved, DomainError, FieldError, InvalidPolicy
+from pagerd.domain.errors import (
+    AlertAlreadyResolved,
+    DomainError,
+    FieldError,
+    InvalidPolicy,
+    NothingToEscalate,
+)
 from pagerd.service_layer.errors import ConcurrencyConflict, Conflict, NotFound, UseCaseError
 
 log = logging.getLogger("pagerd.http")
@@ -158,7 +164,7 @@ def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
         return error_response(
             422, "validation_error", "the escalation policy is invalid", exc.details
         )
-    if isinstance(exc, AlertAlreadyResolved):
+    if isinstance(exc, AlertAlreadyResolved | NothingToEscalate):
         return error_response(409, exc.code, str(exc))
     assert isinstance(exc, DomainError)
     return error_response(422, exc.code, str(exc), [])
