@@ -6,13 +6,17 @@ The bounds keep one alert from filling a database row, an e-mail or a console pa
 - `details`: a JSON object of at most 16 KiB once encoded (UTF-8), nested at most 8 deep;
 - `links`: at most 20, each `href` an http(s) URL of at most 2,048 characters and each
   `text` at most 300 characters.
+
+The API refuses a context beyond them (`context_problems`); integrations, whose senders
+cannot fix a payload at 3 a.m. and do not retry a refusal, keep the alert and fit its
+context into them (`fit_context`): never lose an alert for its decoration.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pagerd.domain.errors import FieldError
@@ -93,3 +97,15 @@ def _depth(value: Any) -> int:
             deepest = max(deepest, depth + 1)
             pending.extend((v, depth + 1) for v in item)
     return deepest
+
+
+def fit_context(context: AlertContext) -> AlertContext:
+    """`context` within the bounds: the source cut, links beyond the bounds dropped, and
+    details too large or too deep replaced by a note saying so."""
+    links = tuple(link for link in context.links if not link_problems(link, "link"))
+    details = context.details
+    problems = details_problems(details)
+    if problems:
+        details = {"pagerd_note": f"the details were dropped: {problems[0].message}"}
+    source = context.source[:MAX_SOURCE] if context.source is not None else None
+    return replace(context, source=source, details=details, links=links[:MAX_LINKS])

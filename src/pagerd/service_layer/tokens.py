@@ -43,9 +43,14 @@ def verify_api_token(uow: UnitOfWork, secret: str) -> bool:
     Stored tokens are found by hash, which does not leak the secret through timing. The
     configured admin token is `is_admin_token`'s to check.
     """
+    return api_token_name(uow, secret) is not None
+
+
+def api_token_name(uow: UnitOfWork, secret: str) -> str | None:
+    """The name of the active stored API token `secret` is, or None (as verify_api_token)."""
     with uow:
         token = uow.tokens.get_by_hash(hash_token(secret))
-    return token is not None and token.is_active
+    return token.name if token is not None and token.is_active else None
 
 
 def list_api_tokens(uow: UnitOfWork) -> list[ApiToken]:

@@ -1,19 +1,32 @@
 """Request and response schemas of `/api/v1/alerts`."""
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from pagerd.domain.alert import Alert, AlertStatus
+from pagerd.domain.alert import KEYS_SHOWN, Alert, AlertStatus
 from pagerd.domain.channels import Channel
 from pagerd.domain.notification import Notification, NotificationStatus
-from pagerd.entrypoints.http.fields import AlertMessage, DedupKey, Person, UtcDateTime, rfc3339
+from pagerd.domain.severity import Severity
+from pagerd.entrypoints.http.context_schemas import SEVERITY_DESCRIPTION, ContextIn, LinkModel
+from pagerd.entrypoints.http.fields import (
+    AlertMessage,
+    DedupKey,
+    Person,
+    UtcDateTime,
+    rfc3339,
+    storable,
+    text,
+)
 from pagerd.service_layer.ports import TimelineEntry
 
+MAX_NOTE = 5_000
+NoteText = Annotated[str, text(MAX_NOTE), AfterValidator(storable)]
 
-class AlertIn(BaseModel):
-    """An alert about a monitored service."""
+
+class AlertIn(ContextIn):
+    """An alert about a monitored service, with its optional context."""
 
     monitored_service_id: UUID
     message: AlertMessage = Field(description="What is wrong, 1 to 10000 characters.")
@@ -29,6 +42,15 @@ class AcknowledgeIn(BaseModel):
     by: Person | None = None
 
 
+class NoteIn(BaseModel):
+    """A note for the incident's timeline."""
+
+    text: NoteText = Field(
+        description=f"The note, 1 to {MAX_NOTE} characters.",
+        examples=["Rolled back deploy 2026-12-03.4; error rate falling."],
+    )
+
+
 class AlertOut(BaseModel):
     """An incident of a monitored service."""
 
@@ -36,8 +58,34 @@ class AlertOut(BaseModel):
     monitored_service_id: UUID
     message: str
     status: AlertStatus
-    notified_level_id: int | None = Field(description="The level paged last; null before any.")
-    dedup_keys: list[str]
+    notified_level_id: int | None = Field(
+        description="The level paged last (0-based); null before any (no policy, or held "
+        "below the service's paging severity)."
+    )
+    dedup_keys: list[str] = Field(
+        description=f"The incident's dedup keys, in the order they joined: the first "
+        f"{KEYS_SHOWN} (see `dedup_key_count`)."
+    )
+    dedup_key_count: int = Field(
+        description="How many dedup keys the incident holds.", examples=[3]
+    )
+    severity: Severity = Field(
+        description=SEVERITY_DESCRIPTION + " An incident's severity is the highest of its alerts'.",
+        examples=["critical"],
+    )
+    source: str | None = Field(
+        description="Where the problem is, as the first alert said.",
+        examples=["api-7.prod.example.com"],
+    )
+    details: dict[str, Any] = Field(
+        description="The first alert's details.", examples=[{"error_rate": "6.2%"}]
+    )
+    links: list[LinkModel] = Field(description="The first alert's links.")
+    escalation_ended_at: UtcDateTime | None = Field(
+        description="When the last level of the last pass timed out: since then nobody is "
+        "being paged (null while escalation goes on).",
+        examples=[None],
+    )
     created_at: UtcDateTime
     acknowledged_at: UtcDateTime | None
     acknowledged_by: str | None
@@ -53,6 +101,12 @@ class AlertOut(BaseModel):
             status=alert.status,
             notified_level_id=alert.level,
             dedup_keys=list(alert.dedup_keys),
+            dedup_key_count=alert.dedup_key_count,
+            severity=alert.severity,
+            source=alert.source,
+            details=dict(alert.details),
+            links=[LinkModel(href=link.href, text=link.text) for link in alert.links],
+            escalation_ended_at=alert.escalation_ended_at,
             created_at=alert.created_at,
             acknowledged_at=alert.acknowledged_at,
             acknowledged_by=alert.acknowledged_by,
@@ -77,7 +131,17 @@ class TimelineEntryOut(BaseModel):
 
     at: str = Field(description="RFC 3339, UTC.")
     type: str = Field(
-        examples=["opened", "joined", "notified", "acknowledged", "resolved"],
+        examples=[
+            "opened",
+            "joined",
+            "paging_held",
+            "notified",
+            "escalated",
+            "note",
+            "exhausted",
+            "acknowledged",
+            "resolved",
+        ],
     )
 
     @classmethod

@@ -5,26 +5,35 @@ token (Alertmanager's `http_config.authorization`). Each alert's `fingerprint` i
 key: a `firing` alert opens or joins the service's incident, a `resolved` one removes its key
 (the service turns healthy when no key is left). Firing alerts are applied before resolved
 ones, so that a notification that both adds and removes keys never heals the service in
-between and pages again. Alertmanager repeats notifications: a firing alert whose key the
+between and pages again. Alertmanager repeats notifications: a firing alert whose key an
 incident already holds changes nothing.
+
+The whole notification is applied in one unit of work (`receive_alert_batch`), with
+set-based reads and writes: 10,000 alerts take seconds, not one transaction each.
+
+Context kept per alert: `severity` from the `severity` label when it names one of pagerd's
+(else `critical`), `source` from the `instance` or `job` label, `details` = the labels and
+annotations, `links` = `generatorURL` and the `runbook_url` annotation (http(s) only),
+fitted into the bounds of `pagerd.domain.context`: an alert is never refused for them.
 """
 
 from typing import Annotated, Literal
-from uuid import UUID
 
 from fastapi import APIRouter, Depends
 from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from pagerd.bootstrap import Container
+from pagerd.domain.context import AlertContext, Link, fit_context
 from pagerd.domain.service import MonitoredService
+from pagerd.domain.severity import DEFAULT_ALERT_SEVERITY, Severity
 from pagerd.entrypoints.http.auth import service_for_key, unauthorized
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import responses
 from pagerd.entrypoints.http.fields import sanitize
 from pagerd.entrypoints.http.rate_limit import RATE_LIMITED_RESPONSE, RateLimiter, enforce
-from pagerd.service_layer import alerts
-from pagerd.service_layer.ports import UnitOfWork
+from pagerd.service_layer.alert_batches import receive_alert_batch
+from pagerd.service_layer.alerts import IncomingAlert
 
 SOURCE = "alertmanager"
 MAX_MESSAGE = 10_000
@@ -50,6 +59,36 @@ class AmAlert(BaseModel):
         joined = f"{name}: {text}" if name and text else name or text
         cleaned = sanitize(joined).strip() or f"Alertmanager alert {self.fingerprint}"
         return cleaned[:MAX_MESSAGE]
+
+    def dedup_key(self) -> str:
+        """The fingerprint, as a storable key."""
+        return sanitize(self.fingerprint) or "(empty fingerprint)"
+
+    def context(self) -> AlertContext:
+        """Severity, source, details and links, as the docstring of this module says."""
+        labels = {sanitize(k): sanitize(v) for k, v in self.labels.items()}
+        annotations = {sanitize(k): sanitize(v) for k, v in self.annotations.items()}
+        source = labels.get("instance") or labels.get("job")
+        links = [
+            Link(href, text)
+            for href, text in (
+                (self.generator_url, "Source"),
+                (annotations.get("runbook_url"), "Runbook"),
+            )
+            if href and href.startswith(("http://", "https://"))
+        ]
+        return fit_context(
+            AlertContext(
+                severity=Severity.parse(labels.get("severity")) or DEFAULT_ALERT_SEVERITY,
+                source=source,
+                details={"labels": labels, "annotations": annotations},
+                links=tuple(links),
+            )
+        )
+
+    def incoming(self) -> IncomingAlert:
+        """The alert as pagerd receives it."""
+        return IncomingAlert(self.message(), self.dedup_key(), self.context())
 
 
 class AmNotification(BaseModel):
@@ -132,27 +171,22 @@ def build_router(container: Container, limiter: RateLimiter | None = None) -> AP
         uow: UoW,
         service: Annotated[MonitoredService, Depends(limited_service)],
     ) -> AmResult:
-        """Receive an Alertmanager webhook notification (version 4)."""
-        ordered = [a for a in body.alerts if a.status == "firing"]
-        ordered += [a for a in body.alerts if a.status == "resolved"]
-        return AmResult(alerts=[_apply(container, uow, service.id, a) for a in ordered])
+        """Receive an Alertmanager webhook notification (version 4): every alert of it is
+        applied in one transaction, firing ones first."""
+        firing = _firing(body.alerts)
+        resolved = [a.dedup_key() for a in body.alerts if a.status == "resolved"]
+        result = receive_alert_batch(uow, container.clock, service.id, firing, resolved)
+        for _ in range(result.count("opened")):
+            container.observer.alert_received(SOURCE, deduplicated=False)
+        for _ in range(result.count("joined")):
+            container.observer.alert_received(SOURCE, deduplicated=True)
+        return AmResult(
+            alerts=[AmOutcome(fingerprint=key, action=action) for key, action in result.actions]
+        )
 
     return router
 
 
-def _apply(container: Container, uow: UnitOfWork, service_id: UUID, alert: AmAlert) -> AmOutcome:
-    key = sanitize(alert.fingerprint) or "(empty fingerprint)"
-    if alert.status == "resolved":
-        held = alerts.resolve_dedup_key(uow, container.clock, service_id, key)
-        return AmOutcome(fingerprint=key, action="key_resolved" if held else "not_held")
-    if _incident_holds(uow, service_id, key):
-        return AmOutcome(fingerprint=key, action="unchanged")
-    received = alerts.receive_alert(uow, container.clock, service_id, alert.message(), key)
-    container.observer.alert_received(SOURCE, received.deduplicated)
-    return AmOutcome(fingerprint=key, action="joined" if received.deduplicated else "opened")
-
-
-def _incident_holds(uow: UnitOfWork, service_id: UUID, key: str) -> bool:
-    with uow:
-        active = uow.alerts.get_active_for_service(service_id)
-    return active is not None and key in active.dedup_keys
+def _firing(received: list[AmAlert]) -> list[IncomingAlert]:
+    """The firing alerts as pagerd receives them."""
+    return [alert.incoming() for alert in received if alert.status == "firing"]

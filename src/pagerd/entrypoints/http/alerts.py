@@ -1,4 +1,5 @@
-"""`/api/v1/alerts`: receive, list, read and acknowledge alerts; their timeline and pages."""
+"""`/api/v1/alerts`: receive, list, read, acknowledge, resolve and escalate alerts, write
+notes on them; their timeline and pages. Actions name who did them on the timeline."""
 
 from typing import Annotated
 from uuid import UUID
@@ -8,14 +9,17 @@ from fastapi.concurrency import run_in_threadpool
 
 from pagerd.bootstrap import Container
 from pagerd.domain.alert import Alert, AlertStatus
+from pagerd.domain.severity import Severity
 from pagerd.entrypoints.http.alert_schemas import (
     AcknowledgeIn,
     AlertIn,
     AlertOut,
+    NoteIn,
     NotificationOut,
     ReceivedOut,
     TimelineEntryOut,
 )
+from pagerd.entrypoints.http.auth import Principal
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import responses
 from pagerd.entrypoints.http.pagination import (
@@ -26,7 +30,7 @@ from pagerd.entrypoints.http.pagination import (
     keyset_list,
     offset_page,
 )
-from pagerd.service_layer import alerts
+from pagerd.service_layer import alerts, incidents
 from pagerd.service_layer.errors import NotFound
 from pagerd.service_layer.ports import Cursor, UnitOfWork
 
@@ -58,6 +62,7 @@ def build_router(container: Container) -> APIRouter:
             body.monitored_service_id,
             body.message,
             body.dedup_key,
+            body.to_context(),
         )
         container.observer.alert_received("api", received.deduplicated)
         return ReceivedOut(alert=AlertOut.of(received.alert), deduplicated=received.deduplicated)
@@ -67,13 +72,18 @@ def build_router(container: Container) -> APIRouter:
         uow: UoW,
         status: Annotated[AlertStatus | None, Query()] = None,
         monitored_service_id: Annotated[UUID | None, Query()] = None,
+        severity: Annotated[
+            Severity | None, Query(description="Only alerts of this severity.")
+        ] = None,
         limit: Limit = DEFAULT_LIMIT,
         cursor: CursorParam = None,
     ) -> Page[AlertOut]:
-        """Alerts, newest first, optionally of one status and one service."""
+        """Alerts, newest first, optionally of one status, one service and one severity."""
 
         def fetch(n: int, after: Cursor | None) -> list[Alert]:
-            return uow.alerts.list(n, after, status=status, service_id=monitored_service_id)
+            return uow.alerts.list(
+                n, after, status=status, service_id=monitored_service_id, severity=severity
+            )
 
         with uow:
             return keyset_list(fetch, AlertOut.of, limit, cursor)
@@ -88,11 +98,31 @@ def build_router(container: Container) -> APIRouter:
     def acknowledge(
         alert_id: AlertId,
         uow: UoW,
+        principal: Principal,
         body: Annotated[AcknowledgeIn | None, Body()] = None,
     ) -> AlertOut:
-        """Stop escalation; idempotent. 409 when the alert is already resolved."""
-        by = body.by if body is not None else None
+        """Stop escalation; idempotent. 409 when the alert is already resolved. `by` defaults
+        to the caller (the API token's name)."""
+        by = (body.by if body is not None else None) or principal
         return AlertOut.of(alerts.acknowledge(uow, container.clock, alert_id, by))
+
+    @router.post("/{id}/resolve", responses=responses(404, 422))
+    def resolve(alert_id: AlertId, uow: UoW, by: Principal) -> AlertOut:
+        """Resolve this incident now (escalation stops; the timeline names who did it). The
+        service turns healthy when no other incident of it is under way. Idempotent."""
+        return AlertOut.of(incidents.resolve_incident(uow, container.clock, alert_id, by))
+
+    @router.post("/{id}/escalate", responses=responses(404, 409, 422))
+    def escalate(alert_id: AlertId, uow: UoW, by: Principal) -> AlertOut:
+        """Page the next level now instead of waiting for its timer (level 0 of an incident
+        held below the paging severity; level 0 of the next pass after the last level while
+        passes are left). 409 when the alert is not open, has no policy or no level left."""
+        return AlertOut.of(incidents.escalate_incident(uow, container.clock, alert_id, by))
+
+    @router.post("/{id}/notes", status_code=201, responses=responses(404, 422))
+    def add_note(alert_id: AlertId, body: NoteIn, uow: UoW, by: Principal) -> AlertOut:
+        """Write a note on the incident's timeline (type `note`, with `by` and `text`)."""
+        return AlertOut.of(incidents.add_note(uow, container.clock, alert_id, body.text, by))
 
     @router.get("/{id}/timeline", responses=responses(404, 422))
     def timeline(

@@ -1,14 +1,14 @@
 """Who may call: API tokens for `/api/v1`, integration keys for the integrations.
 
 API tokens are checked by `is_admin_token` (the configured admin token, in constant time)
-and `verify_api_token` (stored tokens, by SHA-256 hash). Failures answer 401 with
-`WWW-Authenticate: Bearer`.
+and `api_token_name` (stored tokens, by SHA-256 hash), which also names who acts (the
+`Principal` of a route). Failures answer 401 with `WWW-Authenticate: Bearer`.
 """
 
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -18,7 +18,7 @@ from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import ApiError
 from pagerd.entrypoints.http.fields import storable
 from pagerd.service_layer.ports import UnitOfWork
-from pagerd.service_layer.tokens import is_admin_token, verify_api_token
+from pagerd.service_layer.tokens import api_token_name, is_admin_token
 
 MAX_SECRET_LENGTH = 512
 
@@ -45,18 +45,34 @@ def require_api_token(container: Container) -> Callable[..., Awaitable[None]]:
     admin = container.settings.admin_token
     admin_secret = admin.get_secret_value() if admin is not None else None
 
-    async def check(credentials: Credentials, uow: UoW) -> None:
+    async def check(request: Request, credentials: Credentials, uow: UoW) -> None:
         if credentials is None:
             raise unauthorized("send an API token as `Authorization: Bearer <token>`")
         secret = credentials.credentials
         if len(secret) > MAX_SECRET_LENGTH:
             raise unauthorized("the API token is not valid (unknown or revoked)")
         if is_admin_token(secret, admin_secret):
+            request.state.principal = ADMIN_PRINCIPAL
             return
-        if not await run_in_threadpool(verify_api_token, uow, secret):
+        name = await run_in_threadpool(api_token_name, uow, secret)
+        if name is None:
             raise unauthorized("the API token is not valid (unknown or revoked)")
+        request.state.principal = f"token {name}"
 
     return check
+
+
+ADMIN_PRINCIPAL = "admin token"
+
+
+async def acting_principal(request: Request) -> str | None:
+    """Who makes this request, as timelines name them (`token deploy-bot`, `admin token`);
+    set by the API token check, which runs before the route."""
+    principal: str | None = getattr(request.state, "principal", None)
+    return principal
+
+
+Principal = Annotated[str | None, Depends(acting_principal)]
 
 
 def service_for_key(uow: UnitOfWork, integration_key: str | None) -> MonitoredService | None:
