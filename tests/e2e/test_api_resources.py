@@ -185,7 +185,7 @@ def test_acknowledging_is_idempotent_and_a_resolved_alert_answers_409(api: Api) 
 
     assert first.status_code == again.status_code == 200
     assert again.json()["acknowledged_at"] == first.json()["acknowledged_at"]
-    assert again.json()["acknowledged_by"] == "admin token"  # the caller, when `by` is absent
+    assert again.json()["acknowledged_by"] == "token tests"  # the caller, when `by` is absent
     assert after_resolve.status_code == 409
     assert after_resolve.json()["error"]["code"] == "alert_resolved"
 
