@@ -109,3 +109,11 @@ def fit_context(context: AlertContext) -> AlertContext:
         details = {"pagerd_note": f"the details were dropped: {problems[0].message}"}
     source = context.source[:MAX_SOURCE] if context.source is not None else None
     return replace(context, source=source, details=details, links=links[:MAX_LINKS])
+
+
+def detail_lines(details: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Details as (name, value) lines for people: text as is, anything else as JSON."""
+    return [
+        (str(name), value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+        for name, value in details.items()
+    ]

@@ -17,17 +17,15 @@ markup into an e-mail.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from pagerd.adapters.channels import gsm
-from pagerd.domain.context import Link
+from pagerd.domain.context import Link, detail_lines
 from pagerd.service_layer.ack_tokens import AckLinks
 from pagerd.service_layer.paging import OutgoingPage, PageItem
 
@@ -92,7 +90,7 @@ class MessageRenderer:
                 message=summary(item),
                 severity=item.severity.value,
                 source=item.source,
-                details=detail_rows(item.details),
+                details=detail_lines(item.details),
                 links=item.links,
                 level=item.level + 1,
                 pass_label=item.pass_number + 1,
@@ -182,14 +180,6 @@ def summary(item: PageItem) -> str:
         if stripped and rest[:1] in (":", " ", "-", "\u2013", "\u2014"):
             return stripped
     return message
-
-
-def detail_rows(details: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """An alert's details as (name, value) lines: text as is, anything else as JSON."""
-    return [
-        (str(name), value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
-        for name, value in details.items()
-    ]
 
 
 def email_subject(items: Sequence[PageItem]) -> str:
