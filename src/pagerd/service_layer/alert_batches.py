@@ -50,6 +50,7 @@ class _Batch:
     new: list[UUID] = field(default_factory=list)
     changed: set[UUID] = field(default_factory=set)
     holders: dict[str, UUID] = field(default_factory=dict)
+    current: Alert | None = None  # `service` grouping: the incident alerts join
 
 
 @retry_on_conflict
@@ -91,6 +92,7 @@ def _look_up_holders(batch: _Batch, keys: Sequence[str]) -> None:
         if active is None:
             return
         batch.incidents[active.id] = active
+        batch.current = active
         batch.holders = dict.fromkeys(uow.alerts.held_keys(active.id, keys), active.id)
         return
     batch.holders = uow.alerts.active_holders(service.id, keys)
@@ -100,7 +102,7 @@ def _look_up_holders(batch: _Batch, keys: Sequence[str]) -> None:
 def _fire(batch: _Batch, incoming: IncomingAlert) -> Action:
     if incoming.dedup_key in batch.holders:
         return "unchanged"  # a repeat (Alertmanager re-sends what still fires)
-    target = _joinable(batch)
+    target = batch.current  # None under `dedup_key` grouping: a new key opens its own
     if target is not None:
         join(target, incoming, False, batch.service, batch.now)
         batch.changed.add(target.id)
@@ -108,17 +110,11 @@ def _fire(batch: _Batch, incoming: IncomingAlert) -> Action:
         return "joined"
     alert = open_incident(batch.uow, batch.service, incoming, batch.now, plan=batch.plan)
     batch.incidents[alert.id] = alert
+    if batch.service.incident_grouping is IncidentGrouping.SERVICE:
+        batch.current = alert
     batch.new.append(alert.id)
     batch.holders[incoming.dedup_key] = alert.id
     return "opened"
-
-
-def _joinable(batch: _Batch) -> Alert | None:
-    """The service's incident under way (`service` grouping); None under `dedup_key`
-    grouping, where a key no incident holds opens its own."""
-    if batch.service.incident_grouping is IncidentGrouping.DEDUP_KEY:
-        return None
-    return next((a for a in batch.incidents.values() if a.status.is_active), None)
 
 
 def _resolve(batch: _Batch, keys: Sequence[str]) -> list[tuple[str, Action]]:
