@@ -212,3 +212,27 @@ def test_the_openapi_document_describes_and_exemplifies_every_new_field(api: Api
             prop = schemas[schema]["properties"][field]
             assert prop.get("description"), (schema, field)
             assert "examples" in prop or "example" in prop, (schema, field)
+
+
+def test_every_dedup_key_of_a_large_incident_is_listed_in_pages(api: Api) -> None:
+    service = _service(api)
+    alerts = [_alert(f"fp{n:03}") for n in range(130)]
+    _send(api, service["integration_key"], _notification(*alerts))
+    _send(api, service["integration_key"], _notification(_alert("fp005", status="resolved")))
+    alert = api.get("/api/v1/alerts").json()["items"][0]
+
+    keys: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": 50, **({"cursor": cursor} if cursor else {})}
+        page = api.get(f"/api/v1/alerts/{alert['id']}/dedup-keys", params=params).json()
+        keys += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+
+    expected = [f"fp{n:03}" for n in range(130) if n != 5]
+    assert (alert["dedup_key_count"], len(alert["dedup_keys"])) == (129, 100)
+    assert keys == expected
+    bad = api.get(f"/api/v1/alerts/{alert['id']}/dedup-keys", params={"cursor": "nope"})
+    assert bad.status_code == 422

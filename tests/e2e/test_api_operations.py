@@ -19,6 +19,7 @@ CONTRACT_PATHS = {
     "/api/v1/alerts/{id}/resolve",
     "/api/v1/alerts/{id}/escalate",
     "/api/v1/alerts/{id}/notes",
+    "/api/v1/alerts/{id}/dedup-keys",
     "/api/v1/alerts/{id}/timeline",
     "/api/v1/alerts/{id}/notifications",
     "/api/v1/outbox",

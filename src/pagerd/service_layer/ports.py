@@ -132,6 +132,12 @@ class AlertRepository(Protocol):
         """For each of `keys` an active alert of the service holds, that alert's id."""
         ...
 
+    def list_keys(
+        self, alert_id: UUID, limit: int, after: int | None = None
+    ) -> list[tuple[int, str]]:
+        """The alert's (position, dedup key) in the order they joined, after `after`."""
+        ...
+
     def count(self, status: AlertStatus) -> int: ...
     def count_escalation_ended(self) -> int:
         """Open alerts whose escalation ended (nobody is being paged)."""

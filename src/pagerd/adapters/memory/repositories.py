@@ -116,8 +116,8 @@ class InMemoryAlertRepository:
     def _store(self, alert: Alert) -> None:
         held = self._s.dedup_keys.setdefault(alert.id, [])
         removed = set(alert.removed_keys)
-        held[:] = [key for key in held if key not in removed]
-        held.extend(key for _, key in alert.added_keys)
+        held[:] = [(n, key) for n, key in held if key not in removed]
+        held.extend(alert.added_keys)
         alert.added_keys, alert.removed_keys = [], []
         kept = copy.deepcopy(alert)
         kept.events = []
@@ -126,7 +126,7 @@ class InMemoryAlertRepository:
     def _read(self, alert: Alert) -> Alert:
         """A copy, carrying its first keys as the database adapter reads them."""
         found = copy.deepcopy(alert)
-        found.dedup_keys = list(self._s.dedup_keys.get(alert.id, [])[:KEYS_SHOWN])
+        found.dedup_keys = self._keys(alert.id)[:KEYS_SHOWN]
         return found
 
     def get(self, alert_id: UUID) -> Alert | None:
@@ -164,7 +164,7 @@ class InMemoryAlertRepository:
         return sorted(found, key=lambda a: str(a.id))
 
     def held_keys(self, alert_id: UUID, keys: Collection[str]) -> set[str]:
-        return set(keys) & set(self._s.dedup_keys.get(alert_id, []))
+        return set(keys) & set(self._keys(alert_id))
 
     def active_holders(self, service_id: UUID, keys: Collection[str]) -> dict[str, UUID]:
         wanted = set(keys)
@@ -172,9 +172,18 @@ class InMemoryAlertRepository:
             key: alert.id
             for alert in self._s.alerts.values()
             if alert.monitored_service_id == service_id and alert.status.is_active
-            for key in self._s.dedup_keys.get(alert.id, [])
+            for key in self._keys(alert.id)
             if key in wanted
         }
+
+    def _keys(self, alert_id: UUID) -> list[str]:
+        return [key for _, key in self._s.dedup_keys.get(alert_id, [])]
+
+    def list_keys(
+        self, alert_id: UUID, limit: int, after: int | None = None
+    ) -> list[tuple[int, str]]:
+        held = self._s.dedup_keys.get(alert_id, [])
+        return [(n, key) for n, key in held if after is None or n > after][:limit]
 
     def count(self, status: AlertStatus) -> int:
         return sum(1 for a in self._s.alerts.values() if a.status is status)

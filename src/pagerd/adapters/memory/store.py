@@ -35,7 +35,7 @@ class StoreState:
     services: dict[UUID, MonitoredService] = field(default_factory=dict)
     policies: dict[UUID, EscalationPolicy] = field(default_factory=dict)
     alerts: dict[UUID, Alert] = field(default_factory=dict)
-    dedup_keys: dict[UUID, list[str]] = field(default_factory=dict)
+    dedup_keys: dict[UUID, list[tuple[int, str]]] = field(default_factory=dict)
     timers: dict[UUID, AckTimer] = field(default_factory=dict)
     notifications: dict[UUID, Notification] = field(default_factory=dict)
     leases: dict[UUID, Lease] = field(default_factory=dict)
@@ -54,7 +54,7 @@ class StoreState:
             if a.status.is_active
         )
         keys = Counter(
-            (alert_id, key) for alert_id, held in self.dedup_keys.items() for key in held
+            (alert_id, key) for alert_id, held in self.dedup_keys.items() for _, key in held
         )
         timers = Counter(t.alert_id for t in self.timers.values())
         pages = Counter(

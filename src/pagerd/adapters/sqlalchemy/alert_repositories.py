@@ -91,6 +91,12 @@ _KEYS_OF_MANY = (
     .where(_numbered.c.n <= KEYS_SHOWN)
     .order_by(_numbered.c.alert_id, _numbered.c.position)
 )
+_KEY_PAGE = (
+    sa.select(_k.position, _k.dedup_key)
+    .where(_k.alert_id == sa.bindparam("p_alert_id"), _k.position > sa.bindparam("p_after"))
+    .order_by(_k.position)
+    .limit(sa.bindparam("p_limit"))
+)
 _HELD_KEYS = sa.select(_k.dedup_key).where(
     _k.alert_id == sa.bindparam("p_alert_id"),
     _k.dedup_key.in_(sa.bindparam("p_keys", expanding=True)),
@@ -182,6 +188,13 @@ class SqlAlertRepository:
     def list_active_for_service_for_update(self, service_id: UUID) -> builtins.list[Alert]:
         query = self._db.pick(_ACTIVE_ALERTS_OF_SERVICE, _ACTIVE_ALERTS_OF_SERVICE_LOCKED)
         return self._with_keys(self._db.all(query, {"p_service_id": service_id}))
+
+    def list_keys(
+        self, alert_id: UUID, limit: int, after: int | None = None
+    ) -> builtins.list[tuple[int, str]]:
+        params = {"p_alert_id": alert_id, "p_after": -1 if after is None else after}
+        rows = self._db.all(_KEY_PAGE, {**params, "p_limit": limit})
+        return [(row["position"], row["dedup_key"]) for row in rows]
 
     def count(self, status: AlertStatus) -> int:
         query = sa.select(sa.func.count()).select_from(alerts).where(alerts.c.status == status)

@@ -29,6 +29,7 @@ from pagerd.entrypoints.http.pagination import (
     Page,
     keyset_list,
     offset_page,
+    position_page,
 )
 from pagerd.service_layer import alerts, incidents
 from pagerd.service_layer.errors import NotFound
@@ -123,6 +124,21 @@ def build_router(container: Container) -> APIRouter:
     def add_note(alert_id: AlertId, body: NoteIn, uow: UoW, by: Principal) -> AlertOut:
         """Write a note on the incident's timeline (type `note`, with `by` and `text`)."""
         return AlertOut.of(incidents.add_note(uow, container.clock, alert_id, body.text, by))
+
+    @router.get("/{id}/dedup-keys", responses=responses(404, 422))
+    def dedup_keys(
+        alert_id: AlertId, uow: UoW, limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None
+    ) -> Page[str]:
+        """Every dedup key the incident holds, in the order they joined (the alert itself
+        shows only the first 100, and `dedup_key_count`)."""
+        with uow:
+            _existing(uow, alert_id)
+
+            def fetch(n: int, after: int | None) -> list[tuple[int, str]]:
+                return uow.alerts.list_keys(alert_id, n, after)
+
+            keys, next_cursor = position_page(fetch, limit, cursor)
+        return Page(items=keys, next_cursor=next_cursor)
 
     @router.get("/{id}/timeline", responses=responses(404, 422))
     def timeline(
