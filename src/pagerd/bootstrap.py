@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 
 from pagerd.adapters.channels import build_senders, load_or_create_secret_key
 from pagerd.adapters.clock import SystemClock
+from pagerd.adapters.event_log import LoggingObserver
 from pagerd.adapters.metrics import PrometheusObserver
+from pagerd.adapters.observers import ObserverFanOut
 from pagerd.adapters.sqlalchemy import (
     SqlAlchemyUnitOfWork,
     create_engine_for,
@@ -34,6 +36,8 @@ class Container:
     `observer` receives facts for metrics and logs. `secret_key` signs sessions and
     acknowledgement links (PAGERD_SECRET_KEY, or generated once and kept in the database).
     `is_ready` answers whether the database answers (for /readyz). `close` releases pools.
+    `operator_warnings` are configuration mistakes found at start-up, shown to whoever runs
+    pagerd (the console's front page) besides the log.
     """
 
     settings: Settings
@@ -46,25 +50,31 @@ class Container:
     secret_key: bytes = b"pagerd-development-secret-key-change-me"
     is_ready: Callable[[], bool] = field(default=lambda: True)
     close: Callable[[], None] = field(default=lambda: None)
+    operator_warnings: tuple[str, ...] = ()
 
 
-def build_container(settings: Settings, public_url: str | None = None) -> Container:
-    """Wire a running pagerd from settings: database, channels, wake-ups, metrics.
+def build_container(
+    settings: Settings, public_url: str | None = None, log_events: bool = True
+) -> Container:
+    """Wire a running pagerd from settings: database, channels, wake-ups, metrics, and
+    (unless `log_events` is false: one-shot commands say what they did themselves) the
+    event log.
 
     Expects the schema at head (`pagerd migrate`, or `serve`, which migrates first).
     """
     engine = create_engine_for(settings.database_url)
     wakeup = ThreadWakeup()
     clock = SystemClock()
+    metrics = PrometheusObserver(clock)
+    observer = ObserverFanOut(metrics, LoggingObserver()) if log_events else metrics
 
     def uow_factory() -> UnitOfWork:
-        return SqlAlchemyUnitOfWork(engine, wakeup)
+        return SqlAlchemyUnitOfWork(engine, wakeup, observer)
 
     def is_ready() -> bool:
         return database_is_ready(engine)
 
-    observer = PrometheusObserver(clock)
-    observer.watch_queues(uow_factory, clock)
+    metrics.watch_queues(uow_factory, clock)
     base_url = (public_url or settings.base_url("127.0.0.1", 8080)).rstrip("/")
     secret_key = load_or_create_secret_key(settings, uow_factory)
     senders = build_senders(settings, uow_factory, clock, base_url, secret_key)

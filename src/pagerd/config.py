@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import ipaddress
 import sys
-from typing import Literal
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -18,11 +20,13 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from pagerd.config_checks import SettingsFileError, check_settings_file
+
 DEFAULT_DATABASE_URL = "sqlite:///./pagerd.db"
 
 
 class Settings(BaseSettings):
-    """Every setting of API.md's configuration table, validated."""
+    """Every PAGERD_* setting (docs/operations.md, section 2), validated."""
 
     model_config = SettingsConfigDict(
         env_prefix="PAGERD_",
@@ -51,12 +55,17 @@ class Settings(BaseSettings):
 
     webhook_allowed_networks: str = ""
     log_format: Literal["json", "console"] | None = None
+    # One line per HTTP request (method, path, status, duration); off for quieter logs.
+    access_log: bool = True
 
     # Per-key rate limits (token buckets, per process); 0 turns a limit off.
     ingest_rate_per_minute: float = Field(default=600, ge=0)
     ingest_burst: int = Field(default=300, ge=0)
     api_rate_per_minute: float = Field(default=1200, ge=0)
     api_burst: int = Field(default=600, ge=0)
+
+    # Days a resolved alert keeps its pages, timeline and ack codes; 0 keeps them forever.
+    retention_days: int = Field(default=365, ge=0, le=36500)
 
     @field_validator("webhook_allowed_networks")
     @classmethod
@@ -108,8 +117,22 @@ class Settings(BaseSettings):
             init_settings,
             env_settings,
             dotenv_settings,
-            TomlConfigSettingsSource(settings_cls),
+            StrictTomlSource(settings_cls),
         )
+
+
+class StrictTomlSource(TomlConfigSettingsSource):
+    """`pagerd.toml`, refusing what pagerd would otherwise ignore (SettingsFileError)."""
+
+    def _read_file(self, file_path: Any) -> dict[str, Any]:
+        name = Path(str(file_path)).name
+        try:
+            with file_path.open(mode="rb") as file:
+                data = tomllib.load(file)
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsFileError(f"{name} is not valid TOML: {exc}") from exc
+        check_settings_file(data, name, Settings.model_fields)
+        return data
 
 
 def _split(value: str) -> list[str]:

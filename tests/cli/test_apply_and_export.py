@@ -160,3 +160,52 @@ def test_the_commands_work_the_same_on_postgresql(
     assert again.stdout == ""
     assert sent.exit_code == 0
     assert "name: checkout" in run("export").stdout
+
+
+def test_apply_prints_each_changed_field_with_its_old_and_new_value(
+    migrated: Run, tmp_path: Path
+) -> None:
+    migrated("apply", "-f", _write(tmp_path, FILE))
+    slower = _write(tmp_path, FILE.replace("300", "600"), "slower.yaml")
+
+    result = migrated("apply", "-f", slower)
+
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        "~ update escalation policy of 'checkout':",
+        "    levels[0].ack_timeout_seconds: 300 -> 600",
+    ]
+
+
+def test_a_pruning_dry_run_lists_what_it_would_delete_even_a_service_in_incident(
+    migrated: Run, tmp_path: Path
+) -> None:
+    migrated("apply", "-f", _write(tmp_path, FILE))
+    migrated("alert", "send", "-s", "search", "-m", "search is down")
+    only_checkout = _write(tmp_path, FILE.replace("  - name: search\n", ""), "small.yaml")
+
+    result = migrated("apply", "-f", only_checkout, "--prune", "--dry-run")
+
+    assert result.exit_code == 0
+    assert result.stdout.startswith("- delete service 'search': with its policy and past alerts")
+    assert "REFUSED on apply" in result.stdout
+    assert "nothing was written" in result.stderr
+
+
+def test_export_with_secrets_lets_a_new_database_accept_the_same_integration_keys(
+    migrated: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    migrated("apply", "-f", _write(tmp_path, FILE))
+    secret_file = tmp_path / "with-keys.yaml"
+    exported = migrated("export", "--include-secrets", "-o", str(secret_file))
+    plain = migrated("export").stdout
+    monkeypatch.setenv("PAGERD_DATABASE_URL", f"sqlite:///{tmp_path / 'rebuilt.db'}")
+    migrated("migrate")
+
+    applied = migrated("apply", "-f", str(secret_file))
+
+    assert exported.exit_code == 0
+    assert secret_file.stat().st_mode & 0o777 == 0o600
+    assert "integration_key" not in plain
+    assert applied.exit_code == 0
+    assert migrated("export", "--include-secrets").stdout == secret_file.read_text()

@@ -16,6 +16,10 @@ from tests.cli.conftest import Run
         ("not a url", "is not a database URL"),
         ("mysql://db.example.com/pagerd", "unsupported database 'mysql'"),
         ("sqlite://", "in-memory SQLite"),
+        (
+            "sqlite://pagerd.db",
+            "a SQLite URL has three before a relative path (sqlite:///pagerd.db)",
+        ),
     ],
 )
 def test_a_bad_database_url_is_explained(
@@ -97,3 +101,41 @@ def test_an_unknown_command_is_a_usage_error(run: Run) -> None:
 
     assert result.exit_code == 2
     assert "No such command" in result.stderr
+
+
+def test_a_database_in_a_missing_directory_says_to_create_the_directory(
+    run: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    missing = tmp_path / "no" / "such"
+    monkeypatch.setenv("PAGERD_DATABASE_URL", f"sqlite:///{missing / 'pagerd.db'}")
+
+    listed = run("token", "list")
+    migrated = run("migrate")
+
+    for result in (listed, migrated):
+        assert result.exit_code == 1
+        assert f"mkdir -p {missing}" in result.stderr
+        assert "Traceback" not in result.output
+    missing.mkdir(parents=True)
+    assert run("migrate").exit_code == 0
+    assert run("token", "list").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('PAGERD_DATABASE_URL = "sqlite:///./x.db"', "write database_url = ..."),
+        ('[pagerd]\ndatabase_url = "sqlite:///./x.db"', "[pagerd] is a table"),
+    ],
+)
+def test_a_pagerd_toml_pagerd_would_ignore_stops_every_command(
+    run: Run, tmp_path: Path, content: str, expected: str
+) -> None:
+    (tmp_path / "pagerd.toml").write_text(content + "\n")
+
+    result = run("migrate")
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: pagerd.toml is not valid:")
+    assert expected in result.stderr
+    assert not (tmp_path / "x.db").exists()

@@ -85,3 +85,25 @@ def test_configuring_twice_replaces_the_handler_instead_of_doubling_lines() -> N
 
     assert first.getvalue() == ""
     assert len(second.getvalue().splitlines()) == 1
+
+
+def test_json_lines_carry_no_ansi_colour_codes_from_uvicorn() -> None:
+    stream = io.StringIO()
+    configure_logging("json", "INFO", stream)
+
+    # What uvicorn logs at start-up: its message, and the same again in colour.
+    logging.getLogger("uvicorn.error").info(
+        "Uvicorn running on %s",
+        "http://127.0.0.1:8080",
+        extra={"color_message": "Uvicorn running on \x1b[1m%s\x1b[0m"},
+    )
+    logging.getLogger("pagerd.test").info("\x1b[32mgreen\x1b[0m text")
+
+    assert "\x1b" not in stream.getvalue()
+    assert "\\u001b" not in stream.getvalue()
+    entries = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [e["message"] for e in entries] == [
+        "Uvicorn running on http://127.0.0.1:8080",
+        "green text",
+    ]
+    assert "color_message" not in entries[0]

@@ -103,8 +103,31 @@ def test_a_worker_runs_until_sigterm_then_exits_cleanly(sqlite_url: str, tmp_pat
         if worker.poll() is None:
             worker.kill()
 
-    assert all(json.loads(line)["level"] == "info" for line in lines)  # JSON lines, no noise
+    assert all(json.loads(line)["level"] in ("info", "warning") for line in lines)  # JSON lines
     assert returncode == 0
+
+
+@pytest.mark.slow
+def test_a_worker_warns_at_start_about_misspelt_variables_and_links_that_reach_nobody(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    env = {**_environment(sqlite_url), "PAGERD_PUBLC_URL": "https://pagerd.example.com"}
+    subprocess.run([PAGERD, "migrate"], env=env, cwd=tmp_path, check=True, capture_output=True)
+    worker = subprocess.Popen(
+        [PAGERD, "worker"], env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert worker.stderr is not None
+        lines = _lines_until(worker.stderr, '"message": "pagerd worker is running"')
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+
+    warnings = {e["event"]: e["message"] for e in map(json.loads, lines) if "event" in e}
+    assert "did you mean PAGERD_PUBLIC_URL?" in warnings["config.unknown_variable"]
+    assert "PAGERD_PUBLIC_URL is not set" in warnings["config.public_url_unreachable"]
 
 
 @pytest.mark.slow
@@ -127,6 +150,8 @@ def test_serve_migrates_serves_metrics_and_stops_cleanly_on_sigterm(
 
     assert "pagerd_timer_lateness_seconds" in metrics
     assert server.returncode == 0
+    assert "\x1b" not in log  # uvicorn's colours stay out of JSON lines
+    assert all(json.loads(line) for line in log.splitlines())
     assert ('"message": "worker stopped"' in log) is workers
     assert ('"message": "worker started"' in log) is workers
 

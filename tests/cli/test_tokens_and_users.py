@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pagerd
 from tests.cli.conftest import Run
 
 
@@ -14,6 +15,25 @@ def test_token_create_prints_the_secret_alone_on_stdout(migrated: Run) -> None:
     assert result.stdout.startswith("pgd_")
     assert len(result.stdout.strip().splitlines()) == 1
     assert "not shown again" in result.stderr
+
+
+def test_token_create_takes_the_name_as_an_argument_as_the_readme_shows(migrated: Run) -> None:
+    by_argument = migrated("token", "create", "scripts")
+    by_option = migrated("token", "create", "-n", "ci")
+    both = migrated("token", "create", "scripts", "--name", "other")
+
+    listed = json.loads(migrated("token", "list", "--json").stdout)
+    assert (by_argument.exit_code, by_option.exit_code) == (0, 0)
+    assert [t["name"] for t in listed] == ["scripts", "ci"]
+    assert both.exit_code == 2
+    assert "give the name once" in both.output
+
+
+def test_version_prints_the_package_version(run: Run) -> None:
+    result = run("--version")
+
+    assert result.exit_code == 0
+    assert result.stdout == f"pagerd {pagerd.__version__}\n"
 
 
 def test_token_list_shows_tokens_without_their_secrets(migrated: Run) -> None:

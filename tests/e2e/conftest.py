@@ -3,17 +3,18 @@
 `api` builds a Container on the in-memory unit of work, on SQLite, and on PostgreSQL when
 PAGERD_TEST_POSTGRES_URL is set, then talks to `create_app(container)` through starlette's
 TestClient. Workers do not run by themselves: tests move the clock with `api.advance()`,
-which runs the timer and delivery use cases until nothing is due.
+which runs the engine's duties (the production ones) until nothing is due.
 """
 
 from __future__ import annotations
 
 import random
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
@@ -25,30 +26,30 @@ from pagerd.bootstrap import Container
 from pagerd.config import Settings
 from pagerd.domain.channels import Channel
 from pagerd.entrypoints.http import create_app
-from pagerd.service_layer.delivery import deliver_due_pages
-from pagerd.service_layer.paging import OutgoingPage
+from pagerd.entrypoints.workers import WorkerEngine, WorkerOptions
+from pagerd.service_layer.observability import NullObserver
+from pagerd.service_layer.paging import OutgoingPage, Sender
 from pagerd.service_layer.ports import UnitOfWork
-from pagerd.service_layer.timers import fire_next_due_timer
 from pagerd.service_layer.tokens import create_api_token
 from pagerd.testing import FakeClock, RecordingSender, RecordingSignal
 
 ADMIN_TOKEN = "admin-secret-for-tests"
 
 
-class CountingObserver:
+class CountingObserver(NullObserver):
     """Records `alert_received` calls; the other facts are ignored."""
 
     def __init__(self) -> None:
         self.received: list[tuple[str, bool]] = []
 
-    def alert_received(self, source: str, deduplicated: bool) -> None:
+    def alert_received(
+        self,
+        source: str,
+        deduplicated: bool,
+        alert_id: UUID | None = None,
+        service_id: UUID | None = None,
+    ) -> None:
         self.received.append((source, deduplicated))
-
-    def timer_fired(self, fired: object) -> None:
-        return None
-
-    def page_attempted(self, page: object, result: object, seconds: float) -> None:
-        return None
 
 
 class Api:
@@ -57,14 +58,16 @@ class Api:
     def __init__(self, uow_factory: Callable[[], UnitOfWork]) -> None:
         self.clock = FakeClock()
         self.journal: list[OutgoingPage] = []
-        self.senders = {channel: RecordingSender(self.journal) for channel in Channel}
+        self._senders: dict[Channel, Sender] = {
+            channel: RecordingSender(self.journal) for channel in Channel
+        }
         self.observer = CountingObserver()
         self.ready = True
         self.container = Container(
             settings=Settings(admin_token=SecretStr(ADMIN_TOKEN), _env_file=None),
             uow_factory=uow_factory,
             clock=self.clock,
-            senders=self.senders,
+            senders=self._senders,
             wakeup=RecordingSignal(),
             observer=self.observer,
             is_ready=lambda: self.ready,
@@ -73,7 +76,23 @@ class Api:
         self.client = TestClient(self.app, raise_server_exceptions=False)
         _, self.token = create_api_token(uow_factory(), self.clock, "tests")
         self.headers = {"Authorization": f"Bearer {self.token}"}
-        self._random = random.Random(0)
+        self.engine = WorkerEngine(
+            self.container,
+            WorkerOptions(send_threads=0),
+            worker_id="e2e",
+            jitter=random.Random(0).random,
+        )
+
+    @property
+    def senders(self) -> dict[Channel, Sender]:
+        """The senders the app's engine dispatches through."""
+        return self._senders
+
+    @senders.setter
+    def senders(self, replacement: Mapping[Channel, Sender]) -> None:
+        # Replaced in place: the engine holds this very mapping.
+        self._senders.clear()
+        self._senders.update(replacement)
 
     # HTTP, authenticated with a stored API token.
     def get(self, path: str, **kwargs: Any) -> Response:
@@ -114,13 +133,8 @@ class Api:
         return dict(response.json())
 
     def run_workers(self) -> None:
-        """Fire every due timer and deliver every due page, as the workers would."""
-        uow = self.container.uow_factory()
-        while True:
-            if fire_next_due_timer(uow, self.clock) is not None:
-                continue
-            if not deliver_due_pages(uow, self.clock, self.senders, "e2e", self._random.random):
-                return
+        """Run the engine's duties (timers, dispatch, retention) until nothing is due."""
+        self.engine.run_until_idle()
 
     def advance(self, seconds: float) -> None:
         self.clock.advance(timedelta(seconds=seconds))

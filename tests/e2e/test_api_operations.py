@@ -23,6 +23,8 @@ CONTRACT_PATHS = {
     "/api/v1/alerts/{id}/timeline",
     "/api/v1/alerts/{id}/notifications",
     "/api/v1/outbox",
+    "/api/v1/users",
+    "/api/v1/users/{id}",
     "/v2/enqueue",
     "/integrations/alertmanager",
     "/healthz",

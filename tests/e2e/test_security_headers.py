@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from pagerd.domain.roles import Role
 from pagerd.entrypoints.console import build_console
 from pagerd.service_layer.ack_tokens import AckLinkSigner
 from pagerd.service_layer.users import create_user
@@ -52,7 +53,8 @@ def console_get_paths(api: Api, ids: dict[str, str]) -> list[str]:
 
 @pytest.fixture
 def signed_in(memory_api: Api) -> tuple[Api, TestClient, str]:
-    create_user(memory_api.container.uow_factory(), memory_api.clock, USERNAME, PASSWORD)
+    uow, clock = memory_api.container.uow_factory(), memory_api.clock
+    create_user(uow, clock, USERNAME, PASSWORD, role=Role.ADMIN)  # admins see every page
     client = TestClient(memory_api.app, follow_redirects=False)
     token = _CSRF.search(client.get("/sign-in").text)
     assert token is not None
@@ -71,7 +73,9 @@ def test_every_console_page_carries_the_security_headers(
     api, client, _ = signed_in
     service = api.create_service()
     alert = api.alert(service["id"])["alert"]
-    paths = console_get_paths(api, {"service_id": service["id"], "alert_id": alert["id"]})
+    someone = api.post("/api/v1/users", {"name": "someone", "email": "s@example.com"}).json()
+    ids = {"service_id": service["id"], "alert_id": alert["id"], "user_id": someone["id"]}
+    paths = console_get_paths(api, ids)
 
     answers = {path: client.get(path) for path in paths}
 

@@ -20,7 +20,7 @@ from pagerd.adapters.sqlalchemy import SqlAlchemyUnitOfWork, create_engine_for
 from pagerd.service_layer import alerts, policies, services
 from pagerd.service_layer.delivery import claim_pages
 from pagerd.service_layer.timers import fire_next_due_timer
-from pagerd.testing.clock import DEFAULT_START, FakeClock
+from pagerd.testing import DEFAULT_START, FakeClock
 from pagerd.testing.harness import level
 from tests.integration.conftest import engine_with_schema
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib import resources
 from typing import Any
+from uuid import UUID, uuid4
 
 import pytest
 import sqlalchemy as sa
@@ -18,9 +19,12 @@ from pagerd.adapters.sqlalchemy import (
     head_revision,
     upgrade_to_head,
 )
+from pagerd.adapters.sqlalchemy.migrate import upgrade_to
 from pagerd.adapters.sqlalchemy.tables import metadata
+from pagerd.domain.roles import Actor, Role
 from pagerd.service_layer.errors import ConcurrencyConflict
-from tests.integration.conftest import alert, at, service
+from pagerd.service_layer.tokens import hash_token, token_actor
+from tests.integration.conftest import T0, alert, at, service
 
 
 def _differences(url: str) -> list[Any]:
@@ -70,11 +74,13 @@ def test_the_migrated_schema_keeps_the_partial_indexes(database_url: str) -> Non
         "uq_alerts_one_active_per_service",
         "uq_alerts_one_active_per_incident_key",
         "ix_notifications_due_pending",
+        "ix_alerts_retention",
     }
     assert "acknowledged" in partial["uq_alerts_one_active_per_service"]
     assert "is null" in partial["uq_alerts_one_active_per_service"].lower()
     assert "is not null" in partial["uq_alerts_one_active_per_incident_key"].lower()
     assert "pending" in partial["ix_notifications_due_pending"]
+    assert "pruned_at" in partial["ix_alerts_retention"]
 
 
 def test_the_migrated_schema_refuses_a_second_active_alert(database_url: str) -> None:
@@ -119,8 +125,49 @@ def test_the_migrations_are_resources_of_the_package() -> None:
 
     assert migrations.joinpath("env.py").is_file()
     assert migrations.joinpath("script.py.mako").is_file()
-    assert migrations.joinpath("versions", "0001_initial_schema.py").is_file()
-    versions = [f.name for f in migrations.joinpath("versions").iterdir()]
-    assert any(name.startswith(f"{head_revision()}.") for name in versions) or any(
-        name.startswith(head_revision()) and name.endswith(".py") for name in versions
-    )
+    versions = [entry.name for entry in migrations.joinpath("versions").iterdir()]
+    assert "0001_initial_schema.py" in versions
+    assert any(name.startswith(f"{head_revision()}") for name in versions)
+
+
+def _insert_0001_account_rows(url: str, user_id: UUID, token_secret: str) -> None:
+    """A console user and an API token as revision 0001 stored them."""
+    at = sa.bindparam("at", type_=sa.DateTime(timezone=True))
+    ident = sa.bindparam("id", type_=sa.Uuid())
+    engine = create_engine_for(url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO users (id, username, password_hash, created_at) "
+                "VALUES (:id, 'alice', '$argon2id$old', :at)"
+            ).bindparams(ident, at),
+            {"id": user_id, "at": T0},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO api_tokens (id, name, token_hash, created_at) "
+                "VALUES (:id, 'ci', :hash, :at)"
+            ).bindparams(ident, at),
+            {"id": uuid4(), "hash": hash_token(token_secret), "at": T0},
+        )
+    engine.dispose()
+
+
+def test_users_and_tokens_from_before_roles_become_admins_and_keep_working(
+    database_url: str,
+) -> None:
+    upgrade_to(database_url, "0001")
+    user_id = uuid4()
+    _insert_0001_account_rows(database_url, user_id, "old-secret")
+
+    upgrade_to_head(database_url)
+
+    engine = create_engine_for(database_url)
+    with SqlAlchemyUnitOfWork(engine) as uow:
+        alice = uow.users.get(user_id)
+    actor = token_actor(SqlAlchemyUnitOfWork(engine), "old-secret")
+    engine.dispose()
+    assert alice is not None
+    assert (alice.name, alice.role, alice.time_zone) == ("alice", Role.ADMIN, "UTC")
+    assert (alice.disabled, alice.email, alice.password_hash) == (False, None, "$argon2id$old")
+    assert actor == Actor("token ci", Role.ADMIN)

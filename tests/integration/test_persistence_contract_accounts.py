@@ -11,13 +11,13 @@ from uuid import uuid4
 
 import pytest
 
-from pagerd.domain.accounts import ApiToken, User
+from pagerd.domain.accounts import ApiToken
 from pagerd.domain.ack_code import AckCode
 from pagerd.domain.channels import Channel
 from pagerd.domain.dev_outbox import DevMessage
 from pagerd.service_layer.errors import ConcurrencyConflict
 from pagerd.service_layer.ports import UnitOfWork
-from pagerd.testing.signal import RecordingSignal
+from pagerd.testing import RecordingSignal
 from tests.integration.conftest import (
     T0,
     UowFactory,
@@ -53,23 +53,6 @@ def test_a_token_with_a_taken_hash_conflicts(make_uow: UowFactory) -> None:
         uow.commit()
     with pytest.raises(ConcurrencyConflict):
         commit_change(make_uow, lambda uow: uow.tokens.add(ApiToken(uuid4(), "b", "same", T0)))
-
-
-def test_users_are_found_by_username_and_usernames_are_unique(make_uow: UowFactory) -> None:
-    user = User(uuid4(), "alice", "argon2-hash", T0)
-    with make_uow(None) as uow:
-        uow.users.add(user)
-        uow.commit()
-    user.password_hash = "new-hash"
-    with make_uow(None) as uow:
-        uow.users.update(user)
-        uow.commit()
-    with make_uow(None) as uow:
-        assert uow.users.get_by_username("alice") == user
-        assert uow.users.get(user.id) == user
-        assert uow.users.list() == [user]
-    with pytest.raises(ConcurrencyConflict):
-        commit_change(make_uow, lambda uow: uow.users.add(User(uuid4(), "alice", "other", T0)))
 
 
 def test_a_setting_is_stored_once_and_the_first_value_wins(make_uow: UowFactory) -> None:

@@ -13,7 +13,7 @@ from pagerd.domain.notification import NotificationStatus
 from pagerd.domain.timer import AckTimer
 from pagerd.service_layer.errors import ConcurrencyConflict
 from pagerd.service_layer.ports import TimelineEntry, UnitOfWork, WorkSignal
-from pagerd.testing.signal import RecordingSignal
+from pagerd.testing import RecordingSignal
 from tests.integration.conftest import (
     T0,
     UowFactory,

@@ -27,9 +27,8 @@ from pagerd.domain.service import MonitoredService
 from pagerd.service_layer import alerts, policies, services
 from pagerd.service_layer.delivery import deliver_due_pages
 from pagerd.service_layer.timers import fire_next_due_timer
-from pagerd.testing.clock import FakeClock
+from pagerd.testing import FakeClock, RecordingSender
 from pagerd.testing.harness import level
-from pagerd.testing.senders import RecordingSender
 from tests.integration.conftest import engine_with_schema
 
 TARGETS = ("alice@example.com", "+5492664295169", "https://hooks.example.com/a")

@@ -16,7 +16,7 @@ from pagerd.service_layer import alerts, policies, services
 from pagerd.service_layer.alert_batches import receive_alert_batch
 from pagerd.service_layer.alerts import IncomingAlert
 from pagerd.service_layer.errors import ConcurrencyConflict
-from pagerd.testing.clock import FakeClock
+from pagerd.testing import FakeClock
 from pagerd.testing.harness import level
 from tests.integration.conftest import at
 from tests.integration.test_races_alerts import _run_together

@@ -22,7 +22,7 @@ from pagerd.adapters.wakeup import PostgresWakeupListener, ThreadWakeup, libpq_u
 from pagerd.bootstrap import Container
 from pagerd.config import load_settings
 from pagerd.domain.channels import Channel
-from pagerd.entrypoints.workers import WorkerOptions, WorkerRunner
+from pagerd.entrypoints.workers import WorkerEngine, WorkerOptions
 from pagerd.service_layer import alerts, policies, services
 from pagerd.service_layer.paging import DeliveryResult, OutgoingPage
 from pagerd.testing import RecordingSignal
@@ -153,15 +153,15 @@ def test_a_commit_in_the_same_process_wakes_the_dispatcher_before_the_poll(
         senders=dict.fromkeys(Channel, sender),
         wakeup=wakeup,
     )
-    runner = WorkerRunner(container, WorkerOptions(), wait=observed_wait)
-    runner.start()
+    engine = WorkerEngine(container, WorkerOptions(), wait=observed_wait)
+    engine.start()
     try:
         assert idle.wait(10)
         committed_at = time.monotonic()
         open_alert(migrated_engine, "checkout", signal=wakeup)
         assert sender.sent.wait(10)
     finally:
-        assert runner.stop(10)
+        assert engine.stop(10)
 
     print(f"in-process wake-up latency: {(sender.sent_at - committed_at) * 1000:.1f} ms")
     assert sender.rings_before_send[-1] is True  # woken by the commit, not by the poll

@@ -95,8 +95,7 @@ def test_a_changed_level_updates_the_policy_and_keeps_its_id() -> None:
     changes = apply_configuration(h.uow, h.clock, parse_configuration(FILE.replace("300", "600")))
 
     assert [str(c) for c in changes] == [
-        "update escalation policy of 'checkout': "
-        "2 levels, 2 targets, repeat 0 -> 2 levels, 2 targets, repeat 0"
+        "update escalation policy of 'checkout': levels[0].ack_timeout_seconds: 300 -> 600"
     ]
     with h.uow:
         new = h.uow.policies.get_for_service(service.id)

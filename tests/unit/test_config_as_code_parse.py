@@ -116,7 +116,8 @@ services:
         "unknown field; expected one of type, email, phone_number, url",
         "services[0].escalation_policy.levels[0].targets[0].type (line 7): "
         "must be one of email, sms, webhook",
-        "services[2].nom (line 9): unknown field; expected one of name, escalation_policy",
+        "services[2].nom (line 9): unknown field; expected one of name, integration_key, "
+        "escalation_policy",
         "services[2].name (line 9): is required",
         "services[1].name (line 8): repeats the name of services[0]",
     ]

@@ -1,4 +1,4 @@
-"""Console user accounts (`pagerd.service_layer.users`): creation rules and password checks."""
+"""Users (`pagerd.service_layer.users`): creation rules and password checks."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import pytest
 from argon2 import PasswordHasher
 
 from pagerd.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from pagerd.service_layer.errors import InvalidFields
 from pagerd.service_layer.users import (
-    InvalidUser,
-    UsernameTaken,
+    EmailTaken,
+    NameTaken,
     check_password,
     create_user,
 )
@@ -29,9 +30,10 @@ def test_a_user_is_stored_with_an_argon2id_hash_never_the_password(
     user = create_user(uow, FakeClock(), " alice ", PASSWORD, CHEAP)
 
     with uow:
-        stored = uow.users.get_by_username("alice")
+        stored = uow.users.get_by_name("alice")
     assert stored is not None
     assert stored.id == user.id
+    assert stored.password_hash is not None
     assert stored.password_hash.startswith("$argon2id$")
     assert PASSWORD not in stored.password_hash
 
@@ -41,20 +43,21 @@ def test_a_user_is_stored_with_an_argon2id_hash_never_the_password(
     [
         ("", PASSWORD, "1 to 64 characters"),
         ("a" * 65, PASSWORD, "1 to 64 characters"),
-        ("al ice", PASSWORD, "letters, digits"),
-        ("-alice", PASSWORD, "starts with a letter or digit"),
+        ("al\tice", PASSWORD, "letters, digits"),
+        ("-alice", PASSWORD, "starts with a letter or a digit"),
         ("alice", "short", "at least 12 characters"),
         ("alice", "x" * 1025, "at most 1024 characters"),
     ],
 )
-def test_a_bad_username_or_password_is_refused_with_the_rule(
+def test_a_bad_name_or_password_is_refused_with_the_rule(
     uow: InMemoryUnitOfWork, username: str, password: str, rule: str
 ) -> None:
-    with pytest.raises(InvalidUser, match=rule):
+    with pytest.raises(InvalidFields) as refused:
         create_user(uow, FakeClock(), username, password, CHEAP)
 
+    assert rule in " ".join(d.message for d in refused.value.details)
     with uow:
-        assert uow.users.list() == []
+        assert uow.users.list(10) == []
 
 
 def test_a_password_of_the_longest_allowed_length_can_be_set_and_checked(
@@ -72,17 +75,25 @@ def test_without_a_hasher_passwords_get_argon2id_at_the_rfc_9106_low_memory_cost
     create_user(uow, FakeClock(), "alice", PASSWORD)
 
     with uow:
-        stored = uow.users.get_by_username("alice")
+        stored = uow.users.get_by_name("alice")
     assert stored is not None
+    assert stored.password_hash is not None
     assert stored.password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     assert check_password(uow, "alice", PASSWORD) is not None
 
 
-def test_a_username_is_taken_once(uow: InMemoryUnitOfWork) -> None:
+def test_a_name_is_taken_once(uow: InMemoryUnitOfWork) -> None:
     create_user(uow, FakeClock(), "alice", PASSWORD, CHEAP)
 
-    with pytest.raises(UsernameTaken):
+    with pytest.raises(NameTaken):
         create_user(uow, FakeClock(), "alice", "another long password", CHEAP)
+
+
+def test_an_email_is_taken_once_whatever_its_case(uow: InMemoryUnitOfWork) -> None:
+    create_user(uow, FakeClock(), "alice", email="Alice@Example.com")
+
+    with pytest.raises(EmailTaken):
+        create_user(uow, FakeClock(), "bob", email="alice@example.COM")
 
 
 def test_the_right_password_finds_the_user_and_anything_else_finds_nobody(
@@ -108,7 +119,8 @@ def test_a_hash_with_old_parameters_is_upgraded_when_the_password_is_right(
     assert check_password(uow, "alice", PASSWORD, stronger) is not None
 
     with uow:
-        stored = uow.users.get_by_username("alice")
+        stored = uow.users.get_by_name("alice")
     assert stored is not None
+    assert stored.password_hash is not None
     assert "t=2" in stored.password_hash
     assert check_password(uow, "alice", PASSWORD, stronger) is not None

@@ -14,7 +14,8 @@ from pagerd.adapters.wakeup import ThreadWakeup, is_postgres_url, libpq_url
 from pagerd.bootstrap import Container
 from pagerd.config import load_settings
 from pagerd.domain.channels import Channel
-from pagerd.entrypoints.workers import WorkerOptions, WorkerRunner
+from pagerd.entrypoints.workers import WorkerEngine, WorkerOptions
+from pagerd.entrypoints.workers.duty import Cadence
 from pagerd.entrypoints.workers.loop import Backoff, CycleLoop
 from pagerd.service_layer import alerts, policies, services
 from pagerd.service_layer.paging import DeliveryResult, OutgoingPage
@@ -25,9 +26,15 @@ from pagerd.testing.harness import level
 class ScriptedDuty:
     """A duty whose cycles raise or report work as scripted; stops its loop when done."""
 
-    def __init__(self, script: list[int | Exception], until_due: float | None = None) -> None:
+    def __init__(
+        self,
+        script: list[int | Exception],
+        until_due: float | None = None,
+        again_now: Callable[[int], bool] = lambda done: done > 0,
+    ) -> None:
         self.script = list(script)
         self.until_due = until_due
+        self.again_now = again_now
         self.cycles = 0
         self.loop: CycleLoop | None = None
 
@@ -45,11 +52,24 @@ class ScriptedDuty:
     def seconds_until_due(self) -> float | None:
         return self.until_due
 
+    def more_due_now(self, done: int) -> bool:
+        return self.again_now(done)
+
+    in_flight = 0
+
+    def wait_for_in_flight(self, timeout: float) -> bool:
+        return True
+
+    def begin_stop(self) -> None:
+        return None
+
+    def finish(self, timeout: float) -> None:
+        return None
+
 
 def run_loop(
     duty: ScriptedDuty,
-    again_now: Callable[[int], bool] | None = None,
-    settle_after_ring: float = 0.0,
+    cadence: Cadence | None = None,
     rung: bool = False,
     **options: float,
 ) -> list[float]:
@@ -67,8 +87,7 @@ def run_loop(
         ThreadWakeup(),
         WorkerOptions(**options),  # type: ignore[arg-type]
         record,
-        again_now=again_now,
-        settle_after_ring=settle_after_ring,
+        cadence=cadence,
     )
     duty.loop = loop
     loop.start()
@@ -93,23 +112,35 @@ def test_an_idle_loop_waits_for_the_next_due_time_capped_at_the_poll_interval() 
 
 
 def test_a_duty_that_drains_in_its_cycle_waits_after_working_instead_of_cycling_again() -> None:
-    assert run_loop(ScriptedDuty([3, 0], until_due=0.3)) == [0.3]  # by default: again at once
-    assert run_loop(ScriptedDuty([3, 0], until_due=0.3), again_now=lambda _done: False) == [
+    assert run_loop(ScriptedDuty([3, 0], until_due=0.3)) == [0.3]  # more due: again at once
+    assert run_loop(ScriptedDuty([3, 0], until_due=0.3, again_now=lambda _done: False)) == [
         0.3,
         0.3,
     ]
 
 
+def test_a_cadence_can_pause_between_batches_and_poll_less_often_than_the_worker() -> None:
+    paced = Cadence(idle_poll=60.0, after_more_due=0.05)
+    assert run_loop(ScriptedDuty([3, 0], until_due=None), cadence=paced) == [0.05, 60.0]
+
+
 def test_a_settling_loop_lets_a_ring_settle_before_its_next_cycle() -> None:
     assert run_loop(ScriptedDuty([0, 0], until_due=0.3), rung=True) == [0.3, 0.3]
-    assert run_loop(ScriptedDuty([0, 0], until_due=0.3), settle_after_ring=0.05, rung=True) == [
+    assert run_loop(
+        ScriptedDuty([0, 0], until_due=0.3), cadence=Cadence(settle_after_ring=0.05), rung=True
+    ) == [
         0.3,
         0.05,
         0.3,
         0.05,
     ]
     # A wait that timed out was no ring: nothing to settle.
-    assert run_loop(ScriptedDuty([0, 0], until_due=0.3), settle_after_ring=0.05) == [0.3, 0.3]
+    assert run_loop(
+        ScriptedDuty([0, 0], until_due=0.3), cadence=Cadence(settle_after_ring=0.05)
+    ) == [
+        0.3,
+        0.3,
+    ]
 
 
 def test_due_work_that_another_worker_holds_is_polled_for_rather_than_spun_on() -> None:
@@ -203,17 +234,17 @@ def test_a_running_worker_survives_the_database_going_away_and_delivers_once_it_
             failures.set()
         return w.wait(min(timeout, 0.01))
 
-    runner = WorkerRunner(container, WorkerOptions(), wait=short_wait)
+    engine = WorkerEngine(container, WorkerOptions(), wait=short_wait)
     _open_alert(container)
     down.set()
-    runner.start()
+    engine.start()
     try:
         assert failures.wait(5)
         assert not sender.sent.is_set()
         down.clear()
         assert sender.sent.wait(5)
     finally:
-        assert runner.stop(5)
+        assert engine.stop(5)
     assert [p.address for p in sender.pages] == ["alice@example.com"]
 
 
@@ -233,15 +264,15 @@ def test_a_commit_wakes_the_dispatcher_well_before_the_poll_interval() -> None:
             dispatch_rings.append(rung)
         return rung
 
-    runner = WorkerRunner(container, WorkerOptions(poll_interval=1.0), wait=observed_wait)
-    runner.start()
+    engine = WorkerEngine(container, WorkerOptions(poll_interval=1.0), wait=observed_wait)
+    engine.start()
     try:
         assert dispatch_idle.wait(5)
         committed_at = time.monotonic()
         _open_alert(container)
         assert sender.sent.wait(5)
     finally:
-        assert runner.stop(5)
+        assert engine.stop(5)
 
     latency = sender.sent_at - committed_at
     print(f"in-process wake-up latency: {latency * 1000:.1f} ms (poll interval 1000 ms)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Self
 from uuid import UUID
@@ -19,24 +20,24 @@ from pagerd.config import load_settings
 from pagerd.domain.channels import Channel
 from pagerd.domain.notification import Notification, NotificationStatus
 from pagerd.domain.policy import LevelSpec
-from pagerd.entrypoints.workers import WorkerOptions, WorkerRunner
+from pagerd.entrypoints.workers import WorkerEngine, WorkerOptions
+from pagerd.entrypoints.workers.duties import DUTIES
+from pagerd.entrypoints.workers.duty import DutySpec
 from pagerd.service_layer import alerts, policies, services
 from pagerd.service_layer.delivery import claim_pages
+from pagerd.service_layer.observability import NullObserver
 from pagerd.service_layer.paging import DeliveryOutcome, DeliveryResult, OutgoingPage
 from pagerd.service_layer.timers import FiredTimer
 from pagerd.testing import FakeClock, RecordingSender
 from pagerd.testing.harness import level
 
 
-class RecordingObserver:
+class RecordingObserver(NullObserver):
     """Implements the Observer port by keeping what it is told."""
 
     def __init__(self) -> None:
         self.fired: list[FiredTimer] = []
         self.attempts: list[tuple[OutgoingPage, DeliveryResult, float]] = []
-
-    def alert_received(self, source: str, deduplicated: bool) -> None:
-        return None
 
     def timer_fired(self, fired: FiredTimer) -> None:
         self.fired.append(fired)
@@ -86,9 +87,15 @@ class SwitchableUnitOfWork(InMemoryUnitOfWork):
 
 
 class World:
-    """A worker on the in-memory store, with a fake clock and recording senders."""
+    """A worker on the in-memory store, with a fake clock and recording senders; `duties`
+    replaces the registry's (a smaller batch, say)."""
 
-    def __init__(self, senders: dict[Channel, object] | None = None, **options: object) -> None:
+    def __init__(
+        self,
+        senders: dict[Channel, object] | None = None,
+        duties: Sequence[DutySpec] = DUTIES,
+        **options: object,
+    ) -> None:
         self.database_down = threading.Event()
         self.store = InMemoryStore()
         self.clock = FakeClock()
@@ -103,11 +110,12 @@ class World:
             wakeup=self.wakeup,
             observer=self.observer,
         )
-        self.runner = WorkerRunner(
+        self.runner = WorkerEngine(
             self.container,
             WorkerOptions(**options),  # type: ignore[arg-type]
             worker_id="worker-a",
             jitter=lambda: 0.0,
+            duties=duties,
         )
 
     def new_uow(self) -> InMemoryUnitOfWork:
@@ -151,9 +159,9 @@ def test_a_due_timer_fires_and_the_next_level_is_paged() -> None:
     world.runner.run_until_idle()
 
     world.clock.advance(299)
-    assert world.runner.run_timer_cycle() == 0
+    assert world.runner.run_cycle("timers") == 0
     world.clock.advance(1)
-    assert world.runner.run_timer_cycle() == 1
+    assert world.runner.run_cycle("timers") == 1
     world.runner.run_until_idle()
 
     assert world.sender.addresses == ["alice@example.com", "bob@example.com"]
@@ -240,7 +248,7 @@ def test_a_graceful_stop_records_the_running_send_and_releases_the_unsent_page()
     world = World(senders=dict.fromkeys(Channel, sender), send_threads=1)
     alert_id = world.open_alert([level("alice@example.com", "bob@example.com")])
 
-    assert world.runner.run_dispatch_cycle() == 2  # one page runs, the other waits in the pool
+    assert world.runner.run_cycle("dispatch") == 2  # one page runs, the other waits in the pool
     assert sender.entered.wait(5)
     world.runner.request_stop()
     sender.release.set()
@@ -265,14 +273,14 @@ def test_a_page_that_waited_past_half_its_lease_is_given_back_unsent() -> None:
         senders=dict.fromkeys(Channel, sender), send_threads=1, lease=timedelta(seconds=60)
     )
     alert_id = world.open_alert([level("alice@example.com", "bob@example.com")])
-    world.runner.run_dispatch_cycle()
+    world.runner.run_cycle("dispatch")
     assert sender.entered.wait(5)
 
     world.clock.advance(31)  # the second page is still queued behind the first, slow send
     sender.release.set()
-    assert world.runner.wait_for_sends(5)
+    assert world.runner.wait_for_in_flight(5)
     assert len(sender.pages) == 1
-    world.runner.run_dispatch_cycle()  # records the first, releases the second, claims it again
+    world.runner.run_cycle("dispatch")  # records the first, releases the second, claims it again
     world.runner.run_until_idle()
 
     assert sorted(sender.addresses) == ["alice@example.com", "bob@example.com"]
@@ -284,16 +292,16 @@ def test_an_outcome_that_cannot_be_recorded_within_its_lease_is_dropped_and_the_
 ):
     world = World(lease=timedelta(seconds=60))
     alert_id = world.open_alert([level("alice@example.com")])
-    world.runner.run_dispatch_cycle()
-    assert world.runner.wait_for_sends(5)
+    world.runner.run_cycle("dispatch")
+    assert world.runner.wait_for_in_flight(5)
 
     world.database_down.set()
     with pytest.raises(OperationalError):
-        world.runner.run_dispatch_cycle()
+        world.runner.run_cycle("dispatch")
     assert world.runner.in_flight == 1  # the outcome waits for the database
     world.clock.advance(61)
     with pytest.raises(OperationalError):
-        world.runner.run_dispatch_cycle()
+        world.runner.run_cycle("dispatch")
     assert world.runner.in_flight == 0  # past its lease: let go, so later records can proceed
     world.database_down.clear()
     world.runner.run_until_idle()
@@ -306,12 +314,12 @@ def test_an_outcome_that_cannot_be_recorded_within_its_lease_is_dropped_and_the_
 def test_an_outcome_is_recorded_once_the_database_is_back_within_the_lease() -> None:
     world = World()
     alert_id = world.open_alert([level("alice@example.com")])
-    world.runner.run_dispatch_cycle()
-    assert world.runner.wait_for_sends(5)
+    world.runner.run_cycle("dispatch")
+    assert world.runner.wait_for_in_flight(5)
 
     world.database_down.set()
     with pytest.raises(OperationalError):
-        world.runner.run_dispatch_cycle()
+        world.runner.run_cycle("dispatch")
     world.database_down.clear()
     world.runner.run_until_idle()
 
@@ -321,14 +329,15 @@ def test_an_outcome_is_recorded_once_the_database_is_back_within_the_lease() -> 
 
 
 def test_the_dispatcher_cycles_again_at_once_only_after_a_full_claim() -> None:
-    world = World(batch_size=2)
+    dispatch_by_two = [replace(s, batch=2) if s.name == "dispatch" else s for s in DUTIES]
+    world = World(duties=dispatch_by_two)
     world.open_alert([level("alice@example.com", "+5492664295169", "bob@example.com")])
-    dispatcher = world.runner._dispatcher
+    dispatcher = world.runner.duty("dispatch")
 
-    world.runner.run_dispatch_cycle()
-    full = dispatcher.more_due_now()
-    assert world.runner.wait_for_sends()
-    world.runner.run_dispatch_cycle()
-    drained = dispatcher.more_due_now()
+    done = world.runner.run_cycle("dispatch")
+    full = dispatcher.more_due_now(done)
+    assert world.runner.wait_for_in_flight()
+    done = world.runner.run_cycle("dispatch")
+    drained = dispatcher.more_due_now(done)
 
     assert (full, drained) == (True, False)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
-from pagerd.entrypoints.workers.timers import DUE_NOW_RECHECK, TimerDuty
-from pagerd.service_layer.observability import NullObserver
+from pagerd.entrypoints.workers.duty import Duty
+from pagerd.entrypoints.workers.timers import DUE_NOW_RECHECK
 from pagerd.testing.harness import PagingHarness, level
 
 
-def _duty(h: PagingHarness) -> TimerDuty:
-    return TimerDuty(lambda: h.uow, h.clock, NullObserver(), threading.Event())
+def _duty(h: PagingHarness) -> Duty:
+    return h.engine.duty("timers")
 
 
 def test_the_duty_waits_until_the_next_timer_or_briefly_once_it_is_due() -> None:

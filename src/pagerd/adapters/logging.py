@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from typing import IO, Any, Literal
@@ -20,7 +21,11 @@ _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", logging.INFO, "", 0, "
     "message",
     "asctime",
     "taskName",
+    # uvicorn attaches its message again with ANSI colour codes for its own formatter.
+    "color_message",
 }
+# Colour codes some libraries put in their messages: never in a log line a machine reads.
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # Libraries that log every request at INFO: useful when debugging, noise on call.
 _CHATTY = ("httpx", "httpcore")
 
@@ -69,7 +74,7 @@ class JsonFormatter(logging.Formatter):
             "timestamp": _timestamp(record),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": _ANSI_ESCAPE.sub("", record.getMessage()),
         }
         for key, value in extra_fields(record).items():
             entry.setdefault(key, value)

@@ -29,6 +29,7 @@ from prometheus_client.registry import Collector
 
 from pagerd.adapters.clock import SystemClock
 from pagerd.domain.alert import AlertStatus
+from pagerd.service_layer.observability import NullObserver
 from pagerd.service_layer.paging import DeliveryOutcome, DeliveryResult, OutgoingPage
 from pagerd.service_layer.ports import Clock, UnitOfWork
 from pagerd.service_layer.timers import FiredTimer
@@ -56,8 +57,9 @@ def _never_raise(method: Callable[P, None]) -> Callable[P, None]:
     return guarded
 
 
-class PrometheusObserver:
-    """Implements the Observer port with counters and histograms on `self.registry`.
+class PrometheusObserver(NullObserver):
+    """Implements the Observer port with counters and histograms on `self.registry`
+    (the facts it does not count are left to the other observers).
 
     `alert_to_first_page_seconds` observes, once per alert and process, the first delivered
     page of level 0 in pass 0: the time from the alert's creation to that delivery.
@@ -127,7 +129,13 @@ class PrometheusObserver:
         self.registry.register(QueueCollector(uow_factory, clock))
 
     @_never_raise
-    def alert_received(self, source: str, deduplicated: bool) -> None:
+    def alert_received(
+        self,
+        source: str,
+        deduplicated: bool,
+        alert_id: UUID | None = None,
+        service_id: UUID | None = None,
+    ) -> None:
         self.alerts_received.labels(source).inc()
         if deduplicated:
             self.alerts_deduplicated.labels(source).inc()

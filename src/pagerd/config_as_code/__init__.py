@@ -6,13 +6,17 @@ back in the same format.
 """
 
 from pagerd.config_as_code.apply import (
-    Action,
-    Change,
     apply_configuration,
     export_configuration,
     plan_configuration,
 )
-from pagerd.config_as_code.errors import InvalidConfiguration, Problem, PruneRefused
+from pagerd.config_as_code.apply_change import Action, Change
+from pagerd.config_as_code.errors import (
+    IntegrationKeyTaken,
+    InvalidConfiguration,
+    Problem,
+    PruneRefused,
+)
 from pagerd.config_as_code.model import (
     Configuration,
     DeclaredLevel,
@@ -31,6 +35,7 @@ __all__ = [
     "DeclaredPolicy",
     "DeclaredService",
     "DeclaredTarget",
+    "IntegrationKeyTaken",
     "InvalidConfiguration",
     "Problem",
     "PruneRefused",

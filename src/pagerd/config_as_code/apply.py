@@ -9,42 +9,22 @@ time, because policies are compared by content, not by target ids.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from enum import StrEnum
 from uuid import uuid4
 
-from pagerd.config_as_code.errors import PruneRefused
+from pagerd.config_as_code.apply_change import Action, Change
+from pagerd.config_as_code.diff import policy_diff
+from pagerd.config_as_code.errors import IntegrationKeyTaken, PruneRefused
 from pagerd.config_as_code.model import Configuration, DeclaredPolicy, DeclaredService
+from pagerd.config_as_code.schedule_apply import converge_schedules, export_schedules
 from pagerd.domain.policy import build_policy
+from pagerd.domain.roles import COMMAND_LINE, Actor
 from pagerd.domain.service import MonitoredService
+from pagerd.service_layer.audit import record_audit
 from pagerd.service_layer.ports import Clock, UnitOfWork
 from pagerd.service_layer.retry import retry_on_conflict
 from pagerd.service_layer.services import new_integration_key
 
 _PAGE = 500
-
-
-class Action(StrEnum):
-    """What a change does."""
-
-    CREATE = "create"
-    UPDATE = "update"
-    DELETE = "delete"
-
-
-@dataclass(frozen=True)
-class Change:
-    """One change to the database; `str()` says it for people."""
-
-    action: Action
-    subject: str  # "service" or "escalation policy"
-    service_name: str
-    detail: str = ""
-
-    def __str__(self) -> str:
-        what = "service" if self.subject == "service" else f"{self.subject} of"
-        text = f"{self.action} {what} {self.service_name!r}"
-        return f"{text}: {self.detail}" if self.detail else text
 
 
 def plan_configuration(
@@ -64,13 +44,17 @@ def apply_configuration(
     configuration: Configuration,
     prune: bool = False,
     dry_run: bool = False,
+    actor: Actor = COMMAND_LINE,
 ) -> list[Change]:
     """Make services and policies match `configuration`; return the changes, in order.
 
     With `prune`, services absent from the file are deleted (with their policy and past
     alerts) and declared services without a policy lose theirs; a service with an open or
     acknowledged alert is never deleted: PruneRefused, and nothing changes. With `dry_run`
-    the transaction is rolled back.
+    the transaction is rolled back, and such a service is listed instead, saying that the
+    real apply would refuse. A declared integration key replaces the service's; one that
+    another service holds is refused (IntegrationKeyTaken).
+    Changes are written to the audit log as one entry.
     """
     with uow:
         existing = {s.name: s for s in _all_services(uow)}
@@ -81,22 +65,27 @@ def apply_configuration(
         changes: list[Change] = []
         for declared in configuration.services:
             changes.extend(_converge(uow, clock, declared, existing.get(declared.name), prune))
-        changes.extend(_delete_services(uow, stale))
+        changes.extend(_delete_services(uow, stale, dry_run))
+        changes.extend(converge_schedules(uow, clock, configuration.schedules))
         if changes and not dry_run:
+            after = {"changes": changes}
+            record_audit(uow, clock, actor, "configuration.applied", None, after=after)
             uow.commit()
         return changes
 
 
-def export_configuration(uow: UnitOfWork) -> Configuration:
-    """Every service with its policy, sorted by name (stable diffs): the file that describes
-    the database."""
+def export_configuration(uow: UnitOfWork, include_secrets: bool = False) -> Configuration:
+    """Every service with its policy and every schedule, sorted by name (stable diffs): the
+    file that describes the database. With `include_secrets`, each service's integration key
+    too (rebuilding from such a file keeps every sender working)."""
     with uow:
         declared = []
         for service in sorted(_all_services(uow), key=lambda s: s.name):
             policy = uow.policies.get_for_service(service.id)
             content = DeclaredPolicy.of(policy) if policy is not None else None
-            declared.append(DeclaredService(service.name, content))
-        return Configuration(tuple(declared))
+            key = service.integration_key if include_secrets else None
+            declared.append(DeclaredService(service.name, content, key))
+        return Configuration(tuple(declared), export_schedules(uow))
 
 
 def _all_services(uow: UnitOfWork) -> Iterator[MonitoredService]:
@@ -122,9 +111,18 @@ def _converge(
 ) -> list[Change]:
     changes = []
     if service is None:
-        service = MonitoredService(uuid4(), declared.name, new_integration_key(), clock.now())
+        key = declared.integration_key or new_integration_key()
+        _require_free_key(uow, declared)
+        service = MonitoredService(uuid4(), declared.name, key, clock.now())
         uow.services.add(service)
         changes.append(Change(Action.CREATE, "service", declared.name))
+    elif declared.integration_key and declared.integration_key != service.integration_key:
+        _require_free_key(uow, declared)
+        service.integration_key = declared.integration_key
+        uow.services.update(service)
+        # Never print a key: the change log of an apply may end up in CI logs.
+        detail = "replaced by the file's (senders using the old key are refused from now on)"
+        changes.append(Change(Action.UPDATE, "integration key", declared.name, detail))
     current = uow.policies.get_for_service(service.id)
     wanted = declared.escalation_policy
     if wanted is None:
@@ -139,23 +137,38 @@ def _converge(
     if current is None:
         changes.append(Change(Action.CREATE, "escalation policy", declared.name, wanted.describe()))
     else:
-        before = DeclaredPolicy.of(current).describe()
-        detail = f"{before} -> {wanted.describe()}"
-        changes.append(Change(Action.UPDATE, "escalation policy", declared.name, detail))
+        fields = tuple(policy_diff(DeclaredPolicy.of(current), wanted))
+        detail = "; ".join(fields)
+        changes.append(Change(Action.UPDATE, "escalation policy", declared.name, detail, fields))
     return changes
 
 
-def _delete_services(uow: UnitOfWork, services: list[MonitoredService]) -> list[Change]:
-    busy = [s.name for s in services if uow.alerts.get_active_for_service(s.id) is not None]
-    if busy:
-        raise PruneRefused(busy)
+def _require_free_key(uow: UnitOfWork, declared: DeclaredService) -> None:
+    key = declared.integration_key
+    holder = uow.services.get_by_integration_key(key) if key else None
+    if holder is not None and holder.name != declared.name:
+        raise IntegrationKeyTaken(declared.name, holder.name)
+
+
+def _delete_services(
+    uow: UnitOfWork, services: list[MonitoredService], dry_run: bool
+) -> list[Change]:
+    busy = {s.name for s in services if uow.alerts.get_active_for_service(s.id) is not None}
+    if busy and not dry_run:
+        raise PruneRefused(sorted(busy))
     changes = []
     for service in services:
+        detail = "with its policy and past alerts"
+        if service.name in busy:
+            # A dry run lists what the real apply would refuse, rather than refusing.
+            changes.append(Change(Action.DELETE, "service", service.name, detail + _REFUSED))
+            continue
         # The same steps as the delete_service use case, inside this one transaction.
         uow.policies.delete_for_service(service.id)
         uow.alerts.delete_for_service(service.id)
         uow.services.delete(service.id)
-        changes.append(
-            Change(Action.DELETE, "service", service.name, "with its policy and past alerts")
-        )
+        changes.append(Change(Action.DELETE, "service", service.name, detail))
     return changes
+
+
+_REFUSED = " (REFUSED on apply: an alert is open or acknowledged; mark the service healthy first)"

@@ -39,3 +39,15 @@ class PruneRefused(Exception):
             "healthy first, or keep it in the file"
         )
         self.names = names
+
+
+class IntegrationKeyTaken(Exception):
+    """A declared integration key already belongs to another service."""
+
+    def __init__(self, service_name: str, holder_name: str) -> None:
+        super().__init__(
+            f"the integration key declared for {service_name!r} belongs to {holder_name!r}: "
+            "each service needs its own key"
+        )
+        self.service_name = service_name
+        self.holder_name = holder_name

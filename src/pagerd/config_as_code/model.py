@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pagerd.config_as_code.schedule_model import DeclaredSchedule
 from pagerd.domain.channels import Channel
 from pagerd.domain.policy import EscalationPolicy, LevelSpec, TargetSpec
 
@@ -72,17 +73,21 @@ class DeclaredPolicy:
 
 @dataclass(frozen=True)
 class DeclaredService:
-    """A monitored service, matched by name. No policy means the file leaves it alone."""
+    """A monitored service, matched by name. No policy means the file leaves it alone; no
+    `integration_key` keeps the service's key (or gives a new service a fresh one)."""
 
     name: str
     escalation_policy: DeclaredPolicy | None = None
+    integration_key: str | None = None
 
 
 @dataclass(frozen=True)
 class Configuration:
-    """A whole configuration file: every declared service, in file order, names unique."""
+    """A whole configuration file: every declared service and schedule, in file order,
+    names unique."""
 
     services: tuple[DeclaredService, ...]
+    schedules: tuple[DeclaredSchedule, ...] = ()
 
 
 def _plural(count: int, noun: str) -> str:

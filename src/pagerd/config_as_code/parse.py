@@ -1,10 +1,11 @@
 """Parsing a configuration file into a Configuration, or naming every mistake in it.
 
-The format (documented in docs/operations.md):
+The format (documented in docs/operations.md; schedules: see schedule_parse.py):
 
     version: 1                      # optional
     services:
       - name: checkout
+        integration_key: 0123456789abcdef0123456789abcdef   # optional: keep senders working
         escalation_policy:          # optional: without it the service's policy is left alone
           repeat: 0                 # optional, 0..9
           levels:
@@ -36,7 +37,8 @@ from pagerd.config_as_code.model import (
     DeclaredService,
     DeclaredTarget,
 )
-from pagerd.config_as_code.nodes import NodeReader, is_null
+from pagerd.config_as_code.nodes import is_null
+from pagerd.config_as_code.schedule_parse import ScheduleReader
 from pagerd.domain.channels import Channel
 from pagerd.domain.errors import InvalidPolicy
 from pagerd.domain.policy import DEFAULT_ACK_TIMEOUT, build_policy
@@ -44,6 +46,10 @@ from pagerd.service_layer.services import MAX_NAME_LENGTH
 
 _DEFAULT_TIMEOUT = int(DEFAULT_ACK_TIMEOUT.total_seconds())
 _TYPES = ", ".join(c.value for c in Channel)
+# Keys pagerd makes are 32 hex characters; keys brought from elsewhere may differ, within
+# what the database stores and what survives a URL query string.
+_KEY = re.compile(r"[A-Za-z0-9_\-.~]{16,64}")
+_KEY_RULE = "16 to 64 letters, digits or - _ . ~ (as `pagerd export --include-secrets` writes)"
 
 
 def parse_configuration(text: str) -> Configuration:
@@ -69,24 +75,29 @@ def _yaml_problem(exc: yaml.YAMLError) -> Problem:
     return Problem("", f"not valid YAML (column {mark.column + 1}): {reason}", mark.line + 1)
 
 
-class _Parser(NodeReader):
+class _Parser(ScheduleReader):
     def document(self, root: Node) -> Configuration | None:
-        fields = self.mapping(root, "", ("version", "services"), required=("services",))
+        fields = self.mapping(root, "", ("version", "services", "schedules"))
         if fields is None:
+            return None
+        if "services" not in fields and "schedules" not in fields:
+            self.fail("services", root, "is required (or schedules:)")
             return None
         if "version" in fields:
             version = self.integer(fields["version"], "version")
             if version is not None and version != FORMAT_VERSION:
                 self.fail("version", fields["version"], f"must be {FORMAT_VERSION}")
-        items = self.sequence(fields["services"], "services") if "services" in fields else None
+        items = self.sequence(fields["services"], "services") if "services" in fields else []
         if items is None:
             return None
         services = [self.service(node, f"services[{i}]") for i, node in enumerate(items)]
         self._check_unique_names(services, items)
-        return Configuration(tuple(s for s in services if s is not None))
+        schedules = self.schedules(fields["schedules"]) if "schedules" in fields else []
+        return Configuration(tuple(s for s in services if s is not None), tuple(schedules))
 
     def service(self, node: Node, path: str) -> DeclaredService | None:
-        fields = self.mapping(node, path, ("name", "escalation_policy"), required=("name",))
+        allowed = ("name", "integration_key", "escalation_policy")
+        fields = self.mapping(node, path, allowed, required=("name",))
         if fields is None or "name" not in fields:
             return None
         name = self.string(fields["name"], f"{path}.name")
@@ -96,9 +107,19 @@ class _Parser(NodeReader):
             )
         policy_node = fields.get("escalation_policy")
         policy = None if is_null(policy_node) else self.policy(policy_node, path)
+        key = self.integration_key(fields.get("integration_key"), f"{path}.integration_key")
         if name is None:
             return None
-        return DeclaredService(name, policy)
+        return DeclaredService(name, policy, key)
+
+    def integration_key(self, node: Node | None, path: str) -> str | None:
+        if node is None:
+            return None
+        key = self.string(node, path)
+        if key is not None and not _KEY.fullmatch(key):
+            self.fail(path, node, f"must be {_KEY_RULE}")
+            return None
+        return key
 
     def policy(self, node: Node | None, service_path: str) -> DeclaredPolicy | None:
         path = f"{service_path}.escalation_policy"
@@ -167,6 +188,7 @@ class _Parser(NodeReader):
         self, services: list[DeclaredService | None], nodes: list[Node]
     ) -> None:
         first: dict[str, int] = {}
+        first_key: dict[str, int] = {}
         for index, service in enumerate(services):
             if service is None:
                 continue
@@ -175,6 +197,13 @@ class _Parser(NodeReader):
                 self.fail(f"services[{index}].name", nodes[index], f"repeats the name of {where}")
             else:
                 first[service.name] = index
+            key = service.integration_key
+            if key is not None and key in first_key:
+                where = f"services[{first_key[key]}]"
+                path = f"services[{index}].integration_key"
+                self.fail(path, nodes[index], f"repeats the integration key of {where}")
+            elif key is not None:
+                first_key[key] = index
 
 
 def _brackets(dotted: str) -> str:

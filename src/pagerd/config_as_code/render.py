@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import yaml
@@ -13,22 +14,31 @@ from pagerd.config_as_code.model import (
     DeclaredService,
     DeclaredTarget,
 )
+from pagerd.config_as_code.schedule_model import DeclaredSchedule
 
 HEADER = "# pagerd configuration: apply with `pagerd apply -f FILE`\n"
+SECRETS_HEADER = (
+    "# This file holds integration keys: whoever reads it can send alerts. Keep it secret.\n"
+)
 
 
 def render_configuration(configuration: Configuration) -> str:
     """YAML text that parses back to `configuration`, services in the given order."""
-    document = {
+    document: dict[str, Any] = {
         "version": FORMAT_VERSION,
         "services": [_service(s) for s in configuration.services],
     }
+    if configuration.schedules:
+        document["schedules"] = [_schedule(s) for s in configuration.schedules]
     body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, default_flow_style=False)
-    return HEADER + body
+    has_secrets = any(s.integration_key is not None for s in configuration.services)
+    return HEADER + (SECRETS_HEADER if has_secrets else "") + body
 
 
 def _service(service: DeclaredService) -> dict[str, Any]:
     out: dict[str, Any] = {"name": service.name}
+    if service.integration_key is not None:
+        out["integration_key"] = service.integration_key
     if service.escalation_policy is not None:
         out["escalation_policy"] = _policy(service.escalation_policy)
     return out
@@ -49,3 +59,36 @@ def _policy(policy: DeclaredPolicy) -> dict[str, Any]:
 
 def _target(target: DeclaredTarget) -> dict[str, str]:
     return {"type": target.channel.value, target.channel.address_field: target.address}
+
+
+def _schedule(schedule: DeclaredSchedule) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": schedule.name,
+        "time_zone": schedule.time_zone,
+        "layers": [
+            {
+                "participants": list(layer.participants),
+                "rotation": {
+                    "type": layer.rotation_type,
+                    "shift_length": layer.shift_length,
+                    "handoff": layer.handoff,
+                },
+                "restrictions": [
+                    {"days": list(r.days), "start": r.start, "end": r.end}
+                    for r in layer.restrictions
+                ],
+            }
+            for layer in schedule.layers
+        ],
+    }
+    if schedule.overrides is not None:
+        out["overrides"] = [
+            {"user": o.user, "start": rfc3339(o.start_at), "end": rfc3339(o.end_at)}
+            for o in schedule.overrides
+        ]
+    return out
+
+
+def rfc3339(instant: datetime) -> str:
+    """An aware instant as RFC 3339 in UTC with a `Z`."""
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")

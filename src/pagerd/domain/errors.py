@@ -39,3 +39,13 @@ class NothingToEscalate(DomainError):
     """An escalate request for an alert that is not open, has no policy, or no level left."""
 
     code = "nothing_to_escalate"
+
+
+class InvalidSchedule(DomainError):
+    """An on-call schedule or override that breaks a rule; `details` names every bad field."""
+
+    code = "validation_error"
+
+    def __init__(self, details: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{d.field}: {d.message}" for d in details))
+        self.details = details

@@ -1,6 +1,7 @@
 """`pagerd demo`: the story of one incident, told by pagerd itself running on fakes.
 
-Everything printed is read back from what the use cases did (the messages the recording
+It runs on the simulation (`simulation.py`): the production engine's duties on an in-memory
+store. Everything printed is read back from what the use cases did (the messages the recording
 senders received, the armed timer, the statuses, the timeline); nothing is scripted but the
 events fed in. The clock is simulated, so the half hour of the story takes milliseconds, and
 nothing leaves the process: no database, no e-mail, no network.
@@ -14,9 +15,9 @@ from typing import TextIO
 from uuid import UUID
 
 from pagerd.domain.channels import Channel
-from pagerd.domain.policy import EscalationPolicy
+from pagerd.domain.policy import EscalationPolicy, LevelSpec, TargetSpec
+from pagerd.entrypoints.simulation import SimulatedPagerd
 from pagerd.service_layer.paging import OutgoingPage
-from pagerd.testing.harness import PagingHarness, level
 
 _CHANNEL_NAMES = {Channel.EMAIL: "e-mail", Channel.SMS: "SMS", Channel.WEBHOOK: "webhook"}
 
@@ -24,7 +25,7 @@ _CHANNEL_NAMES = {Channel.EMAIL: "e-mail", Channel.SMS: "SMS", Channel.WEBHOOK: 
 class _Story:
     """Prints lines stamped with the simulated time, and the pages sent since the last look."""
 
-    def __init__(self, h: PagingHarness, out: TextIO) -> None:
+    def __init__(self, h: SimulatedPagerd, out: TextIO) -> None:
         self._h = h
         self._out = out
         self._seen = 0
@@ -73,7 +74,7 @@ def _describe_policy(story: _Story, policy: EscalationPolicy) -> None:
 
 def run_demo(out: TextIO) -> None:
     """Run one incident on an in-memory pagerd with a simulated clock, and tell it on `out`."""
-    h = PagingHarness()
+    h = SimulatedPagerd()
     story = _Story(h, out)
     out.write("pagerd demo: one incident, on an in-memory pagerd with a simulated clock.\n\n")
 
@@ -81,8 +82,17 @@ def run_demo(out: TextIO) -> None:
     policy = h.set_policy(
         service.id,
         [
-            level("alice@example.com", "+15555550100", timeout=300),
-            level("bob@example.com", "https://hooks.example.com/pagerd", timeout=600),
+            LevelSpec(
+                [TargetSpec("email", "alice@example.com"), TargetSpec("sms", "+15555550100")],
+                ack_timeout_seconds=300,
+            ),
+            LevelSpec(
+                [
+                    TargetSpec("email", "bob@example.com"),
+                    TargetSpec("webhook", "https://hooks.example.com/pagerd"),
+                ],
+                ack_timeout_seconds=600,
+            ),
         ],
     )
     story.say(f'Service "{service.name}" is {service.status}. Its escalation policy:')

@@ -32,6 +32,8 @@ class BatchResult:
     """What became of each alert of the batch, by dedup key, in the order applied."""
 
     actions: list[tuple[str, Action]] = field(default_factory=list)
+    received: list[tuple[UUID, bool]] = field(default_factory=list)
+    """(incident id, deduplicated) of each firing alert that opened or joined one."""
 
     def count(self, action: Action) -> int:
         """How many alerts ended so."""
@@ -73,7 +75,11 @@ def receive_alert_batch(
         result = BatchResult()
         _look_up_holders(batch, [a.dedup_key for a in firing] + list(resolved_keys))
         for incoming in firing:
-            result.actions.append((incoming.dedup_key, _fire(batch, incoming)))
+            action = _fire(batch, incoming)
+            result.actions.append((incoming.dedup_key, action))
+            if action in ("opened", "joined"):
+                incident = batch.holders[incoming.dedup_key]
+                result.received.append((incident, action == "joined"))
         _write(batch)
         result.actions += _resolve(batch, resolved_keys)
         _write(batch)

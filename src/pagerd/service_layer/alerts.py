@@ -13,7 +13,9 @@ from uuid import UUID, uuid4
 from pagerd.domain.alert import Alert
 from pagerd.domain.context import AlertContext
 from pagerd.domain.plan import EscalationPlan
+from pagerd.domain.roles import SYSTEM, Actor
 from pagerd.domain.service import IncidentGrouping, MonitoredService
+from pagerd.service_layer.audit import record_audit
 from pagerd.service_layer.effects import persist_alert_events
 from pagerd.service_layer.errors import NotFound
 from pagerd.service_layer.ports import Clock, UnitOfWork
@@ -136,8 +138,16 @@ def open_incident(
 
 
 @retry_on_conflict
-def acknowledge(uow: UnitOfWork, clock: Clock, alert_id: UUID, by: str | None = None) -> Alert:
-    """Stop escalation of an alert; idempotent. Raises AlertAlreadyResolved when resolved."""
+def acknowledge(
+    uow: UnitOfWork,
+    clock: Clock,
+    alert_id: UUID,
+    by: str | None = None,
+    *,
+    actor: Actor = SYSTEM,
+) -> Alert:
+    """Stop escalation of an alert; idempotent (only a change is audited). Raises
+    AlertAlreadyResolved when resolved."""
     with uow:
         alert = uow.alerts.get_for_update(alert_id)
         if alert is None:
@@ -145,6 +155,8 @@ def acknowledge(uow: UnitOfWork, clock: Clock, alert_id: UUID, by: str | None = 
         if alert.acknowledge(by, clock.now()):
             uow.alerts.update(alert)
             persist_alert_events(uow, alert)
+            after = {"status": alert.status, "acknowledged_by": alert.acknowledged_by}
+            record_audit(uow, clock, actor, "alert.acknowledged", alert_id, after=after)
             uow.commit()
         return alert
 

@@ -246,10 +246,11 @@ def deliver_due_pages(
     jitter: Callable[[], float],
     limit: int = 100,
 ) -> int:
-    """Claim due pages, send each through its channel, record the outcomes.
+    """Claim due pages, send each through its channel in this thread, record each outcome.
 
-    Returns how many messages were attempted. One call is one dispatcher cycle; workers
-    call it in a loop, tests call it after moving the clock.
+    Returns how many messages were attempted. A whole dispatch in one call, for tests of
+    races and properties that need no pool: the engine's dispatch duty does the same with
+    sends on a pool and a cycle's outcomes recorded together (`record_deliveries`).
     """
     pages = claim_pages(uow, clock, worker_id, limit)
     for page in pages:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from pagerd.domain.errors import FieldError
+
 
 class UseCaseError(Exception):
     """Base of use-case errors; `code` is a stable snake_case identifier."""
@@ -35,3 +37,19 @@ class ConcurrencyConflict(UseCaseError):
     """
 
     code = "concurrency_conflict"
+
+
+class Forbidden(UseCaseError):
+    """The actor's role does not allow this action (the message says who may)."""
+
+    code = "forbidden"
+
+
+class InvalidFields(UseCaseError):
+    """Fields of a request that break a rule; `details` names each one (answered as 422)."""
+
+    code = "validation_error"
+
+    def __init__(self, message: str, details: list[FieldError]) -> None:
+        super().__init__(message)
+        self.details = details

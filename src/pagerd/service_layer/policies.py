@@ -6,19 +6,28 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from pagerd.domain.policy import EscalationPolicy, LevelSpec, build_policy
+from pagerd.domain.roles import SYSTEM, Actor
+from pagerd.service_layer.audit import record_audit
 from pagerd.service_layer.errors import NotFound
-from pagerd.service_layer.ports import UnitOfWork
+from pagerd.service_layer.ports import Clock, UnitOfWork
 from pagerd.service_layer.retry import retry_on_conflict
 
 
 @retry_on_conflict
 def put_policy(
-    uow: UnitOfWork, service_id: UUID, levels: Sequence[LevelSpec], repeat: int = 0
+    uow: UnitOfWork,
+    service_id: UUID,
+    levels: Sequence[LevelSpec],
+    repeat: int = 0,
+    *,
+    clock: Clock | None = None,
+    actor: Actor = SYSTEM,
 ) -> EscalationPolicy:
     """Validate and store the service's policy, replacing the previous one.
 
     Alerts already open keep the plan frozen when they opened; the new policy applies to the
-    next incident. Raises InvalidPolicy (every bad field named) or NotFound.
+    next incident. Raises InvalidPolicy (every bad field named) or NotFound. Written to the
+    audit log when `clock` is given (the audit entry needs the time).
     """
     with uow:
         if uow.services.get_for_update(service_id) is None:
@@ -28,6 +37,9 @@ def put_policy(
             service_id, levels, repeat, policy_id=existing.id if existing is not None else None
         )
         uow.policies.save(policy)
+        if clock is not None:
+            action = "policy.updated" if existing is not None else "policy.created"
+            record_audit(uow, clock, actor, action, policy.id, before=existing, after=policy)
         uow.commit()
         return policy
 

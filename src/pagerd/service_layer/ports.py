@@ -15,15 +15,17 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 from uuid import UUID
 
-from pagerd.domain.accounts import ApiToken, User
+from pagerd.domain.accounts import ApiToken, ConsoleSession, User
 from pagerd.domain.ack_code import AckCode
 from pagerd.domain.alert import Alert, AlertStatus
+from pagerd.domain.audit import AuditEntry
 from pagerd.domain.dev_outbox import DevMessage
 from pagerd.domain.notification import Notification
 from pagerd.domain.policy import EscalationPolicy
 from pagerd.domain.service import MonitoredService
 from pagerd.domain.severity import Severity
 from pagerd.domain.timer import AckTimer
+from pagerd.service_layer.schedule_ports import ScheduleRepository
 
 Cursor = tuple[datetime, UUID]
 
@@ -272,13 +274,48 @@ class TokenRepository(Protocol):
 
 
 class UserRepository(Protocol):
-    """Console users; usernames are unique."""
+    """Users; names are unique, and so are e-mail addresses (compared as stored: the use
+    cases store them in lower case). Deleting a user deletes their tokens and sessions."""
 
     def add(self, user: User) -> None: ...
-    def get_by_username(self, username: str) -> User | None: ...
+    def get_by_name(self, name: str) -> User | None: ...
+    def get_by_email(self, email: str) -> User | None: ...
     def get(self, user_id: UUID) -> User | None: ...
+    def get_for_update(self, user_id: UUID) -> User | None:
+        """Read and lock the row until commit: serializes the use cases of one user."""
+        ...
+
     def update(self, user: User) -> None: ...
-    def list(self) -> list[User]: ...
+    def delete(self, user_id: UUID) -> None: ...
+    def list(self, limit: int, after: Cursor | None = None) -> list[User]:
+        """Oldest first."""
+        ...
+
+    def count_enabled_admins(self) -> int:
+        """How many users are admins and not disabled."""
+        ...
+
+
+class SessionRepository(Protocol):
+    """Console sessions, found by the hash of the cookie's secret."""
+
+    def add(self, session: ConsoleSession) -> None: ...
+    def get(self, secret_hash: str) -> ConsoleSession | None: ...
+    def delete(self, secret_hash: str) -> None: ...
+    def delete_for_user(self, user_id: UUID) -> int:
+        """End every session of the user; return how many there were."""
+        ...
+
+    def delete_expired_for_user(self, user_id: UUID, now: datetime) -> None: ...
+
+
+class AuditLogRepository(Protocol):
+    """The audit log: append-only."""
+
+    def add(self, entry: AuditEntry) -> None: ...
+    def list(self, limit: int, after: Cursor | None = None) -> list[AuditEntry]:
+        """Newest first."""
+        ...
 
 
 class SettingRepository(Protocol):
@@ -312,6 +349,26 @@ class AckCodeRepository(Protocol):
         ...
 
 
+class RetentionRepository(Protocol):
+    """The history of resolved alerts (pages, timeline entries, ack codes), pruned once it
+    is older than the retention. The alert rows themselves stay."""
+
+    def alerts_to_prune(self, resolved_before: datetime, limit: int) -> list[UUID]:
+        """Up to `limit` alerts resolved before `resolved_before` and not yet marked pruned,
+        earliest resolved first. On PostgreSQL they are locked until commit, skipping alerts
+        another transaction holds."""
+        ...
+
+    def delete_history(self, alert_ids: Collection[UUID], limit: int) -> int:
+        """Delete at most `limit` rows of these alerts' pages, timeline entries and ack
+        codes, in that order; return how many were deleted (fewer than `limit`: none left)."""
+        ...
+
+    def mark_pruned(self, alert_ids: Collection[UUID], at: datetime) -> None:
+        """Note that these alerts' history is gone; `alerts_to_prune` skips them from now."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Entering begins it; leaving without `commit` rolls it back.
 
@@ -327,9 +384,13 @@ class UnitOfWork(Protocol):
     timeline: TimelineRepository
     tokens: TokenRepository
     users: UserRepository
+    sessions: SessionRepository
+    audit_log: AuditLogRepository
     settings: SettingRepository
     dev_outbox: DevOutboxRepository
     ack_codes: AckCodeRepository
+    retention: RetentionRepository
+    schedules: ScheduleRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

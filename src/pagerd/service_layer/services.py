@@ -5,8 +5,10 @@ from __future__ import annotations
 import secrets
 from uuid import UUID, uuid4
 
+from pagerd.domain.roles import SYSTEM, Actor
 from pagerd.domain.service import IncidentGrouping, MonitoredService
 from pagerd.domain.severity import DEFAULT_PAGING_SEVERITY, Severity
+from pagerd.service_layer.audit import record_audit
 from pagerd.service_layer.effects import persist_events_of
 from pagerd.service_layer.errors import Conflict, NotFound
 from pagerd.service_layer.ports import Clock, UnitOfWork
@@ -28,16 +30,16 @@ class GroupingLocked(Conflict):
     code = "incident_under_way"
 
 
-def new_integration_key() -> str:
-    """A fresh secret for integrations: 32 hex characters, 128 bits of randomness."""
-    return secrets.token_hex(16)
-
-
 def _checked_name(name: str) -> str:
     name = name.strip()
     if not name or len(name) > MAX_NAME_LENGTH:
         raise InvalidServiceName(f"a service name has 1 to {MAX_NAME_LENGTH} characters")
     return name
+
+
+def new_integration_key() -> str:
+    """A fresh secret for integrations: 32 hex characters, 128 bits of randomness."""
+    return secrets.token_hex(16)
 
 
 @retry_on_conflict
@@ -47,6 +49,8 @@ def create_service(
     name: str,
     incident_grouping: IncidentGrouping = IncidentGrouping.SERVICE,
     paging_severity: Severity = DEFAULT_PAGING_SEVERITY,
+    *,
+    actor: Actor = SYSTEM,
 ) -> MonitoredService:
     """Create a healthy service with a fresh integration key. Names are unique."""
     name = _checked_name(name)
@@ -62,6 +66,7 @@ def create_service(
             paging_severity=paging_severity,
         )
         uow.services.add(service)
+        record_audit(uow, clock, actor, "service.created", service.id, after=service)
         uow.commit()
         return service
 
@@ -73,14 +78,22 @@ def update_service(
     name: str | None = None,
     incident_grouping: IncidentGrouping | None = None,
     paging_severity: Severity | None = None,
+    *,
+    clock: Clock | None = None,
+    actor: Actor = SYSTEM,
 ) -> MonitoredService:
     """Change what is given (None: keep). The grouping changes only while the service has
     no incident under way (GroupingLocked otherwise); a new paging severity applies to the
-    alerts that arrive from now on."""
+    alerts that arrive from now on. Written to the audit log when `clock` is given."""
     with uow:
         service = uow.services.get_for_update(service_id)
         if service is None:
             raise NotFound("service", service_id)
+        before = {
+            "name": service.name,
+            "incident_grouping": service.incident_grouping,
+            "paging_severity": service.paging_severity,
+        }
         if name is not None and (name := _checked_name(name)) != service.name:
             if uow.services.get_by_name(name) is not None:
                 raise InvalidServiceName(f"a service named {name!r} already exists")
@@ -95,13 +108,26 @@ def update_service(
         if paging_severity is not None:
             service.paging_severity = paging_severity
         uow.services.update(service)
+        if clock is not None:
+            after = {
+                "name": service.name,
+                "incident_grouping": service.incident_grouping,
+                "paging_severity": service.paging_severity,
+            }
+            record_audit(
+                uow, clock, actor, "service.updated", service_id, before=before, after=after
+            )
         uow.commit()
         return service
 
 
 @retry_on_conflict
-def delete_service(uow: UnitOfWork, service_id: UUID) -> None:
-    """Delete a service, its policy and its past alerts; refused while an incident is under way."""
+def delete_service(
+    uow: UnitOfWork, service_id: UUID, *, clock: Clock | None = None, actor: Actor = SYSTEM
+) -> None:
+    """Delete a service, its policy and its past alerts; refused while an incident is under way.
+
+    Written to the audit log when `clock` is given (the audit entry needs the time)."""
     with uow:
         service = uow.services.get_for_update(service_id)
         if service is None:
@@ -111,13 +137,17 @@ def delete_service(uow: UnitOfWork, service_id: UUID) -> None:
         uow.policies.delete_for_service(service_id)
         uow.alerts.delete_for_service(service_id)
         uow.services.delete(service_id)
+        if clock is not None:
+            record_audit(uow, clock, actor, "service.deleted", service_id, before=service)
         uow.commit()
 
 
 @retry_on_conflict
-def mark_healthy(uow: UnitOfWork, clock: Clock, service_id: UUID) -> MonitoredService:
+def mark_healthy(
+    uow: UnitOfWork, clock: Clock, service_id: UUID, *, actor: Actor = SYSTEM
+) -> MonitoredService:
     """Declare a service healthy: every incident of it resolves and escalation stops.
-    Idempotent."""
+    Idempotent (only a change is written to the audit log)."""
     now = clock.now()
     with uow:
         service = uow.services.get_for_update(service_id)
@@ -128,9 +158,14 @@ def mark_healthy(uow: UnitOfWork, clock: Clock, service_id: UUID) -> MonitoredSe
             alert.resolve("healthy", now)
         uow.alerts.update_many(active)
         persist_events_of(uow, active)
+        for alert in active:
+            after = {"status": alert.status, "resolved_by": "healthy event"}
+            record_audit(uow, clock, actor, "alert.resolved", alert.id, after=after)
         if not service.is_healthy:
             service.mark_healthy()
             uow.services.update(service)
+            after = {"status": service.status}
+            record_audit(uow, clock, actor, "service.marked_healthy", service_id, after=after)
         uow.commit()
         return service
 

@@ -1,40 +1,48 @@
-"""Use cases of console users: create one, check a password.
+"""Use cases of users: create one, check a password at sign-in; the rules of their fields.
 
 Passwords are stored only as argon2id hashes (argon2-cffi's defaults, RFC 9106's
-low-memory profile). Checking a password costs the same whether the username exists or
-not, so the time of an answer does not tell which part of a sign-in was wrong.
+low-memory profile). Checking a password costs the same whether the user exists or not,
+so the time of an answer does not tell which part of a sign-in was wrong. A user without
+a password (made through the API) cannot sign in until one is set.
 """
 
 from __future__ import annotations
 
-import re
 from functools import cache
+from typing import Any
 from uuid import uuid4
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from pagerd.domain.accounts import User
-from pagerd.service_layer.errors import Conflict, UseCaseError
+from pagerd.domain.accounts import (
+    DEFAULT_TIME_ZONE,
+    User,
+    email_problem,
+    name_problem,
+    time_zone_problem,
+)
+from pagerd.domain.errors import FieldError
+from pagerd.domain.roles import COMMAND_LINE, Actor, Permission, Role
+from pagerd.service_layer.audit import record_audit
+from pagerd.service_layer.errors import Conflict, Forbidden, InvalidFields
 from pagerd.service_layer.ports import Clock, UnitOfWork
 from pagerd.service_layer.retry import retry_on_conflict
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
-MAX_USERNAME_LENGTH = 64
-_USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
 
 
-class InvalidUser(UseCaseError):
-    """A username or password that breaks the rules (the message says which rule)."""
+class NameTaken(Conflict):
+    """Another user already has this name."""
 
-    code = "invalid_user"
+    code = "name_taken"
 
 
-class UsernameTaken(Conflict):
-    """Another user already has this username."""
+class EmailTaken(Conflict):
+    """Another user already has this e-mail address."""
 
-    code = "username_taken"
+    code = "email_taken"
 
 
 @cache
@@ -45,17 +53,8 @@ def default_hasher() -> PasswordHasher:
 
 @cache
 def _dummy_hash(hasher: PasswordHasher) -> str:
-    # Verified against when the username is unknown, so that case costs a full argon2 run too.
+    # Verified against when the user is unknown, so that case costs a full argon2 run too.
     return hasher.hash("pagerd-no-such-user")
-
-
-def username_problem(username: str) -> str | None:
-    """Why `username` cannot be used, or None when it can."""
-    if not 1 <= len(username) <= MAX_USERNAME_LENGTH:
-        return f"a username has 1 to {MAX_USERNAME_LENGTH} characters"
-    if not _USERNAME.match(username):
-        return "a username uses letters, digits and . _ @ - and starts with a letter or digit"
-    return None
 
 
 def password_problem(password: str) -> str | None:
@@ -67,37 +66,96 @@ def password_problem(password: str) -> str | None:
     return None
 
 
+def field_problems(
+    name: str | None = None,
+    email: str | None = None,
+    time_zone: str | None = None,
+    password: str | None = None,
+) -> list[FieldError]:
+    """Every rule broken by the given fields (those left None are not checked)."""
+    checks = (
+        ("name", name, name_problem),
+        ("email", email, email_problem),
+        ("time_zone", time_zone, time_zone_problem),
+        ("password", password, password_problem),
+    )
+    return [
+        FieldError(field, problem)
+        for field, value, rule in checks
+        if value is not None and (problem := rule(value)) is not None
+    ]
+
+
+def require(actor: Actor, permission: Permission, what: str) -> None:
+    """Raise Forbidden unless `actor`'s role grants `permission`; `what` names the action."""
+    if not actor.can(permission):
+        raise Forbidden(f"{actor.role.value}s may not {what}; ask an admin")
+
+
+def user_view(user: User) -> dict[str, Any]:
+    """A user as the audit log shows it: every field but the password, whether one is set."""
+    return {
+        "id": user.id,
+        "name": user.name,
+        "email": user.email,
+        "role": user.role,
+        "time_zone": user.time_zone,
+        "disabled": user.disabled,
+        "has_password": user.password_hash is not None,
+    }
+
+
+def check_unique(uow: UnitOfWork, user: User) -> None:
+    """Raise NameTaken or EmailTaken when another user has `user`'s name or e-mail."""
+    named = uow.users.get_by_name(user.name)
+    if named is not None and named.id != user.id:
+        raise NameTaken(f"a user named {user.name!r} already exists")
+    if user.email is not None:
+        mailed = uow.users.get_by_email(user.email)
+        if mailed is not None and mailed.id != user.id:
+            raise EmailTaken(f"another user has the e-mail address {user.email}")
+
+
 @retry_on_conflict
 def create_user(
     uow: UnitOfWork,
     clock: Clock,
-    username: str,
-    password: str,
+    name: str,
+    password: str | None = None,
     hasher: PasswordHasher | None = None,
+    *,
+    email: str | None = None,
+    role: Role = Role.RESPONDER,
+    time_zone: str = DEFAULT_TIME_ZONE,
+    actor: Actor = COMMAND_LINE,
 ) -> User:
-    """Create a console user with an argon2 hash of `password`.
+    """Create a user, with an argon2 hash of `password` when one is given.
 
-    Raises InvalidUser for a bad username or password, UsernameTaken when the name exists.
-    `hasher` sets the argon2 cost (default: `default_hasher()`).
+    Raises Forbidden unless `actor` is an admin, InvalidFields naming every bad field,
+    NameTaken or EmailTaken. E-mail addresses are stored in lower case. `hasher` sets the
+    argon2 cost (default: `default_hasher()`).
     """
-    username = username.strip()
-    problem = username_problem(username) or password_problem(password)
-    if problem is not None:
-        raise InvalidUser(problem)
-    password_hash = (hasher or default_hasher()).hash(password)
+    require(actor, Permission.CONFIGURE, "create users")
+    name = name.strip()
+    email = email.strip().lower() if email is not None else None
+    problems = field_problems(name, email, time_zone, password)
+    if problems:
+        raise InvalidFields("the user has invalid fields", problems)
+    password_hash = (hasher or default_hasher()).hash(password) if password else None
     with uow:
-        if uow.users.get_by_username(username) is not None:
-            raise UsernameTaken(f"a user named {username!r} already exists")
-        user = User(uuid4(), username, password_hash, clock.now())
+        user = User(uuid4(), name, email, role, time_zone, clock.now(), False, password_hash)
+        check_unique(uow, user)
         uow.users.add(user)
+        record_audit(uow, clock, actor, "user.created", user.id, after=user_view(user))
         uow.commit()
         return user
 
 
 def check_password(
-    uow: UnitOfWork, username: str, password: str, hasher: PasswordHasher | None = None
+    uow: UnitOfWork, name: str, password: str, hasher: PasswordHasher | None = None
 ) -> User | None:
-    """The user when `password` is theirs, else None (unknown user and wrong password alike).
+    """The user when `password` is theirs and they may sign in, else None (unknown user,
+    wrong password, no password set and disabled user alike, at the same cost).
 
     A hash made with other argon2 parameters than `hasher`'s is upgraded on a successful check.
     """
@@ -105,11 +163,11 @@ def check_password(
     if len(password) > MAX_PASSWORD_LENGTH:
         return None
     with uow:
-        user = uow.users.get_by_username(username.strip())
-        if user is None:
+        user = uow.users.get_by_name(name.strip())
+        if user is None or user.password_hash is None:
             _matches(hasher, _dummy_hash(hasher), password)
             return None
-        if not _matches(hasher, user.password_hash, password):
+        if not _matches(hasher, user.password_hash, password) or not user.can_sign_in:
             return None
         if hasher.check_needs_rehash(user.password_hash):
             user.password_hash = hasher.hash(password)
@@ -123,3 +181,14 @@ def _matches(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
         return hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def every_user(uow: UnitOfWork, batch: int = 500) -> list[User]:
+    """Every user, oldest first, read page by page (inside an open unit of work)."""
+    found: list[User] = []
+    page = uow.users.list(batch)
+    while page:
+        found.extend(page)
+        last = page[-1]
+        page = uow.users.list(batch, (last.created_at, last.id))
+    return found

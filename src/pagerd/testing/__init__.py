@@ -1,7 +1,6 @@
-"""Test doubles shipped with pagerd: a movable clock, recording senders, a signal."""
+"""Test doubles shipped with pagerd: a movable clock, recording senders, a signal (they live
+in `pagerd.adapters.memory`, which the simulation and the demo use too), and the harness."""
 
-from pagerd.testing.clock import FakeClock
-from pagerd.testing.senders import RecordingSender
-from pagerd.testing.signal import RecordingSignal
+from pagerd.adapters.memory import DEFAULT_START, FakeClock, RecordingSender, RecordingSignal
 
-__all__ = ["FakeClock", "RecordingSender", "RecordingSignal"]
+__all__ = ["DEFAULT_START", "FakeClock", "RecordingSender", "RecordingSignal"]

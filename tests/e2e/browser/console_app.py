@@ -2,7 +2,7 @@
 
 `ConsoleApp` wires the console router and its static files on a Container whose unit of
 work is in memory or on SQLite, with a FakeClock and recording senders, so tests can send
-alerts through the use cases, run the workers' cycles, and move time.
+alerts through the use cases, run the engine's duties cycle by cycle, and move time.
 """
 
 from __future__ import annotations
@@ -20,15 +20,16 @@ from fastapi.testclient import TestClient
 from pagerd.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from pagerd.bootstrap import Container
 from pagerd.config import Settings
+from pagerd.domain.accounts import User
 from pagerd.domain.alert import Alert
 from pagerd.domain.channels import Channel
+from pagerd.domain.roles import Role
 from pagerd.entrypoints.console import build_console, mount_static
+from pagerd.entrypoints.workers import WorkerEngine, WorkerOptions
 from pagerd.service_layer.alerts import receive_alert
-from pagerd.service_layer.delivery import deliver_due_pages
 from pagerd.service_layer.paging import OutgoingPage, Sender
 from pagerd.service_layer.ports import UnitOfWork
 from pagerd.service_layer.services import create_service
-from pagerd.service_layer.timers import fire_next_due_timer
 from pagerd.service_layer.users import create_user
 from pagerd.testing import FakeClock, RecordingSender, RecordingSignal
 
@@ -91,22 +92,46 @@ class ConsoleApp:
         self.app = FastAPI()
         self.app.include_router(build_console(self.container, password_hasher=FAST_HASHER))
         mount_static(self.app)
-        create_user(self.uow(), self.clock, USERNAME, PASSWORD, FAST_HASHER)
-        self._random = random.Random(0)
+        create_user(self.uow(), self.clock, USERNAME, PASSWORD, FAST_HASHER, role=Role.ADMIN)
+        self.engine = WorkerEngine(
+            self.container,
+            WorkerOptions(send_threads=0),
+            worker_id="console-tests",
+            jitter=random.Random(0).random,
+        )
 
     def client(self) -> TestClient:
         """A browser-like client (keeps cookies) that does not follow redirects."""
         return TestClient(self.app, follow_redirects=False)
 
-    def signed_in_client(self) -> tuple[TestClient, str]:
-        """A client signed in as USERNAME, and its session's CSRF token."""
+    def signed_in_client(
+        self, username: str = USERNAME, password: str = PASSWORD
+    ) -> tuple[TestClient, str]:
+        """A client signed in as `username` (default: the admin USERNAME), and its session's
+        CSRF token."""
         client = self.client()
         token = csrf_token(client.get("/sign-in").text)
         answer = client.post(
-            "/sign-in", data={"csrf_token": token, "username": USERNAME, "password": PASSWORD}
+            "/sign-in", data={"csrf_token": token, "username": username, "password": password}
         )
         assert answer.status_code == 303, answer.text
         return client, csrf_token(client.get("/services").text)
+
+    def user(self, name: str, role: Role, password: str = PASSWORD) -> User:
+        """Create a user with a password through the use case."""
+        return create_user(self.uow(), self.clock, name, password, FAST_HASHER, role=role)
+
+    def users(self) -> list[User]:
+        """Every user, oldest first."""
+        with self.uow() as uow:
+            return uow.users.list(1000)
+
+    def alert_status(self, alert_id: UUID) -> str:
+        """The alert's status now."""
+        with self.uow() as uow:
+            alert = uow.alerts.get(alert_id)
+        assert alert is not None
+        return alert.status.value
 
     def service(self, name: str = "checkout") -> UUID:
         """Create a service through its use case."""
@@ -117,12 +142,8 @@ class ConsoleApp:
         return receive_alert(self.uow(), self.clock, service_id, message).alert
 
     def run_workers(self) -> None:
-        """Fire due timers and deliver due pages until nothing is due."""
-        uow = self.uow()
-        while fire_next_due_timer(uow, self.clock) is not None or deliver_due_pages(
-            uow, self.clock, self.container.senders, "console-tests", self._random.random
-        ):
-            pass
+        """Run the engine's duties (timers, dispatch, retention) until nothing is due."""
+        self.engine.run_until_idle()
 
     def advance(self, seconds: float) -> None:
         """Move the clock, then let the workers catch up."""

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from pagerd.domain.roles import Role
 from pagerd.service_layer.alerts import acknowledge, receive_alert
 from pagerd.service_layer.policies import put_policy
 from pagerd.service_layer.services import mark_healthy
@@ -195,7 +196,11 @@ def _seed_an_eventful_night(served: ServedConsole) -> dict[str, str]:
     console.advance(300)  # level 1 timed out: level 2 is paged
     console.advance(420)
     assert old.alert.id != opened.alert.id
+    console.user("Grace Hopper", Role.RESPONDER)
+    console.user("viewer.on.duty@example.com", Role.VIEWER)
     return {
+        "people": "/people",
+        "audit-log": "/audit-log",
         "alerts": "/alerts",
         "alert": f"/alerts/{opened.alert.id}",
         "services": "/services",

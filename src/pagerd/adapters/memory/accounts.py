@@ -1,4 +1,4 @@
-"""In-memory repositories of tokens, users, settings, the dev outbox and SMS codes."""
+"""In-memory repositories of tokens, settings, the dev outbox and SMS codes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from pagerd.adapters.memory.store import StoreState
-from pagerd.domain.accounts import ApiToken, User
+from pagerd.domain.accounts import ApiToken
 from pagerd.domain.ack_code import AckCode
 from pagerd.domain.dev_outbox import DevMessage
 from pagerd.service_layer.ports import Cursor
@@ -34,30 +34,6 @@ class InMemoryTokenRepository:
 
     def list(self) -> list[ApiToken]:
         ordered = sorted(self._s.tokens.values(), key=lambda t: (t.created_at, str(t.id)))
-        return copy.deepcopy(ordered)
-
-
-class InMemoryUserRepository:
-    """Console users."""
-
-    def __init__(self, state: StoreState) -> None:
-        self._s = state
-
-    def add(self, user: User) -> None:
-        self._s.users[user.id] = copy.deepcopy(user)
-
-    def update(self, user: User) -> None:
-        self._s.users[user.id] = copy.deepcopy(user)
-
-    def get(self, user_id: UUID) -> User | None:
-        return copy.deepcopy(self._s.users.get(user_id))
-
-    def get_by_username(self, username: str) -> User | None:
-        found = [u for u in self._s.users.values() if u.username == username]
-        return copy.deepcopy(found[0]) if found else None
-
-    def list(self) -> list[User]:
-        ordered = sorted(self._s.users.values(), key=lambda u: (u.created_at, str(u.id)))
         return copy.deepcopy(ordered)
 
 

@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-from pagerd.domain.accounts import ApiToken, User
+from pagerd.domain.accounts import ApiToken, ConsoleSession, User
 from pagerd.domain.ack_code import AckCode
 from pagerd.domain.alert import Alert
+from pagerd.domain.audit import AuditEntry
 from pagerd.domain.dev_outbox import DevMessage
 from pagerd.domain.notification import Notification
 from pagerd.domain.policy import EscalationPolicy
+from pagerd.domain.schedule import Override, Schedule
 from pagerd.domain.service import MonitoredService
 from pagerd.domain.timer import AckTimer
 from pagerd.service_layer.errors import ConcurrencyConflict
@@ -42,9 +44,15 @@ class StoreState:
     timeline: list[TimelineEntry] = field(default_factory=list)
     tokens: dict[UUID, ApiToken] = field(default_factory=dict)
     users: dict[UUID, User] = field(default_factory=dict)
+    sessions: dict[str, ConsoleSession] = field(default_factory=dict)
+    audit_log: list[AuditEntry] = field(default_factory=list)
     settings: dict[str, str] = field(default_factory=dict)
     dev_outbox: list[DevMessage] = field(default_factory=list)
     ack_codes: list[AckCode] = field(default_factory=list)
+    pruned_at: dict[UUID, datetime] = field(default_factory=dict)
+    schedules: dict[UUID, Schedule] = field(default_factory=dict)
+    overrides: dict[UUID, Override] = field(default_factory=dict)
+    calendar_tokens: dict[str, UUID] = field(default_factory=dict)
 
     def check_invariants(self) -> None:
         """Raise ConcurrencyConflict where a unique constraint of the schema would fail."""
@@ -62,8 +70,10 @@ class StoreState:
         )
         names = Counter(s.name for s in self.services.values())
         integration_keys = Counter(s.integration_key for s in self.services.values())
-        usernames = Counter(u.username for u in self.users.values())
+        usernames = Counter(u.name for u in self.users.values())
+        emails = Counter(u.email for u in self.users.values() if u.email is not None)
         token_hashes = Counter(t.token_hash for t in self.tokens.values())
+        schedule_names = Counter(s.name for s in self.schedules.values())
         for counter, what in (
             (active, "one active alert per service (or per incident key)"),
             (keys, "a dedup key at most once per alert"),
@@ -71,8 +81,10 @@ class StoreState:
             (pages, "one notification per (alert, level, pass, target)"),
             (names, "unique service names"),
             (integration_keys, "unique integration keys"),
-            (usernames, "unique usernames"),
+            (usernames, "unique user names"),
+            (emails, "unique user e-mails"),
             (token_hashes, "unique token hashes"),
+            (schedule_names, "unique schedule names"),
         ):
             if counter and counter.most_common(1)[0][1] > 1:
                 raise ConcurrencyConflict(f"constraint violated: {what}")

@@ -6,12 +6,16 @@ import copy
 from types import TracebackType
 from typing import Self
 
+from pagerd.adapters.memory.access import (
+    InMemoryAuditLogRepository,
+    InMemorySessionRepository,
+    InMemoryUserRepository,
+)
 from pagerd.adapters.memory.accounts import (
     InMemoryAckCodeRepository,
     InMemoryDevOutboxRepository,
     InMemorySettingRepository,
     InMemoryTokenRepository,
-    InMemoryUserRepository,
 )
 from pagerd.adapters.memory.repositories import (
     InMemoryAlertRepository,
@@ -21,14 +25,19 @@ from pagerd.adapters.memory.repositories import (
     InMemoryTimelineRepository,
     InMemoryTimerRepository,
 )
+from pagerd.adapters.memory.retention import InMemoryRetentionRepository
+from pagerd.adapters.memory.schedules import InMemoryScheduleRepository
 from pagerd.adapters.memory.store import InMemoryStore, StoreState
 from pagerd.service_layer.ports import (
     AckCodeRepository,
     AlertRepository,
+    AuditLogRepository,
     DevOutboxRepository,
     NotificationRepository,
     PolicyRepository,
+    RetentionRepository,
     ServiceRepository,
+    SessionRepository,
     SettingRepository,
     TimelineRepository,
     TimerRepository,
@@ -36,6 +45,7 @@ from pagerd.service_layer.ports import (
     UserRepository,
     WorkSignal,
 )
+from pagerd.service_layer.schedule_ports import ScheduleRepository
 
 
 class InMemoryUnitOfWork:
@@ -61,9 +71,13 @@ class InMemoryUnitOfWork:
         self.timeline: TimelineRepository = InMemoryTimelineRepository(state)
         self.tokens: TokenRepository = InMemoryTokenRepository(state)
         self.users: UserRepository = InMemoryUserRepository(state)
+        self.sessions: SessionRepository = InMemorySessionRepository(state)
+        self.audit_log: AuditLogRepository = InMemoryAuditLogRepository(state)
         self.settings: SettingRepository = InMemorySettingRepository(state)
         self.dev_outbox: DevOutboxRepository = InMemoryDevOutboxRepository(state)
         self.ack_codes: AckCodeRepository = InMemoryAckCodeRepository(state)
+        self.retention: RetentionRepository = InMemoryRetentionRepository(state)
+        self.schedules: ScheduleRepository = InMemoryScheduleRepository(state)
 
     def __enter__(self) -> Self:
         self.store.lock.acquire()

@@ -1,4 +1,4 @@
-"""Tokens, users, settings, the dev outbox and SMS acknowledgement codes, on SQLAlchemy Core.
+"""Tokens, settings, the dev outbox and SMS acknowledgement codes, on SQLAlchemy Core.
 
 Statements are built once, at import, with named bind parameters (`p_...`, never a column's
 name) and run with a params dict, so SQLAlchemy reuses their cache keys (see
@@ -14,16 +14,11 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from pagerd.adapters.sqlalchemy.codec import (
-    ack_code_from_row,
-    dev_message_from_row,
-    token_from_row,
-    user_from_row,
-)
+from pagerd.adapters.sqlalchemy.codec import ack_code_from_row, dev_message_from_row, token_from_row
 from pagerd.adapters.sqlalchemy.pagination import page
 from pagerd.adapters.sqlalchemy.session import Session
-from pagerd.adapters.sqlalchemy.tables import ack_codes, api_tokens, dev_outbox, settings, users
-from pagerd.domain.accounts import ApiToken, User
+from pagerd.adapters.sqlalchemy.tables import ack_codes, api_tokens, dev_outbox, settings
+from pagerd.domain.accounts import ApiToken
 from pagerd.domain.ack_code import AckCode
 from pagerd.domain.dev_outbox import DevMessage
 from pagerd.service_layer.ports import Cursor
@@ -71,51 +66,8 @@ def _token_row(token: ApiToken) -> dict[str, Any]:
         "token_hash": token.token_hash,
         "created_at": token.created_at,
         "revoked_at": token.revoked_at,
+        "user_id": token.user_id,
     }
-
-
-_USER_INSERT = users.insert()
-_USER_UPDATE = users.update().where(users.c.id == sa.bindparam("p_id"))
-_USER_BY_ID = users.select().where(users.c.id == sa.bindparam("p_id"))
-_USER_BY_NAME = users.select().where(users.c.username == sa.bindparam("p_username"))
-_USERS = users.select().order_by(users.c.created_at, users.c.id)
-
-
-class SqlUserRepository:
-    """Implements UserRepository; usernames are unique."""
-
-    def __init__(self, session: Session) -> None:
-        self._db = session
-
-    def add(self, user: User) -> None:
-        self._db.execute(
-            _USER_INSERT,
-            {
-                "id": user.id,
-                "username": user.username,
-                "password_hash": user.password_hash,
-                "created_at": user.created_at,
-            },
-        )
-
-    def update(self, user: User) -> None:
-        self._db.execute(
-            _USER_UPDATE,
-            {"p_id": user.id, "username": user.username, "password_hash": user.password_hash},
-        )
-
-    def get(self, user_id: UUID) -> User | None:
-        return self._first(_USER_BY_ID, {"p_id": user_id})
-
-    def get_by_username(self, username: str) -> User | None:
-        return self._first(_USER_BY_NAME, {"p_username": username})
-
-    def list(self) -> list[User]:
-        return [user_from_row(row) for row in self._db.all(_USERS)]
-
-    def _first(self, query: sa.Select[Any], params: dict[str, Any]) -> User | None:
-        row = self._db.one_or_none(query, params)
-        return user_from_row(row) if row is not None else None
 
 
 _SETTING_VALUE = sa.select(settings.c.value).where(settings.c.key == sa.bindparam("p_key"))

@@ -279,11 +279,13 @@ class SqlTimelineRepository:
 
     def append(self, entry: TimelineEntry) -> None:
         self._db.execute(_INSERT_ENTRY, timeline_to_row(entry))
+        self._db.history.append(entry)
 
     def append_many(self, entries: Sequence[TimelineEntry]) -> None:
         # One executemany; the rows are inserted in this order, so their serial ids keep it.
         if entries:
             self._db.execute(_INSERT_ENTRY, [timeline_to_row(entry) for entry in entries])
+            self._db.history.extend(entries)
 
     def list_for_alert(self, alert_id: UUID) -> list[TimelineEntry]:
         rows = self._db.all(_ENTRIES_OF_ALERT, {"p_alert_id": alert_id})

@@ -22,6 +22,7 @@ from pagerd.domain.dev_outbox import DevMessage
 from pagerd.domain.notification import Notification, NotificationStatus
 from pagerd.domain.plan import EscalationPlan
 from pagerd.domain.policy import EscalationPolicy, Level, Target
+from pagerd.domain.roles import Role
 from pagerd.domain.service import IncidentGrouping, MonitoredService, ServiceStatus
 from pagerd.domain.severity import Severity
 from pagerd.domain.timer import AckTimer
@@ -229,15 +230,20 @@ def token_from_row(row: Row) -> ApiToken:
         token_hash=row["token_hash"],
         created_at=row["created_at"],
         revoked_at=row["revoked_at"],
+        user_id=row["user_id"],
     )
 
 
 def user_from_row(row: Row) -> User:
     return User(
         id=row["id"],
-        username=row["username"],
-        password_hash=row["password_hash"],
+        name=row["username"],
+        email=row["email"],
+        role=Role(row["role"]),
+        time_zone=row["time_zone"],
         created_at=row["created_at"],
+        disabled=row["disabled"],
+        password_hash=row["password_hash"] or None,  # '' stores "no password"
     )
 
 

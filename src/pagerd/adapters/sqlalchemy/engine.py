@@ -12,6 +12,7 @@ timeout.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -57,6 +58,13 @@ def _parse(url: str) -> URL:
         raise InvalidDatabaseUrl(f"{url!r} is not a database URL: {_EXPECTED}") from exc
     driver = parsed.drivername
     if driver in ("sqlite", "sqlite+pysqlite"):
+        if parsed.host:
+            # sqlite://pagerd.db parses as a host named pagerd.db and no file at all.
+            raise InvalidDatabaseUrl(
+                f"{url.strip()!r} has two slashes, so {parsed.host!r} is read as a host; a "
+                f"SQLite URL has three before a relative path (sqlite:///{parsed.host}) and "
+                f"four before an absolute one (sqlite:////var/lib/pagerd/pagerd.db)"
+            )
         if parsed.database in (None, "", ":memory:"):
             raise InvalidDatabaseUrl(
                 "an in-memory SQLite database cannot be shared by pagerd's threads; "
@@ -66,6 +74,25 @@ def _parse(url: str) -> URL:
     if driver in ("postgresql", "postgres", "postgresql+psycopg"):
         return parsed.set(drivername="postgresql+psycopg")
     raise InvalidDatabaseUrl(f"unsupported database {driver!r}: {_EXPECTED}")
+
+
+def require_sqlite_directory(url: str) -> None:
+    """Raise DatabaseUnavailable, saying to create it, when a SQLite URL's directory is missing.
+
+    SQLite creates the file but never its directory, and its own error says only "unable to
+    open database file". Called before creating a schema; engines stay lazy (a directory
+    may be mounted after pagerd starts).
+    """
+    parsed = _parse(url)
+    if parsed.get_backend_name() != "sqlite":
+        return
+    directory = Path(parsed.database or ".").expanduser().absolute().parent
+    if not directory.is_dir():
+        raise DatabaseUnavailable(
+            f"the directory {directory} of the SQLite database does not exist: create it "
+            f"(mkdir -p {directory}) or point PAGERD_DATABASE_URL at a file in an existing "
+            "directory"
+        )
 
 
 def _sqlite_engine(url: URL) -> Engine:

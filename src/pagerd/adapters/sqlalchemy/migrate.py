@@ -17,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
-from pagerd.adapters.sqlalchemy.engine import connect, create_engine_for
+from pagerd.adapters.sqlalchemy.engine import connect, create_engine_for, require_sqlite_directory
 
 SCRIPT_LOCATION = "pagerd.adapters.sqlalchemy:migrations"
 _MIGRATION_LOCK_ID = 0x70616765  # "page": one advisory lock id, the same in every process
@@ -45,8 +45,15 @@ def _migration_connection(url: str) -> Iterator[Connection]:
 
 def upgrade_to_head(url: str) -> None:
     """Apply every pending migration, in one transaction. Idempotent."""
+    require_sqlite_directory(url)
     with _migration_connection(url) as connection:
         command.upgrade(_config(connection), "head")
+
+
+def upgrade_to(url: str, revision: str) -> None:
+    """Apply migrations up to `revision` only: to test a later one on an older schema's data."""
+    with _migration_connection(url) as connection:
+        command.upgrade(_config(connection), revision)
 
 
 def downgrade_to_base(url: str) -> None:

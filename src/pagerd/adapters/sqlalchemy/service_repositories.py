@@ -77,6 +77,7 @@ class SqlServiceRepository:
                 "status": service.status.value,
                 "incident_grouping": service.incident_grouping.value,
                 "paging_severity": service.paging_severity.value,
+                "integration_key": service.integration_key,
             },
         )
 

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection, CursorResult, RowMapping
 from sqlalchemy.exc import DBAPIError
 
 from pagerd.adapters.sqlalchemy.errors import conflict_from, unavailable
+from pagerd.service_layer.ports import TimelineEntry
 
 
 class Session:
@@ -20,6 +21,8 @@ class Session:
         self.connection = connection
         self.is_postgres = connection.dialect.name == "postgresql"
         self.wrote_work = False
+        # Timeline entries written since the last commit, reported once they are durable.
+        self.history: list[TimelineEntry] = []
 
     def execute(self, statement: Executable, params: Any = None) -> CursorResult[Any]:
         """Run a statement in the transaction; a lost race raises ConcurrencyConflict."""

@@ -7,7 +7,7 @@ The database, not only the code, keeps pagerd's promises:
 - a dedup key at most once per alert;
 - at most one notification per (alert, level, pass, target);
 - at most one pending timer per alert;
-- unique service names, integration keys, usernames and token hashes.
+- unique service names, integration keys, user names and e-mails, and token hashes.
 Migrations (`migrations/versions`) must produce exactly this schema; a test compares them.
 """
 
@@ -82,6 +82,8 @@ alerts = sa.Table(
     sa.Column("dedup_key_count", sa.Integer(), nullable=False, server_default="0"),
     sa.Column("dedup_key_seq", sa.Integer(), nullable=False, server_default="0"),
     sa.Column("escalation_ended_at", UtcDateTime(), nullable=True),
+    # When retention deleted the alert's pages, timeline entries and ack codes (None: kept).
+    sa.Column("pruned_at", UtcDateTime(), nullable=True),
     sa.Index(None, "created_at", "id"),
     sa.Index(None, "status", "created_at", "id"),
     sa.Index(None, "monitored_service_id", "created_at", "id"),
@@ -108,6 +110,16 @@ sa.Index(
     unique=True,
     sqlite_where=_per_key,
     postgresql_where=_per_key,
+)
+
+# The retention duty's work list: resolved alerts whose history is still kept. Pruned ones
+# leave the index, so it stays as small as what is left to do.
+_to_prune = sa.and_(alerts.c.status == "resolved", alerts.c.pruned_at.is_(None))
+sa.Index(
+    "ix_alerts_retention",
+    alerts.c.resolved_at,
+    sqlite_where=_to_prune,
+    postgresql_where=_to_prune,
 )
 
 alert_dedup_keys = sa.Table(
@@ -186,15 +198,51 @@ api_tokens = sa.Table(
     sa.Column("token_hash", sa.String(128), nullable=False, unique=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("revoked_at", UtcDateTime(), nullable=True),
+    # The user the token acts as; NULL for tokens made before tokens had users (admins).
+    sa.Column("user_id", sa.Uuid(), _ref("users"), nullable=True, index=True),
 )
 
 users = sa.Table(
     "users",
     metadata,
     _id(),
+    # The user's unique name (`name` in the API), which they sign in with.
     sa.Column("username", sa.String(200), nullable=False, unique=True),
+    # The argon2 hash; '' for a user without a password (the column predates such users,
+    # and SQLite cannot relax NOT NULL without copying the table).
     sa.Column("password_hash", sa.Text(), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("email", sa.String(320), nullable=True),
+    sa.Column("role", sa.String(16), nullable=False, server_default="viewer"),
+    sa.Column("time_zone", sa.String(64), nullable=False, server_default="UTC"),
+    sa.Column("disabled", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Index("uq_users_email", "email", unique=True),
+    sa.Index(None, "created_at", "id"),
+)
+
+# A console session is a row: deleting it signs the browser out on its next request.
+console_sessions = sa.Table(
+    "console_sessions",
+    metadata,
+    sa.Column("secret_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Uuid(), _ref("users"), nullable=False, index=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+# No foreign key to users: the log outlives the people and things it names.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    _id(),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("actor_id", sa.Uuid(), nullable=True),
+    sa.Column("actor_name", sa.Text(), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("subject_id", sa.String(64), nullable=True),
+    sa.Column("before", json_type(), nullable=True),
+    sa.Column("after", json_type(), nullable=True),
+    sa.Index(None, "created_at", "id"),
 )
 
 settings = sa.Table(
@@ -228,4 +276,39 @@ ack_codes = sa.Table(
     sa.Column("expires_at", UtcDateTime(), nullable=False),
     sa.Index(None, "code", "expires_at"),
     sa.Index(None, "alert_id", "address"),
+)
+
+# On-call schedules. Layers are stored with their schedule (a PUT replaces them whole).
+# Participants and override users are not foreign keys: a deleted user's shifts stay in
+# place and show as gaps, as the schedule's maths expects.
+schedules = sa.Table(
+    "schedules",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("time_zone", sa.String(64), nullable=False),
+    sa.Column("layers", json_type(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Index(None, "created_at", "id"),
+)
+
+schedule_overrides = sa.Table(
+    "schedule_overrides",
+    metadata,
+    _id(),
+    sa.Column("schedule_id", sa.Uuid(), _ref("schedules"), nullable=False),
+    sa.Column("user_id", sa.Uuid(), nullable=False),
+    sa.Column("start_at", UtcDateTime(), nullable=False),
+    sa.Column("end_at", UtcDateTime(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Index(None, "schedule_id", "start_at"),
+)
+
+# A user's calendar of shifts is published at a secret URL; only the token's hash is kept.
+calendar_feeds = sa.Table(
+    "calendar_feeds",
+    metadata,
+    sa.Column("user_id", sa.Uuid(), primary_key=True),
+    sa.Column("token_hash", sa.String(128), nullable=False, unique=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
 )

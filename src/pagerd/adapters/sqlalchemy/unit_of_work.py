@@ -11,12 +11,16 @@ from sqlalchemy import Executable
 from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.exc import DBAPIError
 
+from pagerd.adapters.sqlalchemy.access_repositories import (
+    SqlAuditLogRepository,
+    SqlSessionRepository,
+    SqlUserRepository,
+)
 from pagerd.adapters.sqlalchemy.account_repositories import (
     SqlAckCodeRepository,
     SqlDevOutboxRepository,
     SqlSettingRepository,
     SqlTokenRepository,
-    SqlUserRepository,
 )
 from pagerd.adapters.sqlalchemy.alert_repositories import (
     SqlAlertRepository,
@@ -29,18 +33,24 @@ from pagerd.adapters.sqlalchemy.queue_repositories import (
     SqlNotificationRepository,
     SqlTimerRepository,
 )
+from pagerd.adapters.sqlalchemy.retention_repository import SqlRetentionRepository
+from pagerd.adapters.sqlalchemy.schedule_repositories import SqlScheduleRepository
 from pagerd.adapters.sqlalchemy.service_repositories import (
     SqlPolicyRepository,
     SqlServiceRepository,
 )
 from pagerd.adapters.sqlalchemy.session import Session
+from pagerd.service_layer.observability import Observer
 from pagerd.service_layer.ports import (
     AckCodeRepository,
     AlertRepository,
+    AuditLogRepository,
     DevOutboxRepository,
     NotificationRepository,
     PolicyRepository,
+    RetentionRepository,
     ServiceRepository,
+    SessionRepository,
     SettingRepository,
     TimelineRepository,
     TimerRepository,
@@ -48,6 +58,7 @@ from pagerd.service_layer.ports import (
     UserRepository,
     WorkSignal,
 )
+from pagerd.service_layer.schedule_ports import ScheduleRepository
 
 WORK_CHANNEL = "pagerd_work"
 """PostgreSQL LISTEN/NOTIFY channel on which commits that wrote due work are announced."""
@@ -69,7 +80,8 @@ class SqlAlchemyUnitOfWork:
     wrote timers or notifications, `signal.notify()` wakes this process's workers and, on
     PostgreSQL, a `NOTIFY pagerd_work` sent in the same transaction wakes other processes'.
     Lost races (unique or foreign-key violations, deadlocks, serialization failures, SQLite
-    busy) raise ConcurrencyConflict. One object serves one thread, one `with` at a time.
+    busy) raise ConcurrencyConflict. Timeline entries a commit made durable are reported to
+    `observer` (the event log). One object serves one thread, one `with` at a time.
     """
 
     services: ServiceRepository
@@ -80,13 +92,23 @@ class SqlAlchemyUnitOfWork:
     timeline: TimelineRepository
     tokens: TokenRepository
     users: UserRepository
+    sessions: SessionRepository
+    audit_log: AuditLogRepository
     settings: SettingRepository
     dev_outbox: DevOutboxRepository
     ack_codes: AckCodeRepository
+    retention: RetentionRepository
+    schedules: ScheduleRepository
 
-    def __init__(self, engine: Engine, signal: WorkSignal | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        signal: WorkSignal | None = None,
+        observer: Observer | None = None,
+    ) -> None:
         self.engine = engine
         self._signal = signal
+        self._observer = observer
         self._connection: Connection | None = None
         self._session: Session | None = None
         self._committed_work = False
@@ -126,9 +148,13 @@ class SqlAlchemyUnitOfWork:
         self.timeline = SqlTimelineRepository(session)
         self.tokens = SqlTokenRepository(session)
         self.users = SqlUserRepository(session)
+        self.sessions = SqlSessionRepository(session)
+        self.audit_log = SqlAuditLogRepository(session)
         self.settings = SqlSettingRepository(session)
         self.dev_outbox = SqlDevOutboxRepository(session)
         self.ack_codes = SqlAckCodeRepository(session)
+        self.retention = SqlRetentionRepository(session)
+        self.schedules = SqlScheduleRepository(session)
 
     def __exit__(
         self,
@@ -163,6 +189,7 @@ class SqlAlchemyUnitOfWork:
                 session.group.commit()
             self._committed_work = self._committed_work or session.wrote_work
             session.wrote_work = False
+            self._report_history(session)
             return
         if session.wrote_work and session.is_postgres:
             session.execute(sa.select(sa.func.pg_notify(WORK_CHANNEL, NOTIFY_SENDER)))
@@ -172,6 +199,14 @@ class SqlAlchemyUnitOfWork:
             raise conflict_from(exc) or exc from exc
         self._committed_work = self._committed_work or session.wrote_work
         session.wrote_work = False
+        self._report_history(session)
+
+    def _report_history(self, session: Session) -> None:
+        # Only what is durable is reported: a rolled-back attempt (a lost race, retried)
+        # never shows in the log.
+        entries, session.history = session.history, []
+        if entries and self._observer is not None:
+            self._observer.alert_history_committed(entries)
 
     def rollback(self) -> None:
         """Drop every change since the last commit."""
@@ -182,6 +217,7 @@ class SqlAlchemyUnitOfWork:
         else:
             connection.rollback()
         session.wrote_work = False
+        session.history = []
 
     def _require(self) -> tuple[Connection, Session]:
         if self._connection is None or self._session is None:

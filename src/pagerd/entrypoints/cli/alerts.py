@@ -35,7 +35,12 @@ def send(
         if found is None:
             raise CliError(f"no service is named {service!r} (create it with `pagerd apply`)")
         received = receive_alert(uow, container.clock, found.id, message, dedup_key)
-        container.observer.alert_received("cli", received.deduplicated)
+        container.observer.alert_received(
+            "cli",
+            received.deduplicated,
+            received.alert.id,
+            received.alert.monitored_service_id,
+        )
     alert = received.alert
     if received.deduplicated:
         typer.echo(f"Joined the incident under way: alert {alert.id} (nobody is paged again).")

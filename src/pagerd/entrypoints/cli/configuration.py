@@ -1,8 +1,11 @@
-"""`pagerd apply` and `pagerd export`: services and escalation policies as a YAML file."""
+"""`pagerd apply`, `pagerd export` and `pagerd check`: services, escalation policies and
+schedules as a YAML file."""
 
 from __future__ import annotations
 
+import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -12,12 +15,14 @@ from pagerd.config import load_settings
 from pagerd.config_as_code import (
     Action,
     Change,
+    Configuration,
     InvalidConfiguration,
     apply_configuration,
     export_configuration,
     parse_configuration,
     render_configuration,
 )
+from pagerd.config_as_code.schedule_check import declared_schedule_gaps
 from pagerd.entrypoints.cli.database import opened
 from pagerd.entrypoints.cli.errors import CliError
 
@@ -36,22 +41,27 @@ def apply(
         typer.Option(
             "--prune",
             help="Also delete services the file does not declare, and policies of declared "
-            "services that declare none (never a service with an open or acknowledged alert).",
+            "services that declare none (never a service with an open or acknowledged alert; "
+            "with --dry-run, such a service is listed as refused).",
         ),
     ] = False,
 ) -> None:
-    """Make services and escalation policies match a file, in one transaction."""
-    try:
-        configuration = parse_configuration(_read(file))
-    except InvalidConfiguration as exc:
-        name = "stdin" if file == "-" else file
-        raise CliError(f"{name} is not a valid pagerd configuration:\n{exc}") from exc
+    """Make services, escalation policies and schedules match a file, in one transaction."""
+    configuration = _parse(file)
     with opened(load_settings()) as container:
         changes = apply_configuration(
             container.uow_factory(), container.clock, configuration, prune=prune, dry_run=dry_run
         )
     for change in changes:
-        typer.echo(f"{_SIGNS[change.action]} {change}")
+        if change.fields:
+            typer.echo(
+                f"{_SIGNS[change.action]} {change.action} {change.subject} of "
+                f"{change.service_name!r}:"
+            )
+            for field in change.fields:
+                typer.echo(f"    {field}")
+        else:
+            typer.echo(f"{_SIGNS[change.action]} {change}")
     typer.echo(_summary(changes, dry_run), err=True)
 
 
@@ -80,21 +90,78 @@ def export(
             "--output", "-o", help="Write to this file instead of stdout.", dir_okay=False
         ),
     ] = None,
+    include_secrets: Annotated[
+        bool,
+        typer.Option(
+            "--include-secrets",
+            help="Also write each service's integration key, so that a database rebuilt "
+            "from the file keeps every sender working. Keep such a file secret.",
+        ),
+    ] = False,
 ) -> None:
-    """Write every service and escalation policy in the format `pagerd apply` reads."""
+    """Write every service, escalation policy and schedule in the format `pagerd apply` reads."""
     with opened(load_settings()) as container:
-        text = render_configuration(export_configuration(container.uow_factory()))
+        configuration = export_configuration(container.uow_factory(), include_secrets)
+        text = render_configuration(configuration)
     if output is None:
         typer.echo(text, nl=False)
         return
     try:
-        output.write_text(text, encoding="utf-8")
+        _write(output, text, private=include_secrets)
     except OSError as exc:
         raise CliError(f"cannot write {output}: {exc}") from exc
     typer.echo(f"Wrote {output}.", err=True)
+
+
+def _write(path: Path, text: str, private: bool) -> None:
+    # A file holding integration keys is created readable by its owner only.
+    if private:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(text)
+        return
+    path.write_text(text, encoding="utf-8")
+
+
+def check(
+    file: Annotated[
+        str, typer.Option("--file", "-f", metavar="FILE", help="The YAML file, or - for stdin.")
+    ],
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit with status 1 when a schedule has a gap.")
+    ] = False,
+) -> None:
+    """Check a file without a database: report mistakes, and when each declared schedule has
+    nobody on call in the next 28 days."""
+    configuration = _parse(file)
+    found = declared_schedule_gaps(configuration.schedules, datetime.now(UTC))
+    for entry in found:
+        typer.echo(f"schedule {entry.schedule!r} has nobody on call:")
+        for gap in entry.gaps:
+            typer.echo(f"  {_stamp(gap.start_at)} to {_stamp(gap.end_at)}")
+    count = len(configuration.schedules)
+    typer.echo(
+        f"The file is valid; {len(found)} of {count} schedule(s) have gaps in the next 28 days.",
+        err=True,
+    )
+    if strict and found:
+        raise typer.Exit(1)
+
+
+def _parse(file: str) -> Configuration:
+    try:
+        return parse_configuration(_read(file))
+    except InvalidConfiguration as exc:
+        name = "stdin" if file == "-" else file
+        raise CliError(f"{name} is not a valid pagerd configuration:\n{exc}") from exc
+
+
+def _stamp(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def register(app: typer.Typer) -> None:
     """Add these commands to the `pagerd` application."""
     app.command()(apply)
     app.command()(export)
+    app.command()(check)

@@ -42,6 +42,11 @@ def _require_sqlite_file(url: str) -> None:
         return  # create_engine_for explains bad URLs
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         path = Path(parsed.database)
+        if not path.parent.is_dir():
+            raise CliError(
+                f"there is no database at {path}, and its directory {path.parent} does not "
+                f"exist: create it (mkdir -p {path.parent}), then {_MIGRATE}"
+            )
         if not path.exists():
             raise CliError(f"there is no database at {path}: {_MIGRATE}")
 
@@ -50,7 +55,7 @@ def _require_sqlite_file(url: str) -> None:
 def opened(settings: Settings) -> Iterator[Container]:
     """A container on a migrated database, closed afterwards."""
     require_schema_at_head(settings)
-    container = build_container(settings)
+    container = build_container(settings, log_events=False)
     try:
         yield container
     finally:

@@ -41,9 +41,10 @@ def settings_error(error: ValidationError) -> CliError:
 def translated_errors(debug: bool) -> Iterator[None]:
     """Re-raise known failures as CliError; anything else as one line unless `debug`."""
     from pagerd.adapters.sqlalchemy.errors import DatabaseUnavailable, InvalidDatabaseUrl
-    from pagerd.config_as_code import InvalidConfiguration, PruneRefused
+    from pagerd.config_as_code import IntegrationKeyTaken, InvalidConfiguration, PruneRefused
+    from pagerd.config_checks import SettingsFileError
     from pagerd.domain.errors import DomainError
-    from pagerd.service_layer.errors import UseCaseError
+    from pagerd.service_layer.errors import InvalidFields, UseCaseError
 
     try:
         yield
@@ -53,7 +54,17 @@ def translated_errors(debug: bool) -> Iterator[None]:
         raise settings_error(exc) from exc
     except InvalidDatabaseUrl as exc:
         raise CliError(f"PAGERD_DATABASE_URL: {exc}") from exc
-    except (DatabaseUnavailable, UseCaseError, DomainError, PruneRefused) as exc:
+    except InvalidFields as exc:
+        named = "; ".join(f"{d.field} {d.message}" for d in exc.details)
+        raise CliError(f"{exc}: {named}") from exc
+    except (
+        DatabaseUnavailable,
+        UseCaseError,
+        DomainError,
+        PruneRefused,
+        SettingsFileError,
+        IntegrationKeyTaken,
+    ) as exc:
         raise CliError(str(exc)) from exc
     except InvalidConfiguration as exc:
         raise CliError(f"the file is not valid:\n{exc}") from exc

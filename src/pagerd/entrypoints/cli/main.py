@@ -11,8 +11,9 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from pagerd.entrypoints.cli import accounts, alerts, configuration, processes
-from pagerd.entrypoints.cli.errors import CliError, report, translated_errors
+import pagerd
+from pagerd.entrypoints.cli import accounts, alerts, configuration, processes, users
+from pagerd.entrypoints.cli.errors import EXIT_OK, CliError, report, translated_errors
 
 
 class _PagerdGroup(TyperGroup):
@@ -44,10 +45,25 @@ app = typer.Typer(
 )
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"pagerd {pagerd.__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
 @app.callback()
 def _global_options(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print pagerd's version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
     ] = False,
 ) -> None:
     """pagerd: self-hostable on-call paging."""
@@ -56,7 +72,7 @@ def _global_options(
 processes.register(app)
 configuration.register(app)
 app.add_typer(accounts.tokens, name="token")
-app.add_typer(accounts.users, name="user")
+app.add_typer(users.users, name="user")
 app.add_typer(alerts.alerts, name="alert")
 
 

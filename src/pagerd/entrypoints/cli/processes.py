@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import importlib
+import logging
+import os
 import signal
 import sys
 from types import FrameType
 from typing import Annotated
 
 import typer
+from dotenv import dotenv_values
 
 from pagerd.adapters.logging import configure_logging
 from pagerd.config import Settings, load_settings
+from pagerd.config_checks import public_url_warning, unknown_variable_warnings
 from pagerd.entrypoints.cli.database import require_schema_at_head
 from pagerd.entrypoints.cli.errors import CliError
 
+log = logging.getLogger("pagerd.server")
 _LEVELS = ("debug", "info", "warning", "error")
 LogLevel = Annotated[str, typer.Option("--log-level", help="debug, info, warning or error.")]
 
@@ -23,6 +28,16 @@ def _start_logging(settings: Settings, level: str) -> None:
     if level.lower() not in _LEVELS:
         raise typer.BadParameter("must be debug, info, warning or error", param_hint="--log-level")
     configure_logging(settings.effective_log_format(), level)
+
+
+def _warn_about_configuration(public_url_problem: str | None) -> None:
+    """Log, once at start-up, what in the configuration is probably a mistake."""
+    from_file = {k: v for k, v in dotenv_values(".env").items() if v is not None}
+    variables = {**from_file, **os.environ}
+    for warning in unknown_variable_warnings(variables, Settings.model_fields):
+        log.warning(warning, extra={"event": "config.unknown_variable"})
+    if public_url_problem is not None:
+        log.warning(public_url_problem, extra={"event": "config.public_url_unreachable"})
 
 
 def serve(
@@ -41,6 +56,7 @@ def serve(
 
     settings = load_settings()
     _start_logging(settings, log_level)
+    _warn_about_configuration(public_url_warning(settings.public_url, host))
     _return_after_graceful_shutdown()
     run_server(settings, host, port, with_workers=not no_workers)
 
@@ -60,12 +76,13 @@ def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
 
 
 def worker(log_level: LogLevel = "info") -> None:
-    """Run only the workers (timers and deliveries) until SIGINT or SIGTERM."""
-    from pagerd.entrypoints.server import run_worker
+    """Run only the workers (the engine: timers, deliveries, retention) until SIGINT or SIGTERM."""
+    from pagerd.entrypoints.workers import run_worker
 
     settings = load_settings()
     require_schema_at_head(settings)
     _start_logging(settings, log_level)
+    _warn_about_configuration(public_url_warning(settings.public_url, "", worker_only=True))
     run_worker(settings)
 
 

@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 from pagerd.domain.alert import AlertStatus
 from pagerd.domain.errors import AlertAlreadyResolved, NothingToEscalate
+from pagerd.domain.roles import Permission
 from pagerd.domain.severity import Severity
 from pagerd.entrypoints.console.alert_views import alert_detail, alert_listing
 from pagerd.entrypoints.console.context import ConsoleContext, ConsoleForm
@@ -91,12 +92,13 @@ def alert_routes(ctx: ConsoleContext) -> APIRouter:
     def acknowledge_alert(
         request: Request, alert_id: str, form: Annotated[ConsoleForm, Form()]
     ) -> Response:
-        target = ctx.form_target(request, form, alert_id, "alert")
+        target = ctx.form_target(request, form, alert_id, "alert", Permission.RESPOND)
         if isinstance(target, Response):
             return target
         session, found = target
         try:
-            acknowledge(ctx.uow(), ctx.container.clock, found, by=session.username)
+            actor = session.actor
+            acknowledge(ctx.uow(), ctx.container.clock, found, by=actor.name, actor=actor)
         except NotFound:
             return ctx.not_found(request, session, "alert")
         except AlertAlreadyResolved:
@@ -107,12 +109,13 @@ def alert_routes(ctx: ConsoleContext) -> APIRouter:
     def resolve_alert(
         request: Request, alert_id: str, form: Annotated[ConsoleForm, Form()]
     ) -> Response:
-        target = ctx.form_target(request, form, alert_id, "alert")
+        target = ctx.form_target(request, form, alert_id, "alert", Permission.RESPOND)
         if isinstance(target, Response):
             return target
         session, found = target
         try:
-            resolve_incident(ctx.uow(), ctx.container.clock, found, by=session.username)
+            actor = session.actor
+            resolve_incident(ctx.uow(), ctx.container.clock, found, actor.name, actor=actor)
         except NotFound:
             return ctx.not_found(request, session, "alert")
         return ctx.redirect(f"/alerts/{found}?done=resolved")
@@ -121,12 +124,13 @@ def alert_routes(ctx: ConsoleContext) -> APIRouter:
     def escalate_alert(
         request: Request, alert_id: str, form: Annotated[ConsoleForm, Form()]
     ) -> Response:
-        target = ctx.form_target(request, form, alert_id, "alert")
+        target = ctx.form_target(request, form, alert_id, "alert", Permission.RESPOND)
         if isinstance(target, Response):
             return target
         session, found = target
         try:
-            escalate_incident(ctx.uow(), ctx.container.clock, found, by=session.username)
+            actor = session.actor
+            escalate_incident(ctx.uow(), ctx.container.clock, found, actor.name, actor=actor)
         except NotFound:
             return ctx.not_found(request, session, "alert")
         except NothingToEscalate as exc:
@@ -137,7 +141,7 @@ def alert_routes(ctx: ConsoleContext) -> APIRouter:
     def note_alert(
         request: Request, alert_id: str, form: Annotated[ConsoleForm, Form()]
     ) -> Response:
-        target = ctx.form_target(request, form, alert_id, "alert")
+        target = ctx.form_target(request, form, alert_id, "alert", Permission.RESPOND)
         if isinstance(target, Response):
             return target
         session, found = target
@@ -145,7 +149,8 @@ def alert_routes(ctx: ConsoleContext) -> APIRouter:
         if not text or len(text) > MAX_NOTE_LENGTH or "\x00" in text:
             return _detail(ctx, request, session, found, "alert.html", BAD_NOTE, 422)
         try:
-            add_note(ctx.uow(), ctx.container.clock, found, text, by=session.username)
+            actor = session.actor
+            add_note(ctx.uow(), ctx.container.clock, found, text, actor.name, actor=actor)
         except NotFound:
             return ctx.not_found(request, session, "alert")
         return ctx.redirect(f"/alerts/{found}?done=noted")

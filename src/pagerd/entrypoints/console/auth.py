@@ -17,6 +17,7 @@ from starlette.responses import Response
 from pagerd.entrypoints.console.context import ConsoleContext, ConsoleForm
 from pagerd.entrypoints.console.security import safe_next
 from pagerd.entrypoints.console.sessions import Session
+from pagerd.service_layer.sessions import end_session, start_session
 from pagerd.service_layer.users import check_password
 
 WRONG_CREDENTIALS = "Wrong username or password."
@@ -56,7 +57,9 @@ def auth_routes(ctx: ConsoleContext) -> APIRouter:
             return _form(ctx, request, fresh, fresh, target, username, message, status=403)
         address = request.client.host if request.client else "unknown"
         wait = ctx.limiter.retry_after(username, address)
+        observer = ctx.container.observer
         if wait is not None:
+            observer.signed_in(username, False, "too many failed sign-ins: refused unchecked")
             minutes = max(1, math.ceil(wait.total_seconds() / 60))
             message = f"Too many failed sign-ins. Try again in {minutes} min."
             response = _form(ctx, request, session, None, target, username, message, status=429)
@@ -64,10 +67,13 @@ def auth_routes(ctx: ConsoleContext) -> APIRouter:
             return response
         user = check_password(ctx.uow(), username, password, ctx.password_hasher)
         if user is None:
+            observer.signed_in(username, False, "wrong username or password")
             ctx.limiter.failed(username, address)
             return _form(ctx, request, session, None, target, username, WRONG_CREDENTIALS, 401)
         ctx.limiter.succeeded(username, address)
-        signed_in = Session.for_user(user.id, user.username, ctx.now())
+        observer.signed_in(user.name, True)
+        secret = start_session(ctx.uow(), ctx.container.clock, user, ctx.codec.lifetime)
+        signed_in = Session.for_user(secret, user, ctx.now())
         return ctx.redirect(safe_next(target), set_session=signed_in)
 
     @router.post("/sign-out")
@@ -77,6 +83,8 @@ def auth_routes(ctx: ConsoleContext) -> APIRouter:
             return ctx.redirect("/sign-in")
         if not session.csrf_matches(form.csrf_token):
             return ctx.csrf_rejected(request, session)
+        assert session.secret is not None  # a signed-in session has its row's secret
+        end_session(ctx.uow(), session.secret)
         response = ctx.redirect("/sign-in?signed_out=1")
         ctx.clear_cookie(response)
         return response

@@ -7,7 +7,7 @@ headers and, when asked, the session cookie.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 from urllib.parse import quote
@@ -21,12 +21,14 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from pagerd.bootstrap import Container
 from pagerd.domain.context import detail_lines
+from pagerd.domain.roles import PERMISSION_SUMMARY, Permission
 from pagerd.entrypoints.console import formatting
 from pagerd.entrypoints.console.ratelimit import SignInLimiter
 from pagerd.entrypoints.console.security import with_security_headers
 from pagerd.entrypoints.console.sessions import COOKIE_NAME, Session, SessionCodec
 from pagerd.entrypoints.console.views import parse_uuid
 from pagerd.service_layer.ports import UnitOfWork
+from pagerd.service_layer.sessions import signed_in_user
 
 # Confirmations after a redirect, chosen by key: no user text is ever reflected from the URL.
 NOTICES = {
@@ -38,11 +40,28 @@ NOTICES = {
     "resolved": "Incident resolved. Escalation stopped.",
     "escalated": "Escalated: the next level is being paged now.",
     "noted": "Note added to the timeline.",
+    "user_created": "User created.",
+    "user_updated": "User updated.",
+    "user_deleted": "User deleted, with their API tokens and sessions.",
+    "override": "Override saved: the schedule below shows it.",
 }
 
 
 # Last path segments of form actions whose page is the path before them.
-FORM_ACTIONS = frozenset({"acknowledge", "healthy", "policy", "resolve", "escalate", "notes"})
+FORM_ACTIONS = frozenset(
+    {
+        "acknowledge",
+        "healthy",
+        "policy",
+        "disable",
+        "enable",
+        "role",
+        "delete",
+        "resolve",
+        "escalate",
+        "notes",
+    }
+)
 
 
 class ConsoleForm(BaseModel):
@@ -114,29 +133,60 @@ class ConsoleContext:
         return self.container.uow_factory()
 
     def session(self, request: Request) -> Session | None:
-        """The visitor's valid session, signed in or not, or None."""
-        return self.codec.loads(request.cookies.get(COOKIE_NAME), self.now())
+        """The visitor's valid session, signed in or not, or None.
+
+        A cookie naming a session row is checked against the table on every request: once
+        the row is gone (sign-out, user disabled or deleted, new password) or its user is
+        disabled, the visitor has no session at all and is asked to sign in again.
+        """
+        session = self.codec.loads(request.cookies.get(COOKIE_NAME), self.now())
+        if session is None or session.secret is None:
+            return session
+        user = signed_in_user(self.uow(), self.container.clock, session.secret)
+        return replace(session, user=user) if user is not None else None
 
     def user_session(self, request: Request) -> Session | None:
         """The session of a signed-in user, or None (then send them to sign in)."""
         session = self.session(request)
         return session if session is not None and session.signed_in else None
 
-    def form_session(self, request: Request, form: ConsoleForm) -> Session | Response:
+    def form_session(
+        self, request: Request, form: ConsoleForm, needs: Permission = Permission.CONFIGURE
+    ) -> Session | Response:
         """The signed-in session a posted form acts for, or the answer that refuses the form:
-        to the sign-in page without a session, 403 without this session's CSRF token."""
+        to the sign-in page without a session, 403 without this session's CSRF token or
+        when the user's role lacks `needs` (by default: admins only)."""
         session = self.user_session(request)
         if session is None:
             return self.sign_in_redirect(request)
         if not session.csrf_matches(form.csrf_token):
             return self.csrf_rejected(request, session)
+        if not session.can(needs):
+            return self.forbidden(request, session, needs)
+        return session
+
+    def page_session(
+        self, request: Request, needs: Permission = Permission.READ
+    ) -> Session | Response:
+        """The signed-in session a page is shown to, or the answer instead: to the sign-in
+        page without a session, 403 when the user's role lacks `needs`."""
+        session = self.user_session(request)
+        if session is None:
+            return self.sign_in_redirect(request)
+        if not session.can(needs):
+            return self.forbidden(request, session, needs)
         return session
 
     def form_target(
-        self, request: Request, form: ConsoleForm, raw_id: str, what: str
+        self,
+        request: Request,
+        form: ConsoleForm,
+        raw_id: str,
+        what: str,
+        needs: Permission = Permission.CONFIGURE,
     ) -> FormTarget | Response:
         """`form_session`, then the id of the `what` in the path (404 when it is not an id)."""
-        session = self.form_session(request, form)
+        session = self.form_session(request, form, needs)
         if isinstance(session, Response):
             return session
         found = parse_uuid(raw_id)
@@ -161,6 +211,7 @@ class ConsoleContext:
             now=self.now(),
             ago=formatting.ago,
             asset_version=self.asset_version,
+            operator_warnings=self.container.operator_warnings,
             **values,
         )
         response = HTMLResponse(html, status_code=status)
@@ -224,6 +275,18 @@ class ConsoleContext:
             403,
             "This form has expired",
             "Nothing was changed. Go back, reload the page and submit the form again.",
+        )
+
+    def forbidden(self, request: Request, session: Session, needs: Permission) -> Response:
+        """403 for a user whose role does not allow this: nothing was changed."""
+        role = session.user.role.value if session.user is not None else "visitor"
+        return self.error_page(
+            request,
+            session,
+            403,
+            "Not allowed for your role",
+            f"This needs {PERMISSION_SUMMARY[needs]}; you are a {role}. Nothing was changed. "
+            "Ask an admin if you need more access.",
         )
 
     def not_found(self, request: Request, session: Session | None, what: str) -> Response:

@@ -48,13 +48,17 @@ def policy_routes(ctx: ConsoleContext) -> APIRouter:
                 # Not even numbers: still run the domain's checks, to name every bad field.
                 build_policy(found, specs, repeat)
                 raise InvalidPolicy([])
-            put_policy(ctx.uow(), found, specs, repeat)
+            clock, actor = ctx.container.clock, session.actor
+            put_policy(ctx.uow(), found, specs, repeat, clock=clock, actor=actor)
         except InvalidPolicy as exc:
             reported = {p.field for p in problems}
             problems += [p for p in exc.details if p.field not in reported]
             return render_service_page(ctx, request, session, found, draft, problems, status=422)
         except NotFound:
             return ctx.not_found(request, session, "service")
+        ctx.container.observer.configuration_changed(
+            "update", "escalation policy", str(found), f"console:{session.username}"
+        )
         return ctx.redirect(f"/services/{found}?done=policy_saved#policy")
 
     return router

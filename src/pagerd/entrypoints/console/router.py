@@ -11,11 +11,14 @@ from starlette.responses import Response
 
 from pagerd.bootstrap import Container
 from pagerd.entrypoints.console.alerts import alert_routes
+from pagerd.entrypoints.console.audit_log import audit_routes
 from pagerd.entrypoints.console.auth import auth_routes
 from pagerd.entrypoints.console.context import ConsoleContext, template_environment
 from pagerd.entrypoints.console.outbox import outbox_routes
+from pagerd.entrypoints.console.people import people_routes
 from pagerd.entrypoints.console.policy import policy_routes
 from pagerd.entrypoints.console.ratelimit import SignInLimiter
+from pagerd.entrypoints.console.schedules import schedule_routes
 from pagerd.entrypoints.console.services import service_routes
 from pagerd.entrypoints.console.sessions import DEFAULT_LIFETIME, SessionCodec
 from pagerd.entrypoints.console.static_files import asset_version
@@ -52,6 +55,16 @@ def build_console(
             return ctx.redirect("/sign-in")
         return ctx.redirect("/alerts")
 
-    for routes in (auth_routes, service_routes, policy_routes, alert_routes, outbox_routes):
+    every = (
+        auth_routes,
+        service_routes,
+        policy_routes,
+        alert_routes,
+        outbox_routes,
+        people_routes,
+        audit_routes,
+        schedule_routes,
+    )
+    for routes in every:
         router.include_router(routes(ctx))
     return router

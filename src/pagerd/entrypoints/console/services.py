@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form
 from starlette.requests import Request
 from starlette.responses import Response
 
+from pagerd.domain.roles import Permission
 from pagerd.entrypoints.console.context import ConsoleContext, ConsoleForm
 from pagerd.entrypoints.console.security import safe_next
 from pagerd.entrypoints.console.service_page import render_service_page
@@ -36,9 +37,12 @@ def service_routes(ctx: ConsoleContext) -> APIRouter:
             return session
         name = form.fields().get("name", "")
         try:
-            service = create_service(ctx.uow(), ctx.container.clock, name)
+            service = create_service(ctx.uow(), ctx.container.clock, name, actor=session.actor)
         except InvalidServiceName as exc:
             return _list(ctx, request, session, name=name, name_error=str(exc), status=422)
+        ctx.container.observer.configuration_changed(
+            "create", "service", str(service.id), f"console:{session.username}"
+        )
         return ctx.redirect(f"/services/{service.id}?done=created")
 
     @router.get("/services/{service_id}")
@@ -55,12 +59,12 @@ def service_routes(ctx: ConsoleContext) -> APIRouter:
     def mark_healthy(
         request: Request, service_id: str, form: Annotated[ConsoleForm, Form()]
     ) -> Response:
-        target = ctx.form_target(request, form, service_id, "service")
+        target = ctx.form_target(request, form, service_id, "service", Permission.RESPOND)
         if isinstance(target, Response):
             return target
         session, found = target
         try:
-            mark_service_healthy(ctx.uow(), ctx.container.clock, found)
+            mark_service_healthy(ctx.uow(), ctx.container.clock, found, actor=session.actor)
         except NotFound:
             return ctx.not_found(request, session, "service")
         back = safe_next(form.fields().get("next"), default=f"/services/{found}")

@@ -1,12 +1,15 @@
-"""Console sessions: a signed cookie that says who is signed in and holds the CSRF token.
+"""Console sessions: a signed cookie holding the CSRF token and, once signed in, the secret
+of a session row.
 
 The cookie is `payload.signature`, both base64url: the payload is JSON, the signature an
 HMAC-SHA256 under a key derived from the container's secret key (so a session can never be
-mistaken for an acknowledgement link signed with the same secret). Sessions are stateless:
-any pagerd process sharing the secret key accepts them, which keeps the processes
-interchangeable behind a load balancer. A session older than its lifetime is refused.
+mistaken for an acknowledgement link signed with the same secret). The cookie alone grants
+nothing: the console checks its secret against the sessions table on every request
+(`service_layer.sessions.signed_in_user`), so signing out, disabling or deleting the user
+or setting a new password refuses the very next request, in every pagerd process. A cookie
+older than its lifetime is refused as well.
 
-An anonymous session (no user) exists only to carry the CSRF token of the sign-in form.
+An anonymous session (no secret) exists only to carry the CSRF token of the sign-in form.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import UUID
+
+from pagerd.domain.accounts import User
+from pagerd.domain.roles import Actor, Permission
 
 COOKIE_NAME = "pagerd_session"
 DEFAULT_LIFETIME = timedelta(hours=12)
@@ -29,17 +34,34 @@ _KEY_PURPOSE = b"pagerd console session v1"
 
 @dataclass(frozen=True)
 class Session:
-    """A visitor: `user_id` and `username` are None until they sign in."""
+    """A visitor. `secret` is the session row's secret (None until they sign in); `user` is
+    filled in once the console has checked that secret against the table."""
 
     csrf_token: str
     issued_at: int
-    user_id: UUID | None = None
-    username: str | None = None
+    secret: str | None = None
+    user: User | None = None
 
     @property
     def signed_in(self) -> bool:
-        """Whether a user signed in with this session."""
-        return self.user_id is not None
+        """Whether a user is signed in with this session (checked against the table)."""
+        return self.user is not None
+
+    @property
+    def username(self) -> str | None:
+        """The signed-in user's name."""
+        return self.user.name if self.user is not None else None
+
+    @property
+    def actor(self) -> Actor:
+        """The signed-in user as the author of actions."""
+        if self.user is None:
+            raise RuntimeError("nobody is signed in with this session")
+        return self.user.as_actor()
+
+    def can(self, permission: Permission | str) -> bool:
+        """Whether the signed-in user's role grants `permission` (templates pass its name)."""
+        return self.user is not None and self.actor.can(Permission(permission))
 
     @classmethod
     def anonymous(cls, now: datetime) -> Session:
@@ -47,9 +69,9 @@ class Session:
         return cls(csrf_token=secrets.token_urlsafe(32), issued_at=int(now.timestamp()))
 
     @classmethod
-    def for_user(cls, user_id: UUID, username: str, now: datetime) -> Session:
+    def for_user(cls, secret: str, user: User, now: datetime) -> Session:
         """A fresh session after a successful sign-in (new CSRF token: no fixation)."""
-        return cls(secrets.token_urlsafe(32), int(now.timestamp()), user_id, username)
+        return cls(secrets.token_urlsafe(32), int(now.timestamp()), secret, user)
 
     def csrf_matches(self, token: str) -> bool:
         """Whether a submitted form carries this session's token (constant-time)."""
@@ -65,17 +87,13 @@ class SessionCodec:
 
     def dumps(self, session: Session) -> str:
         """The cookie value of `session`."""
-        payload = {
-            "c": session.csrf_token,
-            "t": session.issued_at,
-            "u": str(session.user_id) if session.user_id else None,
-            "n": session.username,
-        }
+        payload = {"c": session.csrf_token, "t": session.issued_at, "s": session.secret}
         body = _b64(json.dumps(payload, separators=(",", ":")).encode())
         return f"{body}.{_b64(self._sign(body))}"
 
     def loads(self, value: str | None, now: datetime) -> Session | None:
-        """The session in a cookie value; None when absent, forged, malformed or expired."""
+        """The session in a cookie value (its `user` not yet looked up); None when absent,
+        forged, malformed or expired."""
         if not value or value.count(".") != 1:
             return None
         body, signature = value.split(".")
@@ -96,18 +114,12 @@ class SessionCodec:
 
 
 def _session_from(payload: Any) -> Session:
-    user = payload["u"]
-    username = payload["n"]
+    secret = payload["s"]
     if not isinstance(payload["c"], str) or not isinstance(payload["t"], int):
         raise TypeError("malformed session")
-    if (user is None) != (username is None):
-        raise ValueError("malformed session")
-    return Session(
-        csrf_token=payload["c"],
-        issued_at=payload["t"],
-        user_id=UUID(user) if user is not None else None,
-        username=str(username) if username is not None else None,
-    )
+    if secret is not None and not isinstance(secret, str):
+        raise TypeError("malformed session")
+    return Session(csrf_token=payload["c"], issued_at=payload["t"], secret=secret)
 
 
 def _b64(data: bytes) -> str:

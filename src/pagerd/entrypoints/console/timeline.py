@@ -167,8 +167,12 @@ def _delivery_failed(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[
     error = details.get("error") or "unknown error"
     return (
         "alarm",
-        f"Delivery to {_recipient(details)} failed for good after {attempts} attempts: {error}.",
+        f"Delivery to {_recipient(details)} failed for good after {_attempts(attempts)}: {error}.",
     )
+
+
+def _attempts(count: object) -> str:
+    return "1 attempt" if count == 1 else f"{count} attempts"
 
 
 def _describe_other(kind: str) -> Describe:

@@ -7,9 +7,9 @@ token gets a page that says so, a 4xx status, and changes nothing.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.responses import HTMLResponse
 
@@ -59,6 +59,11 @@ _REFUSED: dict[int | str, dict[str, Any]] = {
 }
 
 
+AckToken = Annotated[
+    str, Path(description="The signed token of the link a page carried (alert, target, expiry).")
+]
+
+
 def build_router(container: Container) -> APIRouter:
     """The two routes of acknowledge links, over `container`'s units of work and clock."""
     router = APIRouter(tags=["acknowledge links"])
@@ -66,7 +71,7 @@ def build_router(container: Container) -> APIRouter:
     pages = _Pages()
 
     @router.get("/ack/{token}", response_class=HTMLResponse, responses={**_REFUSED})
-    def show_acknowledge_page(token: str) -> HTMLResponse:
+    def show_acknowledge_page(token: AckToken) -> HTMLResponse:
         """A confirmation page for the alert the link names; changes nothing."""
         try:
             view = inspect_ack_link(container.uow_factory(), container.clock, signer, token)
@@ -82,7 +87,7 @@ def build_router(container: Container) -> APIRouter:
             409: {"description": "The alert is already resolved", "content": _HTML},
         },
     )
-    def acknowledge_with_link(token: str) -> HTMLResponse:
+    def acknowledge_with_link(token: AckToken) -> HTMLResponse:
         """Acknowledge the alert the link names (idempotent) and show the result."""
         try:
             view = acknowledge_by_link(container.uow_factory(), container.clock, signer, token)
@@ -109,6 +114,7 @@ class _Pages:
             service_name=view.service_name,
             target=view.target,
             since=view.alert.created_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            console_url=f"/alerts/{view.alert.id}",
         )
         return HTMLResponse(html, status_code=status, headers=_HEADERS)
 

@@ -28,7 +28,19 @@ NoteText = Annotated[str, text(MAX_NOTE), AfterValidator(storable)]
 class AlertIn(ContextIn):
     """An alert about a monitored service, with its optional context."""
 
-    monitored_service_id: UUID
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "monitored_service_id": "0b6f3c9e-4a51-4f7e-9a55-2f1f5f3b8c21",
+                    "message": "checkout is down: 5xx rate above 20% for 5 minutes",
+                    "dedup_key": "checkout-5xx",
+                }
+            ]
+        }
+    )
+
+    monitored_service_id: UUID = Field(description="The service the alert is about.")
     message: AlertMessage = Field(description="What is wrong, 1 to 10000 characters.")
     dedup_key: DedupKey | None = Field(
         default=None,
@@ -39,7 +51,11 @@ class AlertIn(ContextIn):
 class AcknowledgeIn(BaseModel):
     """Who acknowledges (optional)."""
 
-    by: Person | None = None
+    model_config = ConfigDict(json_schema_extra={"examples": [{"by": "alice"}]})
+
+    by: Person | None = Field(
+        default=None, description="Who takes the incident, as shown on its timeline."
+    )
 
 
 class NoteIn(BaseModel):
@@ -54,17 +70,22 @@ class NoteIn(BaseModel):
 class AlertOut(BaseModel):
     """An incident of a monitored service."""
 
-    id: UUID
-    monitored_service_id: UUID
-    message: str
-    status: AlertStatus
+    id: UUID = Field(description="The alert's id.")
+    monitored_service_id: UUID = Field(description="The service the alert is about.")
+    message: str = Field(description="The message of the alert that opened the incident.")
+    status: AlertStatus = Field(
+        description="open: escalating; acknowledged: someone took it, escalation stopped; "
+        "resolved: over."
+    )
     notified_level_id: int | None = Field(
         description="The level paged last (0-based); null before any (no policy, or held "
         "below the service's paging severity)."
     )
     dedup_keys: list[str] = Field(
-        description=f"The incident's dedup keys, in the order they joined: the first "
-        f"{KEYS_SHOWN} (see `dedup_key_count`)."
+        description=f"The dedup keys of the alerts this incident holds, in the order they "
+        f"joined: the first {KEYS_SHOWN} (see `dedup_key_count` and "
+        f"`GET /api/v1/alerts/{{id}}/dedup-keys`); the incident heals when its source "
+        f"resolves the last one."
     )
     dedup_key_count: int = Field(
         description="How many dedup keys the incident holds.", examples=[3]
@@ -86,10 +107,12 @@ class AlertOut(BaseModel):
         "being paged (null while escalation goes on).",
         examples=[None],
     )
-    created_at: UtcDateTime
-    acknowledged_at: UtcDateTime | None
-    acknowledged_by: str | None
-    resolved_at: UtcDateTime | None
+    created_at: UtcDateTime = Field(description="When the incident opened (RFC 3339, UTC).")
+    acknowledged_at: UtcDateTime | None = Field(
+        description="When it was acknowledged; null if it was not."
+    )
+    acknowledged_by: str | None = Field(description="Who acknowledged it; null if unknown.")
+    resolved_at: UtcDateTime | None = Field(description="When it was resolved; null if open.")
 
     @classmethod
     def of(cls, alert: Alert) -> "AlertOut":
@@ -117,7 +140,7 @@ class AlertOut(BaseModel):
 class ReceivedOut(BaseModel):
     """The incident an alert opened or joined."""
 
-    alert: AlertOut
+    alert: AlertOut = Field(description="The incident the alert opened or joined.")
     deduplicated: bool = Field(
         description="True when the alert joined the service's open or acknowledged incident "
         "(nobody was notified)."
@@ -131,6 +154,7 @@ class TimelineEntryOut(BaseModel):
 
     at: str = Field(description="RFC 3339, UTC.")
     type: str = Field(
+        description="What happened; the other fields depend on it.",
         examples=[
             "opened",
             "joined",
@@ -154,17 +178,20 @@ class TimelineEntryOut(BaseModel):
 class NotificationOut(BaseModel):
     """One page owed to one target for one level of an alert, and how its delivery went."""
 
-    id: UUID
-    level_id: int
+    id: UUID = Field(description="The notification's id, also the idempotency key it is sent with.")
+    level_id: int = Field(description="The level of the escalation policy that paged.")
     pass_number: int = Field(description="0 for the first pass over the levels.")
-    target_id: UUID
-    channel: Channel
-    address: str
-    status: NotificationStatus
-    attempts: int
-    last_error: str | None
-    created_at: UtcDateTime
-    sent_at: UtcDateTime | None
+    target_id: UUID = Field(description="The target of that level that is paged.")
+    channel: Channel = Field(description="How the target is paged.")
+    address: str = Field(description="Where: an e-mail address, an E.164 number or a URL.")
+    status: NotificationStatus = Field(
+        description="pending: not delivered yet (retries included); sent: the channel took it; "
+        "failed: given up; cancelled: the alert was acknowledged or resolved first."
+    )
+    attempts: int = Field(description="Delivery attempts so far.")
+    last_error: str | None = Field(description="Why the last attempt failed; null if none did.")
+    created_at: UtcDateTime = Field(description="When the page was owed (RFC 3339, UTC).")
+    sent_at: UtcDateTime | None = Field(description="When the channel took it; null until then.")
 
     @classmethod
     def of(cls, notification: Notification) -> "NotificationOut":

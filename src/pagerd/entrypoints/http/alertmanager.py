@@ -44,13 +44,28 @@ class AmAlert(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True)
 
-    status: Literal["firing", "resolved"]
-    labels: dict[str, str] = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
-    starts_at: str | None = Field(default=None, alias="startsAt")
-    ends_at: str | None = Field(default=None, alias="endsAt")
-    generator_url: str | None = Field(default=None, alias="generatorURL")
-    fingerprint: str = Field(min_length=1, max_length=255)
+    status: Literal["firing", "resolved"] = Field(
+        description="firing opens or joins the incident; resolved removes its dedup key."
+    )
+    labels: dict[str, str] = Field(
+        default_factory=dict, description="Its labels; `alertname` starts the message."
+    )
+    annotations: dict[str, str] = Field(
+        default_factory=dict,
+        description="Its annotations; `summary` (else `description`) ends the message.",
+    )
+    starts_at: str | None = Field(
+        default=None, alias="startsAt", description="When it started firing (not used)."
+    )
+    ends_at: str | None = Field(
+        default=None, alias="endsAt", description="When it stopped firing (not used)."
+    )
+    generator_url: str | None = Field(
+        default=None, alias="generatorURL", description="The Prometheus graph of its rule."
+    )
+    fingerprint: str = Field(
+        min_length=1, max_length=255, description="Its identity: pagerd's dedup key for it."
+    )
 
     def message(self) -> str:
         """`alertname: summary` (or description), as pagerd shows and sends it."""
@@ -94,32 +109,72 @@ class AmAlert(BaseModel):
 class AmNotification(BaseModel):
     """The webhook payload Alertmanager sends."""
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "version": "4",
+                    "groupKey": '{}:{alertname="CheckoutDown"}',
+                    "status": "firing",
+                    "receiver": "pagerd-checkout",
+                    "alerts": [
+                        {
+                            "status": "firing",
+                            "labels": {"alertname": "CheckoutDown", "severity": "critical"},
+                            "annotations": {"summary": "5xx rate above 20% for 5 minutes"},
+                            "startsAt": "2026-11-27T10:00:00Z",
+                            "fingerprint": "c0ffee1234567890",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
 
-    version: str = "4"
-    group_key: str | None = Field(default=None, alias="groupKey")
-    truncated_alerts: int = Field(default=0, alias="truncatedAlerts")
-    status: Literal["firing", "resolved"]
-    receiver: str | None = None
-    group_labels: dict[str, str] = Field(default_factory=dict, alias="groupLabels")
-    common_labels: dict[str, str] = Field(default_factory=dict, alias="commonLabels")
-    common_annotations: dict[str, str] = Field(default_factory=dict, alias="commonAnnotations")
-    external_url: str | None = Field(default=None, alias="externalURL")
-    alerts: list[AmAlert] = Field(max_length=10_000)
+    version: str = Field(default="4", description="The payload version; pagerd reads 4.")
+    group_key: str | None = Field(
+        default=None, alias="groupKey", description="Alertmanager's group (not used)."
+    )
+    truncated_alerts: int = Field(
+        default=0, alias="truncatedAlerts", description="Alerts left out of the payload."
+    )
+    status: Literal["firing", "resolved"] = Field(
+        description="The group's status; each alert's own status is what counts."
+    )
+    receiver: str | None = Field(default=None, description="The receiver's name (not used).")
+    group_labels: dict[str, str] = Field(
+        default_factory=dict, alias="groupLabels", description="The group's labels (not used)."
+    )
+    common_labels: dict[str, str] = Field(
+        default_factory=dict, alias="commonLabels", description="Labels every alert has."
+    )
+    common_annotations: dict[str, str] = Field(
+        default_factory=dict,
+        alias="commonAnnotations",
+        description="Annotations every alert has.",
+    )
+    external_url: str | None = Field(
+        default=None, alias="externalURL", description="Alertmanager's own address."
+    )
+    alerts: list[AmAlert] = Field(max_length=10_000, description="The alerts, each applied.")
 
 
 class AmOutcome(BaseModel):
     """What became of one alert of the notification."""
 
-    fingerprint: str
-    action: Literal["opened", "joined", "unchanged", "key_resolved", "not_held"]
+    fingerprint: str = Field(description="The alert's fingerprint.")
+    action: Literal["opened", "joined", "unchanged", "key_resolved", "not_held"] = Field(
+        description="opened or joined an incident; unchanged: its incident already held it; "
+        "key_resolved: its key was removed; not_held: resolved, but no incident held it."
+    )
 
 
 class AmResult(BaseModel):
     """200: every alert was applied."""
 
-    status: Literal["success"] = "success"
-    alerts: list[AmOutcome]
+    status: Literal["success"] = Field(default="success", description="Always success.")
+    alerts: list[AmOutcome] = Field(description="What became of each alert, in order.")
 
 
 key_in_query = APIKeyQuery(
@@ -176,10 +231,8 @@ def build_router(container: Container, limiter: RateLimiter | None = None) -> AP
         firing = _firing(body.alerts)
         resolved = [a.dedup_key() for a in body.alerts if a.status == "resolved"]
         result = receive_alert_batch(uow, container.clock, service.id, firing, resolved)
-        for _ in range(result.count("opened")):
-            container.observer.alert_received(SOURCE, deduplicated=False)
-        for _ in range(result.count("joined")):
-            container.observer.alert_received(SOURCE, deduplicated=True)
+        for alert_id, deduplicated in result.received:
+            container.observer.alert_received(SOURCE, deduplicated, alert_id, service.id)
         return AmResult(
             alerts=[AmOutcome(fingerprint=key, action=action) for key, action in result.actions]
         )

@@ -1,5 +1,4 @@
-"""`/api/v1/alerts`: receive, list, read, acknowledge, resolve and escalate alerts, write
-notes on them; their timeline and pages. Actions name who did them on the timeline."""
+"""`/api/v1/alerts`: receive, list, read and acknowledge alerts; their timeline and pages."""
 
 from typing import Annotated
 from uuid import UUID
@@ -9,6 +8,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from pagerd.bootstrap import Container
 from pagerd.domain.alert import Alert, AlertStatus
+from pagerd.domain.roles import Permission
 from pagerd.domain.severity import Severity
 from pagerd.entrypoints.http.alert_schemas import (
     AcknowledgeIn,
@@ -19,7 +19,6 @@ from pagerd.entrypoints.http.alert_schemas import (
     ReceivedOut,
     TimelineEntryOut,
 )
-from pagerd.entrypoints.http.auth import Principal
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import responses
 from pagerd.entrypoints.http.pagination import (
@@ -31,6 +30,7 @@ from pagerd.entrypoints.http.pagination import (
     offset_page,
     position_page,
 )
+from pagerd.entrypoints.http.permissions import CurrentActor, needs
 from pagerd.service_layer import alerts, incidents
 from pagerd.service_layer.errors import NotFound
 from pagerd.service_layer.ports import Cursor, UnitOfWork
@@ -49,7 +49,12 @@ def build_router(container: Container) -> APIRouter:
     """The alert routes, bound to `container`."""
     router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 
-    @router.post("", status_code=202, responses=responses(404, 422))
+    @router.post(
+        "",
+        status_code=202,
+        responses=responses(403, 404, 422),
+        dependencies=[needs(Permission.RESPOND)],
+    )
     async def receive_alert(body: AlertIn, uow: UoW) -> ReceivedOut:
         """Open an incident and page level 0, or join the service's open or acknowledged
         incident (nobody is paged; the alert goes on its timeline)."""
@@ -65,14 +70,23 @@ def build_router(container: Container) -> APIRouter:
             body.dedup_key,
             body.to_context(),
         )
-        container.observer.alert_received("api", received.deduplicated)
+        container.observer.alert_received(
+            "api",
+            received.deduplicated,
+            received.alert.id,
+            received.alert.monitored_service_id,
+        )
         return ReceivedOut(alert=AlertOut.of(received.alert), deduplicated=received.deduplicated)
 
-    @router.get("", responses=responses(422))
+    @router.get("", responses=responses(422), dependencies=[needs(Permission.READ)])
     def list_alerts(
         uow: UoW,
-        status: Annotated[AlertStatus | None, Query()] = None,
-        monitored_service_id: Annotated[UUID | None, Query()] = None,
+        status: Annotated[
+            AlertStatus | None, Query(description="Only alerts of this status.")
+        ] = None,
+        monitored_service_id: Annotated[
+            UUID | None, Query(description="Only alerts of this service.")
+        ] = None,
         severity: Annotated[
             Severity | None, Query(description="Only alerts of this severity.")
         ] = None,
@@ -89,43 +103,68 @@ def build_router(container: Container) -> APIRouter:
         with uow:
             return keyset_list(fetch, AlertOut.of, limit, cursor)
 
-    @router.get("/{id}", responses=responses(404))
+    @router.get("/{id}", responses=responses(404), dependencies=[needs(Permission.READ)])
     def get_alert(alert_id: AlertId, uow: UoW) -> AlertOut:
         """One alert."""
         with uow:
             return AlertOut.of(_existing(uow, alert_id))
 
-    @router.post("/{id}/acknowledge", responses=responses(404, 409, 422))
+    @router.post(
+        "/{id}/acknowledge",
+        responses=responses(403, 404, 409, 422),
+        dependencies=[needs(Permission.RESPOND)],
+    )
     def acknowledge(
         alert_id: AlertId,
         uow: UoW,
-        principal: Principal,
+        actor: CurrentActor,
         body: Annotated[AcknowledgeIn | None, Body()] = None,
     ) -> AlertOut:
-        """Stop escalation; idempotent. 409 when the alert is already resolved. `by` defaults
-        to the caller (the API token's name)."""
-        by = (body.by if body is not None else None) or principal
-        return AlertOut.of(alerts.acknowledge(uow, container.clock, alert_id, by))
+        """Stop escalation; idempotent. 409 when the alert is already resolved. `by`
+        defaults to the caller."""
+        by = (body.by if body is not None else None) or actor.name
+        acked = alerts.acknowledge(uow, container.clock, alert_id, by, actor=actor)
+        return AlertOut.of(acked)
 
-    @router.post("/{id}/resolve", responses=responses(404, 422))
-    def resolve(alert_id: AlertId, uow: UoW, by: Principal) -> AlertOut:
+    @router.post(
+        "/{id}/resolve",
+        responses=responses(403, 404, 422),
+        dependencies=[needs(Permission.RESPOND)],
+    )
+    def resolve(alert_id: AlertId, uow: UoW, actor: CurrentActor) -> AlertOut:
         """Resolve this incident now (escalation stops; the timeline names who did it). The
         service turns healthy when no other incident of it is under way. Idempotent."""
-        return AlertOut.of(incidents.resolve_incident(uow, container.clock, alert_id, by))
+        done = incidents.resolve_incident(uow, container.clock, alert_id, actor.name, actor=actor)
+        return AlertOut.of(done)
 
-    @router.post("/{id}/escalate", responses=responses(404, 409, 422))
-    def escalate(alert_id: AlertId, uow: UoW, by: Principal) -> AlertOut:
+    @router.post(
+        "/{id}/escalate",
+        responses=responses(403, 404, 409, 422),
+        dependencies=[needs(Permission.RESPOND)],
+    )
+    def escalate(alert_id: AlertId, uow: UoW, actor: CurrentActor) -> AlertOut:
         """Page the next level now instead of waiting for its timer (level 0 of an incident
         held below the paging severity; level 0 of the next pass after the last level while
         passes are left). 409 when the alert is not open, has no policy or no level left."""
-        return AlertOut.of(incidents.escalate_incident(uow, container.clock, alert_id, by))
+        done = incidents.escalate_incident(uow, container.clock, alert_id, actor.name, actor=actor)
+        return AlertOut.of(done)
 
-    @router.post("/{id}/notes", status_code=201, responses=responses(404, 422))
-    def add_note(alert_id: AlertId, body: NoteIn, uow: UoW, by: Principal) -> AlertOut:
+    @router.post(
+        "/{id}/notes",
+        status_code=201,
+        responses=responses(403, 404, 422),
+        dependencies=[needs(Permission.RESPOND)],
+    )
+    def add_note(alert_id: AlertId, body: NoteIn, uow: UoW, actor: CurrentActor) -> AlertOut:
         """Write a note on the incident's timeline (type `note`, with `by` and `text`)."""
-        return AlertOut.of(incidents.add_note(uow, container.clock, alert_id, body.text, by))
+        done = incidents.add_note(
+            uow, container.clock, alert_id, body.text, actor.name, actor=actor
+        )
+        return AlertOut.of(done)
 
-    @router.get("/{id}/dedup-keys", responses=responses(404, 422))
+    @router.get(
+        "/{id}/dedup-keys", responses=responses(404, 422), dependencies=[needs(Permission.READ)]
+    )
     def dedup_keys(
         alert_id: AlertId, uow: UoW, limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None
     ) -> Page[str]:
@@ -140,7 +179,9 @@ def build_router(container: Container) -> APIRouter:
             keys, next_cursor = position_page(fetch, limit, cursor)
         return Page(items=keys, next_cursor=next_cursor)
 
-    @router.get("/{id}/timeline", responses=responses(404, 422))
+    @router.get(
+        "/{id}/timeline", responses=responses(404, 422), dependencies=[needs(Permission.READ)]
+    )
     def timeline(
         alert_id: AlertId, uow: UoW, limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None
     ) -> Page[TimelineEntryOut]:
@@ -151,7 +192,11 @@ def build_router(container: Container) -> APIRouter:
         rows, next_cursor = offset_page(entries, limit, cursor)
         return Page(items=[TimelineEntryOut.of(e) for e in rows], next_cursor=next_cursor)
 
-    @router.get("/{id}/notifications", responses=responses(404, 422))
+    @router.get(
+        "/{id}/notifications",
+        responses=responses(404, 422),
+        dependencies=[needs(Permission.READ)],
+    )
     def notifications(
         alert_id: AlertId, uow: UoW, limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None
     ) -> Page[NotificationOut]:

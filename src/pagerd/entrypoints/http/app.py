@@ -14,13 +14,19 @@ from pagerd.entrypoints.http import (
     acknowledge_links,
     alertmanager,
     alerts,
+    audit_log,
+    calendar_feed,
+    on_call,
     operations,
     outbox,
     pagerduty,
     policies,
+    schedules,
     services,
     twilio_replies,
+    users,
 )
+from pagerd.entrypoints.http.access_log import AccessLogMiddleware
 from pagerd.entrypoints.http.auth import require_api_token
 from pagerd.entrypoints.http.body_limit import MAX_BODY_BYTES, BodyLimitMiddleware
 from pagerd.entrypoints.http.docs_page import mount_api_docs
@@ -37,7 +43,9 @@ DESCRIPTION = """\
 pagerd pages the people on a service's escalation policy, level by level, until someone
 acknowledges or the service is healthy again.
 
-`/api/v1` needs `Authorization: Bearer <token>`. Integrations authenticate with the service's
+`/api/v1` needs `Authorization: Bearer <token>`; a token acts with its user's role (viewers
+read; responders also act on incidents and their own profile; admins do everything), and
+each operation says who may call it. Integrations authenticate with the service's
 integration key. Errors answer `{"error": {"code", "message"}}` (422 adds `details`).
 """
 
@@ -63,6 +71,9 @@ def create_app(
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    if container.settings.access_log:
+        # Added last, so outermost: it sees the answers of the other middleware too.
+        app.add_middleware(AccessLogMiddleware)
 
     app.state.container = container
     api = [
@@ -70,7 +81,13 @@ def create_app(
         policies.build_router(container),
         alerts.build_router(container),
         outbox.build_router(container),
+        users.build_router(container),
+        audit_log.build_router(container),
+        schedules.build_router(container),
+        on_call.build_router(container),
+        calendar_feed.build_api_router(container),
     ]
+    app.state.api_routers = api  # for the permission checks' documentation and tests
     auth = require_api_token(container)
     limiters = RateLimiters.from_settings(container.settings, container.clock)
     # Listed after `auth`: only a valid token gets a bucket.
@@ -80,13 +97,14 @@ def create_app(
         app.include_router(
             router,
             dependencies=[Depends(auth), Depends(limit)],
-            responses={**responses(400, 401, 413, 422), **RATE_LIMITED_RESPONSE},
+            responses={**responses(400, 401, 403, 413, 422), **RATE_LIMITED_RESPONSE},
         )
     app.include_router(pagerduty.build_router(container, limiters.ingest))
     app.include_router(alertmanager.build_router(container, limiters.ingest))
     metrics = render_metrics or default_metrics_renderer(container)
     app.include_router(operations.build_router(container, metrics))
     app.include_router(acknowledge_links.build_router(container))
+    app.include_router(calendar_feed.build_feed_router(container))
     app.include_router(twilio_replies.build_router(container))
     app.include_router(build_console(container))
     mount_static(app)

@@ -1,16 +1,18 @@
 """Who may call: API tokens for `/api/v1`, integration keys for the integrations.
 
 API tokens are checked by `is_admin_token` (the configured admin token, in constant time)
-and `api_token_name` (stored tokens, by SHA-256 hash), which also names who acts (the
-`Principal` of a route). Failures answer 401 with `WWW-Authenticate: Bearer`.
+and `token_actor` (stored tokens, by SHA-256 hash, acting as their user). Failures answer
+401 with `WWW-Authenticate: Bearer`. The actor found is put on the request for the
+permission checks (permissions.py) and the audit log.
 """
 
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.requests import Request
 
 from pagerd.bootstrap import Container
 from pagerd.domain.service import MonitoredService
@@ -18,14 +20,17 @@ from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import ApiError
 from pagerd.entrypoints.http.fields import storable
 from pagerd.service_layer.ports import UnitOfWork
-from pagerd.service_layer.tokens import api_token_name, is_admin_token
+from pagerd.service_layer.tokens import ADMIN_TOKEN_ACTOR, is_admin_token, token_actor
 
 MAX_SECRET_LENGTH = 512
 
 bearer_scheme = HTTPBearer(
     auto_error=False,
     scheme_name="ApiToken",
-    description="An API token (`pagerd token create`) or the PAGERD_ADMIN_TOKEN value.",
+    description=(
+        "An API token (`pagerd token create --user NAME`: it acts with that user's role) "
+        "or the PAGERD_ADMIN_TOKEN value (an admin)."
+    ),
 )
 
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
@@ -37,7 +42,8 @@ def unauthorized(message: str) -> ApiError:
 
 
 def require_api_token(container: Container) -> Callable[..., Awaitable[None]]:
-    """A dependency that lets a request through only with a valid API token.
+    """A dependency that lets a request through only with a valid API token, and puts who
+    it acts as on `request.state.actor`.
 
     The admin token is checked on the event loop (no I/O); a stored token is looked up in
     the database on the thread pool.
@@ -52,27 +58,16 @@ def require_api_token(container: Container) -> Callable[..., Awaitable[None]]:
         if len(secret) > MAX_SECRET_LENGTH:
             raise unauthorized("the API token is not valid (unknown or revoked)")
         if is_admin_token(secret, admin_secret):
-            request.state.principal = ADMIN_PRINCIPAL
+            request.state.actor = ADMIN_TOKEN_ACTOR
             return
-        name = await run_in_threadpool(api_token_name, uow, secret)
-        if name is None:
-            raise unauthorized("the API token is not valid (unknown or revoked)")
-        request.state.principal = f"token {name}"
+        actor = await run_in_threadpool(token_actor, uow, secret)
+        if actor is None:
+            raise unauthorized(
+                "the API token is not valid (unknown, revoked, or its user disabled)"
+            )
+        request.state.actor = actor
 
     return check
-
-
-ADMIN_PRINCIPAL = "admin token"
-
-
-async def acting_principal(request: Request) -> str | None:
-    """Who makes this request, as timelines name them (`token deploy-bot`, `admin token`);
-    set by the API token check, which runs before the route."""
-    principal: str | None = getattr(request.state, "principal", None)
-    return principal
-
-
-Principal = Annotated[str | None, Depends(acting_principal)]
 
 
 def service_for_key(uow: UnitOfWork, integration_key: str | None) -> MonitoredService | None:

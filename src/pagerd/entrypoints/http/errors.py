@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pagerd.domain.errors import (
@@ -20,9 +20,17 @@ from pagerd.domain.errors import (
     DomainError,
     FieldError,
     InvalidPolicy,
+    InvalidSchedule,
     NothingToEscalate,
 )
-from pagerd.service_layer.errors import ConcurrencyConflict, Conflict, NotFound, UseCaseError
+from pagerd.service_layer.errors import (
+    ConcurrencyConflict,
+    Conflict,
+    Forbidden,
+    InvalidFields,
+    NotFound,
+    UseCaseError,
+)
 
 log = logging.getLogger("pagerd.http")
 
@@ -30,22 +38,24 @@ log = logging.getLogger("pagerd.http")
 class FieldProblem(BaseModel):
     """One invalid field of a request."""
 
-    field: str
-    message: str
+    field: str = Field(description="The field's path, such as levels.0.targets.1.email.")
+    message: str = Field(description="What is wrong with it, for a person.")
 
 
 class ErrorDetail(BaseModel):
     """What went wrong: a stable snake_case `code` and a `message` for a person."""
 
-    code: str
-    message: str
-    details: list[FieldProblem] | None = None
+    code: str = Field(description="Stable, snake_case: what scripts test.")
+    message: str = Field(description="What went wrong and what to do, for a person.")
+    details: list[FieldProblem] | None = Field(
+        default=None, description="Every invalid field (422 only)."
+    )
 
 
 class ErrorBody(BaseModel):
     """The body of every error answer."""
 
-    error: ErrorDetail
+    error: ErrorDetail = Field(description="What went wrong.")
 
 
 class ApiError(Exception):
@@ -91,6 +101,7 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 _DESCRIPTIONS = {
     400: "Malformed request (for example invalid JSON)",
     401: "Missing or invalid credentials",
+    403: "The caller's role does not allow this (the message says who may)",
     404: "No such resource",
     409: "The request conflicts with the current state",
     413: "Request body over 1 MiB",
@@ -152,6 +163,10 @@ def _on_api_error(request: Request, exc: Exception) -> JSONResponse:
 def _on_use_case_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, NotFound):
         return error_response(404, exc.code, str(exc))
+    if isinstance(exc, Forbidden):
+        return error_response(403, exc.code, str(exc))
+    if isinstance(exc, InvalidFields):
+        return error_response(422, exc.code, str(exc), exc.details)
     if isinstance(exc, ConcurrencyConflict):
         return error_response(409, exc.code, "a concurrent change won; retry the request")
     if isinstance(exc, Conflict):
@@ -164,6 +179,8 @@ def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
         return error_response(
             422, "validation_error", "the escalation policy is invalid", exc.details
         )
+    if isinstance(exc, InvalidSchedule):
+        return error_response(422, "validation_error", "the schedule is invalid", exc.details)
     if isinstance(exc, AlertAlreadyResolved | NothingToEscalate):
         return error_response(409, exc.code, str(exc))
     assert isinstance(exc, DomainError)

@@ -4,13 +4,16 @@ Routes that parse their own body (the PagerDuty endpoint answers refusals in Pag
 shape, not FastAPI's) reference their request schema by name; `complete_openapi` puts those
 schemas, and the models they nest, into `components.schemas`. It also points FastAPI's
 default 422 answers (`HTTPValidationError`) at `ErrorBody`, the shape every 422 really has
-(the application's validation handler answers them all).
+(the application's validation handler answers them all), and states the permission each
+route needs.
 """
 
 from typing import Any
 
 from fastapi import FastAPI
 from pydantic import BaseModel
+
+from pagerd.entrypoints.http.permissions import document_permissions
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 
@@ -30,6 +33,7 @@ def complete_openapi(app: FastAPI, models: list[type[BaseModel]]) -> None:
             schemas[model.__name__] = schema
         for default in ("HTTPValidationError", "ValidationError"):
             schemas.pop(default, None)
+        document_permissions(app, document)
         app.openapi_schema = _replace_refs(document, "HTTPValidationError", "ErrorBody")
         return app.openapi_schema
 

@@ -7,7 +7,7 @@ observer (`pagerd.adapters.metrics.PrometheusObserver.registry`).
 from collections.abc import Callable
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from pagerd.bootstrap import Container
 from pagerd.entrypoints.http.errors import error_response, responses
@@ -19,7 +19,7 @@ MetricsRenderer = Callable[[], tuple[bytes, str]]
 class StatusOut(BaseModel):
     """A liveness or readiness answer."""
 
-    status: str
+    status: str = Field(description="ok, or why not.", examples=["ok"])
 
 
 def default_metrics_renderer(container: Container) -> MetricsRenderer:

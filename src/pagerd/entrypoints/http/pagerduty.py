@@ -18,7 +18,7 @@ from uuid import uuid4
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pagerd.bootstrap import Container
 from pagerd.domain.context import AlertContext, Link, fit_context
@@ -37,66 +37,101 @@ SOURCE = "pagerduty"
 class PdImage(BaseModel):
     """An image attached to the alert."""
 
-    src: str
-    href: str | None = None
-    alt: str | None = None
+    src: str = Field(description="The image's URL.")
+    href: str | None = Field(default=None, description="Where clicking the image leads.")
+    alt: str | None = Field(default=None, description="The image's alternative text.")
 
 
 class PdLink(BaseModel):
     """A link attached to the alert."""
 
-    href: str
-    text: str | None = None
+    href: str = Field(description="The link's URL.")
+    text: str | None = Field(default=None, description="The link's text.")
 
 
 class PdPayload(BaseModel):
     """What the event is about (required for `trigger`)."""
 
-    summary: str = Field(min_length=1, max_length=1024)
-    source: str = Field(min_length=1)
-    severity: Literal["critical", "error", "warning", "info"]
-    timestamp: str | None = None
-    component: str | None = None
-    group: str | None = None
-    class_: str | None = Field(default=None, alias="class")
-    custom_details: Any = None
+    summary: str = Field(
+        min_length=1, max_length=1024, description="What is wrong: the alert's message."
+    )
+    source: str = Field(min_length=1, description="The affected system, such as a host name.")
+    severity: Literal["critical", "error", "warning", "info"] = Field(description="How bad it is.")
+    timestamp: str | None = Field(default=None, description="When it was detected (ISO 8601).")
+    component: str | None = Field(default=None, description="The part of the source affected.")
+    group: str | None = Field(default=None, description="A logical grouping of sources.")
+    class_: str | None = Field(default=None, alias="class", description="The kind of event.")
+    custom_details: Any = Field(default=None, description="Anything else, free-form.")
 
 
 class PdEvent(BaseModel):
     """A PagerDuty Events API v2 event."""
 
-    routing_key: str = Field(min_length=1, max_length=512)
-    event_action: Literal["trigger", "acknowledge", "resolve"]
-    dedup_key: str | None = Field(default=None, min_length=1, max_length=255)
-    payload: PdPayload | None = None
-    images: list[PdImage] | None = None
-    links: list[PdLink] | None = None
-    client: str | None = None
-    client_url: str | None = None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "routing_key": "0123456789abcdef0123456789abcdef",
+                    "event_action": "trigger",
+                    "dedup_key": "checkout-5xx",
+                    "payload": {
+                        "summary": "checkout is down: 5xx rate above 20%",
+                        "source": "web-1.example.com",
+                        "severity": "critical",
+                    },
+                }
+            ]
+        }
+    )
+
+    routing_key: str = Field(
+        min_length=1, max_length=512, description="The service's integration key."
+    )
+    event_action: Literal["trigger", "acknowledge", "resolve"] = Field(
+        description="trigger opens or joins the incident; acknowledge acknowledges the one "
+        "holding dedup_key; resolve removes dedup_key (healthy when none is left)."
+    )
+    dedup_key: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=255,
+        description="Identifies the alert at its source; generated for a trigger without one.",
+    )
+    payload: PdPayload | None = Field(
+        default=None, description="What the event is about; required for trigger."
+    )
+    images: list[PdImage] | None = Field(default=None, description="Images (not shown yet).")
+    links: list[PdLink] | None = Field(default=None, description="Links (not shown yet).")
+    client: str | None = Field(default=None, description="The sending tool's name.")
+    client_url: str | None = Field(default=None, description="The sending tool's URL.")
 
 
 class PdAccepted(BaseModel):
     """202: the event was processed."""
 
-    status: Literal["success"] = "success"
-    message: str = "Event processed"
-    dedup_key: str
+    status: Literal["success"] = Field(default="success", description="Always success.")
+    message: str = Field(default="Event processed", description="Always Event processed.")
+    dedup_key: str = Field(description="The event's dedup key, generated if it had none.")
 
 
 class PdInvalid(BaseModel):
     """400: the event was refused; `errors` says why."""
 
-    status: Literal["invalid event"] = "invalid event"
-    message: str
-    errors: list[str]
+    status: Literal["invalid event"] = Field(
+        default="invalid event", description="Always invalid event."
+    )
+    message: str = Field(description="Why the event was refused, in a sentence.")
+    errors: list[str] = Field(description="Every problem found, one sentence each.")
 
 
 class PdThrottled(BaseModel):
     """429: too many events for this routing key; retry after `Retry-After` seconds."""
 
-    status: Literal["throttle exceeded"] = "throttle exceeded"
-    message: str
-    errors: list[str]
+    status: Literal["throttle exceeded"] = Field(
+        default="throttle exceeded", description="Always throttle exceeded."
+    )
+    message: str = Field(description="What happened, in a sentence.")
+    errors: list[str] = Field(description="What to do about it.")
 
 
 def throttled(retry_after: int) -> JSONResponse:
@@ -230,7 +265,12 @@ def _process(
         received = alerts.receive_alert(
             uow, container.clock, service.id, message, key, event_context(event)
         )
-        container.observer.alert_received(SOURCE, received.deduplicated)
+        container.observer.alert_received(
+            SOURCE,
+            received.deduplicated,
+            received.alert.id,
+            received.alert.monitored_service_id,
+        )
     elif event.event_action == "acknowledge":
         alerts.acknowledge_by_dedup_key(uow, container.clock, service.id, key, by=SOURCE)
     else:

@@ -14,7 +14,7 @@ from typing import Annotated, Generic, Protocol, TypeVar
 from uuid import UUID
 
 from fastapi import Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from pagerd.domain.errors import FieldError
 from pagerd.entrypoints.http.errors import ApiError
@@ -49,8 +49,10 @@ CursorParam = Annotated[
 class Page(BaseModel, Generic[Item]):
     """One page of a list; `next_cursor` is null on the last page."""
 
-    items: list[Item]
-    next_cursor: str | None = None
+    items: list[Item] = Field(description="This page's items.")
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` to get the next page; null on the last."
+    )
 
 
 def _invalid_cursor() -> ApiError:

@@ -9,7 +9,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Path
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from pagerd.bootstrap import Container
 from pagerd.domain.channels import Channel
@@ -21,9 +21,11 @@ from pagerd.domain.policy import (
     Target,
     TargetSpec,
 )
+from pagerd.domain.roles import Permission
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import responses
 from pagerd.entrypoints.http.fields import storable
+from pagerd.entrypoints.http.permissions import CurrentActor, needs
 from pagerd.service_layer import policies
 
 ServiceId = Annotated[UUID, Path(alias="id", description="The service's id.")]
@@ -35,10 +37,18 @@ class TargetIn(BaseModel):
     """A target: `{"type": "email", "email"}`, `{"type": "sms", "phone_number"}` (E.164) or
     `{"type": "webhook", "url"}`; `type` is case-insensitive."""
 
-    type: str = Field(max_length=20, examples=["email", "sms", "webhook"])
-    email: Address | None = None
-    phone_number: Address | None = None
-    url: Address | None = None
+    type: str = Field(
+        max_length=20,
+        examples=["email", "sms", "webhook"],
+        description="How to page: email, sms or webhook (any case).",
+    )
+    email: Address | None = Field(default=None, description="For an email target: the address.")
+    phone_number: Address | None = Field(
+        default=None, description="For an sms target: the number in E.164, e.g. +5492664295169."
+    )
+    url: Address | None = Field(
+        default=None, description="For a webhook target: the http(s) URL pagerd POSTs to."
+    )
 
     def spec(self) -> TargetSpec:
         """The target as the domain takes it: its type and the address its type names."""
@@ -52,15 +62,41 @@ class TargetIn(BaseModel):
 class LevelIn(BaseModel):
     """A level: every target is paged at once, then the level waits `ack_timeout_seconds`."""
 
-    ack_timeout_seconds: int = Field(default=900, ge=1, le=MAX_SECONDS)
-    targets: list[TargetIn] = Field(max_length=1000)
+    ack_timeout_seconds: int = Field(
+        default=900,
+        ge=1,
+        le=MAX_SECONDS,
+        description="How long the level waits for an acknowledgement before the next is paged.",
+    )
+    targets: list[TargetIn] = Field(
+        max_length=1000, description="Who is paged, all at once: at least one."
+    )
 
 
 class PolicyIn(BaseModel):
     """A policy to store: at least one level, each with at least one target."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "repeat": 0,
+                    "levels": [
+                        {
+                            "ack_timeout_seconds": 300,
+                            "targets": [{"type": "email", "email": "oncall@example.com"}],
+                        },
+                        {"targets": [{"type": "sms", "phone_number": "+5492664295169"}]},
+                    ],
+                }
+            ]
+        }
+    )
+
     repeat: int = Field(default=0, ge=0, le=MAX_REPEAT, description="Extra passes, 0 to 9.")
-    levels: list[LevelIn] = Field(max_length=1000)
+    levels: list[LevelIn] = Field(
+        max_length=1000, description="Paged in order, each after the previous one timed out."
+    )
 
     def level_specs(self) -> list[LevelSpec]:
         """The levels as the domain takes them."""
@@ -73,11 +109,13 @@ class PolicyIn(BaseModel):
 class TargetOut(BaseModel):
     """A stored target; only the address field of its type is present."""
 
-    id: UUID
-    type: Channel
-    email: str | None = None
-    phone_number: str | None = None
-    url: str | None = None
+    id: UUID = Field(description="The target's id (pages and timeline entries name it).")
+    type: Channel = Field(description="How it is paged.")
+    email: str | None = Field(default=None, description="For an email target: the address.")
+    phone_number: str | None = Field(
+        default=None, description="For an sms target: the E.164 number."
+    )
+    url: str | None = Field(default=None, description="For a webhook target: the URL.")
 
     @classmethod
     def of(cls, target: Target) -> "TargetOut":
@@ -90,18 +128,18 @@ class TargetOut(BaseModel):
 class LevelOut(BaseModel):
     """A stored level; `id` is its 0-based position."""
 
-    id: int
-    ack_timeout_seconds: int
-    targets: list[TargetOut]
+    id: int = Field(description="The level's 0-based position.")
+    ack_timeout_seconds: int = Field(description="How long it waits for an acknowledgement.")
+    targets: list[TargetOut] = Field(description="Who it pages, all at once.")
 
 
 class PolicyOut(BaseModel):
     """A service's escalation policy."""
 
-    id: UUID
-    monitored_service_id: UUID
-    repeat: int
-    levels: list[LevelOut]
+    id: UUID = Field(description="The policy's id (kept when the policy is replaced).")
+    monitored_service_id: UUID = Field(description="The service it belongs to.")
+    repeat: int = Field(description="Extra passes over the levels after the last one, 0 to 9.")
+    levels: list[LevelOut] = Field(description="The levels, paged in order.")
 
     @classmethod
     def of(cls, policy: EscalationPolicy) -> "PolicyOut":
@@ -127,19 +165,27 @@ def build_router(container: Container) -> APIRouter:
 
     @router.put(
         "/{id}/escalation-policy",
-        responses=responses(404, 422),
+        responses=responses(403, 404, 422),
         response_model_exclude_none=True,
+        dependencies=[needs(Permission.CONFIGURE)],
     )
-    def put_policy(service_id: ServiceId, body: PolicyIn, uow: UoW) -> PolicyOut:
+    def put_policy(
+        service_id: ServiceId, body: PolicyIn, uow: UoW, actor: CurrentActor
+    ) -> PolicyOut:
         """Store the service's policy, replacing the previous one. Alerts already open keep
         the policy they opened with."""
-        policy = policies.put_policy(uow, service_id, body.level_specs(), body.repeat)
+        specs, clock = body.level_specs(), container.clock
+        policy = policies.put_policy(uow, service_id, specs, body.repeat, clock=clock, actor=actor)
+        container.observer.configuration_changed(
+            "update", "escalation policy", str(service_id), "api"
+        )
         return PolicyOut.of(policy)
 
     @router.get(
         "/{id}/escalation-policy",
         responses=responses(404),
         response_model_exclude_none=True,
+        dependencies=[needs(Permission.READ)],
     )
     def get_policy(service_id: ServiceId, uow: UoW) -> PolicyOut:
         """The service's policy; 404 when the service or its policy does not exist."""

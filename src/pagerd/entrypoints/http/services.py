@@ -8,12 +8,14 @@ from fastapi import APIRouter, Body, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from pagerd.bootstrap import Container
+from pagerd.domain.roles import Permission
 from pagerd.domain.service import IncidentGrouping, MonitoredService, ServiceStatus
 from pagerd.domain.severity import DEFAULT_PAGING_SEVERITY, Severity
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import responses
 from pagerd.entrypoints.http.fields import ServiceName, UtcDateTime
 from pagerd.entrypoints.http.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page, keyset_list
+from pagerd.entrypoints.http.permissions import CurrentActor, needs
 from pagerd.service_layer import services
 from pagerd.service_layer.errors import NotFound
 
@@ -35,6 +37,8 @@ PAGING_DESCRIPTION = (
 
 class ServiceIn(BaseModel):
     """A service to create."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "checkout"}]})
 
     name: ServiceName = Field(description="Unique, 1 to 200 characters.")
     incident_grouping: IncidentGrouping = Field(
@@ -62,21 +66,24 @@ class ServicePatch(BaseModel):
 class HealthyIn(BaseModel):
     """The body of a healthy event: empty for now (`{}`)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [{}]})
 
 
 class ServiceOut(BaseModel):
     """A monitored service."""
 
-    id: UUID
-    name: str
-    status: ServiceStatus
+    id: UUID = Field(description="The service's id.")
+    name: str = Field(description="Its unique name.")
+    status: ServiceStatus = Field(
+        description="unhealthy from its first alert until a healthy event (or its source "
+        "resolving every dedup key)."
+    )
     integration_key: str = Field(
         description="The secret integrations use to send this service's events."
     )
     incident_grouping: IncidentGrouping = Field(description=GROUPING_DESCRIPTION)
     paging_severity: Severity = Field(description=PAGING_DESCRIPTION)
-    created_at: UtcDateTime
+    created_at: UtcDateTime = Field(description="When it was created (RFC 3339, UTC).")
 
     @classmethod
     def of(cls, service: MonitoredService) -> "ServiceOut":
@@ -97,15 +104,21 @@ def build_router(container: Container) -> APIRouter:
     router = APIRouter(prefix="/api/v1/services", tags=["services"])
     clock = container.clock
 
-    @router.post("", status_code=201, responses=responses(409, 422))
-    def create_service(body: ServiceIn, uow: UoW) -> ServiceOut:
+    @router.post(
+        "",
+        status_code=201,
+        responses=responses(403, 409, 422),
+        dependencies=[needs(Permission.CONFIGURE)],
+    )
+    def create_service(body: ServiceIn, uow: UoW, actor: CurrentActor) -> ServiceOut:
         """Create a healthy service with a fresh integration key; 409 if the name is taken."""
-        created = services.create_service(
-            uow, clock, body.name, body.incident_grouping, body.paging_severity
+        service = services.create_service(
+            uow, clock, body.name, body.incident_grouping, body.paging_severity, actor=actor
         )
-        return ServiceOut.of(created)
+        container.observer.configuration_changed("create", "service", str(service.id), "api")
+        return ServiceOut.of(service)
 
-    @router.get("")
+    @router.get("", dependencies=[needs(Permission.READ)])
     def list_services(
         uow: UoW, limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None
     ) -> Page[ServiceOut]:
@@ -113,7 +126,7 @@ def build_router(container: Container) -> APIRouter:
         with uow:
             return keyset_list(uow.services.list, ServiceOut.of, limit, cursor)
 
-    @router.get("/{id}", responses=responses(404))
+    @router.get("/{id}", responses=responses(404), dependencies=[needs(Permission.READ)])
     def get_service(service_id: ServiceId, uow: UoW) -> ServiceOut:
         """One service."""
         with uow:
@@ -122,30 +135,54 @@ def build_router(container: Container) -> APIRouter:
             raise NotFound("service", service_id)
         return ServiceOut.of(service)
 
-    @router.patch("/{id}", responses=responses(404, 409, 422))
-    def update_service(service_id: ServiceId, body: ServicePatch, uow: UoW) -> ServiceOut:
+    @router.patch(
+        "/{id}",
+        responses=responses(403, 404, 409, 422),
+        dependencies=[needs(Permission.CONFIGURE)],
+    )
+    def update_service(
+        service_id: ServiceId, body: ServicePatch, uow: UoW, actor: CurrentActor
+    ) -> ServiceOut:
         """Change a service's name, incident grouping or paging severity; 409 for a name
         taken, or a grouping change while an alert is open or acknowledged."""
         changed = services.update_service(
-            uow, service_id, body.name, body.incident_grouping, body.paging_severity
+            uow,
+            service_id,
+            body.name,
+            body.incident_grouping,
+            body.paging_severity,
+            clock=clock,
+            actor=actor,
         )
+        container.observer.configuration_changed("update", "service", str(service_id), "api")
         return ServiceOut.of(changed)
 
-    @router.delete("/{id}", status_code=204, responses=responses(404, 409))
-    def delete_service(service_id: ServiceId, uow: UoW) -> Response:
+    @router.delete(
+        "/{id}",
+        status_code=204,
+        responses=responses(403, 404, 409),
+        dependencies=[needs(Permission.CONFIGURE)],
+    )
+    def delete_service(service_id: ServiceId, uow: UoW, actor: CurrentActor) -> Response:
         """Delete a service, its policy and past alerts; 409 while an alert is open or
         acknowledged."""
-        services.delete_service(uow, service_id)
+        services.delete_service(uow, service_id, clock=clock, actor=actor)
+        container.observer.configuration_changed("delete", "service", str(service_id), "api")
         return Response(status_code=204)
 
-    @router.post("/{id}/healthy", responses=responses(404, 422))
+    @router.post(
+        "/{id}/healthy",
+        responses=responses(403, 404, 422),
+        dependencies=[needs(Permission.RESPOND)],
+    )
     def mark_healthy(
         service_id: ServiceId,
         uow: UoW,
+        actor: CurrentActor,
         body: Annotated[HealthyIn | None, Body()] = None,
     ) -> ServiceOut:
         """Declare the service healthy: its open or acknowledged alert is resolved and
         escalation stops. Idempotent."""
-        return ServiceOut.of(services.mark_healthy(uow, clock, service_id))
+        return ServiceOut.of(services.mark_healthy(uow, clock, service_id, actor=actor))
 
     return router

@@ -29,10 +29,18 @@ TWIML = "text/xml"
 class TwilioMessageForm(BaseModel):
     """Twilio's form fields; the others are kept (they are part of the signature)."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [{"From": "+5492664295169", "Body": "ACK 4821", "MessageSid": "SM0123"}]
+        },
+    )
 
-    from_number: str = Field("", alias="From")
-    body: str = Field("", alias="Body")
+    from_number: str = Field("", alias="From", description="The number that replied (E.164).")
+    body: str = Field(
+        "", alias="Body", description="The reply: the code the page carried acknowledges."
+    )
 
 
 def twilio_signature(auth_token: str, url: str, params: Mapping[str, str]) -> str:
@@ -50,7 +58,13 @@ def build_router(container: Container) -> APIRouter:
     def receive_sms_reply(
         request: Request,
         form: Annotated[TwilioMessageForm, Form()],
-        signature: Annotated[str, Header(alias="X-Twilio-Signature")] = "",
+        signature: Annotated[
+            str,
+            Header(
+                alias="X-Twilio-Signature",
+                description="Twilio's signature of the request, checked with the auth token.",
+            ),
+        ] = "",
     ) -> Response:
         """Acknowledge the alert named by a reply code, and answer with TwiML."""
         token = container.settings.twilio_auth_token

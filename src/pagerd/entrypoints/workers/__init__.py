@@ -1,19 +1,19 @@
-"""The workers: fire acknowledgement timers and dispatch pages, in the background.
+"""The engine: the workers' duties (timers, dispatch, retention), run in the background.
 
-`start_workers(container)` starts them (the server and `pagerd worker` call it);
-`run_worker(container, stop_event)` runs them until the event is set; `WorkerRunner` is one
-worker, whose single cycles tests may drive themselves.
+`duties.DUTIES` lists every duty. `start_workers(container)` starts an engine running them
+(the server and `pagerd worker` call it); `run_worker(settings)` is `pagerd worker`;
+`WorkerEngine` is one worker, whose single cycles tests and the simulation may drive themselves.
 """
 
+from pagerd.entrypoints.workers.engine import WorkerEngine
 from pagerd.entrypoints.workers.options import MAX_POLL_INTERVAL, WorkerOptions, new_worker_id
 from pagerd.entrypoints.workers.process import RunningWorkers, run_worker, start_workers
-from pagerd.entrypoints.workers.runner import WorkerRunner
 
 __all__ = [
     "MAX_POLL_INTERVAL",
     "RunningWorkers",
+    "WorkerEngine",
     "WorkerOptions",
-    "WorkerRunner",
     "new_worker_id",
     "run_worker",
     "start_workers",

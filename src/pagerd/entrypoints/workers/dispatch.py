@@ -1,7 +1,7 @@
 """The dispatch duty: claim due pages, send them on a small thread pool, record outcomes.
 
 Claiming and recording happen on the duty's own thread, each in its own transaction
-(`claim_pages`, `record_delivery`); only the sends run on the pool, one page (one address)
+(`claim_due_pages`, `record_deliveries`); only the sends run on the pool, one page (one address)
 per task, so a slow provider holds one pool thread and never the others. A send that
 finished is recorded on the next cycle; the pool rings the loop's wakeup so that cycle comes
 at once.
@@ -18,20 +18,20 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
-from pagerd.domain.channels import Channel
-from pagerd.entrypoints.workers.options import WorkerOptions
+from pagerd.entrypoints.workers.duty import DutyContext
 from pagerd.service_layer.delivery import claim_due_pages, record_deliveries, release_pages
-from pagerd.service_layer.observability import Observer
-from pagerd.service_layer.paging import DeliveryResult, OutgoingPage, Sender
-from pagerd.service_layer.ports import Clock, UnitOfWork
+from pagerd.service_layer.paging import DeliveryResult, OutgoingPage
 
 log = logging.getLogger("pagerd.worker")
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -44,39 +44,50 @@ class _Send:
     seconds: float = 0.0
 
 
-class Dispatcher:
-    """Implements the Duty of dispatching pages; see the module docstring.
+class _InlineExecutor(Executor):
+    """Runs each task at once, in the submitting thread (`send_threads=0`)."""
 
-    `run_cycle`, `finish` and `wait_for_sends` are called from one thread (the loop's, or a
-    test's); only `_send` runs on the pool.
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
+
+
+class Dispatcher:
+    """The duty of dispatching pages (see the module docstring): claims `batch`
+    notifications per cycle.
+
+    `run_cycle`, `finish` and `wait_for_in_flight` are called from one thread (the loop's,
+    or a test's); only `_send` runs on the pool, which rings the duty's wakeup when a send
+    finishes.
     """
 
-    def __init__(
-        self,
-        uow_factory: Callable[[], UnitOfWork],
-        clock: Clock,
-        senders: Mapping[Channel, Sender],
-        observer: Observer,
-        worker_id: str,
-        options: WorkerOptions,
-        on_send_done: Callable[[], None] = lambda: None,
-        jitter: Callable[[], float] | None = None,
-    ) -> None:
-        self._uow = uow_factory()
-        self._clock = clock
-        self._senders = senders
-        self._observer = observer
-        self._worker_id = worker_id
-        self._options = options
-        self._on_send_done = on_send_done
-        self._jitter = jitter or random.Random().random  # noqa: S311 -- retry spread, not a secret
+    def __init__(self, context: DutyContext) -> None:
+        self._uow = context.uow_factory()
+        self._clock = context.clock
+        self._senders = context.senders
+        self._observer = context.observer
+        self._worker_id = context.worker_id
+        self._options = context.options
+        self._batch = context.batch
+        self._on_send_done = context.wakeup.notify
+        self._jitter = context.jitter or random.Random().random  # noqa: S311 -- retry spread
         self._stopping = threading.Event()
-        self._pool = ThreadPoolExecutor(options.send_threads, thread_name_prefix="pagerd-send")
+        threads = self._options.send_threads
+        self._pool: Executor = (
+            ThreadPoolExecutor(threads, thread_name_prefix="pagerd-send")
+            if threads
+            else _InlineExecutor()
+        )
+        self._most_in_flight = max(threads, 1)
         self._in_flight: dict[Future[_Send], _Send] = {}
         self._finished: list[_Send] = []
         self._claimed_full_batch = False
 
-    def more_due_now(self, _done: int = 0) -> bool:
+    def more_due_now(self, done: int) -> bool:
         """Whether the last claim took a full batch: more pages may be due at once.
 
         Otherwise the queue was drained, and the next cycle can wait for a ring (a new page
@@ -96,7 +107,7 @@ class Dispatcher:
         """
         done = self._record_finished()
         self._claimed_full_batch = False
-        if self._stopping.is_set() or len(self._in_flight) >= self._options.send_threads:
+        if self._stopping.is_set() or len(self._in_flight) >= self._most_in_flight:
             return done
         return done + self._claim_and_start()
 
@@ -108,7 +119,7 @@ class Dispatcher:
             return None
         return (due_at - self._clock.now()).total_seconds()
 
-    def wait_for_sends(self, timeout: float) -> bool:
+    def wait_for_in_flight(self, timeout: float) -> bool:
         """Block until every started send finished (recorded or not); True when they did."""
         _, running = wait_futures(list(self._in_flight), timeout)
         return not running
@@ -127,7 +138,7 @@ class Dispatcher:
         self.begin_stop()
         for future in self._in_flight:
             future.cancel()  # only succeeds for sends that have not started
-        self.wait_for_sends(timeout)
+        self.wait_for_in_flight(timeout)
         try:
             self._record_finished()
         except Exception:
@@ -145,11 +156,11 @@ class Dispatcher:
             self._uow,
             self._clock,
             self._worker_id,
-            limit=self._options.batch_size,
+            limit=self._batch,
             lease=self._options.lease,
         )
         pages = claim.pages
-        self._claimed_full_batch = claim.notifications >= self._options.batch_size
+        self._claimed_full_batch = claim.notifications >= self._batch
         # Computed from a time read before the claim: never later than the stored lease.
         lease_until = claimed_at + self._options.lease
         for page in pages:

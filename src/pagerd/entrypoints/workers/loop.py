@@ -1,8 +1,9 @@
-"""The loop every worker duty runs on its own thread: cycle, wait, again; never die.
+"""The loop every duty of the engine runs on its own thread: cycle, wait, again; never die.
 
-A duty (firing timers, dispatching pages) exposes one cycle and the time until its next due
-work. The loop runs cycles back to back while they find work, then waits for whichever comes
-first: a wake-up ring, the next due time, or the poll interval. A cycle that raises (the
+A duty exposes one cycle and the time until its next due work. The loop runs cycles back to
+back while the duty says more is due (pausing as its cadence asks), then waits for whichever
+comes first: a ring of the duty's wake-up, the next due time, or the duty's poll interval
+(the worker's, at most a second, unless the cadence says otherwise). A cycle that raises (the
 database is down, a lost race beyond retries) is logged and tried again after a backoff that
 doubles up to a cap; the thread only ends when asked to.
 """
@@ -12,15 +13,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Protocol
 
 from pagerd.adapters.wakeup import ThreadWakeup
+from pagerd.entrypoints.workers.duty import Cadence, Duty
 from pagerd.entrypoints.workers.options import WorkerOptions
 
 log = logging.getLogger("pagerd.worker")
-
-AgainNow = Callable[[int], bool]
-"""Whether a cycle that did `done` units of work left more due at once (run again now)."""
 
 WaitFn = Callable[[ThreadWakeup, float], bool]
 """How a loop waits: block on the wakeup for at most the given seconds; True when rung.
@@ -30,18 +28,6 @@ Injectable so that tests can observe or shorten waits."""
 def wait_for_ring(wakeup: ThreadWakeup, timeout: float) -> bool:
     """The production WaitFn."""
     return wakeup.wait(timeout)
-
-
-class Duty(Protocol):
-    """One kind of background work, driven by a CycleLoop (or by a test, cycle by cycle)."""
-
-    def run_cycle(self) -> int:
-        """Do what is due now; return how much was done (0: nothing was due)."""
-        ...
-
-    def seconds_until_due(self) -> float | None:
-        """Seconds until the next known due work (<= 0: due now), None when none is known."""
-        ...
 
 
 class Backoff:
@@ -73,26 +59,16 @@ class CycleLoop:
         options: WorkerOptions,
         wait: WaitFn = wait_for_ring,
         on_exit: Callable[[], None] | None = None,
-        again_now: AgainNow | None = None,
-        settle_after_ring: float = 0.0,
+        cadence: Cadence | None = None,
     ) -> None:
-        """`again_now` decides whether to cycle again at once; by default after any work.
-
-        A duty whose cycle drains everything due knows better: another cycle at once would
-        only find nothing, at the cost of a transaction.
-
-        `settle_after_ring`: seconds to wait after a ring before cycling, so that the rings
-        of a burst of commits make one cycle, and the loop keeps out of the way of duties
-        that must react at once. For a duty whose new work is never due at once.
-        """
+        """`on_exit` runs on the loop's thread once it ends (a duty's graceful finish)."""
         self.name = name
         self._duty = duty
         self._wakeup = wakeup
         self._options = options
         self._wait = wait
         self._on_exit = on_exit
-        self._again_now = again_now or (lambda done: done > 0)
-        self._settle = settle_after_ring
+        self._cadence = cadence or Cadence()
         self._settling = ThreadWakeup()  # rung only to stop
         self._stop = threading.Event()
         self._backoff = Backoff(options.error_backoff_initial, options.error_backoff_max)
@@ -124,8 +100,9 @@ class CycleLoop:
                 delay = self._step()
                 if delay > 0 and not self._stop.is_set():
                     rung = self._wait(self._wakeup, delay)
-                    if rung and self._settle > 0 and not self._stop.is_set():
-                        self._wait(self._settling, self._settle)
+                    settle = self._cadence.settle_after_ring
+                    if rung and settle > 0 and not self._stop.is_set():
+                        self._wait(self._settling, settle)
         finally:
             if self._on_exit is not None:
                 self._on_exit()
@@ -136,7 +113,8 @@ class CycleLoop:
         self._wakeup.clear()
         try:
             done = self._duty.run_cycle()
-            delay = 0.0 if self._again_now(done) else self._idle_wait()
+            more = self._duty.more_due_now(done)
+            delay = self._cadence.after_more_due if more else self._idle_wait()
         except Exception:
             delay = self._backoff.failed()
             self._log_failure(delay)
@@ -147,7 +125,7 @@ class CycleLoop:
         return delay
 
     def _idle_wait(self) -> float:
-        poll = self._options.poll_interval
+        poll = self._cadence.idle_poll or self._options.poll_interval
         until = self._duty.seconds_until_due()
         if until is None or until <= 0:
             # Nothing known, or due work that someone else holds (a lease, a row lock):

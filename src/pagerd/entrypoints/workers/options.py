@@ -26,16 +26,15 @@ class WorkerOptions:
     - `poll_interval`: longest wait between two looks at the queues, in seconds (at most 1).
     - `lease`: how long a claimed page stays ours; another worker re-sends it after that,
       so it must exceed the slowest send (channels time out well before 60 s).
-    - `batch_size`: notifications claimed per dispatch cycle.
     - `send_threads`: sends running at once, each to a different address, so that one slow
-      provider does not hold up the others.
+      provider does not hold up the others. 0: each send runs in the dispatch duty's own
+      thread, in claim order (the simulation: deterministic, no threads).
     - `error_backoff_initial` / `error_backoff_max`: waits in seconds after a failing cycle
       (database down), doubling from the first to the second.
     """
 
     poll_interval: float = MAX_POLL_INTERVAL
     lease: timedelta = DEFAULT_LEASE
-    batch_size: int = 20
     send_threads: int = 4
     error_backoff_initial: float = 0.5
     error_backoff_max: float = 5.0
@@ -45,7 +44,7 @@ class WorkerOptions:
             raise ValueError(f"poll_interval must be in (0, {MAX_POLL_INTERVAL}] seconds")
         if self.lease <= timedelta(0):
             raise ValueError("lease must be positive")
-        if self.batch_size < 1 or self.send_threads < 1:
-            raise ValueError("batch_size and send_threads must be at least 1")
+        if self.send_threads < 0:
+            raise ValueError("send_threads must be 0 or more")
         if not 0 < self.error_backoff_initial <= self.error_backoff_max:
             raise ValueError("error backoff must satisfy 0 < initial <= max")

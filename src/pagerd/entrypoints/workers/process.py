@@ -1,33 +1,39 @@
-"""Workers in a running process: start them from a Container, stop them gracefully.
+"""The engine in a running process: start it from a Container, stop it gracefully.
 
 `start_workers` is what `pagerd serve` and `pagerd worker` call; on PostgreSQL it also starts
-the listener that wakes this process's workers when another process commits due work.
+the listener that wakes this process's duties when another process commits due work.
+`run_worker` is `pagerd worker`: the engine alone, until a signal.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 
 from pagerd.adapters.wakeup import PostgresWakeupListener, ThreadWakeup, is_postgres_url
-from pagerd.bootstrap import Container
-from pagerd.config import load_settings
+from pagerd.bootstrap import Container, build_container
+from pagerd.config import Settings, load_settings
+from pagerd.entrypoints.heap import freeze_startup_heap
+from pagerd.entrypoints.workers.engine import WorkerEngine
 from pagerd.entrypoints.workers.options import WorkerOptions
-from pagerd.entrypoints.workers.runner import WorkerRunner
 
 log = logging.getLogger("pagerd.worker")
 
+SIGNAL_CHECK_SECONDS = 0.2
+"""How often `run_worker` looks whether SIGINT or SIGTERM arrived."""
+
 
 class RunningWorkers:
-    """A started worker and, on PostgreSQL, its wake-up listener."""
+    """A started engine and, on PostgreSQL, its wake-up listener."""
 
-    def __init__(self, runner: WorkerRunner, listener: PostgresWakeupListener | None) -> None:
-        self.runner = runner
+    def __init__(self, engine: WorkerEngine, listener: PostgresWakeupListener | None) -> None:
+        self.engine = engine
         self.listener = listener
 
     def stop(self, timeout: float = 10.0) -> bool:
-        """Graceful stop (see WorkerRunner.stop); True when everything ended in time."""
-        ended = self.runner.stop(timeout)
+        """Graceful stop (see WorkerEngine.stop); True when everything ended in time."""
+        ended = self.engine.stop(timeout)
         if self.listener is not None:
             ended = self.listener.stop() and ended
         return ended
@@ -36,34 +42,44 @@ class RunningWorkers:
 def start_workers(
     container: Container, options: WorkerOptions | None = None, worker_id: str | None = None
 ) -> RunningWorkers:
-    """Start a worker on `container`; returns at once. Call `stop()` on the result to end it."""
+    """Start the engine on `container`; returns at once. Call `stop()` on the result to end
+    it."""
     listener = None
     url = container.settings.database_url
     if is_postgres_url(url) and isinstance(container.wakeup, ThreadWakeup):
         listener = PostgresWakeupListener(url, container.wakeup)
         listener.start()
-    runner = WorkerRunner(container, options, worker_id)
-    runner.start()
-    return RunningWorkers(runner, listener)
+    engine = WorkerEngine(container, options, worker_id)
+    engine.start()
+    return RunningWorkers(engine, listener)
 
 
-def run_worker(
-    container: Container, stop_event: threading.Event, options: WorkerOptions | None = None
-) -> None:
-    """Run a worker on `container` until `stop_event` is set, then stop it gracefully."""
-    running = start_workers(container, options)
+def run_worker(settings: Settings, stop: threading.Event | None = None) -> None:
+    """`pagerd worker`: run the engine alone until SIGINT or SIGTERM (or until `stop` is
+    set), then stop it gracefully. The schema must be at head (`pagerd migrate`)."""
+    container = build_container(settings)
+    freeze_startup_heap()
+    stop = stop or threading.Event()
+    signalled: list[int] = []
+    if threading.current_thread() is threading.main_thread():
+        # The handler only appends to a list: setting an Event from a signal handler can
+        # deadlock when the signal lands while the main thread holds the Event's own lock.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda signum, _frame: signalled.append(signum))
+    running = start_workers(container)
     try:
-        stop_event.wait()
+        log.info("pagerd worker is running")
+        while not signalled and not stop.wait(SIGNAL_CHECK_SECONDS):
+            pass
     finally:
         running.stop()
+        container.close()
 
 
 def main() -> None:
-    """`python -m pagerd.entrypoints.workers`: the workers alone, on PAGERD_DATABASE_URL,
-    until SIGINT or SIGTERM. The schema must be at head (`pagerd migrate`)."""
+    """`python -m pagerd.entrypoints.workers`: `pagerd worker` on PAGERD_DATABASE_URL."""
     from pagerd.adapters.logging import configure_logging
-    from pagerd.entrypoints.server import run_worker as run_worker_process
 
     settings = load_settings()
     configure_logging(settings.effective_log_format())
-    run_worker_process(settings)
+    run_worker(settings)

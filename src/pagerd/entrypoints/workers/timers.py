@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
 
-from pagerd.service_layer.observability import Observer
-from pagerd.service_layer.ports import Clock, UnitOfWork
+from pagerd.entrypoints.workers.duty import DutyContext, TransactionalDuty
 from pagerd.service_layer.timers import FiredTimer, fire_due_timers
 
 log = logging.getLogger("pagerd.worker")
-
-BATCH_SIZE = 25
-"""Timers fired per transaction when many are due: one commit (one fsync) for the batch,
-while holding the write lock (SQLite) or the alerts' row locks only briefly."""
 
 DUE_NOW_RECHECK = 0.01
 """Seconds before looking again when the earliest timer is already due after a cycle: it
@@ -23,30 +16,26 @@ timer has no lease: it is held no longer than one transaction). Not the poll int
 which would make such a timer up to a second late."""
 
 
-class TimerDuty:
-    """Fires due timers, a batch per transaction (the transaction is the claim).
+class TimerDuty(TransactionalDuty):
+    """Fires due timers, `batch` per transaction (the transaction is the claim).
 
     Any number of workers may run this duty on one database: the unit of work hands a due
-    timer to one of them only, and a crash mid-fire rolls back and leaves it due.
+    timer to one of them only, and a crash mid-fire rolls back and leaves it due. A cycle
+    fires until nothing is due, so it never asks for another cycle at once.
     """
 
-    def __init__(
-        self,
-        uow_factory: Callable[[], UnitOfWork],
-        clock: Clock,
-        observer: Observer,
-        stopping: threading.Event,
-    ) -> None:
-        self._uow = uow_factory()  # used by one thread only, the loop's (or a test's)
-        self._clock = clock
-        self._observer = observer
-        self._stopping = stopping
+    def __init__(self, context: DutyContext) -> None:
+        super().__init__()
+        self._uow = context.uow_factory()  # used by one thread only, the loop's (or a test's)
+        self._clock = context.clock
+        self._observer = context.observer
+        self._batch = context.batch
 
     def run_cycle(self) -> int:
         """Fire timers until none is due (or a stop is requested); return how many fired."""
         fired = 0
-        while not self._stopping.is_set():
-            batch = fire_due_timers(self._uow, self._clock, BATCH_SIZE)
+        while not self.stopping.is_set():
+            batch = fire_due_timers(self._uow, self._clock, self._batch)
             if not batch:
                 break
             fired += len(batch)

@@ -1,0 +1,169 @@
+"""The schedule pages of the console over HTTP (no browser): who is on call, a schedule's two
+weeks, and overrides from the forms."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+
+from pagerd.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from pagerd.bootstrap import Container
+from pagerd.config import Settings
+from pagerd.domain.schedule_build import LayerSpec
+from pagerd.entrypoints.http import create_app
+from pagerd.service_layer.schedules import create_schedule
+from pagerd.service_layer.users import create_user
+from pagerd.testing import FakeClock, RecordingSignal
+
+CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+FRIDAY = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+class Console:
+    def __init__(self) -> None:
+        store = InMemoryStore()
+        self.clock = FakeClock(FRIDAY)
+        self.container = Container(
+            settings=Settings(_env_file=None),
+            uow_factory=lambda: InMemoryUnitOfWork(store),
+            clock=self.clock,
+            senders={},
+            wakeup=RecordingSignal(),
+        )
+        self.client = TestClient(create_app(self.container))
+        self.alice = create_user(self.uow(), self.clock, "alice", "long enough pw", CHEAP).id
+        self.bob = create_user(self.uow(), self.clock, "bob", "long enough pw", CHEAP).id
+        layer = LayerSpec([self.alice, self.bob], "weekly", 1, "2026-11-23T09:00")
+        self.schedule = create_schedule(self.uow(), self.clock, "Primary", "Europe/Berlin", [layer])
+
+    def uow(self) -> InMemoryUnitOfWork:
+        return self.container.uow_factory()  # type: ignore[return-value]
+
+    def sign_in(self, username: str) -> str:
+        page = self.client.get("/sign-in").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert token is not None
+        answer = self.client.post(
+            "/sign-in",
+            data={"csrf_token": token.group(1), "username": username, "password": "long enough pw"},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303, answer.text
+        return self.csrf()
+
+    def csrf(self) -> str:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', self.client.get("/on-call").text)
+        assert token is not None
+        return token.group(1)
+
+
+@pytest.fixture
+def console() -> Console:
+    return Console()
+
+
+def test_who_is_on_call_names_the_person_now_and_the_next(console: Console) -> None:
+    console.sign_in("alice")
+
+    page = console.client.get("/on-call").text
+
+    assert "Now: alice" in page
+    assert "Next: bob" in page
+    assert f'href="/schedules/{console.schedule.id}"' in page
+
+
+def test_the_schedule_page_draws_fourteen_days_and_lists_the_shifts(console: Console) -> None:
+    console.sign_in("alice")
+
+    page = console.client.get(f"/schedules/{console.schedule.id}").text
+
+    assert page.count('class="schedule-day"') == 14
+    assert "alice: Fri 27 Nov 00:00 to Sat 28 Nov 00:00" in page
+    assert "bob: Mon 30 Nov 09:00 to Tue 01 Dec 00:00" in page
+
+
+def test_take_this_shift_puts_the_signed_in_user_on_call_over_it(console: Console) -> None:
+    csrf = console.sign_in("bob")
+    form = {
+        "csrf_token": csrf,
+        "start_at": "2026-11-27T12:00:00Z",
+        "end_at": "2026-11-30T08:00:00Z",
+    }
+
+    answer = console.client.post(
+        f"/schedules/{console.schedule.id}/overrides", data=form, follow_redirects=False
+    )
+
+    assert answer.status_code == 303
+    assert "Now: bob" in console.client.get("/on-call").text
+
+
+def test_cover_from_to_reads_local_times_in_the_schedules_zone(console: Console) -> None:
+    csrf = console.sign_in("alice")
+    form = {
+        "csrf_token": csrf,
+        "user_id": str(console.bob),
+        "start": "2026-11-27T13:00",  # Berlin, 12:00 UTC
+        "end": "2026-11-27T18:00",
+    }
+
+    answer = console.client.post(
+        f"/schedules/{console.schedule.id}/overrides", data=form, follow_redirects=False
+    )
+
+    assert answer.status_code == 303
+    with console.uow() as uow:
+        [made] = uow.schedules.overrides_between(
+            console.schedule.id, FRIDAY, FRIDAY.replace(hour=23)
+        )
+    assert (made.user_id, made.start_at, made.end_at) == (
+        console.bob,
+        FRIDAY,
+        FRIDAY.replace(hour=17),
+    )
+
+
+def test_a_cover_ending_before_it_starts_is_refused_on_the_page(console: Console) -> None:
+    csrf = console.sign_in("alice")
+    form = {"csrf_token": csrf, "start": "2026-11-27T18:00", "end": "2026-11-27T13:00"}
+
+    answer = console.client.post(f"/schedules/{console.schedule.id}/overrides", data=form)
+
+    assert answer.status_code == 422
+    assert "must be after start" in answer.text
+
+
+def test_who_is_on_call_warns_of_gaps_in_schedules_a_policy_targets(console: Console) -> None:
+    from dataclasses import dataclass
+    from datetime import timedelta
+    from uuid import UUID, uuid4
+
+    from pagerd.domain.channels import Channel
+    from pagerd.domain.policy import EscalationPolicy, Level, Target
+    from pagerd.domain.schedule_build import RestrictionSpec
+    from pagerd.service_layer.schedules import replace_schedule
+    from pagerd.service_layer.services import create_service
+
+    @dataclass(frozen=True)
+    class ScheduleTargetDouble(Target):
+        schedule_id: UUID | None = None
+
+    hours = RestrictionSpec(["mon", "tue", "wed", "thu", "fri"], "09:00", "17:00")
+    layer = LayerSpec([console.alice], "weekly", 1, "2026-11-23T09:00", [hours])
+    replace_schedule(console.uow(), console.schedule.id, "Primary", "Europe/Berlin", [layer])
+    service = create_service(console.uow(), console.clock, "checkout")
+    target = ScheduleTargetDouble(uuid4(), Channel.EMAIL, "", console.schedule.id)
+    with console.uow() as uow:
+        level = Level(timedelta(minutes=5), (target,))
+        uow.policies.save(EscalationPolicy(uuid4(), service.id, (level,)))
+        uow.commit()
+    console.sign_in("alice")
+
+    page = console.client.get("/on-call").text
+
+    assert "Nobody on call in the next 28 days" in page
+    assert "(paged by checkout)" in page
