@@ -32,6 +32,8 @@ class PageItem:
     source: str | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
     links: tuple[Link, ...] = ()
+    is_test: bool = False
+    """A test message to a contact method: no alert, nothing to acknowledge."""
 
 
 @dataclass(frozen=True)
