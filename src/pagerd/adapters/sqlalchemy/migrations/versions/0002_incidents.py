@@ -2,7 +2,7 @@
 services; one active incident per dedup key under `dedup_key` grouping; key counts.
 
 Revision ID: 0002_incidents
-Revises: 0002_sched
+Revises: 0002_people
 Create Date: 2026-12-03
 
 Written out in full (no imports from pagerd): a migration is history and must not change
@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0002_incidents"
-down_revision: str | None = "0002_sched"
+down_revision: str | None = "0002_people"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
