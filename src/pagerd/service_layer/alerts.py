@@ -1,19 +1,26 @@
-"""Use cases of alerts: receive, acknowledge, and resolve by dedup key."""
+"""Use cases of alerts: receive, acknowledge, and resolve by dedup key.
+
+Every use case of a service's incidents locks the service row first (then the alerts): the
+service's `incident_grouping` decides where an alert goes, and the lock serializes them.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from uuid import UUID, uuid4
 
 from pagerd.domain.alert import Alert
+from pagerd.domain.context import AlertContext
 from pagerd.domain.plan import EscalationPlan
 from pagerd.domain.roles import SYSTEM, Actor
+from pagerd.domain.service import IncidentGrouping, MonitoredService
 from pagerd.service_layer.audit import record_audit
 from pagerd.service_layer.effects import persist_alert_events
 from pagerd.service_layer.errors import NotFound
 from pagerd.service_layer.ports import Clock, UnitOfWork
 from pagerd.service_layer.retry import retry_on_conflict
-from pagerd.service_layer.services import heal_service
+from pagerd.service_layer.services import heal_if_quiet
 
 
 @dataclass(frozen=True)
@@ -24,6 +31,15 @@ class ReceivedAlert:
     deduplicated: bool
 
 
+@dataclass(frozen=True)
+class IncomingAlert:
+    """One alert as a source sent it: its message, dedup key and context."""
+
+    message: str
+    dedup_key: str
+    context: AlertContext = field(default_factory=AlertContext)
+
+
 @retry_on_conflict
 def receive_alert(
     uow: UnitOfWork,
@@ -31,36 +47,94 @@ def receive_alert(
     service_id: UUID,
     message: str,
     dedup_key: str | None = None,
+    context: AlertContext | None = None,
 ) -> ReceivedAlert:
-    """Open an incident and page level 0, or join the service's open incident.
-
-    A healthy service turns unhealthy. An alert for a service with an incident under way
-    pages nobody; its dedup key joins the incident and its message goes on the timeline.
+    """Open an incident (paging level 0 unless below the service's paging severity), or join
+    the incident under way: the service's one (`service` grouping) or the one of this dedup
+    key (`dedup_key` grouping). A join pages nobody, unless it lifts a held incident to the
+    paging severity; its message goes on the timeline and its key joins the incident.
     """
+    incoming = IncomingAlert(message, dedup_key or uuid4().hex, context or AlertContext())
     now = clock.now()
-    key = dedup_key or uuid4().hex
     with uow:
-        service = uow.services.get_for_update(service_id)
-        if service is None:
-            raise NotFound("service", service_id)
-        # Read the incident locked: a timer firing meanwhile may have escalated it, and
-        # writing back an unlocked copy would undo that (a level lost for good).
-        active = uow.alerts.get_active_for_service_for_update(service_id)
+        service = _locked_service(uow, service_id)
+        active = _incident_for(uow, service, incoming.dedup_key)
         if active is not None:
-            active.join(message, key, now)
+            held = bool(uow.alerts.held_keys(active.id, [incoming.dedup_key]))
+            join(active, incoming, held, service, now)
             uow.alerts.update(active)
             persist_alert_events(uow, active)
             uow.commit()
             return ReceivedAlert(active, deduplicated=True)
-        policy = uow.policies.get_for_service(service_id)
-        plan = EscalationPlan.freeze(policy) if policy is not None else None
-        alert = Alert.open(uuid4(), service_id, message, key, plan, now)
-        service.mark_unhealthy()
-        uow.services.update(service)
+        alert = open_incident(uow, service, incoming, now, frozen_plan(uow, service.id))
         uow.alerts.add(alert)
         persist_alert_events(uow, alert)
         uow.commit()
         return ReceivedAlert(alert, deduplicated=False)
+
+
+def _locked_service(uow: UnitOfWork, service_id: UUID) -> MonitoredService:
+    service = uow.services.get_for_update(service_id)
+    if service is None:
+        raise NotFound("service", service_id)
+    return service
+
+
+def _incident_for(uow: UnitOfWork, service: MonitoredService, dedup_key: str) -> Alert | None:
+    """The active incident an alert with `dedup_key` joins, locked; None: it opens one."""
+    if service.incident_grouping is IncidentGrouping.SERVICE:
+        # Read the incident locked: a timer firing meanwhile may have escalated it, and
+        # writing back an unlocked copy would undo that (a level lost for good).
+        return uow.alerts.get_active_for_service_for_update(service.id)
+    holder = uow.alerts.active_holders(service.id, [dedup_key]).get(dedup_key)
+    return uow.alerts.get_for_update(holder) if holder is not None else None
+
+
+def join(
+    alert: Alert, incoming: IncomingAlert, held: bool, service: MonitoredService, now: datetime
+) -> None:
+    """`incoming` joins `alert` under the service's paging severity."""
+    alert.join(
+        incoming.message,
+        incoming.dedup_key,
+        now,
+        held=held,
+        context=incoming.context,
+        paging_severity=service.paging_severity,
+    )
+
+
+def frozen_plan(uow: UnitOfWork, service_id: UUID) -> EscalationPlan | None:
+    """The service's policy frozen now, or None when it has none."""
+    policy = uow.policies.get_for_service(service_id)
+    return EscalationPlan.freeze(policy) if policy is not None else None
+
+
+def open_incident(
+    uow: UnitOfWork,
+    service: MonitoredService,
+    incoming: IncomingAlert,
+    now: datetime,
+    plan: EscalationPlan | None,
+) -> Alert:
+    """A new incident of the locked `service` under `plan` (the caller adds it); the service
+    turns unhealthy."""
+    per_key = service.incident_grouping is IncidentGrouping.DEDUP_KEY
+    alert = Alert.open(
+        uuid4(),
+        service.id,
+        incoming.message,
+        incoming.dedup_key,
+        plan,
+        now,
+        context=incoming.context,
+        paging_severity=service.paging_severity,
+        incident_key=incoming.dedup_key if per_key else None,
+    )
+    if service.is_healthy:
+        service.mark_unhealthy()
+        uow.services.update(service)
+    return alert
 
 
 @retry_on_conflict
@@ -88,13 +162,9 @@ def acknowledge(
 
 
 def _active_alert_with_key(uow: UnitOfWork, service_id: UUID, dedup_key: str) -> Alert | None:
-    service = uow.services.get_for_update(service_id)
-    if service is None:
-        raise NotFound("service", service_id)
-    alert = uow.alerts.get_active_for_service_for_update(service_id)
-    if alert is None or dedup_key not in alert.dedup_keys:
-        return None
-    return alert
+    _locked_service(uow, service_id)
+    holder = uow.alerts.active_holders(service_id, [dedup_key]).get(dedup_key)
+    return uow.alerts.get_for_update(holder) if holder is not None else None
 
 
 @retry_on_conflict
@@ -117,7 +187,8 @@ def acknowledge_by_dedup_key(
 def resolve_dedup_key(
     uow: UnitOfWork, clock: Clock, service_id: UUID, dedup_key: str
 ) -> Alert | None:
-    """A source says `dedup_key` is resolved: remove it; heal the service when none is left.
+    """A source says `dedup_key` is resolved: remove it from the incident holding it (which
+    resolves when no key is left); the service heals when no incident is left.
 
     Returns the incident that held the key, or None when no incident of the service holds it
     (then nothing changes).
@@ -126,9 +197,10 @@ def resolve_dedup_key(
         alert = _active_alert_with_key(uow, service_id, dedup_key)
         if alert is None:
             return None
-        if alert.resolve_dedup_key(dedup_key, clock.now()):
-            heal_service(uow, service_id)
+        resolved = alert.resolve_dedup_key(dedup_key, clock.now(), held=True)
         uow.alerts.update(alert)
         persist_alert_events(uow, alert)
+        if resolved:
+            heal_if_quiet(uow, service_id)
         uow.commit()
         return alert
