@@ -161,7 +161,8 @@ def test_a_viewer_sees_the_schedule_without_forms_and_is_refused_a_shift(
     answer = console.client.post(f"/schedules/{console.schedule.id}/overrides", data=form)
 
     assert page.status_code == 200
-    assert "Take this shift" not in page.text and "Save override" not in page.text
+    assert "Take this shift" not in page.text
+    assert "Save override" not in page.text
     assert answer.status_code == 403
     assert "you are a viewer" in answer.text
     assert console.overrides() == []
@@ -205,7 +206,7 @@ def test_a_cover_ending_before_it_starts_is_refused_on_the_page(console: Console
 def test_who_is_on_call_warns_of_gaps_in_schedules_a_policy_targets(console: Console) -> None:
     from dataclasses import dataclass
     from datetime import timedelta
-    from uuid import UUID, uuid4
+    from uuid import uuid4
 
     from pagerd.domain.channels import Channel
     from pagerd.domain.policy import EscalationPolicy, Level, Target
