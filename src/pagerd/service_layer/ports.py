@@ -24,6 +24,12 @@ from pagerd.domain.notification import Notification
 from pagerd.domain.policy import EscalationPolicy
 from pagerd.domain.service import MonitoredService
 from pagerd.domain.timer import AckTimer
+from pagerd.service_layer.people_ports import (
+    ContactMethodRepository,
+    NotificationRuleRepository,
+    RuleTimerRepository,
+    TestMessageRepository,
+)
 from pagerd.service_layer.schedule_ports import ScheduleRepository
 
 Cursor = tuple[datetime, UUID]
@@ -349,6 +355,10 @@ class UnitOfWork(Protocol):
     timeline: TimelineRepository
     tokens: TokenRepository
     users: UserRepository
+    contact_methods: ContactMethodRepository
+    notification_rules: NotificationRuleRepository
+    rule_timers: RuleTimerRepository
+    test_messages: TestMessageRepository
     sessions: SessionRepository
     audit_log: AuditLogRepository
     settings: SettingRepository

@@ -17,6 +17,12 @@ from pagerd.adapters.memory.accounts import (
     InMemorySettingRepository,
     InMemoryTokenRepository,
 )
+from pagerd.adapters.memory.people import (
+    InMemoryContactMethodRepository,
+    InMemoryNotificationRuleRepository,
+    InMemoryRuleTimerRepository,
+    InMemoryTestMessageRepository,
+)
 from pagerd.adapters.memory.repositories import (
     InMemoryAlertRepository,
     InMemoryNotificationRepository,
@@ -28,6 +34,12 @@ from pagerd.adapters.memory.repositories import (
 from pagerd.adapters.memory.retention import InMemoryRetentionRepository
 from pagerd.adapters.memory.schedules import InMemoryScheduleRepository
 from pagerd.adapters.memory.store import InMemoryStore, StoreState
+from pagerd.service_layer.people_ports import (
+    ContactMethodRepository,
+    NotificationRuleRepository,
+    RuleTimerRepository,
+    TestMessageRepository,
+)
 from pagerd.service_layer.ports import (
     AckCodeRepository,
     AlertRepository,
@@ -71,6 +83,12 @@ class InMemoryUnitOfWork:
         self.timeline: TimelineRepository = InMemoryTimelineRepository(state)
         self.tokens: TokenRepository = InMemoryTokenRepository(state)
         self.users: UserRepository = InMemoryUserRepository(state)
+        self.contact_methods: ContactMethodRepository = InMemoryContactMethodRepository(state)
+        self.notification_rules: NotificationRuleRepository = InMemoryNotificationRuleRepository(
+            state
+        )
+        self.rule_timers: RuleTimerRepository = InMemoryRuleTimerRepository(state)
+        self.test_messages: TestMessageRepository = InMemoryTestMessageRepository(state)
         self.sessions: SessionRepository = InMemorySessionRepository(state)
         self.audit_log: AuditLogRepository = InMemoryAuditLogRepository(state)
         self.settings: SettingRepository = InMemorySettingRepository(state)
@@ -104,7 +122,9 @@ class InMemoryUnitOfWork:
         before = self.store.state
         self._wrote_work = self._wrote_work or (
             before.timers.keys() != self._working.timers.keys()
+            or before.rule_timers.keys() != self._working.rule_timers.keys()
             or len(before.notifications) != len(self._working.notifications)
+            or len(before.test_messages) != len(self._working.test_messages)
         )
         self.store.state = self._working
         self._bind(copy.deepcopy(self._working))
