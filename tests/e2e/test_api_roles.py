@@ -61,6 +61,11 @@ class Team:
             self.users[Role.ADMIN],
             self.span(),
         )
+        admin = self.users[Role.ADMIN]
+        method = {"type": "email", "address": "admin@example.com"}
+        self.method = api.post(f"/api/v1/users/{admin}/contact-methods", method).json()
+        sent = api.post(f"/api/v1/users/{admin}/contact-methods/{self.method['id']}/test", {})
+        self.test_message = sent.json()
 
     def span(self, days: int = 1) -> tuple[Any, Any]:
         """A day starting `days` days from now."""
@@ -83,6 +88,8 @@ class Team:
         }
         found = next((v for prefix, v in ids.items() if route.path.startswith(prefix)), None)
         path = route.path.replace("{oid}", str(self.override.id))
+        path = path.replace("{cm_id}", self.method["id"])
+        path = path.replace("{test_id}", self.test_message["id"])
         return path.replace("{id}", found or "0b7b8e0e-5a4a-4d6f-9a43-8c1c3f0f2d10")
 
     def state(self) -> list[Any]:
