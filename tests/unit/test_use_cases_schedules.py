@@ -56,7 +56,7 @@ class World:
 
     def resolve(self, schedule_id: UUID, at: datetime) -> UUID | None:
         with self.uow() as uow:
-            return on_call.resolve_schedule_target(uow, schedule_id, at).user_id
+            return on_call.resolve_schedule_target(uow, schedule_id, at).on_call.user_id
 
 
 def daily(people: list[UUID], restrictions: list[RestrictionSpec] | None = None) -> LayerSpec:

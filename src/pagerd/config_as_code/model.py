@@ -13,10 +13,12 @@ from uuid import UUID, uuid4
 from pagerd.config_as_code.schedule_model import DeclaredSchedule
 from pagerd.domain.channels import Channel
 from pagerd.domain.policy import (
+    SCHEDULE_TARGET,
     USER_TARGET,
     EscalationPolicy,
     LevelSpec,
     PolicyTarget,
+    ScheduleTarget,
     TargetSpec,
     UserTarget,
 )
@@ -35,9 +37,12 @@ class DeclaredTarget:
 
     @classmethod
     def of(cls, target: PolicyTarget, user_names: Mapping[UUID, str]) -> DeclaredTarget:
-        """The content of a stored target; a user by name (their id if they are gone)."""
+        """The content of a stored target; a user by name (their id if they are gone); a
+        schedule by id (files do not declare schedule targets yet: `apply` refuses them)."""
         if isinstance(target, UserTarget):
             return cls(USER_TARGET, user_names.get(target.user_id, str(target.user_id)))
+        if isinstance(target, ScheduleTarget):
+            return cls(SCHEDULE_TARGET, str(target.schedule_id))
         return cls(target.channel.value, target.address)
 
     def spec(self, user_ids: Mapping[str, UUID]) -> TargetSpec:
@@ -56,6 +61,8 @@ class DeclaredTarget:
 
 def target_address_field(kind: str) -> str:
     """The key carrying a target's address for its type (`user` for a user: their name)."""
+    if kind == SCHEDULE_TARGET:
+        return "schedule_id"
     return "user" if kind == USER_TARGET else Channel(kind).address_field
 
 

@@ -35,11 +35,23 @@ class UserTarget:
     user_id: UUID
 
 
-PolicyTarget = Target | UserTarget
-"""What a level pages: an address, or a person."""
+@dataclass(frozen=True)
+class ScheduleTarget:
+    """Whoever a schedule has on call when the level triggers: resolved then to one person
+    (or nobody), who is paged like a user target. `id` is stable across reads."""
+
+    id: UUID
+    schedule_id: UUID
+
+
+PolicyTarget = Target | UserTarget | ScheduleTarget
+"""What a level pages: an address, a person, or a schedule's person on call."""
 
 USER_TARGET = "user"
-TARGET_TYPES = ", ".join([*(c.value for c in POLICY_ADDRESS_CHANNELS), USER_TARGET])
+SCHEDULE_TARGET = "schedule"
+TARGET_TYPES = ", ".join(
+    [*(c.value for c in POLICY_ADDRESS_CHANNELS), USER_TARGET, SCHEDULE_TARGET]
+)
 
 
 @dataclass(frozen=True)
@@ -68,7 +80,7 @@ class EscalationPolicy:
 @dataclass(frozen=True)
 class TargetSpec:
     """A target as a user asks for it, before validation; for a `user` target, `address`
-    is the user's id."""
+    is the user's id, for a `schedule` target the schedule's id."""
 
     type: str
     address: str
@@ -133,7 +145,11 @@ def _build_level(index: int, spec: LevelSpec, problems: list[FieldError]) -> Lev
 def _build_target(path: str, spec: TargetSpec, problems: list[FieldError]) -> PolicyTarget | None:
     kind = spec.type.lower()
     if kind == USER_TARGET:
-        return _build_user_target(path, spec, problems)
+        user_id = _target_id(f"{path}.user_id", spec, "user", problems)
+        return UserTarget(id=uuid4(), user_id=user_id) if user_id else None
+    if kind == SCHEDULE_TARGET:
+        schedule_id = _target_id(f"{path}.schedule_id", spec, "schedule", problems)
+        return ScheduleTarget(id=uuid4(), schedule_id=schedule_id) if schedule_id else None
     try:
         channel = Channel(kind)
     except ValueError:
@@ -150,18 +166,16 @@ def _build_target(path: str, spec: TargetSpec, problems: list[FieldError]) -> Po
     return Target(id=uuid4(), channel=channel, address=address)
 
 
-def _build_user_target(
-    path: str, spec: TargetSpec, problems: list[FieldError]
-) -> UserTarget | None:
+def _target_id(field: str, spec: TargetSpec, noun: str, problems: list[FieldError]) -> UUID | None:
+    """The id a `user` or `schedule` target names, or None with the problem recorded."""
     if not spec.address.strip():
-        problems.append(FieldError(f"{path}.user_id", "is required: the id of the user to page"))
+        problems.append(FieldError(field, f"is required: the id of the {noun} to page"))
         return None
     try:
-        user_id = UUID(spec.address.strip())
+        return UUID(spec.address.strip())
     except ValueError:
-        problems.append(FieldError(f"{path}.user_id", "must be a user's id (a UUID)"))
+        problems.append(FieldError(field, f"must be a {noun}'s id (a UUID)"))
         return None
-    return UserTarget(id=uuid4(), user_id=user_id)
 
 
 def user_ids_of(levels: Sequence[Level]) -> set[UUID]:

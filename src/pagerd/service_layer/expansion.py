@@ -2,8 +2,11 @@
 
 Runs at trigger time, inside the unit of work that triggered the level, so who was paged
 and on which methods is decided once and frozen: on the pages, the rule timers and the
-timeline. A user target that reaches nobody (the user is gone or disabled, or has no
-contact method) adds nothing; a level whose every target reaches nobody has failed.
+timeline. A schedule target is first resolved to the person on call at the trigger instant
+(a `schedule_resolved` entry names them, or says nobody is on call), then paged like a user
+target. A target that reaches nobody (the user is gone or disabled, or has no contact
+method; the schedule has nobody on call) adds nothing; a level whose every target reaches
+nobody has failed.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ from pagerd.domain.alert import Alert
 from pagerd.domain.events import LevelTriggered
 from pagerd.domain.notification import Notification
 from pagerd.domain.people import ContactMethod, NotificationRule, PlannedPage, plan_user_pages
-from pagerd.domain.policy import Target, UserTarget
+from pagerd.domain.policy import ScheduleTarget, Target, UserTarget
 from pagerd.domain.timer import RuleTimer
+from pagerd.service_layer.on_call import ScheduleResolution, resolve_schedule_target
 from pagerd.service_layer.ports import TimelineEntry, UnitOfWork
 
 
@@ -49,9 +53,15 @@ class _People:
 def expand_level(uow: UnitOfWork, alert: Alert, event: LevelTriggered) -> LevelExpansion:
     """The pages, rule timers and timeline entries of `event`'s targets, at `event.at`.
 
-    A contact method is planned once per level, however many targets lead to it.
+    A contact method is planned once per level, however many targets lead to it (a person
+    named directly and through a schedule is paged once per method).
     """
-    people = _read_people(uow, event)
+    resolved = {
+        t.id: resolve_schedule_target(uow, t.schedule_id, event.at)
+        for t in event.targets
+        if isinstance(t, ScheduleTarget)
+    }
+    people = _read_people(uow, event, resolved)
     expansion = LevelExpansion()
     planned_methods: set[UUID] = set()
     for target in event.targets:
@@ -66,13 +76,24 @@ def expand_level(uow: UnitOfWork, alert: Alert, event: LevelTriggered) -> LevelE
                     event.at,
                 )
             )
+        elif isinstance(target, ScheduleTarget):
+            resolution = resolved[target.id]
+            expansion.entries.append(_schedule_entry(event, target, resolution, people))
+            user_id = resolution.on_call.user_id
+            if user_id is not None:
+                as_user = UserTarget(id=target.id, user_id=user_id)
+                _expand_user(alert, event, as_user, people, planned_methods, expansion)
         else:
             _expand_user(alert, event, target, people, planned_methods, expansion)
     return expansion
 
 
-def _read_people(uow: UnitOfWork, event: LevelTriggered) -> _People:
-    user_ids = list(dict.fromkeys(t.user_id for t in event.targets if isinstance(t, UserTarget)))
+def _read_people(
+    uow: UnitOfWork, event: LevelTriggered, resolved: dict[UUID, ScheduleResolution]
+) -> _People:
+    named = [t.user_id for t in event.targets if isinstance(t, UserTarget)]
+    on_call = [r.on_call.user_id for r in resolved.values() if r.on_call.user_id is not None]
+    user_ids = list(dict.fromkeys([*named, *on_call]))
     if not user_ids:
         return _People({}, {}, {})
     users = {u.id: u for u in (uow.users.get(user_id) for user_id in user_ids) if u is not None}
@@ -115,6 +136,37 @@ def _expand_user(
             event, "user_paged", target, user, contact_methods=[_method_view(p) for p in planned]
         )
     )
+
+
+def _schedule_entry(
+    event: LevelTriggered, target: ScheduleTarget, resolution: ScheduleResolution, people: _People
+) -> TimelineEntry:
+    """The frozen answer of a schedule target: "Primary: alice" or "Primary: nobody on call"."""
+    schedule = resolution.schedule
+    schedule_name = schedule.name if schedule is not None else "a deleted schedule"
+    user_id = resolution.on_call.user_id
+    user = people.users.get(user_id) if user_id is not None else None
+    who = user.name if user is not None else "nobody on call"
+    return TimelineEntry(
+        alert_id=event.alert_id,
+        at=event.at,
+        type="schedule_resolved",
+        details={
+            "level_id": event.level,
+            "pass": event.pass_number,
+            "target_id": str(target.id),
+            "schedule_id": str(target.schedule_id),
+            "schedule_name": schedule.name if schedule is not None else None,
+            "user_id": str(user_id) if user_id is not None else None,
+            "user_name": user.name if user is not None else None,
+            "override_id": _text(resolution.on_call.override_id),
+            "summary": f"{schedule_name}: {who}",
+        },
+    )
+
+
+def _text(value: UUID | None) -> str | None:
+    return str(value) if value is not None else None
 
 
 def _unreachable_reason(user: User | None, methods: list[ContactMethod]) -> str | None:

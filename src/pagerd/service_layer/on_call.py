@@ -71,12 +71,22 @@ def resolve_on_call(
     return on_call_at(schedule, overrides, at, unavailable or Unavailable(uow))
 
 
-def resolve_schedule_target(uow: UnitOfWork, schedule_id: UUID, at: datetime) -> OnCall:
+@dataclass(frozen=True)
+class ScheduleResolution:
+    """What a schedule target resolved to: the schedule (None once deleted) and who it has
+    on call (nobody for a deleted schedule)."""
+
+    schedule: Schedule | None
+    on_call: OnCall
+
+
+def resolve_schedule_target(uow: UnitOfWork, schedule_id: UUID, at: datetime) -> ScheduleResolution:
     """Whom a policy target `{"type": "schedule", "schedule_id"}` pages when its level
     triggers at `at`, inside the trigger's open unit of work: the person on call, or nobody
-    (also for a schedule deleted since), in which case the level has nobody to page."""
+    (also for a schedule deleted since), in which case the target reaches nobody."""
     schedule = uow.schedules.get(schedule_id)
-    return NOBODY if schedule is None else resolve_on_call(uow, schedule, at)
+    on_call = NOBODY if schedule is None else resolve_on_call(uow, schedule, at)
+    return ScheduleResolution(schedule, on_call)
 
 
 def shifts_between(

@@ -8,7 +8,15 @@ from uuid import UUID
 
 from pagerd.domain.channels import Channel
 from pagerd.domain.errors import FieldError, InvalidPolicy
-from pagerd.domain.policy import EscalationPolicy, LevelSpec, Target, UserTarget, build_policy
+from pagerd.domain.policy import (
+    EscalationPolicy,
+    LevelSpec,
+    PolicyTarget,
+    ScheduleTarget,
+    Target,
+    UserTarget,
+    build_policy,
+)
 from pagerd.domain.roles import SYSTEM, Actor
 from pagerd.domain.webhook_addresses import IPNetwork, url_host_problem
 from pagerd.service_layer.audit import record_audit
@@ -69,14 +77,24 @@ def refuse_unreachable_webhooks(
 
 
 def _check_users_exist(uow: UnitOfWork, policy: EscalationPolicy) -> None:
+    """Raise InvalidPolicy naming each user or schedule target whose user or schedule
+    does not exist."""
     problems = [
-        FieldError(f"levels.{i}.targets.{j}.user_id", f"no user has the id {target.user_id}")
+        problem
         for i, level in enumerate(policy.levels)
         for j, target in enumerate(level.targets)
-        if isinstance(target, UserTarget) and uow.users.get(target.user_id) is None
+        if (problem := _missing_referent(uow, f"levels.{i}.targets.{j}", target)) is not None
     ]
     if problems:
         raise InvalidPolicy(problems)
+
+
+def _missing_referent(uow: UnitOfWork, path: str, target: PolicyTarget) -> FieldError | None:
+    if isinstance(target, UserTarget) and uow.users.get(target.user_id) is None:
+        return FieldError(f"{path}.user_id", f"no user has the id {target.user_id}")
+    if isinstance(target, ScheduleTarget) and uow.schedules.get(target.schedule_id) is None:
+        return FieldError(f"{path}.schedule_id", f"no schedule has the id {target.schedule_id}")
+    return None
 
 
 def get_policy(uow: UnitOfWork, service_id: UUID) -> EscalationPolicy:

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from pagerd.domain.accounts import User
 from pagerd.domain.errors import FieldError, InvalidSchedule
+from pagerd.domain.policy import ScheduleTarget
 from pagerd.domain.roles import COMMAND_LINE, Actor
 from pagerd.domain.schedule import Override, Schedule
 from pagerd.domain.schedule_build import LayerSpec, build_override, build_schedule
@@ -214,18 +215,14 @@ def is_disabled(user: User) -> bool:
 
 
 def services_targeting(uow: UnitOfWork, schedule_id: UUID) -> list[MonitoredService]:
-    """The services whose escalation policy has a schedule target naming `schedule_id`.
-
-    Policy targets gain `schedule_id` with the schedule target type; a target without one
-    never matches.
-    """
+    """The services whose escalation policy has a schedule target naming `schedule_id`."""
     found: list[MonitoredService] = []
     after = None
     while batch := uow.services.list(500, after):
         for service in batch:
             policy = uow.policies.get_for_service(service.id)
             targets = [t for level in policy.levels for t in level.targets] if policy else []
-            if any(getattr(t, "schedule_id", None) == schedule_id for t in targets):
+            if any(isinstance(t, ScheduleTarget) and t.schedule_id == schedule_id for t in targets):
                 found.append(service)
         after = (batch[-1].created_at, batch[-1].id)
     return found

@@ -21,7 +21,14 @@ from pagerd.domain.context import Link
 from pagerd.domain.dev_outbox import DevMessage
 from pagerd.domain.notification import Notification, NotificationStatus
 from pagerd.domain.plan import EscalationPlan
-from pagerd.domain.policy import EscalationPolicy, Level, PolicyTarget, Target, UserTarget
+from pagerd.domain.policy import (
+    EscalationPolicy,
+    Level,
+    PolicyTarget,
+    ScheduleTarget,
+    Target,
+    UserTarget,
+)
 from pagerd.domain.roles import Role
 from pagerd.domain.service import IncidentGrouping, MonitoredService, ServiceStatus
 from pagerd.domain.severity import Severity
@@ -43,9 +50,12 @@ def levels_to_json(levels: Sequence[Level]) -> list[dict[str, Any]]:
 
 
 def target_to_json(target: PolicyTarget) -> dict[str, Any]:
-    """A target's JSON form: `{"id", "channel", "address"}` or `{"id", "user_id"}`."""
+    """A target's JSON form: `{"id", "channel", "address"}`, `{"id", "user_id"}` or
+    `{"id", "schedule_id"}`."""
     if isinstance(target, UserTarget):
         return {"id": str(target.id), "user_id": str(target.user_id)}
+    if isinstance(target, ScheduleTarget):
+        return {"id": str(target.id), "schedule_id": str(target.schedule_id)}
     return {"id": str(target.id), "channel": target.channel.value, "address": target.address}
 
 
@@ -53,6 +63,8 @@ def target_from_json(data: Mapping[str, Any]) -> PolicyTarget:
     """A target from its JSON form."""
     if "user_id" in data:
         return UserTarget(UUID(data["id"]), UUID(data["user_id"]))
+    if "schedule_id" in data:
+        return ScheduleTarget(UUID(data["id"]), UUID(data["schedule_id"]))
     return Target(UUID(data["id"]), Channel(data["channel"]), data["address"])
 
 

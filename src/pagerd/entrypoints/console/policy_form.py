@@ -20,10 +20,12 @@ from pagerd.domain.policy import (
     DEFAULT_ACK_TIMEOUT,
     MAX_LEVELS,
     MAX_TARGETS_PER_LEVEL,
+    SCHEDULE_TARGET,
     USER_TARGET,
     EscalationPolicy,
     LevelSpec,
     PolicyTarget,
+    ScheduleTarget,
     TargetSpec,
     UserTarget,
 )
@@ -44,9 +46,12 @@ class TargetRow:
 
     @classmethod
     def of(cls, target: PolicyTarget) -> TargetRow:
-        """A stored target as the editor shows it; a user target's address is the user id."""
+        """A stored target as the editor shows it; a user (schedule) target's address is the
+        user's (schedule's) id."""
         if isinstance(target, UserTarget):
             return cls(USER_TARGET, str(target.user_id))
+        if isinstance(target, ScheduleTarget):
+            return cls(SCHEDULE_TARGET, str(target.schedule_id))
         return cls(target.channel.value, target.address)
 
 

@@ -199,6 +199,11 @@ def _user_unreachable(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple
     return "alarm", f"Could not page {_person(details)} ({_level(details)}): {reason}."
 
 
+def _schedule_resolved(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
+    kind = "info" if details.get("user_id") else "alarm"
+    return kind, f"On call ({_level(details)}): {details.get('summary') or 'unknown'}."
+
+
 def _rule_fired(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
     where = f"{details.get('type', '?')} {details.get('address', '')}"
     return "page", f"Notification rule of {_person(details)}: paging {where}."
@@ -233,6 +238,7 @@ _DESCRIBERS: dict[str, Describe] = {
     "notification_cancelled": _cancelled,
     "user_paged": _user_paged,
     "user_unreachable": _user_unreachable,
+    "schedule_resolved": _schedule_resolved,
     "notification_rule_fired": _rule_fired,
     "notification_rule_cancelled": _rule_cancelled,
     "delivered": _delivered,

@@ -16,10 +16,12 @@ from pagerd.domain.channels import Channel
 from pagerd.domain.policy import (
     MAX_ACK_TIMEOUT,
     MAX_REPEAT,
+    SCHEDULE_TARGET,
     USER_TARGET,
     EscalationPolicy,
     LevelSpec,
     PolicyTarget,
+    ScheduleTarget,
     TargetSpec,
     UserTarget,
 )
@@ -37,14 +39,15 @@ Address = Annotated[str, Field(max_length=4096), AfterValidator(storable)]
 
 class TargetIn(BaseModel):
     """A target: `{"type": "email", "email"}`, `{"type": "sms", "phone_number"}` (E.164),
-    `{"type": "webhook", "url"}`, or `{"type": "user", "user_id"}` (a person, paged by their
-    notification rules when the level triggers); `type` is case-insensitive."""
+    `{"type": "webhook", "url"}`, `{"type": "user", "user_id"}` (a person, paged by their
+    notification rules when the level triggers), or `{"type": "schedule", "schedule_id"}`
+    (whoever the schedule has on call when the level triggers); `type` is case-insensitive."""
 
     type: str = Field(
         max_length=20,
-        examples=["email", "sms", "webhook", "user"],
-        description="How to page: email, sms, webhook, or user (a person, by their "
-        "notification rules); any case.",
+        examples=["email", "sms", "webhook", "user", "schedule"],
+        description="How to page: email, sms, webhook, user (a person, by their "
+        "notification rules) or schedule (whoever it has on call then); any case.",
     )
     email: Address | None = Field(default=None, description="For an email target: the address.")
     phone_number: Address | None = Field(
@@ -58,12 +61,20 @@ class TargetIn(BaseModel):
         description="For a `user` target: the id of the user to page.",
         examples=["5f0c1a52-8b7e-4a0e-9c55-0d5a3b2e7f10"],
     )
+    schedule_id: Address | None = Field(
+        default=None,
+        description="For a `schedule` target: the id of the schedule whose person on call, "
+        "when the level triggers, is paged.",
+        examples=["0b6d3c8e-2f4a-4d1b-9a7e-3c5f8e1d2a40"],
+    )
 
     def spec(self) -> TargetSpec:
         """The target as the domain takes it: its type and the address its type names."""
         kind = self.type.lower()
         if kind == USER_TARGET:
             return TargetSpec(self.type, self.user_id or "")
+        if kind == SCHEDULE_TARGET:
+            return TargetSpec(self.type, self.schedule_id or "")
         try:
             field = Channel(kind).address_field
         except ValueError:
@@ -123,7 +134,7 @@ class TargetOut(BaseModel):
 
     id: UUID = Field(description="The target's id (pages and timeline entries name it).")
     type: str = Field(
-        description="How it is paged: email, sms, webhook or user.", examples=["user"]
+        description="How it is paged: email, sms, webhook, user or schedule.", examples=["user"]
     )
     email: str | None = Field(default=None, description="For an email target: the address.")
     phone_number: str | None = Field(
@@ -135,12 +146,19 @@ class TargetOut(BaseModel):
         description="For a `user` target: the user paged.",
         examples=["5f0c1a52-8b7e-4a0e-9c55-0d5a3b2e7f10"],
     )
+    schedule_id: UUID | None = Field(
+        default=None,
+        description="For a `schedule` target: the schedule whose person on call is paged.",
+        examples=["0b6d3c8e-2f4a-4d1b-9a7e-3c5f8e1d2a40"],
+    )
 
     @classmethod
     def of(cls, target: PolicyTarget) -> "TargetOut":
         """The API view of a target."""
         if isinstance(target, UserTarget):
             return cls(id=target.id, type=USER_TARGET, user_id=target.user_id)
+        if isinstance(target, ScheduleTarget):
+            return cls(id=target.id, type=SCHEDULE_TARGET, schedule_id=target.schedule_id)
         field = target.channel.address_field
         return cls.model_validate({"id": target.id, "type": target.channel, field: target.address})
 
