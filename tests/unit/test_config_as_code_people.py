@@ -13,6 +13,9 @@ from pagerd.config_as_code import (
     render_configuration,
 )
 from pagerd.domain.channels import Channel
+from pagerd.domain.policy import LevelSpec, TargetSpec
+from pagerd.domain.schedule_build import LayerSpec
+from pagerd.service_layer.schedules import create_schedule
 from pagerd.testing.harness import PagingHarness
 
 FILE = """\
@@ -126,3 +129,19 @@ def test_bad_users_are_refused_with_the_field_named(bad: str, problem: str) -> N
         parse_configuration(broken)
 
     assert any(p.field.startswith(problem) for p in refused.value.problems), refused.value
+
+
+def test_export_writes_a_schedule_target_by_id_which_apply_refuses_as_undeclarable() -> None:
+    h = PagingHarness()
+    alice = h.create_user("alice")
+    rotation = LayerSpec([alice.id], "daily", 1, "2026-11-30T00:00", [])
+    schedule = create_schedule(h.uow, h.clock, "Primary", "UTC", [rotation])
+    service = h.create_service("checkout")
+    h.set_policy(service.id, [LevelSpec([TargetSpec("schedule", str(schedule.id))])])
+
+    text = render_configuration(export_configuration(h.uow))
+
+    assert f"schedule_id: {schedule.id}" in text
+    with pytest.raises(InvalidConfiguration) as refused:
+        parse_configuration(text)
+    assert "type" in str(refused.value)

@@ -4,7 +4,6 @@ instant, gaps of targeted schedules, deletion guarded by policies, unavailable u
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -12,8 +11,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from pagerd.adapters.memory import InMemoryStore, InMemoryUnitOfWork
-from pagerd.domain.channels import Channel
-from pagerd.domain.policy import EscalationPolicy, Level, Target
+from pagerd.domain.policy import EscalationPolicy, Level, ScheduleTarget
 from pagerd.domain.schedule_build import LayerSpec, RestrictionSpec
 from pagerd.service_layer import on_call, schedules
 from pagerd.service_layer.errors import Conflict
@@ -23,13 +21,6 @@ from pagerd.testing import FakeClock
 
 CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 MONDAY = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class ScheduleTargetDouble(Target):
-    """A policy target naming a schedule, standing in for the schedule target type."""
-
-    schedule_id: UUID | None = None
 
 
 class World:
@@ -48,7 +39,7 @@ class World:
 
     def target(self, schedule_id: UUID, service: str = "checkout") -> None:
         made = create_service(self.uow(), self.clock, service)
-        target = ScheduleTargetDouble(uuid4(), Channel.EMAIL, "", schedule_id)
+        target = ScheduleTarget(uuid4(), schedule_id)
         policy = EscalationPolicy(uuid4(), made.id, (Level(timedelta(minutes=5), (target,)),))
         with self.uow() as uow:
             uow.policies.save(policy)
