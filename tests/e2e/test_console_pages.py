@@ -12,9 +12,12 @@ import pytest
 from pagerd.domain.alert import AlertStatus
 from pagerd.domain.channels import Channel
 from pagerd.domain.dev_outbox import DevMessage
+from pagerd.domain.policy import ScheduleTarget
+from pagerd.domain.schedule_build import LayerSpec
 from pagerd.domain.service import ServiceStatus
 from pagerd.service_layer.alerts import acknowledge
 from pagerd.service_layer.policies import put_policy
+from pagerd.service_layer.schedules import create_schedule
 from pagerd.service_layer.services import mark_healthy
 from pagerd.testing.harness import level
 from tests.e2e.browser.console_app import ConsoleApp, memory_factory, sqlite_factory
@@ -413,3 +416,31 @@ def test_a_service_page_says_how_its_alerts_become_incidents_and_which_page(
 
     assert "one incident per dedup key" in html
     assert "error and worse; lower ones are recorded and page nobody" in html
+
+
+def test_the_policy_editor_saves_a_schedule_target_and_shows_it_chosen(
+    console: ConsoleApp,
+) -> None:
+    client, token = console.signed_in_client()
+    service_id = console.service()
+    (admin,) = console.users()
+    rotation = LayerSpec([admin.id], "daily", 1, "2026-11-30T00:00", [])
+    primary = create_schedule(console.uow(), console.clock, "Primary", "UTC", [rotation])
+    form = two_level_form(
+        token,
+        **{
+            "levels-1-targets-0-type": "schedule",
+            "levels-1-targets-0-address": str(primary.id),
+        },
+    )
+
+    answer = client.post(f"/services/{service_id}/policy", data=form)
+
+    assert answer.status_code == 303, answer.text
+    uow = console.uow()
+    with uow:
+        policy = uow.policies.get_for_service(service_id)
+    assert policy is not None
+    assert policy.levels[1].targets == (ScheduleTarget(policy.levels[1].targets[0].id, primary.id),)
+    page = client.get(answer.headers["location"]).text
+    assert f'<option value="{primary.id}" selected>Primary</option>' in page

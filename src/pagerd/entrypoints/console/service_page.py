@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from pagerd.domain.channels import Channel
 from pagerd.domain.errors import FieldError
-from pagerd.domain.policy import MAX_ACK_TIMEOUT, MAX_REPEAT, USER_TARGET
+from pagerd.domain.policy import MAX_ACK_TIMEOUT, MAX_REPEAT, SCHEDULE_TARGET, USER_TARGET
 from pagerd.entrypoints.console.context import ConsoleContext
 from pagerd.entrypoints.console.policy_form import (
     PolicyDraft,
@@ -26,6 +26,7 @@ CHANNEL_CHOICES = [
     (Channel.SMS.value, "SMS"),
     (Channel.WEBHOOK.value, "Webhook"),
     (USER_TARGET, "Person"),
+    (SCHEDULE_TARGET, "Schedule (who is on call)"),
 ]
 ADDRESS_HINTS = {
     Channel.EMAIL.value: "oncall@example.com",
@@ -56,6 +57,7 @@ def render_service_page(
         overlap_ends_at = uow.retired_keys.expiry_for_service(service_id, ctx.now())
         users = sorted(every_user(uow), key=lambda u: (u.name.casefold(), str(u.id)))
         people = [(str(user.id), user.name) for user in users]
+        rosters = [(str(s.id), s.name) for s in uow.schedules.list(500, None)]
     unsaved = draft is not None
     if draft is None:
         draft = PolicyDraft.from_policy(policy) if policy is not None else PolicyDraft()
@@ -79,6 +81,7 @@ def render_service_page(
         focus=focus,
         channels=CHANNEL_CHOICES,
         people=people,
+        rosters=sorted(rosters, key=lambda item: item[1].casefold()),
         address_hints=ADDRESS_HINTS,
         max_timeout=int(MAX_ACK_TIMEOUT.total_seconds()),
         max_repeat=MAX_REPEAT,
