@@ -14,6 +14,7 @@ from pagerd.domain.alert import Alert
 from pagerd.domain.events import LevelTriggered
 from pagerd.domain.policy import PolicyTarget, ScheduleTarget, UserTarget
 from pagerd.domain.schedule_build import LayerSpec, RestrictionSpec
+from pagerd.entrypoints.console.timeline import describe_timeline
 from pagerd.service_layer import schedules
 from pagerd.service_layer.contact_methods import add_contact_method
 from pagerd.service_layer.expansion import LevelExpansion, expand_level
@@ -103,3 +104,16 @@ def test_a_person_named_directly_and_on_call_is_paged_once_per_method(world: Wor
 
     assert [p.address for p in expansion.pages] == ["alice@example.com"]
     assert _summaries(expansion) == ["Primary: alice"]
+
+
+def test_the_console_timeline_says_who_the_schedule_had_on_call(world: World) -> None:
+    alice = world.user("alice")
+    primary = world.schedule(daily([alice]))
+    alert = Alert(uuid4(), uuid4(), "down", created_at=MONDAY, plan=None)
+    nights = world.schedule(daily([alice], [RestrictionSpec(["mon"], "22:00", "06:00")]), "Nights")
+
+    expansion = world.expand(ScheduleTarget(uuid4(), primary), ScheduleTarget(uuid4(), nights))
+    lines = [(line.tone, line.text) for line in describe_timeline(alert, expansion.entries)]
+
+    assert ("info", "On call (level 1): Primary: alice.") in lines
+    assert ("alarm", "On call (level 1): Nights: nobody on call.") in lines

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from pagerd.domain.alert import Alert
-from pagerd.domain.policy import Target
+from pagerd.domain.policy import PolicyTarget, ScheduleTarget, Target
 from pagerd.entrypoints.console.formatting import when
 from pagerd.service_layer.ports import TimelineEntry
 
@@ -40,11 +40,13 @@ def describe_timeline(alert: Alert, entries: list[TimelineEntry]) -> list[Timeli
 def _target_addresses(alert: Alert) -> dict[str, str]:
     if alert.plan is None:
         return {}
-    return {
-        str(t.id): f"{t.address} ({t.channel.value})" if isinstance(t, Target) else "a person"
-        for level in alert.plan.levels
-        for t in level.targets
-    }
+    return {str(t.id): _target_words(t) for level in alert.plan.levels for t in level.targets}
+
+
+def _target_words(target: PolicyTarget) -> str:
+    if isinstance(target, Target):
+        return f"{target.address} ({target.channel.value})"
+    return "a schedule's person on call" if isinstance(target, ScheduleTarget) else "a person"
 
 
 def _level(details: Mapping[str, Any]) -> str:
