@@ -204,19 +204,13 @@ def test_a_cover_ending_before_it_starts_is_refused_on_the_page(console: Console
 
 
 def test_who_is_on_call_warns_of_gaps_in_schedules_a_policy_targets(console: Console) -> None:
-    from dataclasses import dataclass
     from datetime import timedelta
     from uuid import uuid4
 
-    from pagerd.domain.channels import Channel
-    from pagerd.domain.policy import EscalationPolicy, Level, Target
+    from pagerd.domain.policy import EscalationPolicy, Level, ScheduleTarget
     from pagerd.domain.schedule_build import RestrictionSpec
     from pagerd.service_layer.schedules import replace_schedule
     from pagerd.service_layer.services import create_service
-
-    @dataclass(frozen=True)
-    class ScheduleTargetDouble(Target):
-        schedule_id: UUID | None = None
 
     hours = RestrictionSpec(["mon", "tue", "wed", "thu", "fri"], "09:00", "17:00")
     layer = LayerSpec([console.alice], "weekly", 1, "2026-11-23T09:00", [hours])
@@ -224,7 +218,7 @@ def test_who_is_on_call_warns_of_gaps_in_schedules_a_policy_targets(console: Con
         console.uow(), console.clock, console.schedule.id, "Primary", "Europe/Berlin", [layer]
     )
     service = create_service(console.uow(), console.clock, "checkout")
-    target = ScheduleTargetDouble(uuid4(), Channel.EMAIL, "", console.schedule.id)
+    target = ScheduleTarget(uuid4(), console.schedule.id)
     with console.uow() as uow:
         level = Level(timedelta(minutes=5), (target,))
         uow.policies.save(EscalationPolicy(uuid4(), service.id, (level,)))
