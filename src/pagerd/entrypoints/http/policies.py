@@ -35,6 +35,8 @@ from pagerd.service_layer import policies
 ServiceId = Annotated[UUID, Path(alias="id", description="The service's id.")]
 MAX_SECONDS = int(MAX_ACK_TIMEOUT.total_seconds())
 Address = Annotated[str, Field(max_length=4096), AfterValidator(storable)]
+TargetId = Annotated[str, Field(max_length=64), AfterValidator(storable)]
+"""The id a `schedule` target names; checked as a UUID by the domain (a 422 naming it)."""
 
 
 class TargetIn(BaseModel):
@@ -61,7 +63,7 @@ class TargetIn(BaseModel):
         description="For a `user` target: the id of the user to page.",
         examples=["5f0c1a52-8b7e-4a0e-9c55-0d5a3b2e7f10"],
     )
-    schedule_id: Address | None = Field(
+    schedule_id: TargetId | None = Field(
         default=None,
         description="For a `schedule` target: the id of the schedule whose person on call, "
         "when the level triggers, is paged.",
