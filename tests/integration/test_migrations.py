@@ -74,7 +74,9 @@ def test_the_migrated_schema_keeps_the_partial_indexes(database_url: str) -> Non
         "uq_alerts_one_active_per_service",
         "ix_notifications_due_pending",
         "ix_alerts_retention",
+        "ix_heartbeats_deadline",
     }
+    assert "deadline_at" in partial["ix_heartbeats_deadline"]
     assert "acknowledged" in partial["uq_alerts_one_active_per_service"]
     assert "pending" in partial["ix_notifications_due_pending"]
     assert "pruned_at" in partial["ix_alerts_retention"]

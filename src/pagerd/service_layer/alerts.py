@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID, uuid4
 
 from pagerd.domain.alert import Alert
@@ -37,30 +38,37 @@ def receive_alert(
     A healthy service turns unhealthy. An alert for a service with an incident under way
     pages nobody; its dedup key joins the incident and its message goes on the timeline.
     """
-    now = clock.now()
     key = dedup_key or uuid4().hex
     with uow:
-        service = uow.services.get_for_update(service_id)
-        if service is None:
-            raise NotFound("service", service_id)
-        # Read the incident locked: a timer firing meanwhile may have escalated it, and
-        # writing back an unlocked copy would undo that (a level lost for good).
-        active = uow.alerts.get_active_for_service_for_update(service_id)
-        if active is not None:
-            active.join(message, key, now)
-            uow.alerts.update(active)
-            persist_alert_events(uow, active)
-            uow.commit()
-            return ReceivedAlert(active, deduplicated=True)
-        policy = uow.policies.get_for_service(service_id)
-        plan = EscalationPlan.freeze(policy) if policy is not None else None
-        alert = Alert.open(uuid4(), service_id, message, key, plan, now)
-        service.mark_unhealthy()
-        uow.services.update(service)
-        uow.alerts.add(alert)
-        persist_alert_events(uow, alert)
+        received = receive_alert_in_transaction(uow, clock.now(), service_id, message, key)
         uow.commit()
-        return ReceivedAlert(alert, deduplicated=False)
+        return received
+
+
+def receive_alert_in_transaction(
+    uow: UnitOfWork, now: datetime, service_id: UUID, message: str, key: str
+) -> ReceivedAlert:
+    """`receive_alert` inside the caller's transaction (the caller commits): for use cases
+    whose own change must commit with the alert (a missed heartbeat)."""
+    service = uow.services.get_for_update(service_id)
+    if service is None:
+        raise NotFound("service", service_id)
+    # Read the incident locked: a timer firing meanwhile may have escalated it, and
+    # writing back an unlocked copy would undo that (a level lost for good).
+    active = uow.alerts.get_active_for_service_for_update(service_id)
+    if active is not None:
+        active.join(message, key, now)
+        uow.alerts.update(active)
+        persist_alert_events(uow, active)
+        return ReceivedAlert(active, deduplicated=True)
+    policy = uow.policies.get_for_service(service_id)
+    plan = EscalationPlan.freeze(policy) if policy is not None else None
+    alert = Alert.open(uuid4(), service_id, message, key, plan, now)
+    service.mark_unhealthy()
+    uow.services.update(service)
+    uow.alerts.add(alert)
+    persist_alert_events(uow, alert)
+    return ReceivedAlert(alert, deduplicated=False)
 
 
 @retry_on_conflict
@@ -123,12 +131,21 @@ def resolve_dedup_key(
     (then nothing changes).
     """
     with uow:
-        alert = _active_alert_with_key(uow, service_id, dedup_key)
-        if alert is None:
-            return None
-        if alert.resolve_dedup_key(dedup_key, clock.now()):
-            heal_service(uow, service_id)
-        uow.alerts.update(alert)
-        persist_alert_events(uow, alert)
-        uow.commit()
+        alert = resolve_dedup_key_in_transaction(uow, clock.now(), service_id, dedup_key)
+        if alert is not None:
+            uow.commit()
         return alert
+
+
+def resolve_dedup_key_in_transaction(
+    uow: UnitOfWork, now: datetime, service_id: UUID, dedup_key: str
+) -> Alert | None:
+    """`resolve_dedup_key` inside the caller's transaction (the caller commits)."""
+    alert = _active_alert_with_key(uow, service_id, dedup_key)
+    if alert is None:
+        return None
+    if alert.resolve_dedup_key(dedup_key, now):
+        heal_service(uow, service_id)
+    uow.alerts.update(alert)
+    persist_alert_events(uow, alert)
+    return alert

@@ -24,6 +24,7 @@ from pagerd.domain.notification import Notification
 from pagerd.domain.policy import EscalationPolicy
 from pagerd.domain.service import MonitoredService
 from pagerd.domain.timer import AckTimer
+from pagerd.service_layer.heartbeat_ports import HeartbeatRepository
 from pagerd.service_layer.schedule_ports import ScheduleRepository
 
 Cursor = tuple[datetime, UUID]
@@ -356,6 +357,7 @@ class UnitOfWork(Protocol):
     ack_codes: AckCodeRepository
     retention: RetentionRepository
     schedules: ScheduleRepository
+    heartbeats: HeartbeatRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -13,6 +13,7 @@ from pagerd.domain.ack_code import AckCode
 from pagerd.domain.alert import Alert
 from pagerd.domain.audit import AuditEntry
 from pagerd.domain.dev_outbox import DevMessage
+from pagerd.domain.heartbeat import Heartbeat
 from pagerd.domain.notification import Notification
 from pagerd.domain.policy import EscalationPolicy
 from pagerd.domain.schedule import Override, Schedule
@@ -52,6 +53,7 @@ class StoreState:
     schedules: dict[UUID, Schedule] = field(default_factory=dict)
     overrides: dict[UUID, Override] = field(default_factory=dict)
     calendar_tokens: dict[str, UUID] = field(default_factory=dict)
+    heartbeats: dict[UUID, Heartbeat] = field(default_factory=dict)
 
     def check_invariants(self) -> None:
         """Raise ConcurrencyConflict where a unique constraint of the schema would fail."""
@@ -66,6 +68,10 @@ class StoreState:
         emails = Counter(u.email for u in self.users.values() if u.email is not None)
         token_hashes = Counter(t.token_hash for t in self.tokens.values())
         schedule_names = Counter(s.name for s in self.schedules.values())
+        heartbeat_names = Counter(
+            (h.monitored_service_id, h.name) for h in self.heartbeats.values()
+        )
+        ping_tokens = Counter(h.ping_token for h in self.heartbeats.values())
         for counter, what in (
             (active, "one active alert per service"),
             (timers, "one pending timer per alert"),
@@ -76,6 +82,8 @@ class StoreState:
             (emails, "unique user e-mails"),
             (token_hashes, "unique token hashes"),
             (schedule_names, "unique schedule names"),
+            (heartbeat_names, "unique heartbeat names per service"),
+            (ping_tokens, "unique heartbeat ping tokens"),
         ):
             if counter and counter.most_common(1)[0][1] > 1:
                 raise ConcurrencyConflict(f"constraint violated: {what}")

@@ -17,6 +17,7 @@ from pagerd.adapters.memory.accounts import (
     InMemorySettingRepository,
     InMemoryTokenRepository,
 )
+from pagerd.adapters.memory.heartbeats import InMemoryHeartbeatRepository
 from pagerd.adapters.memory.repositories import (
     InMemoryAlertRepository,
     InMemoryNotificationRepository,
@@ -28,6 +29,7 @@ from pagerd.adapters.memory.repositories import (
 from pagerd.adapters.memory.retention import InMemoryRetentionRepository
 from pagerd.adapters.memory.schedules import InMemoryScheduleRepository
 from pagerd.adapters.memory.store import InMemoryStore, StoreState
+from pagerd.service_layer.heartbeat_ports import HeartbeatRepository
 from pagerd.service_layer.ports import (
     AckCodeRepository,
     AlertRepository,
@@ -78,6 +80,7 @@ class InMemoryUnitOfWork:
         self.ack_codes: AckCodeRepository = InMemoryAckCodeRepository(state)
         self.retention: RetentionRepository = InMemoryRetentionRepository(state)
         self.schedules: ScheduleRepository = InMemoryScheduleRepository(state)
+        self.heartbeats: HeartbeatRepository = InMemoryHeartbeatRepository(state)
 
     def __enter__(self) -> Self:
         self.store.lock.acquire()

@@ -29,6 +29,7 @@ from pagerd.adapters.sqlalchemy.alert_repositories import (
 from pagerd.adapters.sqlalchemy.engine import connect
 from pagerd.adapters.sqlalchemy.errors import conflict_from
 from pagerd.adapters.sqlalchemy.group_commit import GroupCommitter, group_committer_for
+from pagerd.adapters.sqlalchemy.heartbeat_repository import SqlHeartbeatRepository
 from pagerd.adapters.sqlalchemy.queue_repositories import (
     SqlNotificationRepository,
     SqlTimerRepository,
@@ -40,6 +41,7 @@ from pagerd.adapters.sqlalchemy.service_repositories import (
     SqlServiceRepository,
 )
 from pagerd.adapters.sqlalchemy.session import Session
+from pagerd.service_layer.heartbeat_ports import HeartbeatRepository
 from pagerd.service_layer.observability import Observer
 from pagerd.service_layer.ports import (
     AckCodeRepository,
@@ -99,6 +101,7 @@ class SqlAlchemyUnitOfWork:
     ack_codes: AckCodeRepository
     retention: RetentionRepository
     schedules: ScheduleRepository
+    heartbeats: HeartbeatRepository
 
     def __init__(
         self,
@@ -155,6 +158,7 @@ class SqlAlchemyUnitOfWork:
         self.ack_codes = SqlAckCodeRepository(session)
         self.retention = SqlRetentionRepository(session)
         self.schedules = SqlScheduleRepository(session)
+        self.heartbeats = SqlHeartbeatRepository(session)
 
     def __exit__(
         self,

@@ -16,6 +16,7 @@ from pagerd.entrypoints.http import (
     alerts,
     audit_log,
     calendar_feed,
+    heartbeats,
     on_call,
     operations,
     outbox,
@@ -86,6 +87,7 @@ def create_app(
         schedules.build_router(container),
         on_call.build_router(container),
         calendar_feed.build_api_router(container),
+        heartbeats.build_router(container),
     ]
     app.state.api_routers = api  # for the permission checks' documentation and tests
     auth = require_api_token(container)
@@ -105,6 +107,7 @@ def create_app(
     app.include_router(operations.build_router(container, metrics))
     app.include_router(acknowledge_links.build_router(container))
     app.include_router(calendar_feed.build_feed_router(container))
+    app.include_router(heartbeats.build_ping_router(container, limiters.ingest))
     app.include_router(twilio_replies.build_router(container))
     app.include_router(build_console(container))
     mount_static(app)

@@ -1,0 +1,65 @@
+"""Heartbeat monitors (their deadline is the timer).
+
+Revision ID: 0003_maint
+Revises: 0002_sched
+Create Date: 2026-12-03
+
+Written out in full (no imports from pagerd): a migration is history and must not change
+when the code does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003_maint"
+down_revision: str | None = "0002_sched"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def _time(name: str, nullable: bool = False) -> sa.Column[object]:
+    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "heartbeats",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("monitored_service_id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("interval_seconds", sa.Integer(), nullable=False),
+        sa.Column("grace_seconds", sa.Integer(), nullable=False),
+        sa.Column("ping_token", sa.String(64), nullable=False),
+        _time("created_at"),
+        _time("last_ping_at", nullable=True),
+        _time("deadline_at", nullable=True),
+        sa.Column("late", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_heartbeats"),
+        sa.ForeignKeyConstraint(
+            ["monitored_service_id"],
+            ["services.id"],
+            name="fk_heartbeats_monitored_service_id_services",
+            ondelete="CASCADE",
+        ),
+        sa.UniqueConstraint("ping_token", name="uq_heartbeats_ping_token"),
+        sa.UniqueConstraint(
+            "monitored_service_id", "name", name="uq_heartbeats_monitored_service_id_name"
+        ),
+    )
+    kept = sa.text("deadline_at IS NOT NULL")
+    op.create_index(
+        "ix_heartbeats_deadline",
+        "heartbeats",
+        ["deadline_at"],
+        sqlite_where=kept,
+        postgresql_where=kept,
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_heartbeats_deadline", table_name="heartbeats")
+    op.drop_table("heartbeats")
