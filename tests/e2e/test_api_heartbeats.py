@@ -28,7 +28,7 @@ def _create(api: Api, service_id: str, **body: Any) -> dict[str, Any]:
 
 
 def _ping_path(beat: dict[str, Any]) -> str:
-    return urlsplit(beat["ping_url"]).path
+    return str(urlsplit(beat["ping_url"]).path)
 
 
 def test_a_heartbeat_is_created_listed_and_deleted(api: Api) -> None:
