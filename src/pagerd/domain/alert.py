@@ -22,9 +22,12 @@ from pagerd.domain.events import (
     EscalationExhausted,
     LevelFailed,
     LevelTriggered,
+    MaintenanceEnded,
     NoPolicy,
+    PagingSuppressed,
     Resolved,
 )
+from pagerd.domain.maintenance import MaintenanceWindow
 from pagerd.domain.plan import EscalationPlan
 
 
@@ -68,8 +71,11 @@ class Alert:
         dedup_key: str,
         plan: EscalationPlan | None,
         now: datetime,
+        maintenance: MaintenanceWindow | None = None,
     ) -> Alert:
-        """Start an incident and page its first level (or record that nobody can be paged)."""
+        """Start an incident and page its first level, or record that nobody can be paged
+        (no policy) or is paged yet (a `maintenance` window covers the service: the incident
+        is held until `end_maintenance`)."""
         alert = cls(
             id=alert_id,
             monitored_service_id=monitored_service_id,
@@ -81,9 +87,27 @@ class Alert:
         alert.events.append(AlertOpened(alert_id, now, message=message, dedup_key=dedup_key))
         if plan is None:
             alert.events.append(NoPolicy(alert_id, now))
+        elif maintenance is not None:
+            alert.events.append(
+                PagingSuppressed(alert_id, now, window_id=maintenance.id, until=maintenance.end_at)
+            )
         else:
             alert._trigger(0, 0, now)
         return alert
+
+    @property
+    def is_paging_held(self) -> bool:
+        """Open, with a plan, and no level paged yet: held (by a maintenance window)."""
+        return self.status is AlertStatus.OPEN and self.plan is not None and self.level is None
+
+    def end_maintenance(self, window_id: UUID, now: datetime) -> bool:
+        """The maintenance window holding the incident ended: page level 0 if it is still
+        held (open, never paged). Returns whether paging started."""
+        if not self.is_paging_held:
+            return False
+        self.events.append(MaintenanceEnded(self.id, now, window_id=window_id))
+        self._trigger(0, 0, now)
+        return True
 
     def join(self, message: str, dedup_key: str, now: datetime) -> None:
         """Record another alert for this incident; its dedup key joins. Nobody is paged."""

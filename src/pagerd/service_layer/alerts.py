@@ -35,8 +35,9 @@ def receive_alert(
 ) -> ReceivedAlert:
     """Open an incident and page level 0, or join the service's open incident.
 
-    A healthy service turns unhealthy. An alert for a service with an incident under way
-    pages nobody; its dedup key joins the incident and its message goes on the timeline.
+    An incident opened during a maintenance window of the service pages nobody until the
+    window ends. A healthy service turns unhealthy. An alert for a service with an incident
+    under way pages nobody; its dedup key joins the incident and its message goes on the timeline.
     """
     key = dedup_key or uuid4().hex
     with uow:
@@ -63,7 +64,10 @@ def receive_alert_in_transaction(
         return ReceivedAlert(active, deduplicated=True)
     policy = uow.policies.get_for_service(service_id)
     plan = EscalationPlan.freeze(policy) if policy is not None else None
-    alert = Alert.open(uuid4(), service_id, message, key, plan, now)
+    # Read under the service's lock: a window's end, acted on under the same lock, is
+    # either seen here (ended_at set: not covering) or releases this incident afterwards.
+    window = uow.maintenance.covering(service_id, now)
+    alert = Alert.open(uuid4(), service_id, message, key, plan, now, maintenance=window)
     service.mark_unhealthy()
     uow.services.update(service)
     uow.alerts.add(alert)

@@ -25,6 +25,7 @@ from pagerd.domain.policy import EscalationPolicy
 from pagerd.domain.service import MonitoredService
 from pagerd.domain.timer import AckTimer
 from pagerd.service_layer.heartbeat_ports import HeartbeatRepository
+from pagerd.service_layer.maintenance_ports import MaintenanceRepository
 from pagerd.service_layer.schedule_ports import ScheduleRepository
 
 Cursor = tuple[datetime, UUID]
@@ -358,6 +359,7 @@ class UnitOfWork(Protocol):
     retention: RetentionRepository
     schedules: ScheduleRepository
     heartbeats: HeartbeatRepository
+    maintenance: MaintenanceRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

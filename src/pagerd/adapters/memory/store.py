@@ -14,6 +14,7 @@ from pagerd.domain.alert import Alert
 from pagerd.domain.audit import AuditEntry
 from pagerd.domain.dev_outbox import DevMessage
 from pagerd.domain.heartbeat import Heartbeat
+from pagerd.domain.maintenance import MaintenanceWindow
 from pagerd.domain.notification import Notification
 from pagerd.domain.policy import EscalationPolicy
 from pagerd.domain.schedule import Override, Schedule
@@ -54,6 +55,7 @@ class StoreState:
     overrides: dict[UUID, Override] = field(default_factory=dict)
     calendar_tokens: dict[str, UUID] = field(default_factory=dict)
     heartbeats: dict[UUID, Heartbeat] = field(default_factory=dict)
+    maintenance_windows: dict[UUID, MaintenanceWindow] = field(default_factory=dict)
 
     def check_invariants(self) -> None:
         """Raise ConcurrencyConflict where a unique constraint of the schema would fail."""

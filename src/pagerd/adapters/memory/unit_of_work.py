@@ -18,6 +18,7 @@ from pagerd.adapters.memory.accounts import (
     InMemoryTokenRepository,
 )
 from pagerd.adapters.memory.heartbeats import InMemoryHeartbeatRepository
+from pagerd.adapters.memory.maintenance import InMemoryMaintenanceRepository
 from pagerd.adapters.memory.repositories import (
     InMemoryAlertRepository,
     InMemoryNotificationRepository,
@@ -30,6 +31,7 @@ from pagerd.adapters.memory.retention import InMemoryRetentionRepository
 from pagerd.adapters.memory.schedules import InMemoryScheduleRepository
 from pagerd.adapters.memory.store import InMemoryStore, StoreState
 from pagerd.service_layer.heartbeat_ports import HeartbeatRepository
+from pagerd.service_layer.maintenance_ports import MaintenanceRepository
 from pagerd.service_layer.ports import (
     AckCodeRepository,
     AlertRepository,
@@ -81,6 +83,7 @@ class InMemoryUnitOfWork:
         self.retention: RetentionRepository = InMemoryRetentionRepository(state)
         self.schedules: ScheduleRepository = InMemoryScheduleRepository(state)
         self.heartbeats: HeartbeatRepository = InMemoryHeartbeatRepository(state)
+        self.maintenance: MaintenanceRepository = InMemoryMaintenanceRepository(state)
 
     def __enter__(self) -> Self:
         self.store.lock.acquire()

@@ -310,3 +310,25 @@ sa.Index(
     sqlite_where=_deadline_kept,
     postgresql_where=_deadline_kept,
 )
+
+# Maintenance windows. The end is the window's timer: `ended_at` is NULL until the engine
+# has acted on it; the partial index holds only the ends still to act on.
+maintenance_windows = sa.Table(
+    "maintenance_windows",
+    metadata,
+    _id(),
+    sa.Column("monitored_service_id", sa.Uuid(), _ref("services"), nullable=False),
+    sa.Column("start_at", UtcDateTime(), nullable=False),
+    sa.Column("end_at", UtcDateTime(), nullable=False),
+    sa.Column("reason", sa.Text(), nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("ended_at", UtcDateTime(), nullable=True),
+    sa.Index(None, "monitored_service_id", "end_at"),
+)
+_end_pending = maintenance_windows.c.ended_at.is_(None)
+sa.Index(
+    "ix_maintenance_windows_end_pending",
+    maintenance_windows.c.end_at,
+    sqlite_where=_end_pending,
+    postgresql_where=_end_pending,
+)

@@ -30,6 +30,7 @@ from pagerd.adapters.sqlalchemy.engine import connect
 from pagerd.adapters.sqlalchemy.errors import conflict_from
 from pagerd.adapters.sqlalchemy.group_commit import GroupCommitter, group_committer_for
 from pagerd.adapters.sqlalchemy.heartbeat_repository import SqlHeartbeatRepository
+from pagerd.adapters.sqlalchemy.maintenance_repository import SqlMaintenanceRepository
 from pagerd.adapters.sqlalchemy.queue_repositories import (
     SqlNotificationRepository,
     SqlTimerRepository,
@@ -42,6 +43,7 @@ from pagerd.adapters.sqlalchemy.service_repositories import (
 )
 from pagerd.adapters.sqlalchemy.session import Session
 from pagerd.service_layer.heartbeat_ports import HeartbeatRepository
+from pagerd.service_layer.maintenance_ports import MaintenanceRepository
 from pagerd.service_layer.observability import Observer
 from pagerd.service_layer.ports import (
     AckCodeRepository,
@@ -102,6 +104,7 @@ class SqlAlchemyUnitOfWork:
     retention: RetentionRepository
     schedules: ScheduleRepository
     heartbeats: HeartbeatRepository
+    maintenance: MaintenanceRepository
 
     def __init__(
         self,
@@ -159,6 +162,7 @@ class SqlAlchemyUnitOfWork:
         self.retention = SqlRetentionRepository(session)
         self.schedules = SqlScheduleRepository(session)
         self.heartbeats = SqlHeartbeatRepository(session)
+        self.maintenance = SqlMaintenanceRepository(session)
 
     def __exit__(
         self,

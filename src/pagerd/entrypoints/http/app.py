@@ -17,6 +17,7 @@ from pagerd.entrypoints.http import (
     audit_log,
     calendar_feed,
     heartbeats,
+    maintenance,
     on_call,
     operations,
     outbox,
@@ -88,6 +89,7 @@ def create_app(
         on_call.build_router(container),
         calendar_feed.build_api_router(container),
         heartbeats.build_router(container),
+        maintenance.build_router(container),
     ]
     app.state.api_routers = api  # for the permission checks' documentation and tests
     auth = require_api_token(container)

@@ -1,4 +1,4 @@
-"""Heartbeat monitors (their deadline is the timer).
+"""Heartbeat monitors and maintenance windows (a deadline, an end: each is its timer).
 
 Revision ID: 0003_maint
 Revises: 0002_sched
@@ -58,8 +58,47 @@ def upgrade() -> None:
         sqlite_where=kept,
         postgresql_where=kept,
     )
+    _maintenance_windows()
+
+
+def _maintenance_windows() -> None:
+    op.create_table(
+        "maintenance_windows",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("monitored_service_id", sa.Uuid(), nullable=False),
+        _time("start_at"),
+        _time("end_at"),
+        sa.Column("reason", sa.Text(), nullable=True),
+        _time("created_at"),
+        _time("ended_at", nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_maintenance_windows"),
+        sa.ForeignKeyConstraint(
+            ["monitored_service_id"],
+            ["services.id"],
+            name="fk_maintenance_windows_monitored_service_id_services",
+            ondelete="CASCADE",
+        ),
+    )
+    op.create_index(
+        "ix_maintenance_windows_monitored_service_id_end_at",
+        "maintenance_windows",
+        ["monitored_service_id", "end_at"],
+    )
+    pending = sa.text("ended_at IS NULL")
+    op.create_index(
+        "ix_maintenance_windows_end_pending",
+        "maintenance_windows",
+        ["end_at"],
+        sqlite_where=pending,
+        postgresql_where=pending,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_maintenance_windows_end_pending", table_name="maintenance_windows")
+    op.drop_index(
+        "ix_maintenance_windows_monitored_service_id_end_at", table_name="maintenance_windows"
+    )
+    op.drop_table("maintenance_windows")
     op.drop_index("ix_heartbeats_deadline", table_name="heartbeats")
     op.drop_table("heartbeats")
