@@ -156,6 +156,9 @@ def test_an_address_with_a_trailing_newline_is_not_valid(channel: Channel, addre
         (Channel.EMAIL, "first.last+tag@mail.example.co.uk"),
         (Channel.SMS, "+15555550100"),
         (Channel.WEBHOOK, "http://127.0.0.1:9000/hook"),
+        (Channel.VOICE, "+15555550100"),
+        (Channel.SLACK, "U0123ABCD"),
+        (Channel.SLACK, "W0123ABCD"),
     ],
 )
 def test_usual_addresses_are_valid(channel: Channel, address: str) -> None:
@@ -163,4 +166,36 @@ def test_usual_addresses_are_valid(channel: Channel, address: str) -> None:
 
 
 def test_each_channel_names_the_api_field_of_its_address() -> None:
-    assert [c.address_field for c in Channel] == ["email", "phone_number", "url"]
+    assert [c.address_field for c in Channel] == [
+        "email",
+        "phone_number",
+        "url",
+        "phone_number",
+        "member_id",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("channel", "address"),
+    [
+        (Channel.VOICE, "5555550100"),
+        (Channel.SLACK, "C0123ABCD"),
+        (Channel.SLACK, "u0123abcd"),
+        (Channel.SLACK, "U0123ABCD\n"),
+    ],
+)
+def test_voice_needs_e164_and_slack_a_member_id(channel: Channel, address: str) -> None:
+    assert address_problem(channel, address) is not None
+
+
+def test_a_policy_refuses_voice_and_slack_addresses_but_accepts_a_user() -> None:
+    service_id = uuid4()
+    with pytest.raises(InvalidPolicy) as refused:
+        build_policy(service_id, [LevelSpec([TargetSpec("voice", "+15555550100")])])
+    assert refused.value.details[0].field == "levels.0.targets.0.type"
+    with pytest.raises(InvalidPolicy) as bad_id:
+        build_policy(service_id, [LevelSpec([TargetSpec("user", "alice")])])
+    assert bad_id.value.details[0].field == "levels.0.targets.0.user_id"
+    user_id = uuid4()
+    policy = build_policy(service_id, [LevelSpec([TargetSpec("USER", str(user_id))])])
+    assert policy.levels[0].user_ids == (user_id,)

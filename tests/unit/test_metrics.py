@@ -13,7 +13,7 @@ from pagerd.service_layer import alerts
 from pagerd.service_layer.delivery import claim_pages, record_delivery
 from pagerd.service_layer.paging import DeliveryResult, OutgoingPage
 from pagerd.service_layer.timers import fire_next_due_timer
-from pagerd.testing.harness import PagingHarness, level
+from pagerd.testing.harness import PagingHarness, level, user_target
 
 Samples = Mapping[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -171,3 +171,21 @@ def test_the_first_page_latency_is_observed_once_per_alert_even_across_retries()
     )
     assert _value(samples, "pagerd_alert_to_first_page_seconds_count") == 1
     assert _value(samples, "pagerd_alert_to_first_page_seconds_sum") == 10
+
+
+def test_the_timer_backlog_counts_overdue_notification_rules_too() -> None:
+    h = PagingHarness()
+    alice = h.create_user("alice")
+    email = h.add_contact_method(alice.id, "email", "a@example.com")
+    sms = h.add_contact_method(alice.id, "sms", "+14155550123")
+    h.set_rules(alice.id, (email, 0), (sms, 5))
+    service = h.create_service("checkout")
+    h.set_policy(service.id, [level(user_target(alice.id), timeout=3600)])
+    h.alert(service.id)
+    h.run_workers()
+    observer = PrometheusObserver()
+    observer.watch_queues(lambda: h.uow, h.clock)
+
+    h.clock.advance(timedelta(minutes=5, seconds=7))
+
+    assert _value(_scrape(observer), "pagerd_timer_backlog_seconds") == 7

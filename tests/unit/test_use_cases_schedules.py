@@ -3,6 +3,7 @@ instant, gaps of targeted schedules, deletion guarded by policies, unavailable u
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
@@ -11,7 +12,6 @@ import pytest
 from argon2 import PasswordHasher
 
 from pagerd.adapters.memory import InMemoryStore, InMemoryUnitOfWork
-from pagerd.domain.accounts import User
 from pagerd.domain.channels import Channel
 from pagerd.domain.policy import EscalationPolicy, Level, Target
 from pagerd.domain.schedule_build import LayerSpec, RestrictionSpec
@@ -30,13 +30,6 @@ class ScheduleTargetDouble(Target):
     """A policy target naming a schedule, standing in for the schedule target type."""
 
     schedule_id: UUID | None = None
-
-
-@dataclass
-class DisabledUser(User):
-    """A user who may not be paged, standing in for the people work's `disabled` flag."""
-
-    disabled: bool = True
 
 
 class World:
@@ -116,7 +109,7 @@ def test_a_disabled_user_is_skipped_for_the_layer_beneath(world: World) -> None:
     with world.uow() as uow:
         stored = uow.users.get(bob)
         assert stored is not None
-        uow.users.update(DisabledUser(bob, "bob", stored.password_hash, stored.created_at))
+        uow.users.update(dataclasses.replace(stored, disabled=True))
         uow.commit()
 
     assert world.resolve(primary, MONDAY) == alice

@@ -220,10 +220,12 @@ class QueueCollector(Collector):
                 "How long the most overdue pending page has been due (0 when none).",
                 _overdue(now, uow.outbox.next_attempt_at()),
             )
+            due = [uow.timers.next_due_at(), uow.rule_timers.next_due_at()]
             yield _gauge(
                 "pagerd_timer_backlog_seconds",
-                "How long the most overdue timer has been due (0 when none).",
-                _overdue(now, uow.timers.next_due_at()),
+                "How long the most overdue timer (a level's or a notification rule's) has "
+                "been due (0 when none).",
+                _overdue(now, min((d for d in due if d is not None), default=None)),
             )
 
 

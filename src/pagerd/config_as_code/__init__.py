@@ -1,4 +1,4 @@
-"""Configuration as code: services and escalation policies declared in a YAML file.
+"""Configuration as code: users, services and escalation policies declared in a YAML file.
 
 `parse_configuration` reads a file, `plan_configuration` / `apply_configuration` make the
 database match it, `export_configuration` and `render_configuration` write the current state
@@ -23,6 +23,7 @@ from pagerd.config_as_code.model import (
     DeclaredPolicy,
     DeclaredService,
     DeclaredTarget,
+    DeclaredUser,
 )
 from pagerd.config_as_code.parse import parse_configuration
 from pagerd.config_as_code.render import render_configuration
@@ -35,6 +36,7 @@ __all__ = [
     "DeclaredPolicy",
     "DeclaredService",
     "DeclaredTarget",
+    "DeclaredUser",
     "IntegrationKeyTaken",
     "InvalidConfiguration",
     "Problem",

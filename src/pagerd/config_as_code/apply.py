@@ -8,13 +8,20 @@ time, because policies are compared by content, not by target ids.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from uuid import uuid4
+from collections.abc import Iterable, Iterator, Mapping
+from uuid import UUID, uuid4
 
 from pagerd.config_as_code.apply_change import Action, Change
 from pagerd.config_as_code.diff import policy_diff
 from pagerd.config_as_code.errors import IntegrationKeyTaken, PruneRefused
 from pagerd.config_as_code.model import Configuration, DeclaredPolicy, DeclaredService
+from pagerd.config_as_code.people import (
+    converge_users,
+    declared_users,
+    refuse,
+    unknown_users,
+    user_directory,
+)
 from pagerd.config_as_code.schedule_apply import converge_schedules, export_schedules
 from pagerd.domain.policy import build_policy
 from pagerd.domain.roles import COMMAND_LINE, Actor
@@ -46,7 +53,9 @@ def apply_configuration(
     dry_run: bool = False,
     actor: Actor = COMMAND_LINE,
 ) -> list[Change]:
-    """Make services and policies match `configuration`; return the changes, in order.
+    """Make users, services and policies match `configuration`; return the changes, in
+    order (users first: policies may name them). A policy naming a user who neither exists
+    nor is declared raises InvalidConfiguration, and nothing changes.
 
     With `prune`, services absent from the file are deleted (with their policy and past
     alerts) and declared services without a policy lose theirs; a service with an open or
@@ -57,14 +66,28 @@ def apply_configuration(
     Changes are written to the audit log as one entry.
     """
     with uow:
+        changes: list[Change] = converge_users(uow, clock, configuration.users)
+        users = user_directory(uow)
+        refuse(
+            [
+                problem
+                for index, service in enumerate(configuration.services)
+                if service.escalation_policy is not None
+                for problem in unknown_users(
+                    service.escalation_policy.user_names(),
+                    users,
+                    f"services[{index}].escalation_policy",
+                )
+            ]
+        )
         existing = {s.name: s for s in _all_services(uow)}
         declared_names = {s.name for s in configuration.services}
         stale = [s for name, s in existing.items() if name not in declared_names] if prune else []
         # Lock only what this file may change: alerts of other services are not held up.
         _lock_in_order(uow, [existing[n] for n in declared_names if n in existing] + stale)
-        changes: list[Change] = []
         for declared in configuration.services:
-            changes.extend(_converge(uow, clock, declared, existing.get(declared.name), prune))
+            found = existing.get(declared.name)
+            changes.extend(_converge(uow, clock, declared, found, prune, users))
         changes.extend(_delete_services(uow, stale, dry_run))
         changes.extend(converge_schedules(uow, clock, configuration.schedules))
         if changes and not dry_run:
@@ -79,13 +102,14 @@ def export_configuration(uow: UnitOfWork, include_secrets: bool = False) -> Conf
     file that describes the database. With `include_secrets`, each service's integration key
     too (rebuilding from such a file keeps every sender working)."""
     with uow:
+        names = {user_id: name for name, user_id in user_directory(uow).items()}
         declared = []
         for service in sorted(_all_services(uow), key=lambda s: s.name):
             policy = uow.policies.get_for_service(service.id)
-            content = DeclaredPolicy.of(policy) if policy is not None else None
+            content = DeclaredPolicy.of(policy, names) if policy is not None else None
             key = service.integration_key if include_secrets else None
             declared.append(DeclaredService(service.name, content, key))
-        return Configuration(tuple(declared), export_schedules(uow))
+        return Configuration(tuple(declared), export_schedules(uow), declared_users(uow))
 
 
 def _all_services(uow: UnitOfWork) -> Iterator[MonitoredService]:
@@ -108,6 +132,7 @@ def _converge(
     declared: DeclaredService,
     service: MonitoredService | None,
     prune: bool,
+    users: Mapping[str, UUID],
 ) -> list[Change]:
     changes = []
     if service is None:
@@ -130,14 +155,16 @@ def _converge(
             uow.policies.delete_for_service(service.id)
             changes.append(Change(Action.DELETE, "escalation policy", declared.name))
         return changes
-    if current is not None and DeclaredPolicy.of(current) == wanted:
+    names = {user_id: name for name, user_id in users.items()}
+    if current is not None and DeclaredPolicy.of(current, names) == wanted:
         return changes
     policy_id = current.id if current is not None else None
-    uow.policies.save(build_policy(service.id, wanted.level_specs(), wanted.repeat, policy_id))
+    specs = wanted.level_specs(users)
+    uow.policies.save(build_policy(service.id, specs, wanted.repeat, policy_id))
     if current is None:
         changes.append(Change(Action.CREATE, "escalation policy", declared.name, wanted.describe()))
     else:
-        fields = tuple(policy_diff(DeclaredPolicy.of(current), wanted))
+        fields = tuple(policy_diff(DeclaredPolicy.of(current, names), wanted))
         detail = "; ".join(fields)
         changes.append(Change(Action.UPDATE, "escalation policy", declared.name, detail, fields))
     return changes

@@ -22,13 +22,15 @@ class Change:
     """
 
     action: Action
-    subject: str  # "service", "escalation policy", "schedule" or "override"
+    # "service", "escalation policy", "schedule" or "override"; "user", "contact method" or
+    # "notification rules" (`service_name` is then the user's name)
+    subject: str
     service_name: str  # the service's or the schedule's name
     detail: str = ""
     fields: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        whole = self.subject in ("service", "schedule")
+        whole = self.subject in ("service", "schedule", "user")
         what = self.subject if whole else f"{self.subject} of"
         text = f"{self.action} {what} {self.service_name!r}"
         return f"{text}: {self.detail}" if self.detail else text

@@ -51,4 +51,4 @@ def _level(level: DeclaredLevel) -> str:
 
 
 def _target(target: DeclaredTarget) -> str:
-    return f"{target.channel.value} {target.address}"
+    return f"{target.type} {target.address}"

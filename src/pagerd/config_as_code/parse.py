@@ -3,6 +3,7 @@
 The format (documented in docs/operations.md; schedules: see schedule_parse.py):
 
     version: 1                      # optional
+    users: [...]                    # optional, see parse_people.py
     services:
       - name: checkout
         integration_key: 0123456789abcdef0123456789abcdef   # optional: keep senders working
@@ -14,6 +15,7 @@ The format (documented in docs/operations.md; schedules: see schedule_parse.py):
                 - {type: email, email: oncall@example.com}
                 - {type: sms, phone_number: "+5492664295169"}
                 - {type: webhook, url: https://hooks.example.com/pagerd}
+                - {type: user, user: alice}  # a person (see users:), by their rules
 
 Structure and types are checked here; the escalation rules themselves (ranges, address
 formats, limits) are the domain's `build_policy`, so a file and the HTTP API accept exactly
@@ -36,16 +38,19 @@ from pagerd.config_as_code.model import (
     DeclaredPolicy,
     DeclaredService,
     DeclaredTarget,
+    target_address_field,
 )
 from pagerd.config_as_code.nodes import is_null
+from pagerd.config_as_code.parse_people import parse_users
 from pagerd.config_as_code.schedule_parse import ScheduleReader
-from pagerd.domain.channels import Channel
+from pagerd.domain.channels import POLICY_ADDRESS_CHANNELS
 from pagerd.domain.errors import InvalidPolicy
-from pagerd.domain.policy import DEFAULT_ACK_TIMEOUT, build_policy
+from pagerd.domain.policy import DEFAULT_ACK_TIMEOUT, USER_TARGET, build_policy
 from pagerd.service_layer.services import MAX_NAME_LENGTH
 
 _DEFAULT_TIMEOUT = int(DEFAULT_ACK_TIMEOUT.total_seconds())
-_TYPES = ", ".join(c.value for c in Channel)
+_TYPE_NAMES = (*(c.value for c in POLICY_ADDRESS_CHANNELS), USER_TARGET)
+_TYPES = ", ".join(_TYPE_NAMES)
 # Keys pagerd makes are 32 hex characters; keys brought from elsewhere may differ, within
 # what the database stores and what survives a URL query string.
 _KEY = re.compile(r"[A-Za-z0-9_\-.~]{16,64}")
@@ -77,7 +82,7 @@ def _yaml_problem(exc: yaml.YAMLError) -> Problem:
 
 class _Parser(ScheduleReader):
     def document(self, root: Node) -> Configuration | None:
-        fields = self.mapping(root, "", ("version", "services", "schedules"))
+        fields = self.mapping(root, "", ("version", "users", "services", "schedules"))
         if fields is None:
             return None
         if "services" not in fields and "schedules" not in fields:
@@ -90,10 +95,12 @@ class _Parser(ScheduleReader):
         items = self.sequence(fields["services"], "services") if "services" in fields else []
         if items is None:
             return None
+        users = parse_users(self, fields["users"]) if "users" in fields else ()
         services = [self.service(node, f"services[{i}]") for i, node in enumerate(items)]
         self._check_unique_names(services, items)
         schedules = self.schedules(fields["schedules"]) if "schedules" in fields else []
-        return Configuration(tuple(s for s in services if s is not None), tuple(schedules))
+        users = parse_users(self, fields["users"]) if "users" in fields else ()
+        return Configuration(tuple(s for s in services if s is not None), tuple(schedules), users)
 
     def service(self, node: Node, path: str) -> DeclaredService | None:
         allowed = ("name", "integration_key", "escalation_policy")
@@ -152,18 +159,18 @@ class _Parser(ScheduleReader):
         return DeclaredLevel(timeout, tuple(t for t in targets if t is not None))
 
     def target(self, node: Node, path: str) -> DeclaredTarget | None:
-        fields = self.mapping(node, path, ("type", "email", "phone_number", "url"), ("type",))
+        known = ("type", "email", "phone_number", "url", "user")
+        fields = self.mapping(node, path, known, ("type",))
         if fields is None or "type" not in fields:
             return None
         kind = self.string(fields["type"], f"{path}.type")
         if kind is None:
             return None
-        try:
-            channel = Channel(kind.lower())
-        except ValueError:
+        channel = kind.lower()
+        if channel not in _TYPE_NAMES:
             self.fail(f"{path}.type", fields["type"], f"must be one of {_TYPES}")
             return None
-        address_field = channel.address_field
+        address_field = target_address_field(channel)
         for other in set(fields) - {"type", address_field}:
             self.fail(f"{path}.{other}", fields[other], f"does not belong to a {channel} target")
         if address_field not in fields:

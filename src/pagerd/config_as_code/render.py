@@ -13,6 +13,7 @@ from pagerd.config_as_code.model import (
     DeclaredPolicy,
     DeclaredService,
     DeclaredTarget,
+    DeclaredUser,
 )
 from pagerd.config_as_code.schedule_model import DeclaredSchedule
 
@@ -24,15 +25,26 @@ SECRETS_HEADER = (
 
 def render_configuration(configuration: Configuration) -> str:
     """YAML text that parses back to `configuration`, services in the given order."""
-    document: dict[str, Any] = {
-        "version": FORMAT_VERSION,
-        "services": [_service(s) for s in configuration.services],
-    }
+    document: dict[str, Any] = {"version": FORMAT_VERSION}
+    if configuration.users:
+        document["users"] = [_user(u) for u in configuration.users]
+    document["services"] = [_service(s) for s in configuration.services]
     if configuration.schedules:
         document["schedules"] = [_schedule(s) for s in configuration.schedules]
     body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, default_flow_style=False)
     has_secrets = any(s.integration_key is not None for s in configuration.services)
     return HEADER + (SECRETS_HEADER if has_secrets else "") + body
+
+
+def _user(user: DeclaredUser) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": user.name}
+    out["contact_methods"] = [
+        {"type": m.type, "address": m.address, "label": m.label} for m in user.contact_methods
+    ]
+    out["notification_rules"] = [
+        {"address": r.address, "delay_minutes": r.delay_minutes} for r in user.notification_rules
+    ]
+    return out
 
 
 def _service(service: DeclaredService) -> dict[str, Any]:
@@ -58,7 +70,7 @@ def _policy(policy: DeclaredPolicy) -> dict[str, Any]:
 
 
 def _target(target: DeclaredTarget) -> dict[str, str]:
-    return {"type": target.channel.value, target.channel.address_field: target.address}
+    return {"type": target.type, target.address_field: target.address}
 
 
 def _schedule(schedule: DeclaredSchedule) -> dict[str, Any]:

@@ -12,6 +12,8 @@ _EMAIL = re.compile(
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
 )
 _E164 = re.compile(r"\+[1-9][0-9]{1,14}")
+# A Slack member id: U or W, then upper-case letters and digits (U0123ABCD).
+_SLACK_MEMBER = re.compile(r"[UW][A-Z0-9]{2,20}")
 _MAX_EMAIL = 254
 _MAX_URL = 2048
 _NOT_A_URL = "must be an absolute http:// or https:// URL"
@@ -23,6 +25,8 @@ class Channel(StrEnum):
     EMAIL = "email"
     SMS = "sms"
     WEBHOOK = "webhook"
+    VOICE = "voice"
+    SLACK = "slack"
 
     @property
     def address_field(self) -> str:
@@ -30,7 +34,17 @@ class Channel(StrEnum):
         return _ADDRESS_FIELDS[self]
 
 
-_ADDRESS_FIELDS = {Channel.EMAIL: "email", Channel.SMS: "phone_number", Channel.WEBHOOK: "url"}
+_ADDRESS_FIELDS = {
+    Channel.EMAIL: "email",
+    Channel.SMS: "phone_number",
+    Channel.WEBHOOK: "url",
+    Channel.VOICE: "phone_number",
+    Channel.SLACK: "member_id",
+}
+
+POLICY_ADDRESS_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.WEBHOOK)
+"""The channels a policy may page directly by address. Voice and Slack reach people only
+through their contact methods (a policy pages the person: a `user` target)."""
 
 
 def address_problem(channel: Channel, address: str) -> str | None:
@@ -39,9 +53,13 @@ def address_problem(channel: Channel, address: str) -> str | None:
         if len(address) > _MAX_EMAIL or not _EMAIL.fullmatch(address):
             return "must be an e-mail address such as oncall@example.com"
         return None
-    if channel is Channel.SMS:
+    if channel in (Channel.SMS, Channel.VOICE):
         if not _E164.fullmatch(address):
             return "must be an E.164 phone number such as +5492664295169"
+        return None
+    if channel is Channel.SLACK:
+        if not _SLACK_MEMBER.fullmatch(address):
+            return "must be a Slack member id such as U0123ABCD"
         return None
     return _url_problem(address)
 

@@ -19,14 +19,21 @@ class FieldError:
     message: str
 
 
-class InvalidPolicy(DomainError):
-    """An escalation policy that breaks a rule; `details` names every bad field."""
+class InvalidRequest(DomainError):
+    """A request that breaks a rule; `details` names every bad field."""
 
     code = "validation_error"
+    summary = "the request is invalid"
 
     def __init__(self, details: list[FieldError]) -> None:
         super().__init__("; ".join(f"{d.field}: {d.message}" for d in details))
         self.details = details
+
+
+class InvalidPolicy(InvalidRequest):
+    """An escalation policy that breaks a rule; `details` names every bad field."""
+
+    summary = "the escalation policy is invalid"
 
 
 class AlertAlreadyResolved(DomainError):

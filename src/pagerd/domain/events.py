@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
 
-from pagerd.domain.policy import Target
+from pagerd.domain.policy import PolicyTarget
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class LevelTriggered(AlertEvent):
     type: ClassVar[str] = "notified"
     level: int = 0
     pass_number: int = 0
-    targets: tuple[Target, ...] = field(default=())
+    targets: tuple[PolicyTarget, ...] = field(default=())
     timer_due_at: datetime | None = None
 
     def details(self) -> dict[str, object]:

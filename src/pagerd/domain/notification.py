@@ -47,6 +47,7 @@ class Notification:
     attempts: int = 0
     last_error: str | None = None
     sent_at: datetime | None = None
+    user_id: UUID | None = None
 
     @classmethod
     def for_target(
@@ -70,6 +71,35 @@ class Notification:
             address=target.address,
             created_at=now,
             next_attempt_at=now,
+        )
+
+    @classmethod
+    def for_contact_method(
+        cls,
+        alert_id: UUID,
+        monitored_service_id: UUID,
+        level: int,
+        pass_number: int,
+        user_id: UUID,
+        contact_method_id: UUID,
+        channel: Channel,
+        address: str,
+        now: datetime,
+    ) -> Notification:
+        """A new pending page to one of a user's contact methods, due at once. Its
+        `target_id` is the contact method's id: one page per method per (alert, level, pass)."""
+        return cls(
+            id=uuid4(),
+            alert_id=alert_id,
+            monitored_service_id=monitored_service_id,
+            level=level,
+            pass_number=pass_number,
+            target_id=contact_method_id,
+            channel=channel,
+            address=address,
+            created_at=now,
+            next_attempt_at=now,
+            user_id=user_id,
         )
 
     @property

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID, uuid4
 
-from pagerd.domain.channels import Channel, address_problem
+from pagerd.domain.channels import POLICY_ADDRESS_CHANNELS, Channel, address_problem
 from pagerd.domain.errors import FieldError, InvalidPolicy
 
 DEFAULT_ACK_TIMEOUT = timedelta(minutes=15)
@@ -27,11 +27,32 @@ class Target:
 
 
 @dataclass(frozen=True)
+class UserTarget:
+    """A person to page: expanded, when the level triggers, into the user's contact methods
+    by their notification rules. `id` is stable across reads of the same policy."""
+
+    id: UUID
+    user_id: UUID
+
+
+PolicyTarget = Target | UserTarget
+"""What a level pages: an address, or a person."""
+
+USER_TARGET = "user"
+TARGET_TYPES = ", ".join([*(c.value for c in POLICY_ADDRESS_CHANNELS), USER_TARGET])
+
+
+@dataclass(frozen=True)
 class Level:
     """A step of escalation: every target is paged at once, then the level waits."""
 
     ack_timeout: timedelta
-    targets: tuple[Target, ...]
+    targets: tuple[PolicyTarget, ...]
+
+    @property
+    def user_ids(self) -> tuple[UUID, ...]:
+        """The people this level pages, in target order."""
+        return tuple(t.user_id for t in self.targets if isinstance(t, UserTarget))
 
 
 @dataclass(frozen=True)
@@ -46,7 +67,8 @@ class EscalationPolicy:
 
 @dataclass(frozen=True)
 class TargetSpec:
-    """A target as a user asks for it, before validation."""
+    """A target as a user asks for it, before validation; for a `user` target, `address`
+    is the user's id."""
 
     type: str
     address: str
@@ -108,15 +130,40 @@ def _build_level(index: int, spec: LevelSpec, problems: list[FieldError]) -> Lev
     return Level(ack_timeout=ack_timeout, targets=tuple(targets))
 
 
-def _build_target(path: str, spec: TargetSpec, problems: list[FieldError]) -> Target | None:
+def _build_target(path: str, spec: TargetSpec, problems: list[FieldError]) -> PolicyTarget | None:
+    kind = spec.type.lower()
+    if kind == USER_TARGET:
+        return _build_user_target(path, spec, problems)
     try:
-        channel = Channel(spec.type.lower())
+        channel = Channel(kind)
     except ValueError:
-        problems.append(FieldError(f"{path}.type", "must be one of email, sms, webhook"))
+        channel = None
+    if channel not in POLICY_ADDRESS_CHANNELS:
+        problems.append(FieldError(f"{path}.type", f"must be one of {TARGET_TYPES}"))
         return None
+    assert channel is not None
     address = spec.address.strip()
     problem = address_problem(channel, address)
     if problem is not None:
         problems.append(FieldError(f"{path}.{channel.address_field}", problem))
         return None
     return Target(id=uuid4(), channel=channel, address=address)
+
+
+def _build_user_target(
+    path: str, spec: TargetSpec, problems: list[FieldError]
+) -> UserTarget | None:
+    if not spec.address.strip():
+        problems.append(FieldError(f"{path}.user_id", "is required: the id of the user to page"))
+        return None
+    try:
+        user_id = UUID(spec.address.strip())
+    except ValueError:
+        problems.append(FieldError(f"{path}.user_id", "must be a user's id (a UUID)"))
+        return None
+    return UserTarget(id=uuid4(), user_id=user_id)
+
+
+def user_ids_of(levels: Sequence[Level]) -> set[UUID]:
+    """Every person the levels page."""
+    return {user_id for level in levels for user_id in level.user_ids}

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
 
+from pagerd.domain.channels import Channel
+
 
 @dataclass(frozen=True)
 class AckTimer:
@@ -28,3 +30,23 @@ class AckTimer:
         return cls(
             id=uuid4(), alert_id=alert_id, level=level, pass_number=pass_number, due_at=due_at
         )
+
+
+@dataclass(frozen=True)
+class RuleTimer:
+    """A later notification rule of a paged user: page one contact method at `due_at`.
+
+    Tied to (alert, level, pass) and the contact method, whose channel and address are
+    frozen when the level triggers. Acknowledge and resolve delete it; firing deletes it
+    in the same transaction that writes its page, so it fires at most once.
+    """
+
+    id: UUID
+    alert_id: UUID
+    level: int
+    pass_number: int
+    user_id: UUID
+    contact_method_id: UUID
+    channel: Channel
+    address: str
+    due_at: datetime

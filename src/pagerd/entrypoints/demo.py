@@ -15,11 +15,17 @@ from typing import TextIO
 from uuid import UUID
 
 from pagerd.domain.channels import Channel
-from pagerd.domain.policy import EscalationPolicy, LevelSpec, TargetSpec
+from pagerd.domain.policy import EscalationPolicy, LevelSpec, Target, TargetSpec
 from pagerd.entrypoints.simulation import SimulatedPagerd
 from pagerd.service_layer.paging import OutgoingPage
 
-_CHANNEL_NAMES = {Channel.EMAIL: "e-mail", Channel.SMS: "SMS", Channel.WEBHOOK: "webhook"}
+_CHANNEL_NAMES = {
+    Channel.EMAIL: "e-mail",
+    Channel.SMS: "SMS",
+    Channel.WEBHOOK: "webhook",
+    Channel.VOICE: "voice call",
+    Channel.SLACK: "Slack",
+}
 
 
 class _Story:
@@ -65,7 +71,10 @@ def _clock(at: datetime) -> str:
 
 def _describe_policy(story: _Story, policy: EscalationPolicy) -> None:
     for index, step in enumerate(policy.levels):
-        targets = ", ".join(f"{_CHANNEL_NAMES[t.channel]} {t.address}" for t in step.targets)
+        targets = ", ".join(
+            f"{_CHANNEL_NAMES[t.channel]} {t.address}" if isinstance(t, Target) else "a user"
+            for t in step.targets
+        )
         minutes = int(step.ack_timeout.total_seconds() // 60)
         story.detail(f"level {index}: {targets} (waits {minutes} min for an acknowledgement)")
 

@@ -103,9 +103,20 @@ def acknowledge_by_code(uow: UnitOfWork, clock: Clock, body: str, from_address: 
         return CodeReply(ReplyOutcome.UNKNOWN_CODE, code)
     name = service.name if service is not None else None
     try:
-        alert = acknowledge(uow, clock, alert.id, by=f"{from_address} (SMS)")
+        by = _sender_name(uow, alert.id, from_address) or f"{from_address} (SMS)"
+        alert = acknowledge(uow, clock, alert.id, by=by)
     except AlertAlreadyResolved:
         return CodeReply(ReplyOutcome.RESOLVED, code, alert, name)
     except NotFound:
         return CodeReply(ReplyOutcome.UNKNOWN_CODE, code)
     return CodeReply(ReplyOutcome.ACKNOWLEDGED, code, alert, name)
+
+
+def _sender_name(uow: UnitOfWork, alert_id: UUID, from_address: str) -> str | None:
+    """The user whose contact method at `from_address` was paged for the alert, if any."""
+    with uow:
+        for page in uow.outbox.list_for_alert(alert_id):
+            if page.address == from_address and page.user_id is not None:
+                user = uow.users.get(page.user_id)
+                return user.name if user is not None else None
+    return None

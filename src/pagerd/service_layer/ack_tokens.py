@@ -158,12 +158,27 @@ class LinkNotForAlert(UseCaseError):
 
 
 @dataclass(frozen=True)
+class Recipient:
+    """Whom a link was sent to: an address of the policy, or a user's contact method
+    (`id` is the policy target's id, or the contact method's)."""
+
+    id: UUID
+    address: str
+    user_name: str | None = None
+
+    @property
+    def acknowledger(self) -> str:
+        """How an acknowledgement through this link is attributed: the person, if any."""
+        return self.user_name if self.user_name is not None else f"{self.address} (link)"
+
+
+@dataclass(frozen=True)
 class AckLinkView:
-    """What an acknowledge link points at: the alert, its service's name, the target."""
+    """What an acknowledge link points at: the alert, its service's name, the recipient."""
 
     alert: Alert
     service_name: str
-    target: Target
+    target: Recipient
 
 
 def inspect_ack_link(
@@ -178,7 +193,7 @@ def inspect_ack_link(
         alert = uow.alerts.get(claim.alert_id)
         if alert is None:
             raise NotFound("alert", claim.alert_id)
-        target = _target_of(alert, claim.target_id)
+        target = _recipient_of(uow, alert, claim.target_id)
         service = uow.services.get(alert.monitored_service_id)
     name = service.name if service is not None else "(deleted service)"
     return AckLinkView(alert, name, target)
@@ -192,15 +207,20 @@ def acknowledge_by_link(
     Raises what `inspect_ack_link` raises, and AlertAlreadyResolved.
     """
     view = inspect_ack_link(uow, clock, signer, token)
-    alert = acknowledge(uow, clock, view.alert.id, by=f"{view.target.address} (link)")
+    alert = acknowledge(uow, clock, view.alert.id, by=view.target.acknowledger)
     return AckLinkView(alert, view.service_name, view.target)
 
 
-def _target_of(alert: Alert, target_id: UUID) -> Target:
+def _recipient_of(uow: UnitOfWork, alert: Alert, target_id: UUID) -> Recipient:
     # The plan is frozen when the alert opens, so this answer never changes for an alert.
     levels = alert.plan.levels if alert.plan is not None else ()
     for level in levels:
         for target in level.targets:
-            if target.id == target_id:
-                return target
+            if isinstance(target, Target) and target.id == target_id:
+                return Recipient(target.id, target.address)
+    # A user's page carries its contact method's id as target: the page names the user.
+    for page in uow.outbox.list_for_alert(alert.id):
+        if page.target_id == target_id and page.user_id is not None:
+            user = uow.users.get(page.user_id)
+            return Recipient(target_id, page.address, user.name if user is not None else None)
     raise LinkNotForAlert(f"this link was not issued for alert {alert.id}")

@@ -25,6 +25,12 @@ from pagerd.service_layer.paging import (
 )
 from pagerd.service_layer.ports import Clock, TimelineEntry, UnitOfWork
 from pagerd.service_layer.retry import retry_on_conflict
+from pagerd.service_layer.test_messages import (
+    claim_test_pages,
+    is_test,
+    record_test_outcomes,
+    release_test_pages,
+)
 
 DEFAULT_LEASE = timedelta(seconds=60)
 
@@ -75,11 +81,12 @@ def claim_due_pages(
                 continue
             item = _page_item(uow, notification, alert, service_names)
             groups.setdefault((notification.channel, notification.address), []).append(item)
+        tests = claim_test_pages(uow, now, worker_id, limit, now + lease)
         uow.commit()
     pages = [
         OutgoingPage(channel, address, tuple(items)) for (channel, address), items in groups.items()
     ]
-    return Claim(pages, len(claimed))
+    return Claim(pages + tests, len(claimed) + len(tests))
 
 
 def _cancel(uow: UnitOfWork, notification: Notification, now: datetime) -> None:
@@ -148,7 +155,10 @@ def record_deliveries(
     recorded once, with its first outcome.
     """
     now = clock.now()
+    tests = [(page, result) for page, result in outcomes if is_test(page)]
+    outcomes = [(page, result) for page, result in outcomes if not is_test(page)]
     with uow:
+        record_test_outcomes(uow, tests, now, jitter)
         # Locked in id order, before the notifications, as every use case does.
         alerts = uow.alerts.get_many_for_update(
             {i.alert_id for page, _ in outcomes for i in page.items}
@@ -228,7 +238,9 @@ def _escalate_if_level_failed(
     timer = uow.timers.pending_for_alert(alert.id)
     waiting = timer is not None and (timer.level, timer.pass_number) == (level, pass_number)
     pages = uow.outbox.list_for_level(alert.id, level, pass_number)
-    all_failed = all(p.status is NotificationStatus.FAILED for p in pages)
+    # A user's later rules still to fire keep the level alive: someone may yet answer.
+    later = uow.rule_timers.count_for_level(alert.id, level, pass_number)
+    all_failed = later == 0 and all(p.status is NotificationStatus.FAILED for p in pages)
     if waiting and all_failed and alert.level_failed(level, pass_number, now):
         uow.alerts.update(alert)
         persist_alert_events(uow, alert)
@@ -264,8 +276,10 @@ def release_pages(uow: UnitOfWork, worker_id: str, pages: Iterable[OutgoingPage]
     notifications were released.
     """
     released = 0
+    pages = list(pages)
     with uow:
-        for page in pages:
+        released += release_test_pages(uow, worker_id, [p for p in pages if is_test(p)])
+        for page in (p for p in pages if not is_test(p)):
             for item in page.items:
                 if uow.outbox.is_claimed_by(item.notification_id, worker_id):
                     uow.outbox.release(item.notification_id)

@@ -18,7 +18,8 @@ from pagerd.domain.events import (
     Resolved,
 )
 from pagerd.domain.notification import Notification
-from pagerd.domain.timer import AckTimer
+from pagerd.domain.timer import AckTimer, RuleTimer
+from pagerd.service_layer.expansion import expand_level
 from pagerd.service_layer.ports import TimelineEntry, UnitOfWork
 
 
@@ -35,21 +36,33 @@ def persist_events_of(uow: UnitOfWork, alerts: Iterable[Alert]) -> None:
     """`persist_alert_events` for several alerts, the rows of all of them written together
     (timers firing in a batch: a few statements for the batch instead of a few per alert)."""
     rows = _Rows(uow)
+    advanced: list[Alert] = []
     for alert in alerts:
-        events, alert.events = alert.events, []
         effects = _Effects(rows, alert)
-        for event in events:
-            rows.entries.append(timeline_entry(event))
-            if isinstance(event, LevelTriggered):
-                effects.page_level(event)
-            elif isinstance(event, Acknowledged | Resolved):
-                effects.stop_escalation()
-            elif isinstance(event, EscalationExhausted):
-                # Nothing is left to wait for. A failed last level exhausts before its timer
-                # is due; left armed, that timer would exhaust the alert a second time.
-                effects.cancel_timer()
+        # A level that reaches nobody fails at once, which records more events: drained
+        # until the alert waits on a level that pages someone (or escalation ran out).
+        while alert.events:
+            events, alert.events = alert.events, []
+            for event in events:
+                _act_on(effects, event)
         effects.done()
+        if effects.advanced:
+            advanced.append(alert)
+    # The caller stored these alerts before their empty levels failed: store them again.
+    uow.alerts.update_many(advanced)
     rows.flush()
+
+
+def _act_on(effects: _Effects, event: AlertEvent) -> None:
+    effects.rows.entries.append(timeline_entry(event))
+    if isinstance(event, LevelTriggered):
+        effects.page_level(event)
+    elif isinstance(event, Acknowledged | Resolved):
+        effects.stop_escalation()
+    elif isinstance(event, EscalationExhausted):
+        # Nothing is left to wait for. A failed last level exhausts before its timer
+        # is due; left armed, that timer would exhaust the alert a second time.
+        effects.cancel_timer()
 
 
 def timeline_entry(event: AlertEvent) -> TimelineEntry:
@@ -66,12 +79,15 @@ class _Rows:
         self.uow = uow
         self.entries: list[TimelineEntry] = []
         self.pages: list[Notification] = []
+        self.rule_timers: list[RuleTimer] = []
         self.timers: list[AckTimer] = []
         self.cancelled_timers: list[UUID] = []
 
     def write_pages(self) -> None:
         self.uow.outbox.add_many(self.pages)
         self.pages = []
+        self.uow.rule_timers.add_many(self.rule_timers)
+        self.rule_timers = []
 
     def flush(self) -> None:
         self.write_pages()
@@ -94,22 +110,20 @@ class _Effects:
         self.alert = alert
         self.timer: AckTimer | None = None
         self.cancel = False
+        self.advanced = False
 
     def page_level(self, event: LevelTriggered) -> None:
         alert = self.alert
-        self.rows.pages.extend(
-            Notification.for_target(
-                alert.id,
-                alert.monitored_service_id,
-                event.level,
-                event.pass_number,
-                target,
-                event.at,
-            )
-            for target in event.targets
-        )
+        expansion = expand_level(self.uow, alert, event)
+        self.rows.pages.extend(expansion.pages)
+        self.rows.rule_timers.extend(expansion.rule_timers)
+        self.rows.entries.extend(expansion.entries)
         assert event.timer_due_at is not None  # every triggered level has a timeout
         self.timer = AckTimer.arm(alert.id, event.level, event.pass_number, event.timer_due_at)
+        if not expansion.reaches_anyone and alert.level_failed(
+            event.level, event.pass_number, event.at
+        ):
+            self.advanced = True
 
     def cancel_timer(self) -> None:
         self.timer = None
@@ -134,4 +148,18 @@ class _Effects:
                 details={"notification_id": str(cancelled.id), "address": cancelled.address},
             )
             for cancelled in self.uow.outbox.cancel_pending_for_alert(alert.id)
+        )
+        self.rows.entries.extend(
+            TimelineEntry(
+                alert_id=alert.id,
+                at=alert.resolved_at or alert.acknowledged_at or alert.created_at,
+                type="notification_rule_cancelled",
+                details={
+                    "user_id": str(timer.user_id),
+                    "contact_method_id": str(timer.contact_method_id),
+                    "address": timer.address,
+                    "due_at": timer.due_at.isoformat(),
+                },
+            )
+            for timer in self.uow.rule_timers.cancel_for_alerts([alert.id])
         )

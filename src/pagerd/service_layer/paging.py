@@ -24,6 +24,8 @@ class PageItem:
     pass_number: int
     target_id: UUID
     alert_created_at: datetime
+    is_test: bool = False
+    """A test message to a contact method: no alert, nothing to acknowledge."""
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from pagerd.domain.policy import EscalationPolicy, LevelSpec, build_policy
+from pagerd.domain.errors import FieldError, InvalidPolicy
+from pagerd.domain.policy import EscalationPolicy, LevelSpec, UserTarget, build_policy
 from pagerd.domain.roles import SYSTEM, Actor
 from pagerd.service_layer.audit import record_audit
 from pagerd.service_layer.errors import NotFound
@@ -36,12 +37,24 @@ def put_policy(
         policy = build_policy(
             service_id, levels, repeat, policy_id=existing.id if existing is not None else None
         )
+        _check_users_exist(uow, policy)
         uow.policies.save(policy)
         if clock is not None:
             action = "policy.updated" if existing is not None else "policy.created"
             record_audit(uow, clock, actor, action, policy.id, before=existing, after=policy)
         uow.commit()
         return policy
+
+
+def _check_users_exist(uow: UnitOfWork, policy: EscalationPolicy) -> None:
+    problems = [
+        FieldError(f"levels.{i}.targets.{j}.user_id", f"no user has the id {target.user_id}")
+        for i, level in enumerate(policy.levels)
+        for j, target in enumerate(level.targets)
+        if isinstance(target, UserTarget) and uow.users.get(target.user_id) is None
+    ]
+    if problems:
+        raise InvalidPolicy(problems)
 
 
 def get_policy(uow: UnitOfWork, service_id: UUID) -> EscalationPolicy:

@@ -26,6 +26,12 @@ from pagerd.domain.service import MonitoredService
 from pagerd.domain.timer import AckTimer
 from pagerd.service_layer.heartbeat_ports import HeartbeatRepository
 from pagerd.service_layer.maintenance_ports import MaintenanceRepository
+from pagerd.service_layer.people_ports import (
+    ContactMethodRepository,
+    NotificationRuleRepository,
+    RuleTimerRepository,
+    TestMessageRepository,
+)
 from pagerd.service_layer.schedule_ports import ScheduleRepository
 
 Cursor = tuple[datetime, UUID]
@@ -351,6 +357,10 @@ class UnitOfWork(Protocol):
     timeline: TimelineRepository
     tokens: TokenRepository
     users: UserRepository
+    contact_methods: ContactMethodRepository
+    notification_rules: NotificationRuleRepository
+    rule_timers: RuleTimerRepository
+    test_messages: TestMessageRepository
     sessions: SessionRepository
     audit_log: AuditLogRepository
     settings: SettingRepository

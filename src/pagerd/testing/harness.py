@@ -8,23 +8,37 @@ tests on SQLite and PostgreSQL (`make_uow`).
 
 from __future__ import annotations
 
-from pagerd.domain.policy import LevelSpec, TargetSpec
-from pagerd.entrypoints.simulation import SimulatedPagerd, UnitOfWorkFactory
+from uuid import UUID, uuid4
 
-__all__ = ["PagingHarness", "UnitOfWorkFactory", "level"]
+from pagerd.domain.accounts import User
+from pagerd.domain.people import ContactMethod, RuleSpec
+from pagerd.domain.policy import LevelSpec, TargetSpec
+from pagerd.domain.roles import Role
+from pagerd.entrypoints.simulation import SimulatedPagerd, UnitOfWorkFactory
+from pagerd.service_layer import contact_methods
+
+__all__ = ["PagingHarness", "UnitOfWorkFactory", "level", "user_target"]
 
 
 def level(*addresses: str, timeout: int = 900) -> LevelSpec:
-    """A level spec from addresses: `+…` is SMS, `http…` a webhook, anything else e-mail."""
+    """A level spec from addresses: `+…` is SMS, `http…` a webhook, `user:<id>` a user
+    (see `user_target`), anything else e-mail."""
     return LevelSpec(targets=[_target(a) for a in addresses], ack_timeout_seconds=timeout)
 
 
 def _target(address: str) -> TargetSpec:
+    if address.startswith("user:"):
+        return TargetSpec("user", address.removeprefix("user:"))
     if address.startswith("+"):
         return TargetSpec("sms", address)
     if address.startswith("http"):
         return TargetSpec("webhook", address)
     return TargetSpec("email", address)
+
+
+def user_target(user_id: UUID) -> str:
+    """The address `level` reads as a user target."""
+    return f"user:{user_id}"
 
 
 class PagingHarness(SimulatedPagerd):
@@ -33,6 +47,24 @@ class PagingHarness(SimulatedPagerd):
     Its workers are the production engine's duties (`pagerd.entrypoints.workers.DUTIES`),
     so a scenario test exercises the orchestration production runs.
     """
+
+    def create_user(self, username: str, disabled: bool = False) -> User:
+        """A user (no password is needed to be paged)."""
+        user = User(
+            uuid4(), username, None, Role.RESPONDER, "UTC", self.clock.now(), disabled=disabled
+        )
+        with self.uow:
+            self.uow.users.add(user)
+            self.uow.commit()
+        return user
+
+    def add_contact_method(self, user_id: UUID, type_: str, address: str) -> ContactMethod:
+        return contact_methods.add_contact_method(self.uow, self.clock, user_id, type_, address)
+
+    def set_rules(self, user_id: UUID, *rules: tuple[ContactMethod, int]) -> None:
+        """Replace the user's rules: (contact method, delay in minutes) pairs."""
+        specs = [RuleSpec(method.id, minutes) for method, minutes in rules]
+        contact_methods.put_notification_rules(self.uow, user_id, specs)
 
     def paged_addresses(self) -> list[str]:
         """Addresses that received a message, once per message, in order."""

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 def _schedule(served: ServedConsole) -> None:
     console = served.console
     with console.uow() as uow:
-        alice = uow.users.get_by_username(USERNAME)
+        alice = uow.users.get_by_name(USERNAME)
         assert alice is not None
     bob = create_user(console.uow(), console.clock, "bob", "a long passphrase", FAST_HASHER)
     # The fake clock starts Thursday 2026-01-01 09:00 UTC: bob's week (from Monday 09:00).

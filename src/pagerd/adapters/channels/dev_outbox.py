@@ -61,5 +61,10 @@ class DevOutboxSender:
             return rendered.subject, rendered.text
         if page.channel is Channel.SMS:
             return f"SMS to {page.address}", self._sms.text(page)
+        if page.channel is Channel.VOICE:
+            # No voice sender yet: the words a call would read out.
+            return f"Voice call to {page.address}", self._renderer.voice(page, self._clock.now())
+        if page.channel is Channel.SLACK:
+            return f"Slack message to {page.address}", self._renderer.plain(page, self._clock.now())
         payload = build_payload(page, self._renderer, self._clock.now())
         return f"Webhook POST to {page.address}", json.dumps(payload, indent=2)

@@ -27,7 +27,8 @@ def build_senders(
     secret_key: bytes,
 ) -> dict[Channel, Sender]:
     """SMTP when PAGERD_SMTP_HOST is set and Twilio when its three settings are, the dev
-    outbox otherwise; webhooks always go out (to public addresses, or allowed networks)."""
+    outbox otherwise; webhooks always go out (to public addresses, or allowed networks);
+    voice calls and Slack messages go to the dev outbox until they have senders."""
     renderer = MessageRenderer(AckLinks(public_url, AckLinkSigner(secret_key)))
     sms = SmsComposer(renderer, uow_factory, clock)
     dev = DevOutboxSender(renderer, sms, uow_factory, clock)
@@ -40,4 +41,11 @@ def build_senders(
     webhook = WebhookSender(
         renderer, clock, webhook_secret(secret_key), AddressPolicy(settings.allowed_networks)
     )
-    return {Channel.EMAIL: email, Channel.SMS: text, Channel.WEBHOOK: webhook}
+    # Voice and Slack have no sender of their own yet: their pages land in the dev outbox.
+    return {
+        Channel.EMAIL: email,
+        Channel.SMS: text,
+        Channel.WEBHOOK: webhook,
+        Channel.VOICE: dev,
+        Channel.SLACK: dev,
+    }

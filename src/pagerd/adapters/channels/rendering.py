@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from html import escape as escape_html
 from uuid import UUID
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -59,7 +60,9 @@ class MessageRenderer:
         )
 
     def ack_url(self, item: PageItem, now: datetime) -> str:
-        """The acknowledge link of one item: its alert, as its target."""
+        """The acknowledge link of one item: its alert, as its target (a test: none)."""
+        if item.is_test:
+            return ""
         return self._links.url(item.alert_id, item.target_id, now)
 
     def items(self, page: OutgoingPage, now: datetime) -> list[ItemView]:
@@ -79,14 +82,38 @@ class MessageRenderer:
 
     def email(self, page: OutgoingPage, now: datetime) -> RenderedEmail:
         """Subject, plain text and HTML of an e-mail page."""
+        if page.items[0].is_test:
+            text = test_text(page)
+            return RenderedEmail(TEST_SUBJECT, text, f"<p>{escape_html(text)}</p>")
         items = self.items(page, now)
         subject = email_subject(page.items)
         text = self._env.get_template("page.txt").render(items=items, subject=subject)
         html = self._env.get_template("page.html").render(items=items, subject=subject)
         return RenderedEmail(subject, text, html)
 
+    def plain(self, page: OutgoingPage, now: datetime) -> str:
+        """A chat message (Slack): one line per alert, with its acknowledge link."""
+        if page.items[0].is_test:
+            return test_text(page)
+        return "\n".join(
+            f"{_one_line(v.service_name)}: {_one_line(v.message)} (level {v.level_id}, "
+            f"since {v.since}) Acknowledge: {v.ack_url}"
+            for v in self.items(page, now)
+        )
+
+    def voice(self, page: OutgoingPage, now: datetime) -> str:
+        """What a voice call reads out."""
+        if page.items[0].is_test:
+            return test_text(page)
+        alerts = ". ".join(
+            f"{_one_line(i.service_name)}: {_one_line(i.message)}" for i in page.items
+        )
+        return f"This is pagerd. {alerts}. Press 1 to acknowledge."
+
     def sms(self, page: OutgoingPage, codes: Mapping[UUID, str], now: datetime) -> str:
         """SMS text; `codes` maps each alert id to its reply code."""
+        if page.items[0].is_test:
+            return gsm.to_gsm7(test_text(page))
         entries = [
             SmsEntry(
                 gsm.to_gsm7(_one_line(item.service_name)),
@@ -131,6 +158,18 @@ def _sms_text(entries: Sequence[SmsEntry], message_units: int | None) -> str:
     lines = [f"pagerd: {len(entries)} alerts"]
     lines += [f"{e.service_name}: {message(e)} ACK {e.code} {e.ack_url}" for e in entries]
     return "\n".join(lines)
+
+
+TEST_SUBJECT = "[pagerd] Test message"
+
+
+def test_text(page: OutgoingPage) -> str:
+    """What a test message says: which contact method, and that nothing is wrong."""
+    item = page.items[0]
+    return (
+        f"pagerd {item.message}. This is a test: nothing is down and there is nothing to "
+        "acknowledge."
+    )
 
 
 def email_subject(items: Sequence[PageItem]) -> str:

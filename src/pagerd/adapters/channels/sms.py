@@ -29,7 +29,8 @@ class SmsComposer:
 
     def codes(self, page: OutgoingPage) -> dict[UUID, str]:
         """The reply code of every alert of the page, for this phone number."""
-        alert_ids = dict.fromkeys(item.alert_id for item in page.items)
+        # A test message belongs to no alert: it gets no code.
+        alert_ids = dict.fromkeys(item.alert_id for item in page.items if not item.is_test)
         return {
             alert_id: issue_ack_code(
                 self._uow_factory(), self._clock, alert_id, page.address, self._ttl

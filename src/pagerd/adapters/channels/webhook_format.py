@@ -22,6 +22,7 @@ from pagerd.service_layer.ack_tokens import derive_key
 from pagerd.service_layer.paging import OutgoingPage
 
 EVENT_TYPE = "alert.page"
+TEST_EVENT_TYPE = "contact_method.test"
 SIGNATURE_HEADER = "X-Pagerd-Signature"
 TIMESTAMP_HEADER = "X-Pagerd-Timestamp"
 DELIVERY_HEADER = "X-Pagerd-Delivery"
@@ -49,7 +50,7 @@ def verify_signature(secret: str, timestamp: str, body: bytes, signature: str) -
 def build_payload(page: OutgoingPage, renderer: MessageRenderer, now: datetime) -> dict[str, Any]:
     """The JSON document POSTed to a webhook target."""
     return {
-        "type": EVENT_TYPE,
+        "type": TEST_EVENT_TYPE if page.items[0].is_test else EVENT_TYPE,
         "delivery_id": str(page.idempotency_key),
         "sent_at": _rfc3339(now),
         "alert_count": len(page.items),

@@ -16,10 +16,12 @@ from pagerd.domain.dev_outbox import DevMessage
 from pagerd.domain.heartbeat import Heartbeat
 from pagerd.domain.maintenance import MaintenanceWindow
 from pagerd.domain.notification import Notification
+from pagerd.domain.people import ContactMethod, NotificationRule
 from pagerd.domain.policy import EscalationPolicy
 from pagerd.domain.schedule import Override, Schedule
 from pagerd.domain.service import MonitoredService
-from pagerd.domain.timer import AckTimer
+from pagerd.domain.test_message import TestMessage
+from pagerd.domain.timer import AckTimer, RuleTimer
 from pagerd.service_layer.errors import ConcurrencyConflict
 from pagerd.service_layer.ports import TimelineEntry
 
@@ -45,6 +47,11 @@ class StoreState:
     timeline: list[TimelineEntry] = field(default_factory=list)
     tokens: dict[UUID, ApiToken] = field(default_factory=dict)
     users: dict[UUID, User] = field(default_factory=dict)
+    contact_methods: dict[UUID, ContactMethod] = field(default_factory=dict)
+    notification_rules: dict[UUID, tuple[NotificationRule, ...]] = field(default_factory=dict)
+    rule_timers: dict[UUID, RuleTimer] = field(default_factory=dict)
+    test_messages: dict[UUID, TestMessage] = field(default_factory=dict)
+    test_leases: dict[UUID, Lease] = field(default_factory=dict)
     sessions: dict[str, ConsoleSession] = field(default_factory=dict)
     audit_log: list[AuditEntry] = field(default_factory=list)
     settings: dict[str, str] = field(default_factory=dict)
@@ -69,6 +76,10 @@ class StoreState:
         usernames = Counter(u.name for u in self.users.values())
         emails = Counter(u.email for u in self.users.values() if u.email is not None)
         token_hashes = Counter(t.token_hash for t in self.tokens.values())
+        rule_timers = Counter(
+            (t.alert_id, t.level, t.pass_number, t.contact_method_id)
+            for t in self.rule_timers.values()
+        )
         schedule_names = Counter(s.name for s in self.schedules.values())
         heartbeat_names = Counter(
             (h.monitored_service_id, h.name) for h in self.heartbeats.values()
@@ -83,6 +94,7 @@ class StoreState:
             (usernames, "unique user names"),
             (emails, "unique user e-mails"),
             (token_hashes, "unique token hashes"),
+            (rule_timers, "one rule timer per (alert, level, pass, contact method)"),
             (schedule_names, "unique schedule names"),
             (heartbeat_names, "unique heartbeat names per service"),
             (ping_tokens, "unique heartbeat ping tokens"),

@@ -19,6 +19,12 @@ from pagerd.adapters.memory.accounts import (
 )
 from pagerd.adapters.memory.heartbeats import InMemoryHeartbeatRepository
 from pagerd.adapters.memory.maintenance import InMemoryMaintenanceRepository
+from pagerd.adapters.memory.people import (
+    InMemoryContactMethodRepository,
+    InMemoryNotificationRuleRepository,
+    InMemoryRuleTimerRepository,
+    InMemoryTestMessageRepository,
+)
 from pagerd.adapters.memory.repositories import (
     InMemoryAlertRepository,
     InMemoryNotificationRepository,
@@ -32,6 +38,12 @@ from pagerd.adapters.memory.schedules import InMemoryScheduleRepository
 from pagerd.adapters.memory.store import InMemoryStore, StoreState
 from pagerd.service_layer.heartbeat_ports import HeartbeatRepository
 from pagerd.service_layer.maintenance_ports import MaintenanceRepository
+from pagerd.service_layer.people_ports import (
+    ContactMethodRepository,
+    NotificationRuleRepository,
+    RuleTimerRepository,
+    TestMessageRepository,
+)
 from pagerd.service_layer.ports import (
     AckCodeRepository,
     AlertRepository,
@@ -75,6 +87,12 @@ class InMemoryUnitOfWork:
         self.timeline: TimelineRepository = InMemoryTimelineRepository(state)
         self.tokens: TokenRepository = InMemoryTokenRepository(state)
         self.users: UserRepository = InMemoryUserRepository(state)
+        self.contact_methods: ContactMethodRepository = InMemoryContactMethodRepository(state)
+        self.notification_rules: NotificationRuleRepository = InMemoryNotificationRuleRepository(
+            state
+        )
+        self.rule_timers: RuleTimerRepository = InMemoryRuleTimerRepository(state)
+        self.test_messages: TestMessageRepository = InMemoryTestMessageRepository(state)
         self.sessions: SessionRepository = InMemorySessionRepository(state)
         self.audit_log: AuditLogRepository = InMemoryAuditLogRepository(state)
         self.settings: SettingRepository = InMemorySettingRepository(state)
@@ -110,7 +128,9 @@ class InMemoryUnitOfWork:
         before = self.store.state
         self._wrote_work = self._wrote_work or (
             before.timers.keys() != self._working.timers.keys()
+            or before.rule_timers.keys() != self._working.rule_timers.keys()
             or len(before.notifications) != len(self._working.notifications)
+            or len(before.test_messages) != len(self._working.test_messages)
         )
         self.store.state = self._working
         self._bind(copy.deepcopy(self._working))

@@ -20,7 +20,7 @@ from pagerd.domain.channels import Channel
 from pagerd.domain.dev_outbox import DevMessage
 from pagerd.domain.notification import Notification, NotificationStatus
 from pagerd.domain.plan import EscalationPlan
-from pagerd.domain.policy import EscalationPolicy, Level, Target
+from pagerd.domain.policy import EscalationPolicy, Level, PolicyTarget, Target, UserTarget
 from pagerd.domain.roles import Role
 from pagerd.domain.service import MonitoredService, ServiceStatus
 from pagerd.domain.timer import AckTimer
@@ -34,13 +34,24 @@ def levels_to_json(levels: Sequence[Level]) -> list[dict[str, Any]]:
     return [
         {
             "ack_timeout_seconds": level.ack_timeout.total_seconds(),
-            "targets": [
-                {"id": str(t.id), "channel": t.channel.value, "address": t.address}
-                for t in level.targets
-            ],
+            "targets": [target_to_json(t) for t in level.targets],
         }
         for level in levels
     ]
+
+
+def target_to_json(target: PolicyTarget) -> dict[str, Any]:
+    """A target's JSON form: `{"id", "channel", "address"}` or `{"id", "user_id"}`."""
+    if isinstance(target, UserTarget):
+        return {"id": str(target.id), "user_id": str(target.user_id)}
+    return {"id": str(target.id), "channel": target.channel.value, "address": target.address}
+
+
+def target_from_json(data: Mapping[str, Any]) -> PolicyTarget:
+    """A target from its JSON form."""
+    if "user_id" in data:
+        return UserTarget(UUID(data["id"]), UUID(data["user_id"]))
+    return Target(UUID(data["id"]), Channel(data["channel"]), data["address"])
 
 
 def levels_from_json(data: Sequence[Mapping[str, Any]]) -> tuple[Level, ...]:
@@ -48,9 +59,7 @@ def levels_from_json(data: Sequence[Mapping[str, Any]]) -> tuple[Level, ...]:
     return tuple(
         Level(
             ack_timeout=timedelta(seconds=item["ack_timeout_seconds"]),
-            targets=tuple(
-                Target(UUID(t["id"]), Channel(t["channel"]), t["address"]) for t in item["targets"]
-            ),
+            targets=tuple(target_from_json(t) for t in item["targets"]),
         )
         for item in data
     )
@@ -163,6 +172,7 @@ def notification_to_row(n: Notification) -> dict[str, Any]:
         "channel": n.channel.value,
         "address": n.address,
         "created_at": n.created_at,
+        "user_id": n.user_id,
         **notification_state(n),
     }
 
@@ -183,6 +193,7 @@ def notification_from_row(row: Row) -> Notification:
         attempts=row["attempts"],
         last_error=row["last_error"],
         sent_at=row["sent_at"],
+        user_id=row["user_id"],
     )
 
 

@@ -3,7 +3,7 @@
 The database, not only the code, keeps pagerd's promises:
 - at most one open or acknowledged alert per service (a partial unique index);
 - at most one notification per (alert, level, pass, target);
-- at most one pending timer per alert;
+- at most one pending timer per alert, one rule timer per (alert, level, pass, method);
 - unique service names, integration keys, user names and e-mails, and token hashes.
 Migrations (`migrations/versions`) must produce exactly this schema; a test compares them.
 """
@@ -118,6 +118,28 @@ timers = sa.Table(
     sa.Index(None, "due_at", "id"),
 )
 
+# Test messages to contact methods: a small outbox of its own (they belong to no alert),
+# claimed under a lease like pages.
+test_messages = sa.Table(
+    "test_messages",
+    metadata,
+    _id(),
+    sa.Column("user_id", sa.Uuid(), _ref("users"), nullable=False),
+    sa.Column("contact_method_id", sa.Uuid(), _ref("contact_methods"), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("address", sa.Text(), nullable=False),
+    sa.Column("label", sa.String(200), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("next_attempt_at", UtcDateTime(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("last_error", sa.Text(), nullable=True),
+    sa.Column("sent_at", UtcDateTime(), nullable=True),
+    sa.Column("lease_owner", sa.String(200), nullable=True),
+    sa.Column("lease_until", UtcDateTime(), nullable=True),
+    sa.Index(None, "status", "next_attempt_at"),
+)
+
 notifications = sa.Table(
     "notifications",
     metadata,
@@ -137,6 +159,7 @@ notifications = sa.Table(
     sa.Column("sent_at", UtcDateTime(), nullable=True),
     sa.Column("lease_owner", sa.String(200), nullable=True),
     sa.Column("lease_until", UtcDateTime(), nullable=True),
+    sa.Column("user_id", sa.Uuid(), nullable=True),
     sa.UniqueConstraint("alert_id", "level", "pass_number", "target_id"),
     sa.Index(None, "alert_id", "created_at", "id"),
 )
@@ -216,6 +239,44 @@ audit_log = sa.Table(
     sa.Column("before", json_type(), nullable=True),
     sa.Column("after", json_type(), nullable=True),
     sa.Index(None, "created_at", "id"),
+)
+
+contact_methods = sa.Table(
+    "contact_methods",
+    metadata,
+    _id(),
+    sa.Column("user_id", sa.Uuid(), _ref("users"), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("address", sa.Text(), nullable=False),
+    sa.Column("label", sa.String(200), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Index(None, "user_id", "created_at", "id"),
+)
+
+notification_rules = sa.Table(
+    "notification_rules",
+    metadata,
+    sa.Column("user_id", sa.Uuid(), _ref("users"), primary_key=True),
+    sa.Column("contact_method_id", sa.Uuid(), _ref("contact_methods"), primary_key=True),
+    sa.Column("delay_minutes", sa.Integer(), primary_key=True),
+)
+
+# A user's later rules: one row per (alert, level, pass, contact method), so a method is
+# never planned twice for one level; deleted when it fires, in the same transaction.
+rule_timers = sa.Table(
+    "rule_timers",
+    metadata,
+    _id(),
+    sa.Column("alert_id", sa.Uuid(), _ref("alerts"), nullable=False),
+    sa.Column("level", sa.Integer(), nullable=False),
+    sa.Column("pass_number", sa.Integer(), nullable=False),
+    sa.Column("user_id", sa.Uuid(), _ref("users"), nullable=False),
+    sa.Column("contact_method_id", sa.Uuid(), _ref("contact_methods"), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("address", sa.Text(), nullable=False),
+    sa.Column("due_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("alert_id", "level", "pass_number", "contact_method_id"),
+    sa.Index(None, "due_at", "id"),
 )
 
 settings = sa.Table(

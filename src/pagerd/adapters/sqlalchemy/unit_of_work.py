@@ -31,6 +31,12 @@ from pagerd.adapters.sqlalchemy.errors import conflict_from
 from pagerd.adapters.sqlalchemy.group_commit import GroupCommitter, group_committer_for
 from pagerd.adapters.sqlalchemy.heartbeat_repository import SqlHeartbeatRepository
 from pagerd.adapters.sqlalchemy.maintenance_repository import SqlMaintenanceRepository
+from pagerd.adapters.sqlalchemy.people_repositories import (
+    SqlContactMethodRepository,
+    SqlNotificationRuleRepository,
+    SqlRuleTimerRepository,
+    SqlTestMessageRepository,
+)
 from pagerd.adapters.sqlalchemy.queue_repositories import (
     SqlNotificationRepository,
     SqlTimerRepository,
@@ -45,6 +51,12 @@ from pagerd.adapters.sqlalchemy.session import Session
 from pagerd.service_layer.heartbeat_ports import HeartbeatRepository
 from pagerd.service_layer.maintenance_ports import MaintenanceRepository
 from pagerd.service_layer.observability import Observer
+from pagerd.service_layer.people_ports import (
+    ContactMethodRepository,
+    NotificationRuleRepository,
+    RuleTimerRepository,
+    TestMessageRepository,
+)
 from pagerd.service_layer.ports import (
     AckCodeRepository,
     AlertRepository,
@@ -96,6 +108,10 @@ class SqlAlchemyUnitOfWork:
     timeline: TimelineRepository
     tokens: TokenRepository
     users: UserRepository
+    contact_methods: ContactMethodRepository
+    notification_rules: NotificationRuleRepository
+    rule_timers: RuleTimerRepository
+    test_messages: TestMessageRepository
     sessions: SessionRepository
     audit_log: AuditLogRepository
     settings: SettingRepository
@@ -154,6 +170,10 @@ class SqlAlchemyUnitOfWork:
         self.timeline = SqlTimelineRepository(session)
         self.tokens = SqlTokenRepository(session)
         self.users = SqlUserRepository(session)
+        self.contact_methods = SqlContactMethodRepository(session)
+        self.notification_rules = SqlNotificationRuleRepository(session)
+        self.rule_timers = SqlRuleTimerRepository(session)
+        self.test_messages = SqlTestMessageRepository(session)
         self.sessions = SqlSessionRepository(session)
         self.audit_log = SqlAuditLogRepository(session)
         self.settings = SqlSettingRepository(session)

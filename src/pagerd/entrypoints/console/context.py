@@ -47,6 +47,7 @@ NOTICES = {
 FORM_ACTIONS = frozenset(
     {"acknowledge", "healthy", "policy", "disable", "enable", "role", "delete"}
 )
+PROFILE_PATH = "/profile"
 
 
 class ConsoleForm(BaseModel):
@@ -219,6 +220,8 @@ class ConsoleContext:
         if request.method == "POST":
             path, _, action = request.url.path.rpartition("/")
             target = path if action in FORM_ACTIONS else request.url.path
+            if target.startswith(PROFILE_PATH + "/"):
+                target = PROFILE_PATH  # every profile form is on the profile page
             return self.redirect("/sign-in?expired=1&next=" + quote(target, safe=""))
         target = request.url.path
         if request.url.query:

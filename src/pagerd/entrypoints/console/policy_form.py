@@ -20,9 +20,12 @@ from pagerd.domain.policy import (
     DEFAULT_ACK_TIMEOUT,
     MAX_LEVELS,
     MAX_TARGETS_PER_LEVEL,
+    USER_TARGET,
     EscalationPolicy,
     LevelSpec,
+    PolicyTarget,
     TargetSpec,
+    UserTarget,
 )
 
 _LEVEL_KEY = re.compile(r"^levels-(\d{1,3})-timeout$")
@@ -38,6 +41,13 @@ class TargetRow:
 
     type: str = Channel.EMAIL.value
     address: str = ""
+
+    @classmethod
+    def of(cls, target: PolicyTarget) -> TargetRow:
+        """A stored target as the editor shows it; a user target's address is the user id."""
+        if isinstance(target, UserTarget):
+            return cls(USER_TARGET, str(target.user_id))
+        return cls(target.channel.value, target.address)
 
 
 @dataclass
@@ -61,7 +71,7 @@ class PolicyDraft:
         levels = [
             LevelRow(
                 str(int(level.ack_timeout.total_seconds())),
-                [TargetRow(t.channel.value, t.address) for t in level.targets],
+                [TargetRow.of(t) for t in level.targets],
             )
             for level in policy.levels
         ]
@@ -89,8 +99,9 @@ class PolicyDraft:
     def apply(self, action: str) -> str | None:
         """Apply an editing action; return the id of the field to focus, or None.
 
-        Actions: `add_level`, `add_target:<i>`, `remove_level:<i>`, `remove_target:<i>:<j>`,
-        `level_up:<i>`, `level_down:<i>`, `target_up:<i>:<j>`, `target_down:<i>:<j>`.
+        Actions: `add_level`, `add_target:<i>`, `add_person:<i>` (a user target),
+        `remove_level:<i>`, `remove_target:<i>:<j>`, `level_up:<i>`, `level_down:<i>`,
+        `target_up:<i>:<j>`, `target_down:<i>:<j>`.
         Unknown actions or positions change nothing.
         """
         name, *args = action.split(":")
@@ -137,6 +148,14 @@ def _add_target(draft: PolicyDraft, i: int) -> str | None:
     return f"levels-{i}-targets-{len(targets) - 1}-address"
 
 
+def _add_person(draft: PolicyDraft, i: int) -> str | None:
+    targets = draft.levels[i].targets
+    if len(targets) >= MAX_TARGETS_PER_LEVEL:
+        return None
+    targets.append(TargetRow(USER_TARGET, ""))
+    return f"levels-{i}-targets-{len(targets) - 1}-address"
+
+
 def _remove_level(draft: PolicyDraft, i: int) -> str | None:
     del draft.levels[_index(draft.levels, i)]
     return "add-level"
@@ -175,6 +194,7 @@ def _swap(items: list[T], i: int, step: int) -> int:
 _ACTIONS: dict[str, Callable[..., str | None]] = {
     "add_level": _add_level,
     "add_target": _add_target,
+    "add_person": _add_person,
     "remove_level": _remove_level,
     "remove_target": _remove_target,
     "level_up": lambda d, i: _move_level(d, i, -1),
@@ -213,7 +233,7 @@ def field_label(path: str) -> str:
     if part == "targets" and target is None:
         return words + ", targets"
     if target is not None:
-        what = "channel" if name == "type" else "address"
+        what = {"type": "channel", "user_id": "person"}.get(name, "address")
         return words + f", target {int(target) + 1}, {what}"
     return words
 

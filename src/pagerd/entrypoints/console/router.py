@@ -17,6 +17,7 @@ from pagerd.entrypoints.console.context import ConsoleContext, template_environm
 from pagerd.entrypoints.console.outbox import outbox_routes
 from pagerd.entrypoints.console.people import people_routes
 from pagerd.entrypoints.console.policy import policy_routes
+from pagerd.entrypoints.console.profile import profile_routes
 from pagerd.entrypoints.console.ratelimit import SignInLimiter
 from pagerd.entrypoints.console.schedules import schedule_routes
 from pagerd.entrypoints.console.services import service_routes
@@ -64,6 +65,7 @@ def build_console(
         people_routes,
         audit_routes,
         schedule_routes,
+        profile_routes,
     )
     for routes in every:
         router.include_router(routes(ctx))

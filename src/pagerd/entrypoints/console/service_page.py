@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from pagerd.domain.channels import Channel
 from pagerd.domain.errors import FieldError
-from pagerd.domain.policy import MAX_ACK_TIMEOUT, MAX_REPEAT
+from pagerd.domain.policy import MAX_ACK_TIMEOUT, MAX_REPEAT, USER_TARGET
 from pagerd.entrypoints.console.context import ConsoleContext
 from pagerd.entrypoints.console.policy_form import (
     PolicyDraft,
@@ -19,11 +19,13 @@ from pagerd.entrypoints.console.policy_form import (
 )
 from pagerd.entrypoints.console.sessions import Session
 from pagerd.entrypoints.console.views import open_alert_count
+from pagerd.service_layer.users import every_user
 
 CHANNEL_CHOICES = [
     (Channel.EMAIL.value, "E-mail"),
     (Channel.SMS.value, "SMS"),
     (Channel.WEBHOOK.value, "Webhook"),
+    (USER_TARGET, "Person"),
 ]
 ADDRESS_HINTS = {
     Channel.EMAIL.value: "oncall@example.com",
@@ -51,6 +53,8 @@ def render_service_page(
         policy = uow.policies.get_for_service(service_id)
         active = uow.alerts.get_active_for_service(service_id)
         count = open_alert_count(uow)
+        users = sorted(every_user(uow), key=lambda u: (u.name.casefold(), str(u.id)))
+        people = [(str(user.id), user.name) for user in users]
     unsaved = draft is not None
     if draft is None:
         draft = PolicyDraft.from_policy(policy) if policy is not None else PolicyDraft()
@@ -72,6 +76,7 @@ def render_service_page(
         field_id_of=field_id,
         focus=focus,
         channels=CHANNEL_CHOICES,
+        people=people,
         address_hints=ADDRESS_HINTS,
         max_timeout=int(MAX_ACK_TIMEOUT.total_seconds()),
         max_repeat=MAX_REPEAT,

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from pagerd.domain.alert import Alert
+from pagerd.domain.policy import Target
 from pagerd.entrypoints.console.formatting import when
 from pagerd.service_layer.ports import TimelineEntry
 
@@ -40,7 +41,7 @@ def _target_addresses(alert: Alert) -> dict[str, str]:
     if alert.plan is None:
         return {}
     return {
-        str(t.id): f"{t.address} ({t.channel.value})"
+        str(t.id): f"{t.address} ({t.channel.value})" if isinstance(t, Target) else "a person"
         for level in alert.plan.levels
         for t in level.targets
     }
@@ -79,7 +80,10 @@ def _notified(details: Mapping[str, Any], targets: Mapping[str, str]) -> tuple[s
 
 
 def _level_failed(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
-    return "alarm", f"Every page of {_level(details)} failed; escalating at once."
+    return (
+        "alarm",
+        f"Every page of {_level(details)} failed, or it could reach nobody; escalating at once.",
+    )
 
 
 def _exhausted(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
@@ -143,6 +147,35 @@ def _attempts(count: object) -> str:
     return "1 attempt" if count == 1 else f"{count} attempts"
 
 
+def _person(details: Mapping[str, Any]) -> str:
+    return str(details.get("user_name") or "a deleted user")
+
+
+def _user_paged(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
+    methods = details.get("contact_methods") or []
+    plan = ", ".join(
+        f"{m.get('type')} {m.get('address')}"
+        + (f" after {m.get('delay_minutes')} min" if m.get("delay_minutes") else " at once")
+        for m in methods
+        if isinstance(m, Mapping)
+    )
+    return "page", f"Paging {_person(details)} ({_level(details)}): {plan or 'already paged'}."
+
+
+def _user_unreachable(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
+    reason = details.get("reason") or "unknown reason"
+    return "alarm", f"Could not page {_person(details)} ({_level(details)}): {reason}."
+
+
+def _rule_fired(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
+    where = f"{details.get('type', '?')} {details.get('address', '')}"
+    return "page", f"Notification rule of {_person(details)}: paging {where}."
+
+
+def _rule_cancelled(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
+    return "info", f"Later notification rule to {details.get('address', '?')} cancelled."
+
+
 def _describe_other(kind: str) -> Describe:
     def describe(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
         text = kind.replace("_", " ").capitalize()
@@ -163,6 +196,10 @@ _DESCRIBERS: dict[str, Describe] = {
     "dedup_key_resolved": _key_resolved,
     "resolved": _resolved,
     "notification_cancelled": _cancelled,
+    "user_paged": _user_paged,
+    "user_unreachable": _user_unreachable,
+    "notification_rule_fired": _rule_fired,
+    "notification_rule_cancelled": _rule_cancelled,
     "delivered": _delivered,
     "delivery_retry": _delivery_retry,
     "delivery_failed": _delivery_failed,

@@ -118,9 +118,20 @@ class NotificationOut(BaseModel):
     id: UUID = Field(description="The notification's id, also the idempotency key it is sent with.")
     level_id: int = Field(description="The level of the escalation policy that paged.")
     pass_number: int = Field(description="0 for the first pass over the levels.")
-    target_id: UUID = Field(description="The target of that level that is paged.")
+    target_id: UUID = Field(
+        description="The target of that level that is paged; for a user target, the id of "
+        "the user's contact method paged.",
+        examples=["0b7e6c1e-52a4-4b8e-9d1a-2f0b8f3c9a11"],
+    )
+    user_id: UUID | None = Field(
+        default=None,
+        description="The user paged, when the page went to a user's contact method.",
+        examples=["5f0c1a52-8b7e-4a0e-9c55-0d5a3b2e7f10"],
+    )
     channel: Channel = Field(description="How the target is paged.")
-    address: str = Field(description="Where: an e-mail address, an E.164 number or a URL.")
+    address: str = Field(
+        description="Where: an e-mail address, an E.164 number, a Slack member id or a URL."
+    )
     status: NotificationStatus = Field(
         description="pending: not delivered yet (retries included); sent: the channel took it; "
         "failed: given up; cancelled: the alert was acknowledged or resolved first."
@@ -138,6 +149,7 @@ class NotificationOut(BaseModel):
             level_id=notification.level,
             pass_number=notification.pass_number,
             target_id=notification.target_id,
+            user_id=notification.user_id,
             channel=notification.channel,
             address=notification.address,
             status=notification.status,

@@ -19,7 +19,7 @@ from pagerd.domain.errors import (
     AlertAlreadyResolved,
     DomainError,
     FieldError,
-    InvalidPolicy,
+    InvalidRequest,
     InvalidSchedule,
 )
 from pagerd.service_layer.errors import (
@@ -174,12 +174,10 @@ def _on_use_case_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
-    if isinstance(exc, InvalidPolicy):
-        return error_response(
-            422, "validation_error", "the escalation policy is invalid", exc.details
-        )
     if isinstance(exc, InvalidSchedule):
         return error_response(422, "validation_error", "the schedule is invalid", exc.details)
+    if isinstance(exc, InvalidRequest):
+        return error_response(422, "validation_error", exc.summary, exc.details)
     if isinstance(exc, AlertAlreadyResolved):
         return error_response(409, exc.code, str(exc))
     assert isinstance(exc, DomainError)

@@ -16,10 +16,12 @@ from pagerd.domain.channels import Channel
 from pagerd.domain.policy import (
     MAX_ACK_TIMEOUT,
     MAX_REPEAT,
+    USER_TARGET,
     EscalationPolicy,
     LevelSpec,
-    Target,
+    PolicyTarget,
     TargetSpec,
+    UserTarget,
 )
 from pagerd.domain.roles import Permission
 from pagerd.entrypoints.http.deps import UoW
@@ -34,13 +36,15 @@ Address = Annotated[str, Field(max_length=4096), AfterValidator(storable)]
 
 
 class TargetIn(BaseModel):
-    """A target: `{"type": "email", "email"}`, `{"type": "sms", "phone_number"}` (E.164) or
-    `{"type": "webhook", "url"}`; `type` is case-insensitive."""
+    """A target: `{"type": "email", "email"}`, `{"type": "sms", "phone_number"}` (E.164),
+    `{"type": "webhook", "url"}`, or `{"type": "user", "user_id"}` (a person, paged by their
+    notification rules when the level triggers); `type` is case-insensitive."""
 
     type: str = Field(
         max_length=20,
-        examples=["email", "sms", "webhook"],
-        description="How to page: email, sms or webhook (any case).",
+        examples=["email", "sms", "webhook", "user"],
+        description="How to page: email, sms, webhook, or user (a person, by their "
+        "notification rules); any case.",
     )
     email: Address | None = Field(default=None, description="For an email target: the address.")
     phone_number: Address | None = Field(
@@ -49,14 +53,22 @@ class TargetIn(BaseModel):
     url: Address | None = Field(
         default=None, description="For a webhook target: the http(s) URL pagerd POSTs to."
     )
+    user_id: Address | None = Field(
+        default=None,
+        description="For a `user` target: the id of the user to page.",
+        examples=["5f0c1a52-8b7e-4a0e-9c55-0d5a3b2e7f10"],
+    )
 
     def spec(self) -> TargetSpec:
         """The target as the domain takes it: its type and the address its type names."""
+        kind = self.type.lower()
+        if kind == USER_TARGET:
+            return TargetSpec(self.type, self.user_id or "")
         try:
-            field = Channel(self.type.lower()).address_field
+            field = Channel(kind).address_field
         except ValueError:
             return TargetSpec(self.type, "")  # the domain reports the bad type
-        return TargetSpec(self.type, getattr(self, field) or "")
+        return TargetSpec(self.type, getattr(self, field, None) or "")
 
 
 class LevelIn(BaseModel):
@@ -110,19 +122,27 @@ class TargetOut(BaseModel):
     """A stored target; only the address field of its type is present."""
 
     id: UUID = Field(description="The target's id (pages and timeline entries name it).")
-    type: Channel = Field(description="How it is paged.")
+    type: str = Field(
+        description="How it is paged: email, sms, webhook or user.", examples=["user"]
+    )
     email: str | None = Field(default=None, description="For an email target: the address.")
     phone_number: str | None = Field(
         default=None, description="For an sms target: the E.164 number."
     )
     url: str | None = Field(default=None, description="For a webhook target: the URL.")
+    user_id: UUID | None = Field(
+        default=None,
+        description="For a `user` target: the user paged.",
+        examples=["5f0c1a52-8b7e-4a0e-9c55-0d5a3b2e7f10"],
+    )
 
     @classmethod
-    def of(cls, target: Target) -> "TargetOut":
+    def of(cls, target: PolicyTarget) -> "TargetOut":
         """The API view of a target."""
-        return cls.model_validate(
-            {"id": target.id, "type": target.channel, target.channel.address_field: target.address}
-        )
+        if isinstance(target, UserTarget):
+            return cls(id=target.id, type=USER_TARGET, user_id=target.user_id)
+        field = target.channel.address_field
+        return cls.model_validate({"id": target.id, "type": target.channel, field: target.address})
 
 
 class LevelOut(BaseModel):

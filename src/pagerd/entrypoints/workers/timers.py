@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from pagerd.entrypoints.workers.duty import DutyContext, TransactionalDuty
+from pagerd.service_layer.rule_timers import FiredRuleTimer, fire_due_rule_timers
 from pagerd.service_layer.timers import FiredTimer, fire_due_timers
 
 log = logging.getLogger("pagerd.worker")
@@ -17,7 +18,8 @@ which would make such a timer up to a second late."""
 
 
 class TimerDuty(TransactionalDuty):
-    """Fires due timers, `batch` per transaction (the transaction is the claim).
+    """Fires due timers, `batch` per transaction (the transaction is the claim): the
+    acknowledgement timers of levels, then the timers of users' later notification rules.
 
     Any number of workers may run this duty on one database: the unit of work hands a due
     timer to one of them only, and a crash mid-fire rolls back and leaves it due. A cycle
@@ -36,12 +38,28 @@ class TimerDuty(TransactionalDuty):
         fired = 0
         while not self.stopping.is_set():
             batch = fire_due_timers(self._uow, self._clock, self._batch)
-            if not batch:
+            rules = fire_due_rule_timers(self._uow, self._clock, self._batch)
+            if not batch and not rules:
                 break
-            fired += len(batch)
+            fired += len(batch) + len(rules)
             for result in batch:
                 self._report(result)
+            for rule in rules:
+                self._report_rule(rule)
         return fired
+
+    def _report_rule(self, result: FiredRuleTimer) -> None:
+        log.info(
+            "notification rule fired",
+            extra={
+                "alert_id": str(result.timer.alert_id),
+                "level_id": result.timer.level,
+                "pass": result.timer.pass_number,
+                "contact_method_id": str(result.timer.contact_method_id),
+                "paged": result.paged,
+                "lateness_seconds": result.lateness.total_seconds(),
+            },
+        )
 
     def _report(self, result: FiredTimer) -> None:
         self._observer.timer_fired(result)
@@ -60,7 +78,8 @@ class TimerDuty(TransactionalDuty):
         """Seconds until the earliest pending timer falls due, None when there is none;
         DUE_NOW_RECHECK when it is already due."""
         with self._uow:
-            due_at = self._uow.timers.next_due_at()
+            due = [self._uow.timers.next_due_at(), self._uow.rule_timers.next_due_at()]
+        due_at = min((d for d in due if d is not None), default=None)
         if due_at is None:
             return None
         return max((due_at - self._clock.now()).total_seconds(), DUE_NOW_RECHECK)

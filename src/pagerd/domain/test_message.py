@@ -1,0 +1,72 @@
+"""Test messages: one message to one contact method, so a person can check it reaches them.
+
+Queued in the outbox like a page and sent by a dispatcher through the contact method's real
+channel (SMTP, Twilio, the webhook, or the dev outbox when the channel is not configured).
+It belongs to no alert: nothing can acknowledge it, and it never escalates anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from pagerd.domain.channels import Channel
+from pagerd.domain.notification import NotificationStatus, retry_delay
+
+MAX_TEST_ATTEMPTS = 3
+"""A test reports back within a minute or so: fewer attempts than a page."""
+
+
+@dataclass
+class TestMessage:
+    """A message owed to one contact method; `id` is its idempotency key."""
+
+    __test__ = False  # not a pytest test class, whatever its name
+
+    id: UUID
+    user_id: UUID
+    contact_method_id: UUID
+    channel: Channel
+    address: str
+    label: str
+    created_at: datetime
+    next_attempt_at: datetime
+    status: NotificationStatus = NotificationStatus.PENDING
+    attempts: int = 0
+    last_error: str | None = None
+    sent_at: datetime | None = None
+
+    @classmethod
+    def queue(
+        cls,
+        user_id: UUID,
+        contact_method_id: UUID,
+        channel: Channel,
+        address: str,
+        label: str,
+        now: datetime,
+    ) -> TestMessage:
+        """A new pending test message, due at once."""
+        return cls(uuid4(), user_id, contact_method_id, channel, address, label, now, now)
+
+    @property
+    def is_pending(self) -> bool:
+        """Whether sending is still owed."""
+        return self.status is NotificationStatus.PENDING
+
+    def delivered(self, now: datetime) -> None:
+        """The provider accepted the message."""
+        self.attempts += 1
+        self.status = NotificationStatus.SENT
+        self.sent_at = now
+        self.last_error = None
+
+    def failed(self, error: str, now: datetime, jitter: float, permanent: bool) -> None:
+        """An attempt failed: retry with backoff, or give up (permanent, or out of tries)."""
+        self.attempts += 1
+        self.last_error = error
+        if permanent or self.attempts >= MAX_TEST_ATTEMPTS:
+            self.status = NotificationStatus.FAILED
+            return
+        self.next_attempt_at = now + retry_delay(self.attempts, jitter)
