@@ -40,6 +40,8 @@ NOTICES = {
     "user_updated": "User updated.",
     "user_deleted": "User deleted, with their API tokens and sessions.",
     "override": "Override saved: the schedule below shows it.",
+    "maintenance": "Maintenance window saved. Alerts inside it are recorded and page nobody.",
+    "maintenance_deleted": "Maintenance window deleted. An incident it held pages now.",
 }
 
 
