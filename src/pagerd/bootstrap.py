@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pagerd.adapters.channels import build_senders, load_or_create_secret_key
 from pagerd.adapters.clock import SystemClock
 from pagerd.adapters.event_log import LoggingObserver
+from pagerd.adapters.memory.rate_buckets import InMemoryRateBuckets
 from pagerd.adapters.metrics import PrometheusObserver
 from pagerd.adapters.observers import ObserverFanOut
 from pagerd.adapters.sqlalchemy import (
@@ -19,12 +20,13 @@ from pagerd.adapters.sqlalchemy import (
     create_engine_for,
     database_is_ready,
 )
+from pagerd.adapters.sqlalchemy.rate_buckets import SqlRateBuckets
 from pagerd.adapters.wakeup import ThreadWakeup
 from pagerd.config import Settings
 from pagerd.domain.channels import Channel
 from pagerd.service_layer.observability import NullObserver, Observer
 from pagerd.service_layer.paging import Sender
-from pagerd.service_layer.ports import Clock, UnitOfWork, WorkSignal
+from pagerd.service_layer.ports import Clock, RateBuckets, UnitOfWork, WorkSignal
 
 
 @dataclass
@@ -36,6 +38,8 @@ class Container:
     `observer` receives facts for metrics and logs. `secret_key` signs sessions and
     acknowledgement links (PAGERD_SECRET_KEY, or generated once and kept in the database).
     `is_ready` answers whether the database answers (for /readyz). `close` releases pools.
+    `rate_buckets` hold the rate limits: in the database on PostgreSQL (one budget for every
+    process), in memory otherwise (SQLite runs as one process).
     `operator_warnings` are configuration mistakes found at start-up, shown to whoever runs
     pagerd (the console's front page) besides the log.
     """
@@ -50,6 +54,7 @@ class Container:
     secret_key: bytes = b"pagerd-development-secret-key-change-me"
     is_ready: Callable[[], bool] = field(default=lambda: True)
     close: Callable[[], None] = field(default=lambda: None)
+    rate_buckets: RateBuckets = field(default_factory=InMemoryRateBuckets)
     operator_warnings: tuple[str, ...] = ()
 
 
@@ -89,4 +94,7 @@ def build_container(
         secret_key=secret_key,
         is_ready=is_ready,
         close=engine.dispose,
+        rate_buckets=(
+            SqlRateBuckets(engine) if engine.dialect.name == "postgresql" else InMemoryRateBuckets()
+        ),
     )

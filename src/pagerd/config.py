@@ -54,20 +54,33 @@ class Settings(BaseSettings):
     twilio_api_base: str = "https://api.twilio.com"
 
     webhook_allowed_networks: str = ""
+    trusted_proxies: str = ""
     log_format: Literal["json", "console"] | None = None
     # One line per HTTP request (method, path, status, duration); off for quieter logs.
     access_log: bool = True
 
-    # Per-key rate limits (token buckets, per process); 0 turns a limit off.
+    # Rate limits (token buckets, shared by every process on PostgreSQL); 0 turns one off.
     ingest_rate_per_minute: float = Field(default=600, ge=0)
     ingest_burst: int = Field(default=300, ge=0)
     api_rate_per_minute: float = Field(default=1200, ge=0)
     api_burst: int = Field(default=600, ge=0)
+    # Per client address, on doors open without credentials (links, SMS replies, pings,
+    # console pages), and for failed authentications (unknown tokens, keys, passwords).
+    public_rate_per_minute: float = Field(default=600, ge=0)
+    public_burst: int = Field(default=300, ge=0)
+    auth_failure_rate_per_minute: float = Field(default=30, ge=0)
+    auth_failure_burst: int = Field(default=30, ge=0)
+
+    # Slow or stalled clients: request headers and bodies must arrive within these times;
+    # beyond this many connections at once, new requests answer 503.
+    http_header_timeout_seconds: float = Field(default=10, gt=0)
+    http_body_timeout_seconds: float = Field(default=30, gt=0)
+    http_max_connections: int = Field(default=1000, ge=1)
 
     # Days a resolved alert keeps its pages, timeline and ack codes; 0 keeps them forever.
     retention_days: int = Field(default=365, ge=0, le=36500)
 
-    @field_validator("webhook_allowed_networks")
+    @field_validator("webhook_allowed_networks", "trusted_proxies")
     @classmethod
     def _networks_parse(cls, value: str) -> str:
         for part in _split(value):
@@ -83,6 +96,11 @@ class Settings(BaseSettings):
         return [
             ipaddress.ip_network(p, strict=False) for p in _split(self.webhook_allowed_networks)
         ]
+
+    @property
+    def trusted_proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        """PAGERD_TRUSTED_PROXIES as networks."""
+        return [ipaddress.ip_network(p, strict=False) for p in _split(self.trusted_proxies)]
 
     @property
     def smtp_configured(self) -> bool:

@@ -101,10 +101,11 @@ class SentAlert:
 class AlertStorm:
     """Sends alerts at a steady pace from several threads, each retried with the same dedup
     key (as a monitoring system would) on a refused connection or a 5xx, for up to `patience`
-    seconds. The server may be killed and restarted at the same address meanwhile."""
+    seconds. The server may be killed and restarted at the same address meanwhile. Given
+    several base URLs, each retry goes to the next one, as a load balancer fails over."""
 
-    def __init__(self, base_url: str, threads: int = 6, patience: float = 60.0) -> None:
-        self._base_url = base_url
+    def __init__(self, base_url: str | list[str], threads: int = 6, patience: float = 60.0) -> None:
+        self._base_urls = [base_url] if isinstance(base_url, str) else list(base_url)
         self._patience = patience
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="storm")
         self._futures: list[Any] = []
@@ -131,7 +132,8 @@ class AlertStorm:
         failures = 0
         while time.monotonic() < deadline:
             try:
-                answer = self._client().post("/api/v1/alerts", json=body)
+                url = self._base_urls[(hash(key) + failures) % len(self._base_urls)]
+                answer = self._client(url).post("/api/v1/alerts", json=body)
                 if answer.is_success:
                     return SentAlert(service, key, answer.json()["alert"]["id"], failures)
                 # 429 (rate limited) or 5xx: kept by the sender and retried; anything else
@@ -144,13 +146,12 @@ class AlertStorm:
             time.sleep(pause)
         return SentAlert(service, key, None, failures)
 
-    def _client(self) -> httpx.Client:
-        client: httpx.Client | None = getattr(self._local, "client", None)
-        if client is None:
+    def _client(self, base_url: str) -> httpx.Client:
+        clients: dict[str, httpx.Client] = self._local.__dict__.setdefault("clients", {})
+        if base_url not in clients:
             headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-            client = httpx.Client(base_url=self._base_url, headers=headers, timeout=10.0)
-            self._local.client = client
-        return client
+            clients[base_url] = httpx.Client(base_url=base_url, headers=headers, timeout=10.0)
+        return clients[base_url]
 
 
 def storm_alerts(services: list[ServiceUnderTest], per_service: int) -> list[tuple[Any, str]]:

@@ -33,7 +33,8 @@ def sign_in(
 
 def cookie_attributes(response: Response) -> SimpleCookie:
     jar: SimpleCookie = SimpleCookie()
-    jar.load(response.headers["set-cookie"])
+    for header in response.headers.get_list("set-cookie"):  # one cookie per header
+        jar.load(header)
     return jar
 
 

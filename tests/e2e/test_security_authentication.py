@@ -11,16 +11,29 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
+from pagerd.config import Settings
 from pagerd.entrypoints.console import build_console
+from pagerd.entrypoints.http import create_app
 from pagerd.service_layer.tokens import create_api_token, revoke_api_token
 from pagerd.service_layer.users import create_user
-from tests.e2e.conftest import Api
+from tests.e2e.conftest import ADMIN_TOKEN, Api
 
 SAMPLE_ID = "0b7b8e0e-5a4a-4d6f-9a43-8c1c3f0f2d10"
 PUBLIC_CONSOLE_ROUTES = {("GET", "/sign-in"), ("POST", "/sign-in"), ("POST", "/sign-out")}
 USERNAME, PASSWORD = "alice", "correct horse battery staple"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def without_failure_limit(api: Api) -> None:
+    """Serve `api` again with no limit on failed authentications per address (tested in
+    test_security_shared_limits.py)."""
+    api.container.settings = Settings(
+        admin_token=SecretStr(ADMIN_TOKEN), _env_file=None, auth_failure_rate_per_minute=0
+    )
+    api.app = create_app(api.container)
+    api.client = TestClient(api.app, raise_server_exceptions=False)
 
 
 def api_operations(api: Api) -> list[tuple[str, str]]:
@@ -71,6 +84,7 @@ def test_the_api_has_the_operations_this_file_expects(memory_api: Api) -> None:
 def test_every_api_operation_refuses_a_missing_or_foreign_credential_and_changes_nothing(
     api: Api, authorization: str | None
 ) -> None:
+    without_failure_limit(api)  # so that every refusal is a 401, not a 429 past the limit
     service = api.create_service()
     alert = api.alert(service["id"])["alert"]
     before = state(api)

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from uuid import UUID
 
 import pytest
 
@@ -18,7 +19,9 @@ from pagerd.adapters.channels.rendering import MessageRenderer
 from pagerd.adapters.channels.webhook import WebhookSender
 from pagerd.config import Settings
 from pagerd.domain.channels import Channel
+from pagerd.domain.policy import LevelSpec, TargetSpec
 from pagerd.service_layer.ack_tokens import AckLinks, AckLinkSigner
+from pagerd.service_layer.policies import put_policy
 from tests.e2e.conftest import Api
 
 
@@ -65,9 +68,14 @@ def use_real_senders(api: Api, allowed_networks: str = "") -> None:
 
 
 def page_webhook(api: Api, url: str) -> list[dict[str, Any]]:
-    """Open an alert paging `url`, run the workers; the alert's notifications."""
+    """Open an alert paging `url`, run the workers; the alert's notifications.
+
+    The policy is stored as if loopback had been allowed when it was saved (the API refuses
+    a loopback URL otherwise): what is tested here is the guard at connect time."""
     service = api.create_service()
-    api.put_policy(service["id"], [{"targets": [{"type": "webhook", "url": url}]}])
+    loopback = [ipaddress.ip_network("127.0.0.0/8")]
+    spec = LevelSpec([TargetSpec("webhook", url)])
+    put_policy(api.container.uow_factory(), UUID(service["id"]), [spec], 0, loopback)
     alert = api.alert(service["id"])["alert"]
     api.run_workers()
     return list(api.get(f"/api/v1/alerts/{alert['id']}/notifications").json()["items"])
@@ -116,6 +124,13 @@ def test_allowing_one_network_does_not_open_the_others(memory_api: Api, receiver
         "::ffff:127.0.0.1",
         "fd00::1",
         "fe80::1",
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+        "64:ff9b::a00:1",  # NAT64 of 10.0.0.1
+        "64:ff9b:1::a00:1",  # local-use NAT64
+        "::7f00:1",  # IPv4-compatible 127.0.0.1
+        "::ffff:0:a9fe:a9fe",  # SIIT of 169.254.169.254
+        "fec0::1",  # site-local
+        "2002:7f00:1::",  # 6to4 of 127.0.0.1
     ],
 )
 def test_a_host_name_resolving_to_an_internal_address_is_refused_before_connecting(
@@ -144,3 +159,42 @@ def test_a_host_name_resolving_to_an_internal_address_is_refused_before_connecti
 
     assert receiver.requests == []
     assert [n["status"] for n in notifications] == ["failed"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/hook",
+        "http://[::1]/hook",
+        "http://[64:ff9b::7f00:1]/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://localhost:9000/hook",
+        "http://api.localhost/hook",
+        "https://hooks.example.com:99999/hook",
+        "https://hooks.example.com:0/hook",
+        "https://user:secret@hooks.example.com/hook",
+        "https://token@hooks.example.com/hook",
+    ],
+)
+def test_a_policy_with_a_webhook_that_can_never_be_reached_is_refused_when_saved(
+    api: Api, url: str
+) -> None:
+    service = api.create_service()
+    body = {"levels": [{"targets": [{"type": "webhook", "url": url}]}]}
+
+    answer = api.put(f"/api/v1/services/{service['id']}/escalation-policy", body)
+
+    assert answer.status_code == 422, answer.text
+    fields = [d["field"] for d in answer.json()["error"]["details"]]
+    assert fields == ["levels.0.targets.0.url"]
+    assert api.get(f"/api/v1/services/{service['id']}/escalation-policy").status_code == 404
+    assert "secret" not in answer.text
+
+
+def test_a_loopback_webhook_is_accepted_when_its_network_is_allowed(memory_api: Api) -> None:
+    memory_api.container.settings = Settings(_env_file=None, webhook_allowed_networks="127.0.0.0/8")
+    service = memory_api.create_service()
+
+    memory_api.put_policy(
+        service["id"], [{"targets": [{"type": "webhook", "url": "http://127.0.0.1:8080/h"}]}]
+    )

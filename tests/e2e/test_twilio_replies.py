@@ -88,6 +88,7 @@ class Phone:
         app = FastAPI()
         app.include_router(twilio_replies.build_router(container))
         self.client = TestClient(app)
+        self.sent = 0
 
     def page(self, name: str = "checkout") -> tuple[Alert, str]:
         service = self.h.create_service(name)
@@ -96,8 +97,13 @@ class Phone:
         self.h.run_workers()
         return alert, self.bodies[-1].split("Reply ACK ")[1].split()[0]
 
-    def reply(self, body: str, sender: str = PHONE, sign: str | None = None) -> Response:
-        params = {"MessageSid": "SM1", "AccountSid": SID, "From": sender, "To": FROM, "Body": body}
+    def reply(
+        self, body: str, sender: str = PHONE, sign: str | None = None, sid: str | None = None
+    ) -> Response:
+        """Post a reply as Twilio would; each gets a MessageSid of its own unless `sid`."""
+        self.sent += 1
+        sid = sid or f"SM{self.sent}"
+        params = {"MessageSid": sid, "AccountSid": SID, "From": sender, "To": FROM, "Body": body}
         headers = {"X-Twilio-Signature": sign or signature(REPLY_URL, params)}
         return self.client.post("/integrations/twilio/sms", data=params, headers=headers)
 
@@ -120,6 +126,19 @@ def test_a_signed_ack_reply_from_the_paged_phone_acknowledges_the_alert(phone: P
         f"pagerd: acknowledged checkout ({PHONE} (SMS)).</Message></Response>"
     )
     assert phone.h.get_alert(alert.id).status is AlertStatus.ACKNOWLEDGED
+
+
+def test_a_replayed_reply_is_not_handled_or_answered_again(phone: Phone) -> None:
+    alert, code = phone.page()
+    first = phone.reply(f"ACK {code}", sid="SMreplayed")
+    timeline = len(phone.h.timeline(alert.id))
+
+    again = phone.reply(f"ACK {code}", sid="SMreplayed")
+
+    assert "acknowledged" in first.text
+    assert again.status_code == 200
+    assert again.text == '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+    assert len(phone.h.timeline(alert.id)) == timeline
 
 
 def test_the_code_alone_is_enough(phone: Phone) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -128,6 +129,28 @@ def test_the_migrations_are_resources_of_the_package() -> None:
     versions = [entry.name for entry in migrations.joinpath("versions").iterdir()]
     assert "0001_initial_schema.py" in versions
     assert any(name.startswith(f"{head_revision()}") for name in versions)
+
+
+def test_a_new_sqlite_database_and_its_wal_files_are_private_to_their_owner(
+    tmp_path: Path,
+) -> None:
+    import os
+    import stat
+
+    old_umask = os.umask(0o022)  # the usual umask, which makes files world-readable
+    try:
+        path = tmp_path / "private.db"
+        upgrade_to_head(f"sqlite:///{path}")
+        engine = create_engine_for(f"sqlite:///{path}")
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT count(*) FROM services").all()
+            modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.glob("private.db*")}
+        engine.dispose()
+    finally:
+        os.umask(old_umask)
+
+    assert {"private.db", "private.db-wal", "private.db-shm"} <= set(modes)
+    assert set(modes.values()) == {0o600}, modes
 
 
 def _insert_0001_account_rows(url: str, user_id: UUID, token_secret: str) -> None:

@@ -155,3 +155,42 @@ def test_times_come_back_aware_in_utc_to_the_microsecond(make_uow: UowFactory) -
         stored = uow.services.get(s.id)
     assert stored.created_at == created
     assert stored.created_at.utcoffset() == timedelta(0)
+
+
+# Retired integration keys and inbound message ids
+
+
+def test_a_retired_key_names_its_service_until_it_expires(make_uow: UowFactory) -> None:
+    stored = service()
+    commit_change(make_uow, lambda uow: uow.services.add(stored))
+    commit_change(make_uow, lambda uow: uow.retired_keys.retire("old-key", stored.id, at(60)))
+
+    with make_uow(None) as uow:
+        during = uow.retired_keys.service_id_for("old-key", at(59))
+        after = uow.retired_keys.service_id_for("old-key", at(60))
+        until = uow.retired_keys.expiry_for_service(stored.id, at(0))
+        none_left = uow.retired_keys.expiry_for_service(stored.id, at(60))
+    commit_change(make_uow, lambda uow: uow.retired_keys.delete_expired(at(60)))
+    with make_uow(None) as uow:
+        gone = uow.retired_keys.service_id_for("old-key", at(0))
+
+    assert (during, after, until, none_left, gone) == (stored.id, None, at(60), None, None)
+
+
+def test_an_inbound_message_id_is_remembered_once_and_forgotten_by_age(
+    make_uow: UowFactory,
+) -> None:
+    commit_change(make_uow, lambda uow: uow.inbound_messages.remember("twilio", "SM1", at(0)))
+    commit_change(make_uow, lambda uow: uow.inbound_messages.remember("twilio", "SM1", at(5)))
+    commit_change(make_uow, lambda uow: uow.inbound_messages.remember("twilio", "SM2", at(10)))
+
+    with make_uow(None) as uow:
+        seen = [uow.inbound_messages.seen("twilio", sid) for sid in ("SM1", "SM2", "SM3")]
+        other_provider = uow.inbound_messages.seen("slack", "SM1")
+    commit_change(make_uow, lambda uow: uow.inbound_messages.delete_before(at(10)))
+    with make_uow(None) as uow:
+        kept = [uow.inbound_messages.seen("twilio", sid) for sid in ("SM1", "SM2")]
+
+    assert seen == [True, True, False]
+    assert other_provider is False
+    assert kept == [False, True]

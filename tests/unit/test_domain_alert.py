@@ -264,3 +264,19 @@ def test_every_event_gives_its_timeline_type_and_json_friendly_details() -> None
     assert notified["ack_deadline"] == (T0 + timedelta(seconds=60)).isoformat()
     assert notified["target_ids"] == [str(t.id) for t in alert.plan.levels[0].targets]  # type: ignore[union-attr]
     assert (AlertEvent.type, AlertEvent(alert.id, T0).details()) == ("event", {})
+
+
+def test_an_incident_refuses_a_new_dedup_key_beyond_the_limit_but_joins_a_held_one() -> None:
+    from pagerd.domain.alert import MAX_DEDUP_KEYS
+    from pagerd.domain.errors import TooManyDedupKeys
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    alert = Alert.open(uuid4(), uuid4(), "down", "k0", None, now)
+    for n in range(1, MAX_DEDUP_KEYS):
+        alert.join("again", f"k{n}", now)
+
+    with pytest.raises(TooManyDedupKeys):
+        alert.join("one more", "new", now)
+    alert.join("repeat", "k5", now)
+
+    assert len(alert.dedup_keys) == MAX_DEDUP_KEYS

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from pagerd.domain.errors import AlertAlreadyResolved
+from pagerd.domain.errors import AlertAlreadyResolved, TooManyDedupKeys
 from pagerd.domain.events import (
     Acknowledged,
     AlertEvent,
@@ -29,6 +29,11 @@ from pagerd.domain.events import (
 )
 from pagerd.domain.maintenance import MaintenanceWindow
 from pagerd.domain.plan import EscalationPlan
+
+MAX_DEDUP_KEYS = 1000
+"""The most dedup keys one incident holds at once. Every alert that joins loads the incident
+with its keys, so the keys bound the work of each join; 1000 is far above what one incident
+of a real system gathers (an Alertmanager group per incident, typically a handful)."""
 
 
 class AlertStatus(StrEnum):
@@ -110,8 +115,16 @@ class Alert:
         return True
 
     def join(self, message: str, dedup_key: str, now: datetime) -> None:
-        """Record another alert for this incident; its dedup key joins. Nobody is paged."""
+        """Record another alert for this incident; its dedup key joins. Nobody is paged.
+
+        Raises TooManyDedupKeys for a new key when the incident holds MAX_DEDUP_KEYS already.
+        """
         if dedup_key not in self.dedup_keys:
+            if len(self.dedup_keys) >= MAX_DEDUP_KEYS:
+                raise TooManyDedupKeys(
+                    f"the incident holds {MAX_DEDUP_KEYS} dedup keys, the most it may; resolve "
+                    "some, or send this alert with a key the incident holds"
+                )
             self.dedup_keys.append(dedup_key)
         self.events.append(AlertJoined(self.id, now, message=message, dedup_key=dedup_key))
 

@@ -76,4 +76,13 @@ def _url_problem(url: str) -> str | None:
         or any(c.isspace() for c in url)
     ):
         return _NOT_A_URL
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port out of 0..65535
+    except ValueError:
+        return "has a port out of range (1 to 65535)"
+    if parts.port == 0:
+        return "has a port out of range (1 to 65535)"
+    if parts.username is not None or parts.password is not None:
+        # They would be shown wherever the policy is, and sent on every page.
+        return "must not contain a user name or password; authenticate with the signature"
     return None

@@ -42,6 +42,12 @@ class AlertAlreadyResolved(DomainError):
     code = "alert_resolved"
 
 
+class TooManyDedupKeys(DomainError):
+    """A new dedup key for an incident that already holds the most it may (MAX_DEDUP_KEYS)."""
+
+    code = "too_many_dedup_keys"
+
+
 class InvalidSchedule(DomainError):
     """An on-call schedule or override that breaks a rule; `details` names every bad field."""
 

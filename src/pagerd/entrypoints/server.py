@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from pagerd.bootstrap import Container, build_container
 from pagerd.config import Settings
@@ -32,15 +33,7 @@ def serve(settings: Settings, host: str, port: int, with_workers: bool = True) -
     unreachable = public_url_warning(settings.public_url, host)
     container.operator_warnings = (unreachable,) if unreachable else ()
     app = create_app(container)
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=10,
-        server_header=False,
-    )
+    config = http_server_config(app, settings, host, port)
     server = uvicorn.Server(config)
     freeze_startup_heap()
     with _workers(container, enabled=with_workers):
@@ -50,6 +43,30 @@ def serve(settings: Settings, host: str, port: int, with_workers: bool = True) -
         )
         server.run()
     container.close()
+
+
+def http_server_config(app: Any, settings: Settings, host: str, port: int) -> Any:
+    """uvicorn's configuration for pagerd: forwarded headers left to pagerd's own
+    middleware, request headers within PAGERD_HTTP_HEADER_TIMEOUT_SECONDS, at most
+    PAGERD_HTTP_MAX_CONNECTIONS connections at once (503 beyond)."""
+    import uvicorn
+
+    from pagerd.entrypoints.http.slow_clients import protocol_with_header_timeout
+
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+        server_header=False,
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1; pagerd's own middleware
+        # believes it only from PAGERD_TRUSTED_PROXIES.
+        proxy_headers=False,
+        http=protocol_with_header_timeout(settings.http_header_timeout_seconds),
+        limit_concurrency=settings.http_max_connections,
+    )
 
 
 @contextmanager

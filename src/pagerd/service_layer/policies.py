@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 from uuid import UUID
 
+from pagerd.domain.channels import Channel
 from pagerd.domain.errors import FieldError, InvalidPolicy
-from pagerd.domain.policy import EscalationPolicy, LevelSpec, UserTarget, build_policy
+from pagerd.domain.policy import EscalationPolicy, LevelSpec, Target, UserTarget, build_policy
 from pagerd.domain.roles import SYSTEM, Actor
+from pagerd.domain.webhook_addresses import IPNetwork, url_host_problem
 from pagerd.service_layer.audit import record_audit
 from pagerd.service_layer.errors import NotFound
 from pagerd.service_layer.ports import Clock, UnitOfWork
@@ -20,6 +23,7 @@ def put_policy(
     service_id: UUID,
     levels: Sequence[LevelSpec],
     repeat: int = 0,
+    allowed_networks: Sequence[IPNetwork] = (),
     *,
     clock: Clock | None = None,
     actor: Actor = SYSTEM,
@@ -27,8 +31,9 @@ def put_policy(
     """Validate and store the service's policy, replacing the previous one.
 
     Alerts already open keep the plan frozen when they opened; the new policy applies to the
-    next incident. Raises InvalidPolicy (every bad field named) or NotFound. Written to the
-    audit log when `clock` is given (the audit entry needs the time).
+    next incident. Raises InvalidPolicy (every bad field named, webhook URLs that can never
+    be reached given `allowed_networks` included) or NotFound. Written to the audit log when
+    `clock` is given (the audit entry needs the time).
     """
     with uow:
         if uow.services.get_for_update(service_id) is None:
@@ -37,6 +42,7 @@ def put_policy(
         policy = build_policy(
             service_id, levels, repeat, policy_id=existing.id if existing is not None else None
         )
+        refuse_unreachable_webhooks(policy, allowed_networks)
         _check_users_exist(uow, policy)
         uow.policies.save(policy)
         if clock is not None:
@@ -44,6 +50,22 @@ def put_policy(
             record_audit(uow, clock, actor, action, policy.id, before=existing, after=policy)
         uow.commit()
         return policy
+
+
+def refuse_unreachable_webhooks(
+    policy: EscalationPolicy, allowed_networks: Sequence[IPNetwork] = ()
+) -> None:
+    """Raise InvalidPolicy naming every webhook target whose host can never be reached."""
+    problems = [
+        FieldError(f"levels.{i}.targets.{j}.url", problem)
+        for i, level in enumerate(policy.levels)
+        for j, target in enumerate(level.targets)
+        if isinstance(target, Target)
+        and target.channel is Channel.WEBHOOK
+        and (problem := url_host_problem(urlsplit(target.address).hostname or "", allowed_networks))
+    ]
+    if problems:
+        raise InvalidPolicy(problems)
 
 
 def _check_users_exist(uow: UnitOfWork, policy: EscalationPolicy) -> None:

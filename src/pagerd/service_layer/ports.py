@@ -22,6 +22,7 @@ from pagerd.domain.audit import AuditEntry
 from pagerd.domain.dev_outbox import DevMessage
 from pagerd.domain.notification import Notification
 from pagerd.domain.policy import EscalationPolicy
+from pagerd.domain.rate_limit import RateLimit
 from pagerd.domain.service import MonitoredService
 from pagerd.domain.timer import AckTimer
 from pagerd.service_layer.heartbeat_ports import HeartbeatRepository
@@ -309,6 +310,18 @@ class DevOutboxRepository(Protocol):
         ...
 
 
+class RateBuckets(Protocol):
+    """Rate-limit token buckets by key (see `domain.rate_limit`), shared by every process
+    of the deployment. `blocking` says whether `take` does I/O (call it off the event loop)."""
+
+    blocking: bool
+
+    def take(self, key: str, limit: RateLimit, now: datetime, cost: int = 1) -> int | None:
+        """Take `cost` tokens from `key`'s bucket: None when granted, else whole seconds to
+        wait. A cost of 0 only checks that the bucket is not empty."""
+        ...
+
+
 class AckCodeRepository(Protocol):
     """Short codes that acknowledge an alert by SMS reply; unique among unexpired codes."""
 
@@ -320,6 +333,32 @@ class AckCodeRepository(Protocol):
     def find_for(self, alert_id: UUID, address: str, now: datetime) -> AckCode | None:
         """The unexpired code already issued to `address` for `alert_id`, to reuse it."""
         ...
+
+
+class RetiredKeyRepository(Protocol):
+    """Integration keys replaced by a rotation, each still accepted until it expires."""
+
+    def retire(self, integration_key: str, service_id: UUID, expires_at: datetime) -> None: ...
+    def service_id_for(self, integration_key: str, now: datetime) -> UUID | None:
+        """The service whose unexpired retired key this is, or None."""
+        ...
+
+    def expiry_for_service(self, service_id: UUID, now: datetime) -> datetime | None:
+        """When the service's last unexpired retired key stops working, or None."""
+        ...
+
+    def delete_expired(self, now: datetime) -> None: ...
+
+
+class InboundMessageRepository(Protocol):
+    """Ids of messages received from providers (Twilio's MessageSid), to ignore replays."""
+
+    def seen(self, provider: str, message_id: str) -> bool: ...
+    def remember(self, provider: str, message_id: str, now: datetime) -> None:
+        """Record the id (again is a no-op)."""
+        ...
+
+    def delete_before(self, cutoff: datetime) -> None: ...
 
 
 class RetentionRepository(Protocol):
@@ -366,6 +405,8 @@ class UnitOfWork(Protocol):
     settings: SettingRepository
     dev_outbox: DevOutboxRepository
     ack_codes: AckCodeRepository
+    retired_keys: RetiredKeyRepository
+    inbound_messages: InboundMessageRepository
     retention: RetentionRepository
     schedules: ScheduleRepository
     heartbeats: HeartbeatRepository

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from pagerd.domain.roles import SYSTEM, Actor
@@ -14,6 +16,8 @@ from pagerd.service_layer.ports import Clock, UnitOfWork
 from pagerd.service_layer.retry import retry_on_conflict
 
 MAX_NAME_LENGTH = 200
+MAX_KEY_OVERLAP = timedelta(days=30)
+DEFAULT_KEY_OVERLAP = timedelta(hours=24)
 
 
 class InvalidServiceName(Conflict):
@@ -103,3 +107,60 @@ def heal_service(uow: UnitOfWork, service_id: UUID) -> None:
     assert service is not None  # locked by the caller, so not deleted meanwhile
     service.mark_healthy()
     uow.services.update(service)
+
+
+@dataclass(frozen=True)
+class RotatedKey:
+    """A service with its new integration key; the old one works until `previous_expires_at`
+    (None: it stopped at once)."""
+
+    service: MonitoredService
+    previous_expires_at: datetime | None
+
+
+class InvalidOverlap(Conflict):
+    """An overlap period out of range."""
+
+    code = "invalid_overlap"
+
+
+@retry_on_conflict
+def rotate_integration_key(
+    uow: UnitOfWork, clock: Clock, service_id: UUID, overlap: timedelta = DEFAULT_KEY_OVERLAP
+) -> RotatedKey:
+    """Give the service a fresh integration key. The old key keeps working for `overlap`
+    (0 to 30 days; 0 ends it at once), time to update every integration that sends with it.
+    Rotating again during an overlap leaves the older key's own end unchanged."""
+    if not timedelta(0) <= overlap <= MAX_KEY_OVERLAP:
+        raise InvalidOverlap(f"the overlap is 0 to {MAX_KEY_OVERLAP.days} days")
+    now = clock.now()
+    with uow:
+        service = uow.services.get_for_update(service_id)
+        if service is None:
+            raise NotFound("service", service_id)
+        uow.retired_keys.delete_expired(now)
+        if overlap > timedelta(0):
+            uow.retired_keys.retire(service.integration_key, service.id, now + overlap)
+        service.integration_key = new_integration_key()
+        uow.services.update(service)
+        previous_expires_at = uow.retired_keys.expiry_for_service(service.id, now)
+        uow.commit()
+        return RotatedKey(service, previous_expires_at)
+
+
+def service_for_integration_key(
+    uow: UnitOfWork, integration_key: str, now: datetime
+) -> MonitoredService | None:
+    """The service whose current key, or retired key still in its overlap, this is."""
+    with uow:
+        service = uow.services.get_by_integration_key(integration_key)
+        if service is not None:
+            return service
+        service_id = uow.retired_keys.service_id_for(integration_key, now)
+        return uow.services.get(service_id) if service_id is not None else None
+
+
+def key_overlap_ends_at(uow: UnitOfWork, service_id: UUID, now: datetime) -> datetime | None:
+    """When the service's retired keys stop working, or None when none still works."""
+    with uow:
+        return uow.retired_keys.expiry_for_service(service_id, now)

@@ -138,3 +138,56 @@ def wait_ready(base_url: str, process: subprocess.Popen[bytes], log_path: Path) 
     raise RuntimeError(
         f"not ready in {STARTUP_DEADLINE} s:\n{log_path.read_text(errors='replace')}"
     )
+
+
+@dataclass
+class RunningWorker:
+    """A `pagerd worker` process."""
+
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def kill(self) -> None:
+        """SIGKILL: nothing graceful happens."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        """SIGTERM, then wait for the graceful stop (SIGKILL after 30 s)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def start_worker(
+    database_url: str, workdir: Path, *, env: dict[str, str] | None = None
+) -> RunningWorker:
+    """Start `pagerd worker` in `workdir` (the schema must be at head) and wait until it
+    logs that its workers run."""
+    log_path = workdir / f"worker-{uuid.uuid4().hex[:8]}.log"
+    full_env = {
+        **os.environ,
+        "PAGERD_DATABASE_URL": database_url,
+        "PAGERD_LOG_FORMAT": "json",
+        **(env or {}),
+    }
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pagerd", "worker"],
+            cwd=workdir,
+            env=full_env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + STARTUP_DEADLINE
+    while "pagerd worker is running" not in log_path.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            process.wait(timeout=30)
+            raise RuntimeError(f"worker did not start:\n{log_path.read_text(errors='replace')}")
+        time.sleep(0.05)
+    return RunningWorker(process, log_path)

@@ -19,8 +19,8 @@ from typing import Any
 import httpcore
 import httpx
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+from pagerd.domain.webhook_addresses import IPAddress, IPNetwork, describe, is_permitted
+
 Resolver = Callable[[str, int], Sequence[IPAddress]]
 MAX_RESPONSE_BYTES = 64 * 1024
 
@@ -29,39 +29,21 @@ class ForbiddenAddress(Exception):
     """The target resolves only to addresses webhooks may not reach."""
 
 
-def _embedded_ipv4(ip: IPAddress) -> IPAddress:
-    # ::ffff:10.0.0.1 and 2002:0a00:0001:: reach the IPv4 address inside them.
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return ip.ipv4_mapped
-        if ip.sixtofour is not None:
-            return ip.sixtofour
-    return ip
-
-
 class AddressPolicy:
-    """Public unicast addresses are permitted; others only inside the allowed networks."""
+    """Public unicast addresses are permitted; others only inside the allowed networks
+    (the rules are `domain.webhook_addresses`, also used when a policy is saved)."""
 
     def __init__(self, allowed_networks: Iterable[IPNetwork] = ()) -> None:
         self._allowed = tuple(allowed_networks)
 
     def permits(self, ip: IPAddress) -> bool:
         """Whether a webhook may connect to `ip`."""
-        if any(ip in network for network in self._allowed):
-            return True
-        inner = _embedded_ipv4(ip)
-        if inner is not ip and any(inner in network for network in self._allowed):
-            return True
-        return inner.is_global and not inner.is_multicast
+        return is_permitted(ip, self._allowed)
 
     @staticmethod
     def describe(ip: IPAddress) -> str:
         """What kind of non-public address `ip` is, for error messages."""
-        inner = _embedded_ipv4(ip)
-        for kind in ("loopback", "link_local", "multicast", "unspecified", "private"):
-            if getattr(inner, f"is_{kind}"):
-                return kind.replace("_", "-")
-        return "non-public"
+        return describe(ip)
 
 
 def system_resolver(host: str, port: int) -> list[IPAddress]:

@@ -57,6 +57,8 @@ class StoreState:
     settings: dict[str, str] = field(default_factory=dict)
     dev_outbox: list[DevMessage] = field(default_factory=list)
     ack_codes: list[AckCode] = field(default_factory=list)
+    retired_keys: dict[str, tuple[UUID, datetime]] = field(default_factory=dict)
+    inbound_messages: dict[tuple[str, str], datetime] = field(default_factory=dict)
     pruned_at: dict[UUID, datetime] = field(default_factory=dict)
     schedules: dict[UUID, Schedule] = field(default_factory=dict)
     overrides: dict[UUID, Override] = field(default_factory=dict)

@@ -35,6 +35,10 @@ from pagerd.adapters.memory.repositories import (
 )
 from pagerd.adapters.memory.retention import InMemoryRetentionRepository
 from pagerd.adapters.memory.schedules import InMemoryScheduleRepository
+from pagerd.adapters.memory.security import (
+    InMemoryInboundMessageRepository,
+    InMemoryRetiredKeyRepository,
+)
 from pagerd.adapters.memory.store import InMemoryStore, StoreState
 from pagerd.service_layer.heartbeat_ports import HeartbeatRepository
 from pagerd.service_layer.maintenance_ports import MaintenanceRepository
@@ -49,9 +53,11 @@ from pagerd.service_layer.ports import (
     AlertRepository,
     AuditLogRepository,
     DevOutboxRepository,
+    InboundMessageRepository,
     NotificationRepository,
     PolicyRepository,
     RetentionRepository,
+    RetiredKeyRepository,
     ServiceRepository,
     SessionRepository,
     SettingRepository,
@@ -98,6 +104,8 @@ class InMemoryUnitOfWork:
         self.settings: SettingRepository = InMemorySettingRepository(state)
         self.dev_outbox: DevOutboxRepository = InMemoryDevOutboxRepository(state)
         self.ack_codes: AckCodeRepository = InMemoryAckCodeRepository(state)
+        self.retired_keys: RetiredKeyRepository = InMemoryRetiredKeyRepository(state)
+        self.inbound_messages: InboundMessageRepository = InMemoryInboundMessageRepository(state)
         self.retention: RetentionRepository = InMemoryRetentionRepository(state)
         self.schedules: ScheduleRepository = InMemoryScheduleRepository(state)
         self.heartbeats: HeartbeatRepository = InMemoryHeartbeatRepository(state)

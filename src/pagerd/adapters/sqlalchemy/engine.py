@@ -1,16 +1,18 @@
 """Engines for SQLite and PostgreSQL, configured for pagerd's guarantees.
 
-SQLite: WAL (readers never block the writer), `synchronous=FULL` (a committed alert is on
-disk before the answer), foreign keys on, a 30 s busy timeout, and every transaction begun
-with `BEGIN IMMEDIATE`, so a transaction takes the single write lock before it reads: two
-use cases never read the same state and then both write it, and no read lock ever has to be
-upgraded (the deadlock SQLite answers with "database is locked" at once).
+SQLite: a new database file is created 0600 (it holds the secret key); WAL (readers never
+block the writer), `synchronous=FULL` (a committed alert is on disk before the answer),
+foreign keys on, a 30 s busy timeout, and every transaction begun with `BEGIN IMMEDIATE`,
+so a transaction takes the single write lock before it reads: two use cases never read the
+same state and then both write it, and no read lock ever has to be upgraded (the deadlock
+SQLite answers with "database is locked" at once).
 PostgreSQL: psycopg 3, a pool whose idle connections are checked before use, a connect
 timeout.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -96,6 +98,7 @@ def require_sqlite_directory(url: str) -> None:
 
 
 def _sqlite_engine(url: URL) -> Engine:
+    _create_private_file(str(url.database))
     engine = sa.create_engine(
         url,
         pool_size=POOL_SIZE,
@@ -105,6 +108,19 @@ def _sqlite_engine(url: URL) -> Engine:
     event.listen(engine, "connect", _configure_sqlite_connection)
     install_gated_begin(engine, SQLITE_BUSY_TIMEOUT_SECONDS, _begin_immediate)
     return engine
+
+
+def _create_private_file(path: str) -> None:
+    """Create the database file readable and writable by its owner only (0600), unless it
+    exists. It holds the secret key and everything else; SQLite gives its -wal and -shm
+    files the database file's permissions, so they are 0600 too."""
+    try:
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    except OSError:
+        return  # a missing directory and the like: SQLite says so better on connect
+    os.close(descriptor)
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:

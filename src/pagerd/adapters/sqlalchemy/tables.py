@@ -312,6 +312,41 @@ ack_codes = sa.Table(
     sa.Index(None, "alert_id", "address"),
 )
 
+# An integration key replaced by a rotation keeps working until `expires_at` (the overlap).
+retired_integration_keys = sa.Table(
+    "retired_integration_keys",
+    metadata,
+    sa.Column("integration_key", sa.String(64), primary_key=True),
+    sa.Column("monitored_service_id", sa.Uuid(), _ref("services"), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    sa.Index(None, "monitored_service_id"),
+)
+
+# Provider message ids already handled (Twilio's MessageSid), so a replay changes nothing.
+# `received_at` is indexed so that old rows are deleted by range.
+inbound_messages = sa.Table(
+    "inbound_messages",
+    metadata,
+    sa.Column("provider", sa.String(32), primary_key=True),
+    sa.Column("message_id", sa.String(128), primary_key=True),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
+    sa.Index(None, "received_at"),
+)
+
+# Rate-limit token buckets shared by every process on PostgreSQL (UNLOGGED there, made so by
+# the migration: a crash only refills them). `full_at` is when a bucket is full again: rows
+# past it hold nothing worth keeping and are deleted by range.
+rate_buckets = sa.Table(
+    "rate_buckets",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("tokens", sa.Float(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("full_at", UtcDateTime(), nullable=False),
+    sa.Column("granted", sa.Boolean(), nullable=False),
+    sa.Index(None, "full_at"),
+)
+
 # On-call schedules. Layers are stored with their schedule (a PUT replaces them whole).
 # Participants and override users are not foreign keys: a deleted user's shifts stay in
 # place and show as gaps, as the schedule's maths expects.

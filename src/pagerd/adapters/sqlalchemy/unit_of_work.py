@@ -43,6 +43,10 @@ from pagerd.adapters.sqlalchemy.queue_repositories import (
 )
 from pagerd.adapters.sqlalchemy.retention_repository import SqlRetentionRepository
 from pagerd.adapters.sqlalchemy.schedule_repositories import SqlScheduleRepository
+from pagerd.adapters.sqlalchemy.security_repositories import (
+    SqlInboundMessageRepository,
+    SqlRetiredKeyRepository,
+)
 from pagerd.adapters.sqlalchemy.service_repositories import (
     SqlPolicyRepository,
     SqlServiceRepository,
@@ -62,9 +66,11 @@ from pagerd.service_layer.ports import (
     AlertRepository,
     AuditLogRepository,
     DevOutboxRepository,
+    InboundMessageRepository,
     NotificationRepository,
     PolicyRepository,
     RetentionRepository,
+    RetiredKeyRepository,
     ServiceRepository,
     SessionRepository,
     SettingRepository,
@@ -117,6 +123,8 @@ class SqlAlchemyUnitOfWork:
     settings: SettingRepository
     dev_outbox: DevOutboxRepository
     ack_codes: AckCodeRepository
+    retired_keys: RetiredKeyRepository
+    inbound_messages: InboundMessageRepository
     retention: RetentionRepository
     schedules: ScheduleRepository
     heartbeats: HeartbeatRepository
@@ -179,6 +187,8 @@ class SqlAlchemyUnitOfWork:
         self.settings = SqlSettingRepository(session)
         self.dev_outbox = SqlDevOutboxRepository(session)
         self.ack_codes = SqlAckCodeRepository(session)
+        self.retired_keys = SqlRetiredKeyRepository(session)
+        self.inbound_messages = SqlInboundMessageRepository(session)
         self.retention = SqlRetentionRepository(session)
         self.schedules = SqlScheduleRepository(session)
         self.heartbeats = SqlHeartbeatRepository(session)

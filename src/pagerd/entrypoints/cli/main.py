@@ -12,7 +12,7 @@ import typer
 from typer.core import TyperGroup
 
 import pagerd
-from pagerd.entrypoints.cli import accounts, alerts, configuration, processes, users
+from pagerd.entrypoints.cli import accounts, alerts, configuration, keys, processes, users
 from pagerd.entrypoints.cli.errors import EXIT_OK, CliError, report, translated_errors
 
 
@@ -74,6 +74,7 @@ configuration.register(app)
 app.add_typer(accounts.tokens, name="token")
 app.add_typer(users.users, name="user")
 app.add_typer(alerts.alerts, name="alert")
+app.add_typer(keys.service_commands, name="service")
 
 
 def main() -> None:

@@ -2,7 +2,8 @@
 
 A wrong sign-in says "wrong username or password" whichever part was wrong, and costs the
 same time either way (see `service_layer.users.check_password`). Failed attempts are
-counted by `SignInLimiter`; past the limit, the password is not even checked.
+counted by `SignInLimiter`; past the limit, the password is not even checked. A successful
+sign-in leaves a device cookie (`devices.py`), so that this browser is counted apart.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pagerd.entrypoints.console.context import ConsoleContext, ConsoleForm
+from pagerd.entrypoints.console.devices import DEVICE_COOKIE, DEVICE_LIFETIME_SECONDS
 from pagerd.entrypoints.console.security import safe_next
 from pagerd.entrypoints.console.sessions import Session
 from pagerd.service_layer.sessions import end_session, start_session
@@ -56,7 +58,8 @@ def auth_routes(ctx: ConsoleContext) -> APIRouter:
             message = "The sign-in form had expired. Please sign in again."
             return _form(ctx, request, fresh, fresh, target, username, message, status=403)
         address = request.client.host if request.client else "unknown"
-        wait = ctx.limiter.retry_after(username, address)
+        device = ctx.devices.device_for(request.cookies.get(DEVICE_COOKIE), username)
+        wait = ctx.limiter.retry_after(username, address, device)
         observer = ctx.container.observer
         if wait is not None:
             observer.signed_in(username, False, "too many failed sign-ins: refused unchecked")
@@ -68,13 +71,16 @@ def auth_routes(ctx: ConsoleContext) -> APIRouter:
         user = check_password(ctx.uow(), username, password, ctx.password_hasher)
         if user is None:
             observer.signed_in(username, False, "wrong username or password")
-            ctx.limiter.failed(username, address)
+            ctx.limiter.failed(username, address, device)
             return _form(ctx, request, session, None, target, username, WRONG_CREDENTIALS, 401)
-        ctx.limiter.succeeded(username, address)
+        ctx.limiter.succeeded(username, address, device)
         observer.signed_in(user.name, True)
         secret = start_session(ctx.uow(), ctx.container.clock, user, ctx.codec.lifetime)
         signed_in = Session.for_user(secret, user, ctx.now())
-        return ctx.redirect(safe_next(target), set_session=signed_in)
+        response = ctx.redirect(safe_next(target), set_session=signed_in)
+        if device is None:
+            _remember_device(ctx, response, username)
+        return response
 
     @router.post("/sign-out")
     def sign_out(request: Request, form: Annotated[ConsoleForm, Form()]) -> Response:
@@ -90,6 +96,18 @@ def auth_routes(ctx: ConsoleContext) -> APIRouter:
         return response
 
     return router
+
+
+def _remember_device(ctx: ConsoleContext, response: Response, username: str) -> None:
+    response.set_cookie(
+        DEVICE_COOKIE,
+        ctx.devices.issue(username),
+        max_age=DEVICE_LIFETIME_SECONDS,
+        path="/sign-in",
+        httponly=True,
+        samesite="strict",
+        secure=ctx.secure_cookies,
+    )
 
 
 def _form(

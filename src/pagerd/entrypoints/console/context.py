@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from pagerd.bootstrap import Container
 from pagerd.domain.roles import PERMISSION_SUMMARY, Permission
 from pagerd.entrypoints.console import formatting
+from pagerd.entrypoints.console.devices import DeviceCookies
 from pagerd.entrypoints.console.ratelimit import SignInLimiter
 from pagerd.entrypoints.console.security import with_security_headers
 from pagerd.entrypoints.console.sessions import COOKIE_NAME, Session, SessionCodec
@@ -33,6 +34,7 @@ from pagerd.service_layer.sessions import signed_in_user
 NOTICES = {
     "created": "Service created. Set up its escalation policy below so that alerts page someone.",
     "policy_saved": "Escalation policy saved. It applies from the next alert on.",
+    "key_rotated": "New integration key made. Update your integrations before the old key stops.",
     "healthy": "Service marked healthy. Its alert is resolved and escalation stopped.",
     "acknowledged": "Alert acknowledged. Escalation stopped; the service stays unhealthy "
     "until it is marked healthy.",
@@ -102,6 +104,7 @@ class ConsoleContext:
     container: Container
     codec: SessionCodec
     limiter: SignInLimiter
+    devices: DeviceCookies
     templates: jinja2.Environment
     asset_version: str
     password_hasher: PasswordHasher

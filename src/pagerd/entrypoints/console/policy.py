@@ -49,7 +49,10 @@ def policy_routes(ctx: ConsoleContext) -> APIRouter:
                 build_policy(found, specs, repeat)
                 raise InvalidPolicy([])
             clock, actor = ctx.container.clock, session.actor
-            put_policy(ctx.uow(), found, specs, repeat, clock=clock, actor=actor)
+            allowed = ctx.container.settings.allowed_networks
+            put_policy(
+                ctx.uow(), found, specs, repeat, clock=clock, actor=actor, allowed_networks=allowed
+            )
         except InvalidPolicy as exc:
             reported = {p.field for p in problems}
             problems += [p for p in exc.details if p.field not in reported]

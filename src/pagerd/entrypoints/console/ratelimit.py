@@ -1,11 +1,14 @@
 """Slowing down password guessing: failed sign-ins counted in memory, per key, in a window.
 
 Three keys are counted for each failure: the (username, client address) pair, which stops
-one guesser quickly without letting strangers lock a colleague out; the client address
-alone, which stops one guesser trying many usernames; and the username alone, with a higher
-limit, which slows a guesser spread over many addresses. The counts live in this process
-only: a restart forgets them, and with several processes each counts its own share, which
-still bounds the rate of guesses. Time comes from the Clock port, so tests move it.
+one guesser quickly; the client address alone, which stops one guesser trying many
+usernames; and the username alone, with a higher limit, which slows a guesser spread over
+many addresses. A browser that signed in as the user before (a device cookie, `devices.py`)
+is counted on its own (device, username) key only: so nobody elsewhere, whatever their
+address, can lock the owner out of their account. The client address is the one
+`PAGERD_TRUSTED_PROXIES` makes believable (never a forwarded header from anyone else). The
+counts live in this process; every process also limits the sign-in page per address with
+the shared rate limits. Time comes from the Clock port, so tests move it.
 """
 
 from __future__ import annotations
@@ -40,12 +43,15 @@ class SignInLimiter:
         self._failures: OrderedDict[str, deque[datetime]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def retry_after(self, username: str, address: str) -> timedelta | None:
-        """How long this sign-in must wait, or None when it may be tried now."""
+    def retry_after(
+        self, username: str, address: str, device: str | None = None
+    ) -> timedelta | None:
+        """How long this sign-in must wait, or None when it may be tried now. `device` is
+        the known device the browser proved it is for this username, if any."""
         now = self._clock.now()
         waits = []
         with self._lock:
-            for key, limit in self._keys(username, address):
+            for key, limit in self._keys(username, address, device):
                 failures = self._failures.get(key)
                 if failures is None:
                     continue
@@ -54,11 +60,11 @@ class SignInLimiter:
                     waits.append(failures[len(failures) - limit] + self._window - now)
         return max(waits) if waits else None
 
-    def failed(self, username: str, address: str) -> None:
+    def failed(self, username: str, address: str, device: str | None = None) -> None:
         """Record a failed sign-in."""
         now = self._clock.now()
         with self._lock:
-            for key, _ in self._keys(username, address):
+            for key, _ in self._keys(username, address, device):
                 failures = self._failures.setdefault(key, deque())
                 self._trim(failures, now)
                 failures.append(now)
@@ -66,17 +72,25 @@ class SignInLimiter:
             while len(self._failures) > MAX_KEYS:
                 self._failures.popitem(last=False)
 
-    def succeeded(self, username: str, address: str) -> None:
+    def succeeded(self, username: str, address: str, device: str | None = None) -> None:
         """Forget the pair's failures (not the address's: a guesser may own one account)."""
         with self._lock:
             self._failures.pop(self._pair(username, address), None)
+            if device is not None:
+                self._failures.pop(self._device(username, device), None)
 
-    def _keys(self, username: str, address: str) -> list[tuple[str, int]]:
+    def _keys(self, username: str, address: str, device: str | None) -> list[tuple[str, int]]:
+        if device is not None:
+            return [(self._device(username, device), self._limits.per_user_and_address)]
         return [
             (self._pair(username, address), self._limits.per_user_and_address),
             (f"address:{address}", self._limits.per_address),
             (f"user:{username.strip().lower()}", self._limits.per_user),
         ]
+
+    @staticmethod
+    def _device(username: str, device: str) -> str:
+        return f"device:{username.strip().lower()}\x00{device}"
 
     @staticmethod
     def _pair(username: str, address: str) -> str:

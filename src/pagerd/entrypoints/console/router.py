@@ -14,6 +14,7 @@ from pagerd.entrypoints.console.alerts import alert_routes
 from pagerd.entrypoints.console.audit_log import audit_routes
 from pagerd.entrypoints.console.auth import auth_routes
 from pagerd.entrypoints.console.context import ConsoleContext, template_environment
+from pagerd.entrypoints.console.devices import DeviceCookies
 from pagerd.entrypoints.console.maintenance import maintenance_routes
 from pagerd.entrypoints.console.outbox import outbox_routes
 from pagerd.entrypoints.console.people import people_routes
@@ -45,6 +46,7 @@ def build_console(
         container=container,
         codec=SessionCodec(container.secret_key, lifetime),
         limiter=SignInLimiter(container.clock),
+        devices=DeviceCookies(container.secret_key),
         templates=template_environment(),
         asset_version=asset_version(),
         password_hasher=password_hasher or default_hasher(),

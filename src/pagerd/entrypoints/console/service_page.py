@@ -57,6 +57,7 @@ def render_service_page(
         policy = uow.policies.get_for_service(service_id)
         active = uow.alerts.get_active_for_service(service_id)
         count = open_alert_count(uow)
+        overlap_ends_at = uow.retired_keys.expiry_for_service(service_id, ctx.now())
         users = sorted(every_user(uow), key=lambda u: (u.name.casefold(), str(u.id)))
         people = [(str(user.id), user.name) for user in users]
         windows = uow.maintenance.list_for_service(service_id, MAINTENANCE_SHOWN)
@@ -74,6 +75,7 @@ def render_service_page(
         service=service,
         policy=policy,
         active_alert=active,
+        key_overlap_ends_at=overlap_ends_at,
         open_count=count,
         draft=draft,
         unsaved=unsaved,

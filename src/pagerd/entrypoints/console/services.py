@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form
@@ -15,12 +16,21 @@ from pagerd.entrypoints.console.service_page import render_service_page
 from pagerd.entrypoints.console.sessions import Session
 from pagerd.entrypoints.console.views import open_alert_count, parse_uuid, service_rows
 from pagerd.service_layer.errors import NotFound
-from pagerd.service_layer.services import MAX_NAME_LENGTH, InvalidServiceName, create_service
+from pagerd.service_layer.services import (
+    MAX_NAME_LENGTH,
+    InvalidServiceName,
+    create_service,
+    rotate_integration_key,
+)
 from pagerd.service_layer.services import mark_healthy as mark_service_healthy
+
+OVERLAP_CHOICES = {"0": 0, "1": 1, "24": 24, "168": 168}
+"""The overlaps the service page offers, in hours; anything else means the default, 24."""
 
 
 def service_routes(ctx: ConsoleContext) -> APIRouter:
-    """GET/POST /services, GET /services/{id}, POST /services/{id}/healthy."""
+    """GET/POST /services, GET /services/{id}, POST /services/{id}/healthy and
+    /services/{id}/integration-key/rotate."""
     router = APIRouter()
 
     @router.get("/services")
@@ -69,6 +79,21 @@ def service_routes(ctx: ConsoleContext) -> APIRouter:
             return ctx.not_found(request, session, "service")
         back = safe_next(form.fields().get("next"), default=f"/services/{found}")
         return ctx.redirect(_with_done(back, "healthy"))
+
+    @router.post("/services/{service_id}/integration-key/rotate")
+    def rotate_key(
+        request: Request, service_id: str, form: Annotated[ConsoleForm, Form()]
+    ) -> Response:
+        target = ctx.form_target(request, form, service_id, "service")
+        if isinstance(target, Response):
+            return target
+        session, found = target
+        hours = OVERLAP_CHOICES.get(form.fields().get("overlap_hours", ""), 24)
+        try:
+            rotate_integration_key(ctx.uow(), ctx.container.clock, found, timedelta(hours=hours))
+        except NotFound:
+            return ctx.not_found(request, session, "service")
+        return ctx.redirect(f"/services/{found}?done=key_rotated")
 
     return router
 

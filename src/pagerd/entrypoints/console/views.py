@@ -7,7 +7,7 @@ case of `pagerd.service_layer`. Each function expects an entered unit of work.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 from pagerd.domain.alert import Alert, AlertStatus
@@ -79,17 +79,19 @@ def parse_uuid(text: str) -> UUID | None:
 
 def encode_cursor(created_at: datetime, item_id: UUID) -> str:
     """An opaque position in a list, for "older" links."""
-    return f"{created_at.isoformat()}_{item_id}"
+    return f"{created_at.astimezone(UTC).isoformat()}_{item_id}"
 
 
 def decode_cursor(text: str) -> Cursor | None:
-    """The position in an "older" link; None when the text is not one."""
+    """The position in an "older" link; None when the text is not exactly one this console
+    wrote (an instant out of range, another offset or spelling, or not a position at all)."""
     at, _, item = text.rpartition("_")
     try:
         moment = datetime.fromisoformat(at)
-        item_id = UUID(item)
-    except ValueError:
+        # In UTC, as links carry it; out of range (year 1 at +01:00) is an OverflowError.
+        position = (moment.astimezone(UTC), UUID(item))
+    except (ValueError, OverflowError):
         return None
-    if moment.tzinfo is None:
+    if moment.tzinfo is None or encode_cursor(*position) != text:
         return None
-    return moment, item_id
+    return position

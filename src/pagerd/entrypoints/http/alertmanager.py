@@ -7,27 +7,40 @@ key: a `firing` alert opens or joins the service's incident, a `resolved` one re
 ones, so that a notification that both adds and removes keys never heals the service in
 between and pages again. Alertmanager repeats notifications: a firing alert whose key the
 incident already holds changes nothing.
+
+One notification may carry at most MAX_ALERTS alerts (413 beyond; set Alertmanager's
+`max_alerts` to it) and may not take its incident past MAX_DEDUP_KEYS keys (422, nothing
+applied): together they bound the work one request can cause.
 """
 
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from pagerd.bootstrap import Container
+from pagerd.domain.alert import MAX_DEDUP_KEYS
+from pagerd.domain.errors import FieldError
 from pagerd.domain.service import MonitoredService
 from pagerd.entrypoints.http.auth import service_for_key, unauthorized
 from pagerd.entrypoints.http.deps import UoW
-from pagerd.entrypoints.http.errors import responses
+from pagerd.entrypoints.http.errors import ApiError, responses
 from pagerd.entrypoints.http.fields import sanitize
-from pagerd.entrypoints.http.rate_limit import RATE_LIMITED_RESPONSE, RateLimiter, enforce
+from pagerd.entrypoints.http.rate_limit import (
+    RATE_LIMITED_RESPONSE,
+    RateLimiter,
+    client_address,
+    enforce,
+)
 from pagerd.service_layer import alerts
 from pagerd.service_layer.ports import UnitOfWork
 
 SOURCE = "alertmanager"
 MAX_MESSAGE = 10_000
+MAX_ALERTS = 1000
+"""The most alerts one notification may carry (Alertmanager's `max_alerts`)."""
 
 
 class AmAlert(BaseModel):
@@ -118,7 +131,9 @@ class AmNotification(BaseModel):
     external_url: str | None = Field(
         default=None, alias="externalURL", description="Alertmanager's own address."
     )
-    alerts: list[AmAlert] = Field(max_length=10_000, description="The alerts, each applied.")
+    alerts: list[AmAlert] = Field(
+        description=f"The alerts, each applied; at most {MAX_ALERTS} (413 beyond)."
+    )
 
 
 class AmOutcome(BaseModel):
@@ -151,24 +166,30 @@ key_as_bearer = HTTPBearer(
 )
 
 
-def keyed_service(
-    uow: UoW,
-    in_query: Annotated[str | None, Depends(key_in_query)],
-    as_bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(key_as_bearer)],
-) -> MonitoredService:
-    """The service whose integration key the request carries; 401 otherwise (checked before
-    the body is validated, so that an unauthenticated caller learns nothing)."""
-    key = in_query or (as_bearer.credentials if as_bearer else None)
-    service = service_for_key(uow, key)
-    if service is None:
-        raise unauthorized("pass the service's integration key as ?integration_key= or Bearer")
-    return service
-
-
-def build_router(container: Container, limiter: RateLimiter | None = None) -> APIRouter:
+def build_router(
+    container: Container,
+    limiter: RateLimiter | None = None,
+    failures: RateLimiter | None = None,
+) -> APIRouter:
     """The Alertmanager route, bound to `container`; `limiter` limits notifications per
-    integration key (none by default)."""
+    integration key, `failures` unknown keys per client address (none by default)."""
     router = APIRouter(tags=["integrations"])
+
+    def keyed_service(
+        request: Request,
+        uow: UoW,
+        in_query: Annotated[str | None, Depends(key_in_query)],
+        as_bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(key_as_bearer)],
+    ) -> MonitoredService:
+        """The service whose integration key the request carries; 401 otherwise (checked
+        before the body is validated, so that an unauthenticated caller learns nothing)."""
+        key = in_query or (as_bearer.credentials if as_bearer else None)
+        service = service_for_key(uow, key, container.clock.now())
+        if service is None:
+            if failures is not None:
+                enforce(failures, client_address(request), "address after unknown keys")
+            raise unauthorized("pass the service's integration key as ?integration_key= or Bearer")
+        return service
 
     def limited_service(
         service: Annotated[MonitoredService, Depends(keyed_service)],
@@ -187,7 +208,11 @@ def build_router(container: Container, limiter: RateLimiter | None = None) -> AP
         uow: UoW,
         service: Annotated[MonitoredService, Depends(limited_service)],
     ) -> AmResult:
-        """Receive an Alertmanager webhook notification (version 4)."""
+        """Receive an Alertmanager webhook notification (version 4).
+
+        At most 1000 alerts a notification (413 beyond); a notification that would take
+        the incident past 1000 dedup keys is refused whole (422), nothing applied."""
+        _refuse_beyond_limits(uow, service.id, body.alerts)
         ordered = [a for a in body.alerts if a.status == "firing"]
         ordered += [a for a in body.alerts if a.status == "resolved"]
         return AmResult(alerts=[_apply(container, uow, service.id, a) for a in ordered])
@@ -210,6 +235,23 @@ def _apply(container: Container, uow: UnitOfWork, service_id: UUID, alert: AmAle
         received.alert.monitored_service_id,
     )
     return AmOutcome(fingerprint=key, action="joined" if received.deduplicated else "opened")
+
+
+def _refuse_beyond_limits(uow: UnitOfWork, service_id: UUID, received: list[AmAlert]) -> None:
+    if len(received) > MAX_ALERTS:
+        raise ApiError(
+            413,
+            "too_many_alerts",
+            f"a notification carries at most {MAX_ALERTS} alerts; set Alertmanager's "
+            f"max_alerts to {MAX_ALERTS}",
+        )
+    firing = {sanitize(a.fingerprint) for a in received if a.status == "firing"}
+    with uow:
+        active = uow.alerts.get_active_for_service(service_id)
+    held = set(active.dedup_keys) if active is not None else set()
+    if len(held | firing) > MAX_DEDUP_KEYS:
+        message = f"the incident would hold over {MAX_DEDUP_KEYS} dedup keys; nothing was applied"
+        raise ApiError(422, "too_many_dedup_keys", message, [FieldError("alerts", message)])
 
 
 def _incident_holds(uow: UnitOfWork, service_id: UUID, key: str) -> bool:

@@ -18,6 +18,7 @@ from pagerd.entrypoints.http import (
     calendar_feed,
     contact_methods,
     heartbeats,
+    integration_keys,
     maintenance,
     on_call,
     operations,
@@ -30,16 +31,24 @@ from pagerd.entrypoints.http import (
     users,
 )
 from pagerd.entrypoints.http.access_log import AccessLogMiddleware
-from pagerd.entrypoints.http.auth import require_api_token
+from pagerd.entrypoints.http.auth import (
+    api_token_actor,
+    integration_key_check,
+    require_api_token,
+)
+from pagerd.entrypoints.http.auth_first import AuthenticateFirstMiddleware
 from pagerd.entrypoints.http.body_limit import MAX_BODY_BYTES, BodyLimitMiddleware
 from pagerd.entrypoints.http.docs_page import mount_api_docs
 from pagerd.entrypoints.http.errors import install_error_handlers, responses
+from pagerd.entrypoints.http.forwarded import TrustedProxyMiddleware
 from pagerd.entrypoints.http.openapi import complete_openapi
 from pagerd.entrypoints.http.operations import MetricsRenderer, default_metrics_renderer
 from pagerd.entrypoints.http.rate_limit import (
     RATE_LIMITED_RESPONSE,
     RateLimiters,
+    address_limit,
     api_token_limit,
+    failure_counter,
 )
 
 DESCRIPTION = """\
@@ -73,7 +82,23 @@ def create_app(
         openapi_url="/openapi.json",
     )
     install_error_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    limiters = RateLimiters.from_settings(
+        container.settings, container.clock, container.rate_buckets
+    )
+    app.state.limiters = limiters  # for routes added later (heartbeat pings: `public`)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=max_body_bytes,
+        timeout=container.settings.http_body_timeout_seconds,
+    )
+    app.add_middleware(
+        AuthenticateFirstMiddleware,
+        token_actor=api_token_actor(container),
+        key_is_valid=integration_key_check(container),
+        failures=failure_counter(limiters.auth_failures),
+    )
+    # Every layer within sees the client as the trusted proxies say.
+    app.add_middleware(TrustedProxyMiddleware, trusted=container.settings.trusted_proxy_networks)
     if container.settings.access_log:
         # Added last, so outermost: it sees the answers of the other middleware too.
         app.add_middleware(AccessLogMiddleware)
@@ -81,6 +106,7 @@ def create_app(
     app.state.container = container
     api = [
         services.build_router(container),
+        integration_keys.build_router(container),
         policies.build_router(container),
         alerts.build_router(container),
         outbox.build_router(container),
@@ -94,10 +120,11 @@ def create_app(
         maintenance.build_router(container),
     ]
     app.state.api_routers = api  # for the permission checks' documentation and tests
-    auth = require_api_token(container)
-    limiters = RateLimiters.from_settings(container.settings, container.clock)
+    auth = require_api_token(container, failure_counter(limiters.auth_failures))
     # Listed after `auth`: only a valid token gets a bucket.
     limit = api_token_limit(limiters.api)
+    # Doors open without credentials: a budget per client address.
+    public = [Depends(address_limit(limiters.public, "address"))]
 
     for router in api:
         app.include_router(
@@ -105,15 +132,20 @@ def create_app(
             dependencies=[Depends(auth), Depends(limit)],
             responses={**responses(400, 401, 403, 413, 422), **RATE_LIMITED_RESPONSE},
         )
-    app.include_router(pagerduty.build_router(container, limiters.ingest))
-    app.include_router(alertmanager.build_router(container, limiters.ingest))
+    failures = limiters.auth_failures
+    app.include_router(pagerduty.build_router(container, limiters.ingest, failures))
+    app.include_router(alertmanager.build_router(container, limiters.ingest, failures))
     metrics = render_metrics or default_metrics_renderer(container)
     app.include_router(operations.build_router(container, metrics))
-    app.include_router(acknowledge_links.build_router(container))
-    app.include_router(calendar_feed.build_feed_router(container))
-    app.include_router(heartbeats.build_ping_router(container, limiters.ingest))
-    app.include_router(twilio_replies.build_router(container))
-    app.include_router(build_console(container))
+    for door in (
+        acknowledge_links.build_router(container),
+        calendar_feed.build_feed_router(container),
+        # Heartbeat pings: the per-address budget, and one per ping URL (ingest's rate).
+        heartbeats.build_ping_router(container, limiters.ingest),
+        twilio_replies.build_router(container),
+    ):
+        app.include_router(door, dependencies=public, responses=RATE_LIMITED_RESPONSE)
+    app.include_router(build_console(container), dependencies=public)
     mount_static(app)
     mount_api_docs(app)
     complete_openapi(app, [pagerduty.PdEvent])

@@ -7,6 +7,7 @@ permission checks (permissions.py) and the audit log.
 """
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends
@@ -15,11 +16,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.requests import Request
 
 from pagerd.bootstrap import Container
+from pagerd.domain.roles import Actor
 from pagerd.domain.service import MonitoredService
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import ApiError
 from pagerd.entrypoints.http.fields import storable
 from pagerd.service_layer.ports import UnitOfWork
+from pagerd.service_layer.services import service_for_integration_key
 from pagerd.service_layer.tokens import ADMIN_TOKEN_ACTOR, is_admin_token, token_actor
 
 MAX_SECRET_LENGTH = 512
@@ -34,6 +37,8 @@ bearer_scheme = HTTPBearer(
 )
 
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+FailureCounter = Callable[[str], Awaitable[None]]
+"""Counts a failed authentication from a client address (raises a 429 past its limit)."""
 
 
 def unauthorized(message: str) -> ApiError:
@@ -41,12 +46,16 @@ def unauthorized(message: str) -> ApiError:
     return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
 
 
-def require_api_token(container: Container) -> Callable[..., Awaitable[None]]:
+def require_api_token(
+    container: Container, failures: FailureCounter | None = None
+) -> Callable[..., Awaitable[None]]:
     """A dependency that lets a request through only with a valid API token, and puts who
     it acts as on `request.state.actor`.
 
     The admin token is checked on the event loop (no I/O); a stored token is looked up in
-    the database on the thread pool.
+    the database on the thread pool, unless `auth_first` verified it before the body was
+    read. Each failure is counted by `failures`, per client address: past its limit the
+    answer is 429 instead of 401.
     """
     admin = container.settings.admin_token
     admin_secret = admin.get_secret_value() if admin is not None else None
@@ -55,13 +64,18 @@ def require_api_token(container: Container) -> Callable[..., Awaitable[None]]:
         if credentials is None:
             raise unauthorized("send an API token as `Authorization: Bearer <token>`")
         secret = credentials.credentials
-        if len(secret) > MAX_SECRET_LENGTH:
-            raise unauthorized("the API token is not valid (unknown or revoked)")
+        if getattr(request.state, "verified_api_token", None) == secret:
+            request.state.actor = request.state.verified_actor
+            return
         if is_admin_token(secret, admin_secret):
             request.state.actor = ADMIN_TOKEN_ACTOR
             return
-        actor = await run_in_threadpool(token_actor, uow, secret)
+        actor = None
+        if len(secret) <= MAX_SECRET_LENGTH:
+            actor = await run_in_threadpool(token_actor, uow, secret)
         if actor is None:
+            if failures is not None:
+                await failures(request.client.host if request.client else "unknown")
             raise unauthorized(
                 "the API token is not valid (unknown, revoked, or its user disabled)"
             )
@@ -70,13 +84,41 @@ def require_api_token(container: Container) -> Callable[..., Awaitable[None]]:
     return check
 
 
-def service_for_key(uow: UnitOfWork, integration_key: str | None) -> MonitoredService | None:
-    """The service whose integration key this is, or None (also for a missing key)."""
+def api_token_actor(container: Container) -> Callable[[str], Actor | None]:
+    """Who a secret acts as when it is a valid API token (admin or stored), else None;
+    blocking (a lookup)."""
+    admin = container.settings.admin_token
+    admin_secret = admin.get_secret_value() if admin is not None else None
+
+    def actor_of(secret: str) -> Actor | None:
+        if is_admin_token(secret, admin_secret):
+            return ADMIN_TOKEN_ACTOR
+        if len(secret) > MAX_SECRET_LENGTH:
+            return None
+        return token_actor(container.uow_factory(), secret)
+
+    return actor_of
+
+
+def integration_key_check(container: Container) -> Callable[[str], bool]:
+    """Whether a secret is an integration key still accepted; blocking (a lookup)."""
+
+    def is_valid(key: str) -> bool:
+        found = service_for_key(container.uow_factory(), key, container.clock.now())
+        return found is not None
+
+    return is_valid
+
+
+def service_for_key(
+    uow: UnitOfWork, integration_key: str | None, now: datetime
+) -> MonitoredService | None:
+    """The service whose integration key this is (a rotated-out key too, until its overlap
+    ends), or None (also for a missing key)."""
     if not integration_key or len(integration_key) > MAX_SECRET_LENGTH:
         return None
     try:
         storable(integration_key)
     except ValueError:
         return None  # no key contains such characters, and the database could not look it up
-    with uow:
-        return uow.services.get_by_integration_key(integration_key)
+    return service_for_integration_key(uow, integration_key, now)

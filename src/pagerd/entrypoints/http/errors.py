@@ -21,6 +21,7 @@ from pagerd.domain.errors import (
     FieldError,
     InvalidRequest,
     InvalidSchedule,
+    TooManyDedupKeys,
 )
 from pagerd.service_layer.errors import (
     ConcurrencyConflict,
@@ -103,7 +104,7 @@ _DESCRIPTIONS = {
     403: "The caller's role does not allow this (the message says who may)",
     404: "No such resource",
     409: "The request conflicts with the current state",
-    413: "Request body over 1 MiB",
+    413: "Request body over 1 MiB, or more items than one request may carry",
     422: "Invalid fields; `details` names each one",
     503: "Not ready",
 }
@@ -180,6 +181,8 @@ def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
         return error_response(422, "validation_error", exc.summary, exc.details)
     if isinstance(exc, AlertAlreadyResolved):
         return error_response(409, exc.code, str(exc))
+    if isinstance(exc, TooManyDedupKeys):
+        return error_response(422, exc.code, str(exc), [FieldError("dedup_key", str(exc))])
     assert isinstance(exc, DomainError)
     return error_response(422, exc.code, str(exc), [])
 

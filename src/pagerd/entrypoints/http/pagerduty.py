@@ -19,11 +19,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pagerd.bootstrap import Container
+from pagerd.domain.errors import TooManyDedupKeys
+from pagerd.domain.service import MonitoredService
 from pagerd.entrypoints.http.auth import service_for_key
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import field_path, responses
 from pagerd.entrypoints.http.fields import sanitize
-from pagerd.entrypoints.http.rate_limit import RateLimiter
+from pagerd.entrypoints.http.rate_limit import RateLimiter, client_address
 from pagerd.service_layer import alerts
 from pagerd.service_layer.ports import UnitOfWork
 
@@ -130,6 +132,9 @@ class PdThrottled(BaseModel):
     errors: list[str] = Field(description="What to do about it.")
 
 
+UNKNOWN_KEY = ["routing_key: no service has this integration key"]
+
+
 def throttled(retry_after: int) -> JSONResponse:
     """PagerDuty's style of 429 answer, with `Retry-After`: the event was not processed."""
     body = PdThrottled(
@@ -141,9 +146,12 @@ def throttled(retry_after: int) -> JSONResponse:
     )
 
 
-def invalid(errors: list[str], message: str = "Event object is invalid") -> JSONResponse:
-    """PagerDuty's 400 answer."""
-    return JSONResponse(PdInvalid(message=message, errors=errors).model_dump(), status_code=400)
+def invalid(
+    errors: list[str], message: str = "Event object is invalid", status: int = 400
+) -> JSONResponse:
+    """PagerDuty's answer to a refused event (400 unless said)."""
+    body = PdInvalid(message=message, errors=errors).model_dump()
+    return JSONResponse(body, status_code=status)
 
 
 def parse_event(raw: bytes) -> PdEvent | JSONResponse:
@@ -201,7 +209,11 @@ _OPENAPI_BODY = {
 }
 
 
-def build_router(container: Container, limiter: RateLimiter | None = None) -> APIRouter:
+def build_router(
+    container: Container,
+    limiter: RateLimiter | None = None,
+    failures: RateLimiter | None = None,
+) -> APIRouter:
     """The PagerDuty-compatible route, bound to `container`; `limiter` limits events per
     routing key (none by default)."""
     router = APIRouter(tags=["integrations"])
@@ -212,28 +224,39 @@ def build_router(container: Container, limiter: RateLimiter | None = None) -> AP
         response_model=PdAccepted,
         responses={
             400: {"model": PdInvalid, "description": "Invalid event"},
+            422: {
+                "model": PdInvalid,
+                "description": "The incident holds 1000 dedup keys already (the most it may)",
+            },
             429: {"model": PdThrottled, "description": "Too many events for this routing key"},
             **responses(413),
         },
         openapi_extra=_OPENAPI_BODY,
     )
-    def enqueue(body: Annotated[bytes, Depends(raw_body)], uow: UoW) -> JSONResponse:
+    def enqueue(
+        request: Request, body: Annotated[bytes, Depends(raw_body)], uow: UoW
+    ) -> JSONResponse:
         """Send a PagerDuty Events API v2 event (`trigger`, `acknowledge`, `resolve`)."""
         # Parsed here rather than by FastAPI: refusals must have PagerDuty's 400 shape.
         parsed = parse_event(body)
         if isinstance(parsed, JSONResponse):
             return parsed
-        return _process(container, uow, parsed, limiter)
+        service = service_for_key(uow, parsed.routing_key, container.clock.now())
+        if service is None:
+            wait = failures.acquire(client_address(request)) if failures is not None else None
+            return throttled(wait) if wait is not None else invalid(UNKNOWN_KEY)
+        return _process(container, uow, parsed, service, limiter)
 
     return router
 
 
 def _process(
-    container: Container, uow: UnitOfWork, event: PdEvent, limiter: RateLimiter | None
+    container: Container,
+    uow: UnitOfWork,
+    event: PdEvent,
+    service: MonitoredService,
+    limiter: RateLimiter | None,
 ) -> JSONResponse:
-    service = service_for_key(uow, event.routing_key)
-    if service is None:
-        return invalid(["routing_key: no service has this integration key"])
     wait = limiter.acquire(f"service:{service.id}") if limiter is not None else None
     if wait is not None:
         return throttled(wait)
@@ -241,7 +264,10 @@ def _process(
     if event.event_action == "trigger":
         assert event.payload is not None
         message = event.payload.summary.strip() or "(no summary)"
-        received = alerts.receive_alert(uow, container.clock, service.id, message, key)
+        try:
+            received = alerts.receive_alert(uow, container.clock, service.id, message, key)
+        except TooManyDedupKeys as exc:
+            return invalid([f"dedup_key: {exc}"], "Event refused: too many dedup keys", 422)
         container.observer.alert_received(
             SOURCE,
             received.deduplicated,

@@ -9,7 +9,7 @@ cursor that does not decode is a 422 naming the `cursor` field.
 import base64
 import binascii
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Generic, Protocol, TypeVar
 from uuid import UUID
 
@@ -78,7 +78,7 @@ def _decode(cursor: str) -> str:
 def encode_keyset(position: Cursor) -> str:
     """An opaque cursor for the item at `position` (its created_at and id)."""
     created_at, ident = position
-    return _encode(f"k|{created_at.isoformat()}|{ident}")
+    return _encode(f"k|{created_at.astimezone(UTC).isoformat()}|{ident}")
 
 
 def decode_keyset(cursor: str | None) -> Cursor | None:
@@ -89,10 +89,11 @@ def decode_keyset(cursor: str | None) -> Cursor | None:
     stamp, _, ident = rest.partition("|")
     try:
         created_at = datetime.fromisoformat(stamp)
-        position = (created_at, UUID(ident))
-    except ValueError as exc:
+        # In UTC, as pagerd writes it; out of range (year 1 at +01:00) is an OverflowError.
+        position = (created_at.astimezone(UTC), UUID(ident))
+    except (ValueError, OverflowError) as exc:
         raise _invalid_cursor() from exc
-    if kind != "k" or created_at.tzinfo is None:
+    if kind != "k" or created_at.tzinfo is None or encode_keyset(position) != cursor:
         raise _invalid_cursor()
     return position
 

@@ -195,7 +195,10 @@ def build_router(container: Container) -> APIRouter:
         """Store the service's policy, replacing the previous one. Alerts already open keep
         the policy they opened with."""
         specs, clock = body.level_specs(), container.clock
-        policy = policies.put_policy(uow, service_id, specs, body.repeat, clock=clock, actor=actor)
+        allowed = container.settings.allowed_networks
+        policy = policies.put_policy(
+            uow, service_id, specs, body.repeat, clock=clock, actor=actor, allowed_networks=allowed
+        )
         container.observer.configuration_changed(
             "update", "escalation policy", str(service_id), "api"
         )

@@ -1,114 +1,112 @@
-"""Per-key rate limits on ingestion: token buckets in memory, one per integration key or API
-token, answering 429 with `Retry-After` once a key's bucket is empty.
+"""Rate limits: token buckets per key, answering 429 with `Retry-After` once a bucket is empty.
 
 A bucket holds up to `burst` tokens and refills at `per_minute` tokens a minute; each request
-takes one. The defaults (600 a minute, bursts of 300, per key) are far above what a real
-alert storm sends through one integration, so a limit only stops a runaway or hostile
-sender. A refused alert is refused loudly (429: the sender keeps it and retries), never
-dropped silently. Buckets live in this process only: with several processes each counts its
-own share, which still bounds the rate. Time comes from the Clock port, so tests move it; a
-clock that steps backwards refills nothing.
+takes one (`domain.rate_limit`). Kinds of limits: per integration key (ingestion), per API
+token, per client address on the doors open without credentials, and per client address for
+failed authentications. The defaults are far above what a real alert storm sends, so a limit
+only stops a runaway or hostile sender. A refused alert is refused loudly (429: the sender
+keeps it and retries), never dropped silently. The buckets are the container's: on
+PostgreSQL one table shared by every process (one budget for the deployment), in memory on
+SQLite (one process). Time comes from the Clock port, so tests move it.
 """
 
 from __future__ import annotations
 
-import math
-import threading
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
+from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
+
+from pagerd.adapters.memory.rate_buckets import InMemoryRateBuckets
 from pagerd.config import Settings
-from pagerd.entrypoints.http.auth import Credentials
+from pagerd.domain.rate_limit import RateLimit
+from pagerd.entrypoints.http.auth import Credentials, FailureCounter
 from pagerd.entrypoints.http.errors import ApiError, ErrorBody
-from pagerd.service_layer.ports import Clock
+from pagerd.service_layer.ports import Clock, RateBuckets
 from pagerd.service_layer.tokens import hash_token
 
-MAX_KEYS = 10_000  # bounds memory: the least recently used buckets are forgotten (full again)
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    """`per_minute` tokens a minute, up to `burst` at once; `per_minute <= 0` means no limit."""
-
-    per_minute: float
-    burst: int
-
-    @property
-    def enabled(self) -> bool:
-        """Whether this limit refuses anything at all."""
-        return self.per_minute > 0 and self.burst > 0
-
-
-@dataclass
-class _Bucket:
-    tokens: float
-    updated_at: datetime
+MAX_KEYS = 10_000  # in memory: the least recently used buckets are forgotten (full)
 
 
 class RateLimiter:
-    """Token buckets by key; thread-safe (routes run in a thread pool)."""
+    """One kind of limit (`name`), with a bucket per key in `buckets` (in memory unless
+    given: the container's buckets are shared by every process on PostgreSQL)."""
 
-    def __init__(self, limit: RateLimit, clock: Clock, max_keys: int = MAX_KEYS) -> None:
+    def __init__(
+        self,
+        limit: RateLimit,
+        clock: Clock,
+        max_keys: int = MAX_KEYS,
+        buckets: RateBuckets | None = None,
+        name: str = "limit",
+    ) -> None:
         self.limit = limit
+        self.name = name
         self._clock = clock
-        self._max_keys = max_keys
-        self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
-        self._lock = threading.Lock()
+        self._buckets = buckets if buckets is not None else InMemoryRateBuckets(max_keys)
 
-    def acquire(self, key: str) -> int | None:
-        """Take a token for `key`: None when the request may go on, otherwise the whole
-        seconds (at least 1) until the bucket holds a token again."""
+    @property
+    def blocking(self) -> bool:
+        """Whether `acquire` does I/O (the buckets are in the database)."""
+        return self.limit.enabled and self._buckets.blocking
+
+    def acquire(self, key: str, cost: int = 1) -> int | None:
+        """Take `cost` tokens for `key`: None when the request may go on, otherwise the whole
+        seconds (at least 1) until it could. A cost of 0 only checks for an empty bucket."""
         if not self.limit.enabled:
             return None
-        now = self._clock.now()
-        with self._lock:
-            bucket = self._refilled(key, now)
-            if bucket.tokens >= 1:
-                bucket.tokens -= 1
-                return None
-            missing = 1 - bucket.tokens
-            return max(1, math.ceil(missing * 60 / self.limit.per_minute))
+        return self._buckets.take(f"{self.name}:{key}", self.limit, self._clock.now(), cost)
 
-    def _refilled(self, key: str, now: datetime) -> _Bucket:
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            bucket = _Bucket(float(self.limit.burst), now)
-            self._buckets[key] = bucket
-            while len(self._buckets) > self._max_keys:
-                self._buckets.popitem(last=False)
-        else:
-            elapsed = max(0.0, (now - bucket.updated_at).total_seconds())
-            refill = elapsed * self.limit.per_minute / 60
-            bucket.tokens = min(float(self.limit.burst), bucket.tokens + refill)
-            bucket.updated_at = max(now, bucket.updated_at)
-            self._buckets.move_to_end(key)
-        return bucket
+    async def acquire_async(self, key: str, cost: int = 1) -> int | None:
+        """`acquire`, from the event loop (on the thread pool when it does I/O)."""
+        if self.blocking:
+            return await run_in_threadpool(self.acquire, key, cost)
+        return self.acquire(key, cost)
 
 
 @dataclass(frozen=True)
 class RateLimiters:
-    """The limiters of one application: `ingest` per integration key, `api` per API token."""
+    """The limiters of one application: `ingest` per integration key, `api` per API token,
+    `public` per client address on the doors open without credentials (acknowledge links,
+    SMS replies, heartbeat pings, console pages), `auth_failures` per client address for
+    unknown tokens, keys and passwords."""
 
     ingest: RateLimiter
     api: RateLimiter
+    public: RateLimiter
+    auth_failures: RateLimiter
 
     @classmethod
-    def from_settings(cls, settings: Settings, clock: Clock) -> RateLimiters:
-        """PAGERD_INGEST_RATE_PER_MINUTE / _BURST and PAGERD_API_RATE_PER_MINUTE / _BURST."""
+    def from_settings(
+        cls, settings: Settings, clock: Clock, buckets: RateBuckets | None = None
+    ) -> RateLimiters:
+        """PAGERD_{INGEST,API,PUBLIC,AUTH_FAILURE}_RATE_PER_MINUTE and _BURST."""
+        shared = buckets if buckets is not None else InMemoryRateBuckets()
+
+        def limiter(name: str, per_minute: float, burst: int) -> RateLimiter:
+            return RateLimiter(RateLimit(per_minute, burst), clock, buckets=shared, name=name)
+
         return cls(
-            ingest=RateLimiter(
-                RateLimit(settings.ingest_rate_per_minute, settings.ingest_burst), clock
+            ingest=limiter("ingest", settings.ingest_rate_per_minute, settings.ingest_burst),
+            api=limiter("api", settings.api_rate_per_minute, settings.api_burst),
+            public=limiter("public", settings.public_rate_per_minute, settings.public_burst),
+            auth_failures=limiter(
+                "auth-failures",
+                settings.auth_failure_rate_per_minute,
+                settings.auth_failure_burst,
             ),
-            api=RateLimiter(RateLimit(settings.api_rate_per_minute, settings.api_burst), clock),
         )
 
 
 def enforce(limiter: RateLimiter, key: str, what: str) -> None:
     """Take a token for `key`, or raise a 429 in the API's error format with `Retry-After`."""
-    wait = limiter.acquire(key)
+    refuse_if_waiting(limiter.acquire(key), what)
+
+
+def refuse_if_waiting(wait: int | None, what: str) -> None:
+    """Raise the 429 for a refused take (`wait` seconds); nothing when `wait` is None."""
     if wait is not None:
         raise ApiError(
             429,
@@ -125,9 +123,37 @@ def api_token_limit(limiter: RateLimiter) -> Callable[..., Awaitable[None]]:
 
     async def check(credentials: Credentials) -> None:
         if credentials is not None:
-            enforce(limiter, hash_token(credentials.credentials), "API token")
+            key = hash_token(credentials.credentials)
+            refuse_if_waiting(await limiter.acquire_async(key), "API token")
 
     return check
+
+
+def client_address(request: Request) -> str:
+    """The client's address as this application sees it (the proxy's, unless the request
+    came through a trusted proxy: see `forwarded.TrustedProxyMiddleware`)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+def address_limit(limiter: RateLimiter, what: str) -> Callable[..., Awaitable[None]]:
+    """A dependency limiting requests per client address (doors open without credentials:
+    acknowledge links, SMS replies, heartbeat pings, console pages)."""
+
+    async def check(request: Request) -> None:
+        refuse_if_waiting(await limiter.acquire_async(client_address(request)), what)
+
+    return check
+
+
+def failure_counter(limiter: RateLimiter) -> FailureCounter:
+    """Counts a failed authentication from an address; raises a 429 once that address has
+    failed too often (otherwise the caller answers its own 401 or 400)."""
+
+    async def count(address: str) -> None:
+        wait = await limiter.acquire_async(address)
+        refuse_if_waiting(wait, "address: too many failed authentications")
+
+    return count
 
 
 RATE_LIMITED_RESPONSE: dict[int | str, dict[str, Any]] = {

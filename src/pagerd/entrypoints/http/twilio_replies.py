@@ -5,6 +5,8 @@ the answer is TwiML, which Twilio sends back as an SMS. Every request must carry
 `X-Twilio-Signature`: HMAC-SHA1, keyed by the auth token, over the URL Twilio called
 (PAGERD_PUBLIC_URL plus the path and query) followed by every POST parameter, sorted by
 name, as name then value; base64. Without it the answer is 403 and nothing changes.
+A reply is handled once: a repeat of its `MessageSid` (a replay, or Twilio retrying) is
+answered with an empty TwiML document, which sends nothing, and changes nothing.
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pagerd.bootstrap import Container
 from pagerd.service_layer.ack_codes import CodeReply, ReplyOutcome, acknowledge_by_code
+from pagerd.service_layer.inbound import already_handled, mark_handled
 
 PATH = "/integrations/twilio/sms"
 TWIML = "text/xml"
+PROVIDER = "twilio"
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
 class TwilioMessageForm(BaseModel):
@@ -40,6 +45,12 @@ class TwilioMessageForm(BaseModel):
     from_number: str = Field("", alias="From", description="The number that replied (E.164).")
     body: str = Field(
         "", alias="Body", description="The reply: the code the page carried acknowledges."
+    )
+    message_sid: str = Field(
+        "",
+        alias="MessageSid",
+        max_length=128,
+        description="Twilio's id of the message; a repeat of one already handled is ignored.",
     )
 
 
@@ -77,9 +88,14 @@ def build_router(container: Container) -> APIRouter:
         expected = twilio_signature(token.get_secret_value(), url, params)
         if not signature or not hmac.compare_digest(expected, signature):
             return _forbidden("invalid X-Twilio-Signature")
+        sid = form.message_sid
+        if sid and already_handled(container.uow_factory(), PROVIDER, sid):
+            return Response(EMPTY_TWIML, media_type=TWIML)
         reply = acknowledge_by_code(
             container.uow_factory(), container.clock, form.body, form.from_number
         )
+        if sid:
+            mark_handled(container.uow_factory(), container.clock, PROVIDER, sid)
         return Response(twiml(reply_text(reply)), media_type=TWIML)
 
     return router
