@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from pagerd.entrypoints.http.fields import rfc3339
 from tests.e2e.conftest import Api
+from tests.e2e.test_security_rate_limits import limited
 
 
 def _service_with_policy(api: Api) -> dict[str, Any]:
@@ -99,3 +102,19 @@ def test_an_unknown_ping_url_is_404_and_management_needs_a_token(api: Api) -> No
     assert api.client.get("/ping/not-a-real-token").status_code == 404
     refused = api.client.get(f"/api/v1/services/{service['id']}/heartbeats")
     assert refused.status_code == 401
+
+
+def test_a_ping_url_past_its_budget_answers_429_and_records_nothing(api: Api) -> None:
+    service = _service_with_policy(api)
+    beat = _create(api, service["id"], name="cron", interval_seconds=60)
+    limited(api, ingest_rate_per_minute=1, ingest_burst=2)
+
+    answers = [api.client.get(_ping_path(beat)).status_code for _ in range(3)]
+    api.clock.advance(timedelta(seconds=5))
+    refused = api.client.get(_ping_path(beat))
+
+    assert answers == [200, 200, 429]
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) >= 1
+    (shown,) = api.get(f"/api/v1/services/{service['id']}/heartbeats").json()["items"]
+    assert shown["last_ping_at"] == rfc3339(api.clock.now() - timedelta(seconds=5))
