@@ -211,6 +211,8 @@ def _alert_row(
         "acknowledged_at": None,
         "acknowledged_by": None,
         "resolved_at": resolved_at,
+        "dedup_key_count": 1,  # the one key _key_row gives it
+        "dedup_key_seq": 1,
     }
 
 

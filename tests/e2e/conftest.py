@@ -107,6 +107,10 @@ class Api:
         answer: Response = self.client.put(path, json=json, headers=self.headers, **kwargs)
         return answer
 
+    def patch(self, path: str, json: Any = None, **kwargs: Any) -> Response:
+        answer: Response = self.client.patch(path, json=json, headers=self.headers, **kwargs)
+        return answer
+
     def delete(self, path: str, **kwargs: Any) -> Response:
         answer: Response = self.client.delete(path, headers=self.headers, **kwargs)
         return answer

@@ -29,8 +29,17 @@ def _all_pages(api: Api, path: str, limit: int) -> list[dict[str, Any]]:
 def test_a_created_service_has_the_documented_fields_and_can_be_read_back(api: Api) -> None:
     created = api.create_service("  payments  ")
 
-    assert set(created) == {"id", "name", "status", "integration_key", "created_at"}
+    assert set(created) == {
+        "id",
+        "name",
+        "status",
+        "integration_key",
+        "incident_grouping",
+        "paging_severity",
+        "created_at",
+    }
     assert created["name"] == "payments"
+    assert (created["incident_grouping"], created["paging_severity"]) == ("service", "info")
     assert created["status"] == "healthy"
     assert created["created_at"].endswith("Z")
     assert api.get(f"/api/v1/services/{created['id']}").json() == created
@@ -149,8 +158,20 @@ def test_an_alert_answers_every_documented_field(api: Api) -> None:
         "acknowledged_at",
         "acknowledged_by",
         "resolved_at",
+        "severity",
+        "source",
+        "details",
+        "links",
+        "dedup_key_count",
+        "escalation_ended_at",
     }
     assert alert["dedup_keys"] == ["probe-1"]
+    assert (alert["severity"], alert["source"], alert["details"], alert["links"]) == (
+        "critical",
+        None,
+        {},
+        [],
+    )
 
 
 def test_acknowledging_is_idempotent_and_a_resolved_alert_answers_409(api: Api) -> None:
@@ -164,7 +185,7 @@ def test_acknowledging_is_idempotent_and_a_resolved_alert_answers_409(api: Api) 
 
     assert first.status_code == again.status_code == 200
     assert again.json()["acknowledged_at"] == first.json()["acknowledged_at"]
-    assert again.json()["acknowledged_by"] is None
+    assert again.json()["acknowledged_by"] == "token tests"  # the caller, when `by` is absent
     assert after_resolve.status_code == 409
     assert after_resolve.json()["error"]["code"] == "alert_resolved"
 

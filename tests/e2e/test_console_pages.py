@@ -396,3 +396,20 @@ def test_a_form_posted_after_the_session_ended_changes_nothing_and_leads_back_to
     assert answer.headers["location"] == f"/sign-in?expired=1&next=%2Falerts%2F{alert.id}"
     assert "nothing was changed" in client.get(answer.headers["location"]).text
     assert state(memory_console, service_id)[2] == [(alert.id, AlertStatus.OPEN)]
+
+
+def test_a_service_page_says_how_its_alerts_become_incidents_and_which_page(
+    console: ConsoleApp,
+) -> None:
+    from pagerd.domain.service import IncidentGrouping
+    from pagerd.domain.severity import Severity
+    from pagerd.service_layer.services import update_service
+
+    client, _ = console.signed_in_client()
+    service_id = console.service("payments")
+    update_service(console.uow(), service_id, None, IncidentGrouping.DEDUP_KEY, Severity.ERROR)
+
+    html = client.get(f"/services/{service_id}").text
+
+    assert "one incident per dedup key" in html
+    assert "error and worse; lower ones are recorded and page nobody" in html

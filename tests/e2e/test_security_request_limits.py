@@ -24,7 +24,7 @@ def post_alertmanager(api: Api, key: str, body: dict[str, Any]) -> Any:
     return api.client.post(f"/integrations/alertmanager?integration_key={key}", json=body)
 
 
-def fill_incident(api: Api, service_id: str) -> list[str]:
+def fill_incident(api: Api, service_id: str) -> None:
     """Open the service's incident and give it MAX_DEDUP_KEYS keys in one unit of work
     (joining them one request at a time would take the time this limit is about)."""
     api.alert(service_id, "first", dedup_key="fp0")
@@ -34,16 +34,16 @@ def fill_incident(api: Api, service_id: str) -> list[str]:
         alert = uow.alerts.get_active_for_service_for_update(UUID(service_id))
         assert alert is not None
         for key in keys[1:]:
-            alert.join("again", key, datetime(2026, 1, 1, tzinfo=UTC))
+            alert.join("again", key, datetime(2026, 1, 1, tzinfo=UTC), held=False)
         uow.alerts.update(alert)
         uow.commit()
-    assert len(held_keys(api, service_id)) == MAX_DEDUP_KEYS
+    assert held_key_count(api, service_id) == MAX_DEDUP_KEYS
     return keys
 
 
-def held_keys(api: Api, service_id: str) -> list[str]:
+def held_key_count(api: Api, service_id: str) -> int:
     items = api.get("/api/v1/alerts", params={"monitored_service_id": service_id}).json()
-    return [key for alert in items["items"] for key in alert["dedup_keys"]]
+    return sum(alert["dedup_key_count"] for alert in items["items"])
 
 
 def test_an_alertmanager_notification_over_the_alert_limit_is_a_413_and_records_nothing(
@@ -59,7 +59,7 @@ def test_an_alertmanager_notification_over_the_alert_limit_is_a_413_and_records_
 
     assert answer.status_code == 413, answer.text
     assert answer.json()["error"]["code"] == "too_many_alerts"
-    assert held_keys(api, service["id"]) == []
+    assert held_key_count(api, service["id"]) == 0
 
 
 def test_a_notification_taking_the_incident_past_the_key_limit_is_refused_whole(
@@ -67,13 +67,13 @@ def test_a_notification_taking_the_incident_past_the_key_limit_is_refused_whole(
 ) -> None:
     service = api.create_service()
     key = service["integration_key"]
-    full = fill_incident(api, service["id"])
+    fill_incident(api, service["id"])
 
     answer = post_alertmanager(api, key, notification(["one-more", "fp0"]))
 
     assert answer.status_code == 422, answer.text
     assert answer.json()["error"]["code"] == "too_many_dedup_keys"
-    assert sorted(held_keys(api, service["id"])) == sorted(full)
+    assert held_key_count(api, service["id"]) == MAX_DEDUP_KEYS
 
 
 def test_an_api_alert_with_a_new_key_for_a_full_incident_is_a_422_naming_dedup_key(
@@ -89,7 +89,7 @@ def test_an_api_alert_with_a_new_key_for_a_full_incident_is_a_422_naming_dedup_k
     assert answer.status_code == 422, answer.text
     assert [d["field"] for d in answer.json()["error"]["details"]] == ["dedup_key"]
     assert again.status_code == 202  # a key the incident holds still joins
-    assert "new" not in held_keys(api, service["id"])
+    assert held_key_count(api, service["id"]) == MAX_DEDUP_KEYS  # "new" did not join
 
 
 def test_a_pagerduty_trigger_with_a_new_key_for_a_full_incident_is_a_422(
@@ -108,4 +108,4 @@ def test_a_pagerduty_trigger_with_a_new_key_for_a_full_incident_is_a_422(
 
     assert answer.status_code == 422, answer.text
     assert answer.json()["status"] == "invalid event"
-    assert "new" not in held_keys(api, service["id"])
+    assert held_key_count(api, service["id"]) == MAX_DEDUP_KEYS  # "new" did not join

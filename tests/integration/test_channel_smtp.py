@@ -194,7 +194,7 @@ def test_a_page_arrives_over_starttls_with_login_both_parts_and_its_message_id(
     assert mail_from == "pagerd@example.com"
     assert rcpt_tos == ["alice@example.com"]
     assert message["To"] == "alice@example.com"
-    assert message["Subject"] == "[pagerd] checkout: HTTP 503 on /pay"
+    assert message["Subject"] == "[pagerd] CRITICAL checkout: HTTP 503 on /pay"
     with h.uow:
         [notification] = h.uow.outbox.list_for_alert(alert.id)
     assert notification.status is NotificationStatus.SENT

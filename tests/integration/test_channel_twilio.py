@@ -99,7 +99,7 @@ def test_an_sms_page_is_posted_to_twilio_with_a_reply_code_bound_to_the_alert_an
 
     [form] = twilio.requests
     assert (form["To"], form["From"]) == (PHONE, FROM)
-    assert form["Body"].startswith("checkout: disk full\nReply ACK ")
+    assert form["Body"].startswith("CRITICAL checkout: disk full\nReply ACK ")
     code = form["Body"].split("Reply ACK ")[1].split()[0]
     with h.uow:
         issued = h.uow.ack_codes.find(code, h.clock.now())

@@ -73,6 +73,7 @@ def test_the_migrated_schema_keeps_the_partial_indexes(database_url: str) -> Non
 
     assert set(partial) == {
         "uq_alerts_one_active_per_service",
+        "uq_alerts_one_active_per_incident_key",
         "ix_notifications_due_pending",
         "ix_alerts_retention",
         "ix_heartbeats_deadline",
@@ -80,6 +81,8 @@ def test_the_migrated_schema_keeps_the_partial_indexes(database_url: str) -> Non
     }
     assert "deadline_at" in partial["ix_heartbeats_deadline"]
     assert "acknowledged" in partial["uq_alerts_one_active_per_service"]
+    assert "is null" in partial["uq_alerts_one_active_per_service"].lower()
+    assert "is not null" in partial["uq_alerts_one_active_per_incident_key"].lower()
     assert "pending" in partial["ix_notifications_due_pending"]
     assert "pruned_at" in partial["ix_alerts_retention"]
 

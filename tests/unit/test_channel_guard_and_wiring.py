@@ -155,11 +155,11 @@ def test_with_nothing_configured_email_and_sms_go_to_the_dev_outbox_with_their_f
         [code] = [c for c in h.store.state.ack_codes if c.alert_id == alert.id]
         notifications = h.uow.outbox.list_for_alert(alert.id)
     email, sms = messages[Channel.EMAIL], messages[Channel.SMS]
-    assert email.subject == "[pagerd] checkout: disk full"
+    assert email.subject == "[pagerd] CRITICAL checkout: disk full"
     assert "https://p.example/ack/" in email.body
     assert email.address == "alice@example.com"
     assert sms.body.startswith(
-        f"checkout: disk full\nReply ACK {code.code} or https://p.example/ack/"
+        f"CRITICAL checkout: disk full\nReply ACK {code.code} or https://p.example/ack/"
     )
     assert {m.idempotency_key for m in messages.values()} == {n.id for n in notifications}
     assert isinstance(email.idempotency_key, UUID)

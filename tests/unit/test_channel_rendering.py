@@ -42,9 +42,10 @@ def test_an_email_says_what_is_down_since_when_at_which_level_and_how_to_acknowl
     one = item(message="HTTP 503 on /pay")
     rendered = renderer().email(page(one), NOW)
 
-    assert rendered.subject == "[pagerd] checkout: HTTP 503 on /pay"
+    assert rendered.subject == "[pagerd] CRITICAL checkout: HTTP 503 on /pay"
     for body in (rendered.text, rendered.html):
-        assert "checkout is down" in body
+        assert "checkout" in body
+        assert "critical" in body.lower()
         assert "HTTP 503 on /pay" in body
         assert "2026-01-01 09:00:00 UTC" in body
         assert "7 min ago" in body
@@ -54,6 +55,9 @@ def test_an_email_says_what_is_down_since_when_at_which_level_and_how_to_acknowl
     claim = SIGNER.verify(link.rsplit("/", 1)[1], NOW)
     assert (claim.alert_id, claim.target_id) == (one.alert_id, one.target_id)
     assert f'href="{link}"' in rendered.html
+    console = f"https://pagerd.example.com/alerts/{one.alert_id}"
+    assert f"Open:         {console}" in rendered.text
+    assert f'href="{console}"' in rendered.html
 
 
 def test_a_grouped_email_counts_its_alerts_and_links_each_one() -> None:
@@ -88,17 +92,37 @@ def test_an_sms_names_the_service_the_message_the_reply_code_and_a_link() -> Non
     one = item(message="disk full")
     text = renderer().sms(page(one, channel=Channel.SMS), {one.alert_id: "4821"}, NOW)
 
-    assert text.startswith("checkout: disk full\nReply ACK 4821 or https://pagerd.example.com/ack/")
+    assert text.startswith(
+        "CRITICAL checkout: disk full\nReply ACK 4821 or https://pagerd.example.com/ack/"
+    )
     assert gsm.segments(text) == 1
 
 
-def test_a_long_alert_message_is_shortened_to_keep_the_sms_in_one_segment() -> None:
+def test_a_long_alert_message_is_cut_to_keep_the_sms_in_two_segments_without_the_link() -> None:
     one = item(message="database primary unreachable from every replica " * 10)
     text = renderer().sms(page(one, channel=Channel.SMS), {one.alert_id: "4821"}, NOW)
 
-    assert gsm.units(text) <= 160
+    assert gsm.segments(text) == 2
+    assert text.startswith("CRITICAL checkout: database primary unreachable")
     assert "..." in text
-    assert "Reply ACK 4821 or https://pagerd.example.com/ack/" in text
+    assert text.endswith("\nReply ACK 4821")  # the code acknowledges; the link did not fit
+
+
+def test_a_summary_that_fits_whole_without_the_link_drops_the_link_not_the_summary() -> None:
+    summary = "HTTP 5xx above 5% for 10 m on the payments API, all regions, since deploy 4812"
+    one = item(service="payments", message=f"payments: {summary}")
+    text = renderer().sms(page(one, channel=Channel.SMS), {one.alert_id: "4821"}, NOW)
+
+    assert text == f"CRITICAL payments: {summary}\nReply ACK 4821"  # the name once
+    assert gsm.segments(text) == 1
+
+
+def test_an_email_names_the_service_once_and_keeps_the_summary_whole() -> None:
+    summary = "HTTP 5xx above 5% for 10 m " + "and more " * 40
+    rendered = renderer().email(page(item("payments", f"payments: {summary}")), NOW)
+
+    assert "payments: payments" not in rendered.subject
+    assert summary.strip() in rendered.text
 
 
 def test_accented_latin_letters_are_simplified_so_that_the_sms_stays_gsm7() -> None:
@@ -118,8 +142,8 @@ def test_a_grouped_sms_gives_each_alert_its_code() -> None:
 
     assert text.splitlines() == [
         "pagerd: 2 alerts",
-        "checkout: down ACK 4821 https://p.example/ack/a",
-        "search: slow ACK 1234 https://p.example/ack/b",
+        "CRITICAL checkout: down ACK 4821 https://p.example/ack/a",
+        "CRITICAL search: slow ACK 1234 https://p.example/ack/b",
     ]
 
 

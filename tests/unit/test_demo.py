@@ -33,7 +33,7 @@ def test_the_demo_tells_alert_escalation_join_acknowledge_and_healthy_in_order()
         "[09:40:00]",
     ]
     assert "a new incident; checkout is unhealthy" in steps[1]
-    assert "escalates to level 1" in steps[2]
+    assert "escalates to level 2" in steps[2]
     assert '"p99 latency above 2 s" arrives: it joins the open incident' in steps[3]
     assert '"5xx", "latency"' in steps[3]
     assert "bob acknowledges: escalation stops; checkout stays unhealthy" in steps[4]
@@ -46,12 +46,12 @@ def test_the_demo_shows_who_was_paged_at_each_level_and_nobody_after_that() -> N
     assert _section(lines, "arrives: a new incident", "Nobody acknowledged")[1:] == [
         "paged by e-mail: alice@example.com",
         "paged by SMS: +15555550100",
-        "level 0 has until 09:05:00 to acknowledge",
+        "level 1 has until 09:05:00 to acknowledge",
     ]
     assert _section(lines, "Nobody acknowledged", "joins the open incident")[1:] == [
         "paged by e-mail: bob@example.com",
         "paged by webhook: https://hooks.example.com/pagerd",
-        "level 1 has until 09:15:00 to acknowledge",
+        "level 2 has until 09:15:00 to acknowledge",
     ]
     assert _section(lines, "joins the open incident", "acknowledges")[1:] == [
         "nobody is paged again for the same incident"

@@ -194,6 +194,6 @@ def test_creating_and_deleting_a_heartbeat_is_audited_without_its_secret() -> No
 
     with h.uow:
         entries = h.uow.audit_log.list(10)
-    actions = [e.action for e in entries]
-    assert actions[:2] == ["heartbeat.deleted", "heartbeat.created"]
+    actions = [e.action for e in entries if e.action.startswith("heartbeat.")]
+    assert actions == ["heartbeat.deleted", "heartbeat.created"]
     assert all(beat.ping_token not in repr(e) for e in entries)

@@ -8,9 +8,11 @@ from uuid import UUID
 import pytest
 
 from pagerd.domain.alert import Alert, AlertStatus
+from pagerd.domain.context import AlertContext
 from pagerd.domain.maintenance import MaintenanceWindow, WindowPhase
-from pagerd.domain.service import MonitoredService
-from pagerd.service_layer import alerts, maintenance
+from pagerd.domain.service import IncidentGrouping, MonitoredService
+from pagerd.domain.severity import Severity
+from pagerd.service_layer import alerts, maintenance, services
 from pagerd.service_layer.errors import InvalidFields, NotFound
 from pagerd.testing.harness import PagingHarness, level
 
@@ -185,3 +187,65 @@ def test_windows_are_listed_with_their_phase_and_bad_ones_refused() -> None:
         _window(h, service, -HOUR, -60)
     with pytest.raises(NotFound):
         maintenance.delete_window(h.uow, h.clock, service.id, h.create_service("other").id)
+
+
+def _graded_service(
+    h: PagingHarness, grouping: IncidentGrouping = IncidentGrouping.SERVICE
+) -> MonitoredService:
+    service = services.create_service(h.uow, h.clock, "billing", grouping, Severity.ERROR)
+    h.set_policy(service.id, [level("first@example.com", timeout=600)])
+    return service
+
+
+def _send(h: PagingHarness, service: MonitoredService, severity: Severity, key: str) -> Alert:
+    context = AlertContext(severity=severity)
+    received = alerts.receive_alert(h.uow, h.clock, service.id, "down", key, context)
+    return received.alert
+
+
+def test_a_qualifying_alert_joining_a_held_incident_in_a_window_waits_for_its_end() -> None:
+    h = PagingHarness()
+    service = _graded_service(h)
+    _window(h, service)
+    held = _send(h, service, Severity.WARNING, "a")
+    _send(h, service, Severity.CRITICAL, "b")
+    h.run_workers()
+
+    assert h.paged_addresses() == []
+    # Both alerts would have paged now (the second lifts the held incident): both say why.
+    assert _types(h, held.id).count("paging_suppressed") == 2
+    h.advance(HOUR)
+    assert h.paged_addresses() == ["first@example.com"]
+
+
+def test_an_incident_below_the_paging_severity_stays_held_when_the_window_ends() -> None:
+    h = PagingHarness()
+    service = _graded_service(h)
+    _window(h, service)
+    held = _send(h, service, Severity.WARNING, "a")
+
+    h.advance(2 * HOUR)
+
+    assert h.paged_addresses() == []
+    assert "maintenance_ended" not in _types(h, held.id)
+    _send(h, service, Severity.CRITICAL, "b")
+    h.run_workers()
+    assert h.paged_addresses() == ["first@example.com"]
+
+
+def test_every_incident_held_under_dedup_key_grouping_pages_when_the_window_ends() -> None:
+    h = PagingHarness()
+    service = _graded_service(h, IncidentGrouping.DEDUP_KEY)
+    _window(h, service)
+    first = _send(h, service, Severity.CRITICAL, "disk")
+    second = _send(h, service, Severity.ERROR, "cpu")
+    h.run_workers()
+    assert h.paged_addresses() == []
+
+    h.advance(HOUR)
+
+    assert first.id != second.id
+    with h.uow:
+        pages = [len(h.uow.outbox.list_for_alert(a.id)) for a in (first, second)]
+    assert pages == [1, 1]
+    assert h.paged_addresses() == ["first@example.com"]  # one message for both pages

@@ -208,6 +208,11 @@ class QueueCollector(Collector):
                 alerts.add_metric([status.value], _count_alerts(uow, status))
             yield alerts
             yield _gauge(
+                "pagerd_alerts_escalation_ended",
+                "Open alerts whose escalation ended: nobody is being paged for them.",
+                uow.alerts.count_escalation_ended(),
+            )
+            yield _gauge(
                 "pagerd_notifications_pending",
                 "Pages waiting to be delivered.",
                 uow.outbox.count_pending(),
@@ -238,14 +243,7 @@ def _overdue(now: datetime, due_at: datetime | None) -> float:
 
 
 def _count_alerts(uow: UnitOfWork, status: AlertStatus) -> int:
-    # At most one active alert per service, so this stays as small as the service list.
-    total = 0
-    page = uow.alerts.list(_PAGE, status=status)
-    while page:
-        total += len(page)
-        last = page[-1]
-        page = uow.alerts.list(_PAGE, after=(last.created_at, last.id), status=status)
-    return total
+    return uow.alerts.count(status)
 
 
 def render_metrics(registry: CollectorRegistry) -> bytes:

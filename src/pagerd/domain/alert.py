@@ -7,33 +7,46 @@ which the service layer turns into pages, timers and timeline entries.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
-from pagerd.domain.errors import AlertAlreadyResolved, TooManyDedupKeys
+from pagerd.domain.context import AlertContext, Link
+from pagerd.domain.errors import AlertAlreadyResolved, NothingToEscalate, TooManyDedupKeys
 from pagerd.domain.events import (
     Acknowledged,
     AlertEvent,
     AlertJoined,
     AlertOpened,
     DedupKeyResolved,
+    EscalatedManually,
     EscalationExhausted,
     LevelFailed,
     LevelTriggered,
     MaintenanceEnded,
     NoPolicy,
+    NoteAdded,
+    PagingHeld,
     PagingSuppressed,
     Resolved,
 )
 from pagerd.domain.maintenance import MaintenanceWindow
 from pagerd.domain.plan import EscalationPlan
+from pagerd.domain.severity import DEFAULT_PAGING_SEVERITY, Severity, highest
 
-MAX_DEDUP_KEYS = 1000
+KEYS_SHOWN = 100
+"""An alert carries at most its first 100 dedup keys (`dedup_keys`); `dedup_key_count` says
+how many it holds. Reading or joining an incident then costs the same whatever its number of
+keys; whether it holds a given key is the store's question (an index lookup)."""
+
+MAX_DEDUP_KEYS = 20_000
 """The most dedup keys one incident holds at once. Every alert that joins loads the incident
-with its keys, so the keys bound the work of each join; 1000 is far above what one incident
-of a real system gathers (an Alertmanager group per incident, typically a handful)."""
+only with its first KEYS_SHOWN keys, so a join costs the same whatever it holds; the bound
+keeps one incident's rows finite, far above what a real incident gathers (an Alertmanager
+group per incident, typically a handful; one 10,000-alert notification at most)."""
 
 
 class AlertStatus(StrEnum):
@@ -51,7 +64,14 @@ class AlertStatus(StrEnum):
 
 @dataclass
 class Alert:
-    """An incident. `level` is the level notified last (`notified_level_id`), None before any."""
+    """An incident. `level` is the level notified last (`notified_level_id`), None before any.
+
+    `dedup_keys` are its first keys (at most KEYS_SHOWN), `dedup_key_count` all of them;
+    `added_keys` and `removed_keys` are the changes not yet stored (the repository drains
+    them). `incident_key` is the dedup key that *is* the incident under `dedup_key`
+    grouping (None under `service` grouping). `escalation_ended_at` is set once the last
+    level of the last pass timed out: nobody is being paged any more.
+    """
 
     id: UUID
     monitored_service_id: UUID
@@ -65,7 +85,17 @@ class Alert:
     acknowledged_at: datetime | None = None
     acknowledged_by: str | None = None
     resolved_at: datetime | None = None
+    severity: Severity = Severity.CRITICAL
+    source: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    links: tuple[Link, ...] = ()
+    incident_key: str | None = None
+    dedup_key_count: int = 0
+    dedup_key_seq: int = 0
+    escalation_ended_at: datetime | None = None
     events: list[AlertEvent] = field(default_factory=list, compare=False, repr=False)
+    added_keys: list[tuple[int, str]] = field(default_factory=list, compare=False, repr=False)
+    removed_keys: list[str] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
     def open(
@@ -76,57 +106,127 @@ class Alert:
         dedup_key: str,
         plan: EscalationPlan | None,
         now: datetime,
+        context: AlertContext | None = None,
+        paging_severity: Severity = DEFAULT_PAGING_SEVERITY,
+        incident_key: str | None = None,
         maintenance: MaintenanceWindow | None = None,
     ) -> Alert:
-        """Start an incident and page its first level, or record that nobody can be paged
-        (no policy) or is paged yet (a `maintenance` window covers the service: the incident
-        is held until `end_maintenance`)."""
+        """Start an incident and page its first level, or record that nobody is paged: no
+        policy, a `maintenance` window covering the service (held until `end_maintenance`),
+        or a severity below `paging_severity` (held until a qualifying alert joins)."""
+        context = context or AlertContext()
         alert = cls(
             id=alert_id,
             monitored_service_id=monitored_service_id,
             message=message,
             created_at=now,
             plan=plan,
-            dedup_keys=[dedup_key],
+            severity=context.severity,
+            source=context.source,
+            details=dict(context.details),
+            links=context.links,
+            incident_key=incident_key,
         )
-        alert.events.append(AlertOpened(alert_id, now, message=message, dedup_key=dedup_key))
+        alert._add_key(dedup_key)
+        alert.events.append(
+            AlertOpened(
+                alert_id,
+                now,
+                message=message,
+                dedup_key=dedup_key,
+                severity=context.severity,
+                source=context.source,
+            )
+        )
         if plan is None:
             alert.events.append(NoPolicy(alert_id, now))
         elif maintenance is not None:
+            alert.events.append(_suppressed(alert_id, now, maintenance))
+        elif not context.severity.at_least(paging_severity):
             alert.events.append(
-                PagingSuppressed(alert_id, now, window_id=maintenance.id, until=maintenance.end_at)
+                PagingHeld(alert_id, now, severity=alert.severity, paging_severity=paging_severity)
             )
         else:
             alert._trigger(0, 0, now)
         return alert
 
+    def join(
+        self,
+        message: str,
+        dedup_key: str,
+        now: datetime,
+        *,
+        held: bool | None = None,
+        context: AlertContext | None = None,
+        paging_severity: Severity = DEFAULT_PAGING_SEVERITY,
+        maintenance: MaintenanceWindow | None = None,
+    ) -> None:
+        """Record another alert for this incident; its dedup key joins unless `held` already.
+
+        Nobody is paged, except when the incident was held below `paging_severity` and this
+        alert is at or above it: then level 0 is paged, unless a `maintenance` window covers
+        the service (the incident stays held until the window ends). The incident's severity
+        becomes the worse of the two. `held` None means: look in `dedup_keys`, which must then
+        be all of them.
+        """
+        context = context or AlertContext()
+        if held is None:
+            if self.dedup_key_count > len(self.dedup_keys):
+                raise ValueError("this alert carries only its first keys: say whether it holds")
+            held = dedup_key in self.dedup_keys
+        if not held:
+            self._add_key(dedup_key)
+        self.severity = highest(self.severity, context.severity)
+        self.events.append(
+            AlertJoined(
+                self.id,
+                now,
+                message=message,
+                dedup_key=dedup_key,
+                severity=context.severity,
+                source=context.source,
+            )
+        )
+        if self.is_paging_held and context.severity.at_least(paging_severity):
+            if maintenance is not None:
+                self.events.append(_suppressed(self.id, now, maintenance))
+            else:
+                self._trigger(0, 0, now)
+
     @property
     def is_paging_held(self) -> bool:
-        """Open, with a plan, and no level paged yet: held (by a maintenance window)."""
+        """Open, with a plan, and no level paged yet: held below the paging severity, or
+        by a maintenance window."""
         return self.status is AlertStatus.OPEN and self.plan is not None and self.level is None
 
-    def end_maintenance(self, window_id: UUID, now: datetime) -> bool:
+    def end_maintenance(
+        self,
+        window_id: UUID,
+        now: datetime,
+        paging_severity: Severity = DEFAULT_PAGING_SEVERITY,
+    ) -> bool:
         """The maintenance window holding the incident ended: page level 0 if it is still
-        held (open, never paged). Returns whether paging started."""
-        if not self.is_paging_held:
+        held (open, never paged) and at or above `paging_severity` (below it, it stays held
+        like any incident below the paging severity). Returns whether paging started."""
+        if not self.is_paging_held or not self.severity.at_least(paging_severity):
             return False
         self.events.append(MaintenanceEnded(self.id, now, window_id=window_id))
         self._trigger(0, 0, now)
         return True
 
-    def join(self, message: str, dedup_key: str, now: datetime) -> None:
-        """Record another alert for this incident; its dedup key joins. Nobody is paged.
-
-        Raises TooManyDedupKeys for a new key when the incident holds MAX_DEDUP_KEYS already.
-        """
-        if dedup_key not in self.dedup_keys:
-            if len(self.dedup_keys) >= MAX_DEDUP_KEYS:
-                raise TooManyDedupKeys(
-                    f"the incident holds {MAX_DEDUP_KEYS} dedup keys, the most it may; resolve "
-                    "some, or send this alert with a key the incident holds"
-                )
+    def _add_key(self, dedup_key: str) -> None:
+        """Hold one more key. Raises TooManyDedupKeys when the incident holds
+        MAX_DEDUP_KEYS already (the unit of work then rolls back the whole request)."""
+        if self.dedup_key_count >= MAX_DEDUP_KEYS:
+            raise TooManyDedupKeys(
+                f"the incident holds {MAX_DEDUP_KEYS} dedup keys, the most it may; resolve "
+                "some, or send this alert with a key the incident holds"
+            )
+        if len(self.dedup_keys) < KEYS_SHOWN and self.dedup_key_count == len(self.dedup_keys):
             self.dedup_keys.append(dedup_key)
-        self.events.append(AlertJoined(self.id, now, message=message, dedup_key=dedup_key))
+        self.added_keys.append((self.dedup_key_seq, dedup_key))
+        self.dedup_key_seq += 1
+        self.dedup_key_count += 1
 
     def acknowledge(self, by: str | None, now: datetime) -> bool:
         """Stop escalation. Idempotent; returns whether anything changed."""
@@ -140,28 +240,62 @@ class Alert:
         self.events.append(Acknowledged(self.id, now, by=by))
         return True
 
-    def resolve(self, reason: str, now: datetime) -> bool:
+    def resolve(self, reason: str, now: datetime, by: str | None = None) -> bool:
         """End the incident. Idempotent; returns whether anything changed."""
         if self.status is AlertStatus.RESOLVED:
             return False
         self.status = AlertStatus.RESOLVED
         self.resolved_at = now
-        self.events.append(Resolved(self.id, now, reason=reason))
+        self.events.append(Resolved(self.id, now, reason=reason, by=by))
         return True
 
-    def resolve_dedup_key(self, dedup_key: str, now: datetime) -> bool:
+    def resolve_dedup_key(self, dedup_key: str, now: datetime, held: bool | None = None) -> bool:
         """Remove a key a source declared resolved; resolve the alert when none is left.
 
         Returns whether the alert is now resolved because of this call. An unknown key, or a
-        key of an already resolved alert, changes nothing.
+        key of an already resolved alert, changes nothing. `held` as in `join`.
         """
-        if self.status is AlertStatus.RESOLVED or dedup_key not in self.dedup_keys:
+        if held is None:
+            held = dedup_key in self.dedup_keys
+        return self.resolve_dedup_keys([dedup_key] if held else [], now)
+
+    def resolve_dedup_keys(self, held_keys: Iterable[str], now: datetime) -> bool:
+        """`resolve_dedup_key` for keys the store says this alert holds (each once)."""
+        if self.status is AlertStatus.RESOLVED:
             return False
-        self.dedup_keys.remove(dedup_key)
-        self.events.append(DedupKeyResolved(self.id, now, dedup_key=dedup_key))
-        if self.dedup_keys:
+        for key in held_keys:
+            if key in self.dedup_keys:
+                self.dedup_keys.remove(key)
+            self.removed_keys.append(key)
+            self.dedup_key_count -= 1
+            self.events.append(DedupKeyResolved(self.id, now, dedup_key=key))
+        if self.dedup_key_count > 0 or not self.removed_keys:
             return False
         return self.resolve("all_dedup_keys_resolved", now)
+
+    def escalate(self, by: str | None, now: datetime) -> None:
+        """Page the next level now (level 0 of an incident held below the paging severity;
+        level 0 of the next pass after the last level while passes are left).
+
+        Raises NothingToEscalate when the alert is not open, has no policy, or has no level
+        left to page.
+        """
+        if self.status is not AlertStatus.OPEN:
+            raise NothingToEscalate(f"the alert is {self.status.value}; only open alerts escalate")
+        if self.plan is None:
+            raise NothingToEscalate("the service had no escalation policy when the alert opened")
+        if self.level is None:
+            self.events.append(EscalatedManually(self.id, now, by=by))
+            self._trigger(0, 0, now)
+            return
+        if self.level + 1 >= len(self.plan.levels) and self.pass_number >= self.plan.repeat:
+            raise NothingToEscalate("the last level of the last pass was already paged")
+        self.events.append(EscalatedManually(self.id, now, by=by))
+        self._advance(now)
+
+    def add_note(self, text: str, by: str | None, now: datetime) -> None:
+        """Write a note on the timeline (any status: notes also serve the review)."""
+        self.events.append(NoteAdded(self.id, now, by=by, text=text))
 
     def ack_timeout(self, level: int, pass_number: int, now: datetime) -> bool:
         """The timer of (`level`, `pass_number`) fired: escalate if it is still current.
@@ -197,6 +331,7 @@ class Alert:
         elif self.pass_number < self.plan.repeat:
             self._trigger(0, self.pass_number + 1, now)
         else:
+            self.escalation_ended_at = now
             self.events.append(
                 EscalationExhausted(self.id, now, level=self.level, pass_number=self.pass_number)
             )
@@ -204,6 +339,7 @@ class Alert:
     def _trigger(self, level: int, pass_number: int, now: datetime) -> None:
         assert self.plan is not None
         step = self.plan.levels[level]
+        self.escalation_ended_at = None
         self.level = level
         self.pass_number = pass_number
         self.events.append(
@@ -216,3 +352,7 @@ class Alert:
                 timer_due_at=now + step.ack_timeout,
             )
         )
+
+
+def _suppressed(alert_id: UUID, now: datetime, window: MaintenanceWindow) -> PagingSuppressed:
+    return PagingSuppressed(alert_id, now, window_id=window.id, until=window.end_at)

@@ -48,6 +48,12 @@ class TooManyDedupKeys(DomainError):
     code = "too_many_dedup_keys"
 
 
+class NothingToEscalate(DomainError):
+    """An escalate request for an alert that is not open, has no policy, or no level left."""
+
+    code = "nothing_to_escalate"
+
+
 class InvalidSchedule(DomainError):
     """An on-call schedule or override that breaks a rule; `details` names every bad field."""
 

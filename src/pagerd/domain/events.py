@@ -13,6 +13,7 @@ from typing import ClassVar
 from uuid import UUID
 
 from pagerd.domain.policy import PolicyTarget
+from pagerd.domain.severity import Severity
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,16 @@ class AlertOpened(AlertEvent):
     type: ClassVar[str] = "opened"
     message: str = ""
     dedup_key: str = ""
+    severity: Severity = Severity.CRITICAL
+    source: str | None = None
 
     def details(self) -> dict[str, object]:
-        return {"message": self.message, "dedup_key": self.dedup_key}
+        return {
+            "message": self.message,
+            "dedup_key": self.dedup_key,
+            "severity": self.severity.value,
+            "source": self.source,
+        }
 
 
 @dataclass(frozen=True)
@@ -47,9 +55,57 @@ class AlertJoined(AlertEvent):
     type: ClassVar[str] = "joined"
     message: str = ""
     dedup_key: str = ""
+    severity: Severity = Severity.CRITICAL
+    source: str | None = None
 
     def details(self) -> dict[str, object]:
-        return {"message": self.message, "dedup_key": self.dedup_key}
+        return {
+            "message": self.message,
+            "dedup_key": self.dedup_key,
+            "severity": self.severity.value,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class PagingHeld(AlertEvent):
+    """The incident is below its service's paging severity: nobody is paged until an alert
+    at or above it joins."""
+
+    type: ClassVar[str] = "paging_held"
+    severity: Severity = Severity.INFO
+    paging_severity: Severity = Severity.INFO
+
+    def details(self) -> dict[str, object]:
+        return {
+            "severity": self.severity.value,
+            "paging_severity": self.paging_severity.value,
+            "reason": f"severity {self.severity.value} is below the service's paging severity "
+            f"{self.paging_severity.value}; nobody is paged until an alert at or above it joins",
+        }
+
+
+@dataclass(frozen=True)
+class EscalatedManually(AlertEvent):
+    """Someone asked to page the next level now, without waiting for the timer."""
+
+    type: ClassVar[str] = "escalated"
+    by: str | None = None
+
+    def details(self) -> dict[str, object]:
+        return {"by": self.by}
+
+
+@dataclass(frozen=True)
+class NoteAdded(AlertEvent):
+    """Someone wrote a note on the incident."""
+
+    type: ClassVar[str] = "note"
+    by: str | None = None
+    text: str = ""
+
+    def details(self) -> dict[str, object]:
+        return {"by": self.by, "text": self.text}
 
 
 @dataclass(frozen=True)
@@ -129,13 +185,15 @@ class DedupKeyResolved(AlertEvent):
 
 @dataclass(frozen=True)
 class Resolved(AlertEvent):
-    """The incident ended; `reason` says why (`healthy` or `all_dedup_keys_resolved`)."""
+    """The incident ended; `reason` says why (`healthy`, `all_dedup_keys_resolved`, or
+    `manual`, with `by` naming who)."""
 
     type: ClassVar[str] = "resolved"
     reason: str = "healthy"
+    by: str | None = None
 
     def details(self) -> dict[str, object]:
-        return {"reason": self.reason}
+        return {"reason": self.reason, "by": self.by}
 
 
 @dataclass(frozen=True)

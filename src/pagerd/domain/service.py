@@ -7,6 +7,19 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
+from pagerd.domain.severity import DEFAULT_PAGING_SEVERITY, Severity
+
+
+class IncidentGrouping(StrEnum):
+    """How alerts of a service become incidents.
+
+    `service`: one incident per service (a second alert joins the one under way).
+    `dedup_key`: one incident per dedup key; the service is unhealthy while any is open.
+    """
+
+    SERVICE = "service"
+    DEDUP_KEY = "dedup_key"
+
 
 class ServiceStatus(StrEnum):
     """Health as pagerd knows it: unhealthy from an alert until a healthy event."""
@@ -17,13 +30,19 @@ class ServiceStatus(StrEnum):
 
 @dataclass
 class MonitoredService:
-    """A thing that is watched. `integration_key` lets integrations send its events."""
+    """A thing that is watched. `integration_key` lets integrations send its events.
+
+    An incident whose severity is below `paging_severity` pages nobody until an alert at or
+    above it joins.
+    """
 
     id: UUID
     name: str
     integration_key: str
     created_at: datetime
     status: ServiceStatus = ServiceStatus.HEALTHY
+    incident_grouping: IncidentGrouping = IncidentGrouping.SERVICE
+    paging_severity: Severity = DEFAULT_PAGING_SEVERITY
 
     @property
     def is_healthy(self) -> bool:

@@ -62,7 +62,7 @@ class _Story:
         if timer is None:
             self.detail("no acknowledgement timer is armed")
         else:
-            self.detail(f"level {timer.level} has until {_clock(timer.due_at)} to acknowledge")
+            self.detail(f"level {timer.level + 1} has until {_clock(timer.due_at)} to acknowledge")
 
 
 def _clock(at: datetime) -> str:
@@ -70,7 +70,9 @@ def _clock(at: datetime) -> str:
 
 
 def _describe_policy(story: _Story, policy: EscalationPolicy) -> None:
-    for index, step in enumerate(policy.levels):
+    # Levels are counted from 1 for people, as in the console and every message (the API's
+    # `level_id`, in the timeline below, stays 0-based).
+    for index, step in enumerate(policy.levels, start=1):
         targets = ", ".join(
             f"{_CHANNEL_NAMES[t.channel]} {t.address}" if isinstance(t, Target) else "a user"
             for t in step.targets
@@ -113,7 +115,7 @@ def run_demo(out: TextIO) -> None:
     story.tell_timer(alert.id)
 
     h.advance(300)
-    story.say("Nobody acknowledged level 0 in time: pagerd escalates to level 1.")
+    story.say("Nobody acknowledged level 1 in time: pagerd escalates to level 2.")
     story.tell_pages("nobody was paged")
     story.tell_timer(alert.id)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import random
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from uuid import UUID
 
@@ -26,8 +27,10 @@ from pagerd.bootstrap import Container
 from pagerd.config import Settings
 from pagerd.domain.alert import Alert
 from pagerd.domain.channels import Channel
+from pagerd.domain.context import AlertContext
 from pagerd.domain.policy import EscalationPolicy, LevelSpec
-from pagerd.domain.service import MonitoredService
+from pagerd.domain.service import IncidentGrouping, MonitoredService
+from pagerd.domain.severity import Severity
 from pagerd.entrypoints.workers import WorkerEngine, WorkerOptions
 from pagerd.entrypoints.workers.duties import DUTIES
 from pagerd.entrypoints.workers.duty import DutySpec
@@ -103,8 +106,15 @@ class SimulatedPagerd:
             duties=duties,
         )
 
-    def create_service(self, name: str) -> MonitoredService:
-        return services.create_service(self.uow, self.clock, name)
+    def create_service(
+        self,
+        name: str,
+        incident_grouping: IncidentGrouping = IncidentGrouping.SERVICE,
+        paging_severity: Severity = Severity.INFO,
+    ) -> MonitoredService:
+        return services.create_service(
+            self.uow, self.clock, name, incident_grouping, paging_severity
+        )
 
     def set_policy(
         self, service_id: UUID, levels: Sequence[LevelSpec], repeat: int = 0
@@ -113,8 +123,19 @@ class SimulatedPagerd:
         tests of sending rely on the senders' own address guard)."""
         return policies.put_policy(self.uow, service_id, levels, repeat, ANY_NETWORK)
 
-    def alert(self, service_id: UUID, message: str = "down", dedup_key: str | None = None) -> Alert:
-        return alerts.receive_alert(self.uow, self.clock, service_id, message, dedup_key).alert
+    def alert(
+        self,
+        service_id: UUID,
+        message: str = "down",
+        dedup_key: str | None = None,
+        severity: Severity | None = None,
+        context: AlertContext | None = None,
+    ) -> Alert:
+        if severity is not None:
+            context = replace(context or AlertContext(), severity=severity)
+        return alerts.receive_alert(
+            self.uow, self.clock, service_id, message, dedup_key, context
+        ).alert
 
     def acknowledge(self, alert_id: UUID, by: str | None = None) -> Alert:
         return alerts.acknowledge(self.uow, self.clock, alert_id, by)

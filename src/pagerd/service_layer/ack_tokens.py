@@ -150,6 +150,10 @@ class AckLinks:
         """A link that acknowledges `alert_id` as `target_id` until `now` plus the TTL."""
         return f"{self._base}/ack/{self._signer.sign(alert_id, target_id, now + self._ttl)}"
 
+    def console_url(self, alert_id: UUID) -> str:
+        """The alert's page in the web console (signing in first)."""
+        return f"{self._base}/alerts/{alert_id}"
+
 
 class LinkNotForAlert(UseCaseError):
     """A genuine token whose target is not among the alert's targets."""

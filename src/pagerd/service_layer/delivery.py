@@ -120,6 +120,10 @@ def _page_item(
         pass_number=notification.pass_number,
         target_id=notification.target_id,
         alert_created_at=alert.created_at,
+        severity=alert.severity,
+        source=alert.source,
+        details=alert.details,
+        links=alert.links,
     )
 
 

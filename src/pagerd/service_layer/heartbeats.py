@@ -11,10 +11,13 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from pagerd.domain.context import AlertContext
 from pagerd.domain.errors import FieldError
 from pagerd.domain.heartbeat import MAX_GRACE, MIN_INTERVAL, Heartbeat
 from pagerd.domain.roles import SYSTEM, Actor
+from pagerd.domain.severity import Severity
 from pagerd.service_layer.alerts import (
+    IncomingAlert,
     ReceivedAlert,
     receive_alert_in_transaction,
     resolve_dedup_key_in_transaction,
@@ -25,6 +28,8 @@ from pagerd.service_layer.ports import Clock, UnitOfWork
 from pagerd.service_layer.retry import retry_on_conflict
 
 MAX_NAME_LENGTH = 200
+HEARTBEAT_CONTEXT = AlertContext(severity=Severity.CRITICAL, source="pagerd heartbeat")
+"""A missed check-in is pagerd's own alert: critical (a dead job pages), its source named."""
 
 
 @dataclass(frozen=True)
@@ -141,8 +146,9 @@ def fire_missed_heartbeats(uow: UnitOfWork, clock: Clock, limit: int) -> list[Mi
             message = heartbeat.miss(now)
             if message is None or deadline is None:
                 continue
+            incoming = IncomingAlert(message, heartbeat.dedup_key, HEARTBEAT_CONTEXT)
             received = receive_alert_in_transaction(
-                uow, now, heartbeat.monitored_service_id, message, heartbeat.dedup_key
+                uow, now, heartbeat.monitored_service_id, incoming
             )
             uow.heartbeats.update(heartbeat)
             missed.append(MissedHeartbeat(heartbeat, received, now - deadline))

@@ -131,14 +131,20 @@ def end_due_windows(uow: UnitOfWork, clock: Clock, limit: int) -> list[EndedWind
 
 
 def _release_held(uow: UnitOfWork, window: MaintenanceWindow, now: datetime) -> Alert | None:
+    """Start paging the service's held incidents (one per dedup key under `dedup_key`
+    grouping) once no window covers it; return the first released, if any."""
     service_id = window.monitored_service_id
-    if uow.services.get_for_update(service_id) is None:
+    service = uow.services.get_for_update(service_id)
+    if service is None:
         return None
     if uow.maintenance.covering(service_id, now) is not None:
         return None  # an overlapping window still holds the service; its end releases
-    alert = uow.alerts.get_active_for_service_for_update(service_id)
-    if alert is None or not alert.end_maintenance(window.id, now):
-        return None
-    uow.alerts.update(alert)
-    persist_alert_events(uow, alert)
-    return alert
+    released = [
+        alert
+        for alert in uow.alerts.list_active_for_service_for_update(service_id)
+        if alert.end_maintenance(window.id, now, service.paging_severity)
+    ]
+    for alert in released:
+        uow.alerts.update(alert)
+        persist_alert_events(uow, alert)
+    return released[0] if released else None

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from pagerd.domain.channels import Channel
+from pagerd.domain.context import Link
+from pagerd.domain.severity import Severity
 
 
 @dataclass(frozen=True)
 class PageItem:
-    """One notification carried by a message: which alert, which level, what is down."""
+    """One notification carried by a message: which alert, which level (0-based, as the
+    API's `level_id`; messages count from 1 for people), what is down and its context."""
 
     notification_id: UUID
     alert_id: UUID
@@ -24,6 +28,10 @@ class PageItem:
     pass_number: int
     target_id: UUID
     alert_created_at: datetime
+    severity: Severity = Severity.CRITICAL
+    source: str | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+    links: tuple[Link, ...] = ()
     is_test: bool = False
     """A test message to a contact method: no alert, nothing to acknowledge."""
 

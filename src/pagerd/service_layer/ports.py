@@ -24,6 +24,7 @@ from pagerd.domain.notification import Notification
 from pagerd.domain.policy import EscalationPolicy
 from pagerd.domain.rate_limit import RateLimit
 from pagerd.domain.service import MonitoredService
+from pagerd.domain.severity import Severity
 from pagerd.domain.timer import AckTimer
 from pagerd.service_layer.heartbeat_ports import HeartbeatRepository
 from pagerd.service_layer.maintenance_ports import MaintenanceRepository
@@ -90,9 +91,18 @@ class PolicyRepository(Protocol):
 
 
 class AlertRepository(Protocol):
-    """Alerts, with their frozen plan. At most one active (open or acknowledged) per service."""
+    """Alerts, with their frozen plan and their first dedup keys (KEYS_SHOWN).
+
+    At most one active (open or acknowledged) alert per service under `service` grouping,
+    per (service, incident key) under `dedup_key` grouping. Writing an alert stores the keys
+    it added and removed (`added_keys`, `removed_keys`) and drains them.
+    """
 
     def add(self, alert: Alert) -> None: ...
+    def add_many(self, alerts: Sequence[Alert]) -> None:
+        """`add` each, the rows in one statement per table."""
+        ...
+
     def update(self, alert: Alert) -> None: ...
     def update_many(self, alerts: Sequence[Alert]) -> None:
         """`update` for each alert, their rows in one statement where the store allows."""
@@ -109,7 +119,7 @@ class AlertRepository(Protocol):
         ...
 
     def get_active_for_service(self, service_id: UUID) -> Alert | None:
-        """The service's open or acknowledged alert, if any."""
+        """The service's open or acknowledged alert, if any (the oldest, when several)."""
         ...
 
     def get_active_for_service_for_update(self, service_id: UUID) -> Alert | None:
@@ -120,12 +130,37 @@ class AlertRepository(Protocol):
         """
         ...
 
+    def list_active_for_service_for_update(self, service_id: UUID) -> list[Alert]:
+        """Every active alert of the service (several under `dedup_key` grouping), locked,
+        in id order."""
+        ...
+
+    def held_keys(self, alert_id: UUID, keys: Collection[str]) -> set[str]:
+        """Which of `keys` the alert holds: an index lookup per key, whatever it holds."""
+        ...
+
+    def active_holders(self, service_id: UUID, keys: Collection[str]) -> dict[str, UUID]:
+        """For each of `keys` an active alert of the service holds, that alert's id."""
+        ...
+
+    def list_keys(
+        self, alert_id: UUID, limit: int, after: int | None = None
+    ) -> list[tuple[int, str]]:
+        """The alert's (position, dedup key) in the order they joined, after `after`."""
+        ...
+
+    def count(self, status: AlertStatus) -> int: ...
+    def count_escalation_ended(self) -> int:
+        """Open alerts whose escalation ended (nobody is being paged)."""
+        ...
+
     def list(
         self,
         limit: int,
         after: Cursor | None = None,
         status: AlertStatus | None = None,
         service_id: UUID | None = None,
+        severity: Severity | None = None,
     ) -> list[Alert]:
         """Newest first."""
         ...

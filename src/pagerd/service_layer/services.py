@@ -1,4 +1,4 @@
-"""Use cases of monitored services: create, delete, declare healthy."""
+"""Use cases of monitored services: create, change, delete, declare healthy."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from pagerd.domain.roles import SYSTEM, Actor
-from pagerd.domain.service import MonitoredService
+from pagerd.domain.service import IncidentGrouping, MonitoredService
+from pagerd.domain.severity import DEFAULT_PAGING_SEVERITY, Severity
 from pagerd.service_layer.audit import record_audit
-from pagerd.service_layer.effects import persist_alert_events
+from pagerd.service_layer.effects import persist_events_of
 from pagerd.service_layer.errors import Conflict, NotFound
 from pagerd.service_layer.ports import Clock, UnitOfWork
 from pagerd.service_layer.retry import retry_on_conflict
@@ -26,6 +27,20 @@ class InvalidServiceName(Conflict):
     code = "invalid_name"
 
 
+class GroupingLocked(Conflict):
+    """The grouping of a service with incidents under way cannot change: each grouping has
+    its own database invariant, and the incidents under way were opened under the other."""
+
+    code = "incident_under_way"
+
+
+def _checked_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > MAX_NAME_LENGTH:
+        raise InvalidServiceName(f"a service name has 1 to {MAX_NAME_LENGTH} characters")
+    return name
+
+
 def new_integration_key() -> str:
     """A fresh secret for integrations: 32 hex characters, 128 bits of randomness."""
     return secrets.token_hex(16)
@@ -33,18 +48,79 @@ def new_integration_key() -> str:
 
 @retry_on_conflict
 def create_service(
-    uow: UnitOfWork, clock: Clock, name: str, *, actor: Actor = SYSTEM
+    uow: UnitOfWork,
+    clock: Clock,
+    name: str,
+    incident_grouping: IncidentGrouping = IncidentGrouping.SERVICE,
+    paging_severity: Severity = DEFAULT_PAGING_SEVERITY,
+    *,
+    actor: Actor = SYSTEM,
 ) -> MonitoredService:
     """Create a healthy service with a fresh integration key. Names are unique."""
-    name = name.strip()
-    if not name or len(name) > MAX_NAME_LENGTH:
-        raise InvalidServiceName(f"a service name has 1 to {MAX_NAME_LENGTH} characters")
+    name = _checked_name(name)
     with uow:
         if uow.services.get_by_name(name) is not None:
             raise InvalidServiceName(f"a service named {name!r} already exists")
-        service = MonitoredService(uuid4(), name, new_integration_key(), clock.now())
+        service = MonitoredService(
+            uuid4(),
+            name,
+            new_integration_key(),
+            clock.now(),
+            incident_grouping=incident_grouping,
+            paging_severity=paging_severity,
+        )
         uow.services.add(service)
         record_audit(uow, clock, actor, "service.created", service.id, after=service)
+        uow.commit()
+        return service
+
+
+@retry_on_conflict
+def update_service(
+    uow: UnitOfWork,
+    service_id: UUID,
+    name: str | None = None,
+    incident_grouping: IncidentGrouping | None = None,
+    paging_severity: Severity | None = None,
+    *,
+    clock: Clock | None = None,
+    actor: Actor = SYSTEM,
+) -> MonitoredService:
+    """Change what is given (None: keep). The grouping changes only while the service has
+    no incident under way (GroupingLocked otherwise); a new paging severity applies to the
+    alerts that arrive from now on. Written to the audit log when `clock` is given."""
+    with uow:
+        service = uow.services.get_for_update(service_id)
+        if service is None:
+            raise NotFound("service", service_id)
+        before = {
+            "name": service.name,
+            "incident_grouping": service.incident_grouping,
+            "paging_severity": service.paging_severity,
+        }
+        if name is not None and (name := _checked_name(name)) != service.name:
+            if uow.services.get_by_name(name) is not None:
+                raise InvalidServiceName(f"a service named {name!r} already exists")
+            service.name = name
+        if incident_grouping is not None and incident_grouping != service.incident_grouping:
+            if uow.alerts.get_active_for_service(service_id) is not None:
+                raise GroupingLocked(
+                    "the service has an open or acknowledged alert; resolve it or mark the "
+                    "service healthy before changing its incident grouping"
+                )
+            service.incident_grouping = incident_grouping
+        if paging_severity is not None:
+            service.paging_severity = paging_severity
+        uow.services.update(service)
+        if clock is not None:
+            after = {
+                "name": service.name,
+                "incident_grouping": service.incident_grouping,
+                "paging_severity": service.paging_severity,
+            }
+            record_audit(
+                uow, clock, actor, "service.updated", service_id, before=before, after=after
+            )
         uow.commit()
         return service
 
@@ -74,21 +150,21 @@ def delete_service(
 def mark_healthy(
     uow: UnitOfWork, clock: Clock, service_id: UUID, *, actor: Actor = SYSTEM
 ) -> MonitoredService:
-    """Declare a service healthy: its incident resolves and escalation stops. Idempotent
-    (only a change is written to the audit log)."""
+    """Declare a service healthy: every incident of it resolves and escalation stops.
+    Idempotent (only a change is written to the audit log)."""
+    now = clock.now()
     with uow:
         service = uow.services.get_for_update(service_id)
         if service is None:
             raise NotFound("service", service_id)
-        alert = uow.alerts.get_active_for_service(service_id)
-        if alert is not None:
-            locked = uow.alerts.get_for_update(alert.id)
-            assert locked is not None  # the service lock keeps its active alert in place
-            locked.resolve("healthy", clock.now())
-            uow.alerts.update(locked)
-            persist_alert_events(uow, locked)
-            after = {"status": locked.status, "resolved_by": "healthy event"}
-            record_audit(uow, clock, actor, "alert.resolved", locked.id, after=after)
+        active = uow.alerts.list_active_for_service_for_update(service_id)
+        for alert in active:
+            alert.resolve("healthy", now)
+        uow.alerts.update_many(active)
+        persist_events_of(uow, active)
+        for alert in active:
+            after = {"status": alert.status, "resolved_by": "healthy event"}
+            record_audit(uow, clock, actor, "alert.resolved", alert.id, after=after)
         if not service.is_healthy:
             service.mark_healthy()
             uow.services.update(service)
@@ -105,8 +181,16 @@ def heal_service(uow: UnitOfWork, service_id: UUID) -> None:
     """
     service = uow.services.get_for_update(service_id)
     assert service is not None  # locked by the caller, so not deleted meanwhile
-    service.mark_healthy()
-    uow.services.update(service)
+    if not service.is_healthy:
+        service.mark_healthy()
+        uow.services.update(service)
+
+
+def heal_if_quiet(uow: UnitOfWork, service_id: UUID) -> None:
+    """`heal_service` when the service has no incident left under way (the caller has
+    written its resolutions and holds the service's lock)."""
+    if uow.alerts.get_active_for_service(service_id) is None:
+        heal_service(uow, service_id)
 
 
 @dataclass(frozen=True)

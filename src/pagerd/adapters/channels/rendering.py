@@ -1,9 +1,18 @@
 """What a page says: e-mail subject, text and HTML bodies, and SMS text.
 
-Every message names what is down (service and alert message), since when, the escalation
-level and pass, how many alerts it carries, and how to acknowledge: a signed link, plus a
-short code for SMS ("Reply ACK 4821"). HTML is rendered by Jinja2 with autoescape, so an
-alert message can never inject markup into an e-mail.
+Every message names what is down (the service once, and the alert's summary), how bad
+(severity), and how to acknowledge. Channel by channel:
+
+- e-mail: everything: summary whole, severity, source, details, links, since when, the
+  level and pass (counted from 1 for people, as in the console), the console link and a
+  signed acknowledge link;
+- SMS: severity, service and the start of the summary (whole when it fits), the reply code,
+  and the acknowledge link when it fits (the code acknowledges too): at most 2 segments;
+- webhook (`webhook_format`): everything, levels also 0-based as in the API.
+
+A summary that starts with the service's name (`payments: HTTP 5xx`) is shown without it
+next to the name. HTML is rendered by Jinja2 with autoescape, so an alert can never inject
+markup into an e-mail.
 """
 
 from __future__ import annotations
@@ -17,24 +26,31 @@ from uuid import UUID
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from pagerd.adapters.channels import gsm
+from pagerd.domain.context import Link, detail_lines
 from pagerd.service_layer.ack_tokens import AckLinks
 from pagerd.service_layer.paging import OutgoingPage, PageItem
 
 SUBJECT_MAX = 150
-SMS_MESSAGE_FLOOR = 24  # never cut an alert message shorter than this to save a segment
+SMS_MAX_SEGMENTS = 2
+SMS_MESSAGE_FLOOR = 24  # never cut an alert message shorter than this
 
 
 @dataclass(frozen=True)
 class ItemView:
-    """One alert of a message, ready for a template."""
+    """One alert of a message, ready for a template. `level` and `pass_label` count from 1."""
 
     service_name: str
     message: str
-    level_id: int
+    severity: str
+    source: str | None
+    details: list[tuple[str, str]]
+    links: tuple[Link, ...]
+    level: int
     pass_label: int
     since: str
     age: str
     ack_url: str
+    console_url: str
 
 
 @dataclass(frozen=True)
@@ -65,17 +81,26 @@ class MessageRenderer:
             return ""
         return self._links.url(item.alert_id, item.target_id, now)
 
+    def console_url(self, item: PageItem) -> str:
+        """The alert's page in the console."""
+        return self._links.console_url(item.alert_id)
+
     def items(self, page: OutgoingPage, now: datetime) -> list[ItemView]:
         """The page's items as the templates see them."""
         return [
             ItemView(
                 service_name=item.service_name,
-                message=item.message,
-                level_id=item.level,
+                message=summary(item),
+                severity=item.severity.value,
+                source=item.source,
+                details=detail_lines(item.details),
+                links=item.links,
+                level=item.level + 1,
                 pass_label=item.pass_number + 1,
                 since=item.alert_created_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
                 age=format_age(now - item.alert_created_at),
                 ack_url=self.ack_url(item, now),
+                console_url=self.console_url(item),
             )
             for item in page.items
         ]
@@ -96,7 +121,8 @@ class MessageRenderer:
         if page.items[0].is_test:
             return test_text(page)
         return "\n".join(
-            f"{_one_line(v.service_name)}: {_one_line(v.message)} (level {v.level_id}, "
+            f"{v.severity.upper()} {_one_line(v.service_name)}: {_one_line(v.message)} "
+            f"(level {v.level}, "
             f"since {v.since}) Acknowledge: {v.ack_url}"
             for v in self.items(page, now)
         )
@@ -106,7 +132,8 @@ class MessageRenderer:
         if page.items[0].is_test:
             return test_text(page)
         alerts = ". ".join(
-            f"{_one_line(i.service_name)}: {_one_line(i.message)}" for i in page.items
+            f"{i.severity.value} {_one_line(i.service_name)}: {_one_line(summary(i))}"
+            for i in page.items
         )
         return f"This is pagerd. {alerts}. Press 1 to acknowledge."
 
@@ -117,9 +144,10 @@ class MessageRenderer:
         entries = [
             SmsEntry(
                 gsm.to_gsm7(_one_line(item.service_name)),
-                gsm.to_gsm7(_one_line(item.message)),
+                gsm.to_gsm7(_one_line(summary(item))),
                 codes[item.alert_id],
                 self.ack_url(item, now),
+                item.severity.value.upper(),
             )
             for item in page.items
         ]
@@ -134,30 +162,53 @@ class SmsEntry:
     message: str
     code: str
     ack_url: str
+    severity: str = "CRITICAL"
 
 
 def render_sms(entries: Sequence[SmsEntry]) -> str:
-    """The SMS text, in one segment when shortening alert messages (to a floor) allows."""
-    full = _sms_text(entries, None)
-    if gsm.segments(full) == 1:
-        return full
-    overhead = gsm.units(_sms_text(entries, 0))
-    budget = (gsm.segment_limit(full) - overhead) // len(entries)
-    return _sms_text(entries, max(SMS_MESSAGE_FLOOR, budget))
+    """The SMS text, the first that fits of: the summaries whole with the links in one
+    segment; whole without the links (the reply code acknowledges) in one segment; whole
+    with the links in SMS_MAX_SEGMENTS; then cut (to a floor) to fit SMS_MAX_SEGMENTS."""
+    for links, segments in ((True, 1), (False, 1), (True, SMS_MAX_SEGMENTS)):
+        text = _sms_text(entries, None, links)
+        if gsm.segments(text) <= segments:
+            return text
+    full = _sms_text(entries, None, False)
+    overhead = gsm.units(_sms_text(entries, 0, False))
+    part = gsm.GSM_PART if gsm.is_gsm7(full) else gsm.UCS2_PART
+    budget = (part * SMS_MAX_SEGMENTS - overhead) // len(entries)
+    return _sms_text(entries, max(SMS_MESSAGE_FLOOR, budget), False)
 
 
-def _sms_text(entries: Sequence[SmsEntry], message_units: int | None) -> str:
+def _sms_text(entries: Sequence[SmsEntry], message_units: int | None, links: bool) -> str:
     def message(entry: SmsEntry) -> str:
         if message_units is None:
             return entry.message
         return gsm.truncate(entry.message, message_units) if message_units else ""
 
     if len(entries) == 1:
-        (entry,) = entries
-        return f"{entry.service_name}: {message(entry)}\nReply ACK {entry.code} or {entry.ack_url}"
+        (e,) = entries
+        reply = f"Reply ACK {e.code}" + (f" or {e.ack_url}" if links else "")
+        return f"{e.severity} {e.service_name}: {message(e)}\n{reply}"
     lines = [f"pagerd: {len(entries)} alerts"]
-    lines += [f"{e.service_name}: {message(e)} ACK {e.code} {e.ack_url}" for e in entries]
+    lines += [
+        f"{e.severity} {e.service_name}: {message(e)} ACK {e.code}"
+        + (f" {e.ack_url}" if links else "")
+        for e in entries
+    ]
     return "\n".join(lines)
+
+
+def summary(item: PageItem) -> str:
+    """The alert's message without a leading copy of its service's name (`payments: ...`),
+    which messages show next to it already."""
+    message, name = item.message, item.service_name
+    if message.lower().startswith(name.lower()):
+        rest = message[len(name) :]
+        stripped = rest.lstrip(" :-\u2013\u2014")
+        if stripped and rest[:1] in (":", " ", "-", "\u2013", "\u2014"):
+            return stripped
+    return message
 
 
 TEST_SUBJECT = "[pagerd] Test message"
@@ -173,9 +224,10 @@ def test_text(page: OutgoingPage) -> str:
 
 
 def email_subject(items: Sequence[PageItem]) -> str:
-    """`[pagerd] checkout: disk full`, or `[pagerd] 3 alerts: checkout, search` for a group."""
+    """`[pagerd] CRITICAL checkout: disk full`, or `[pagerd] 3 alerts: checkout, search`."""
     if len(items) == 1:
-        subject = f"[pagerd] {items[0].service_name}: {items[0].message}"
+        item = items[0]
+        subject = f"[pagerd] {item.severity.value.upper()} {item.service_name}: {summary(item)}"
     else:
         names = list(dict.fromkeys(item.service_name for item in items))
         subject = f"[pagerd] {len(items)} alerts: {', '.join(names)}"

@@ -48,7 +48,9 @@ def verify_signature(secret: str, timestamp: str, body: bytes, signature: str) -
 
 
 def build_payload(page: OutgoingPage, renderer: MessageRenderer, now: datetime) -> dict[str, Any]:
-    """The JSON document POSTed to a webhook target."""
+    """The JSON document POSTed to a webhook target: everything about each alert.
+    `level_id` and `pass` are 0-based (as the API's); `level_label` counts from 1 for
+    people, as every other message does."""
     return {
         "type": TEST_EVENT_TYPE if page.items[0].is_test else EVENT_TYPE,
         "delivery_id": str(page.idempotency_key),
@@ -61,10 +63,16 @@ def build_payload(page: OutgoingPage, renderer: MessageRenderer, now: datetime) 
                 "monitored_service_id": str(item.monitored_service_id),
                 "service_name": item.service_name,
                 "message": item.message,
+                "severity": item.severity.value,
+                "source": item.source,
+                "details": dict(item.details),
+                "links": [{"href": link.href, "text": link.text} for link in item.links],
                 "level_id": item.level,
                 "pass": item.pass_number,
+                "level_label": f"level {item.level + 1}, pass {item.pass_number + 1}",
                 "alert_created_at": _rfc3339(item.alert_created_at),
                 "acknowledge_url": renderer.ack_url(item, now),
+                "alert_url": renderer.console_url(item),
             }
             for item in page.items
         ],

@@ -13,10 +13,11 @@ from typing import TypeVar
 from uuid import UUID
 
 from pagerd.adapters.memory.store import Lease, StoreState
-from pagerd.domain.alert import Alert, AlertStatus
+from pagerd.domain.alert import KEYS_SHOWN, Alert, AlertStatus
 from pagerd.domain.notification import Notification, NotificationStatus
 from pagerd.domain.policy import EscalationPolicy
 from pagerd.domain.service import MonitoredService
+from pagerd.domain.severity import Severity
 from pagerd.domain.timer import AckTimer
 from pagerd.service_layer.ports import Cursor, TimelineEntry
 
@@ -107,6 +108,10 @@ class InMemoryAlertRepository:
     def add(self, alert: Alert) -> None:
         self._store(alert)
 
+    def add_many(self, alerts: Sequence[Alert]) -> None:
+        for alert in alerts:
+            self._store(alert)
+
     def update(self, alert: Alert) -> None:
         self._store(alert)
 
@@ -115,31 +120,86 @@ class InMemoryAlertRepository:
             self._store(alert)
 
     def _store(self, alert: Alert) -> None:
+        held = self._s.dedup_keys.setdefault(alert.id, [])
+        removed = set(alert.removed_keys)
+        held[:] = [(n, key) for n, key in held if key not in removed]
+        held.extend(alert.added_keys)
+        alert.added_keys, alert.removed_keys = [], []
         kept = copy.deepcopy(alert)
         kept.events = []
         self._s.alerts[alert.id] = kept
 
+    def _read(self, alert: Alert) -> Alert:
+        """A copy, carrying its first keys as the database adapter reads them."""
+        found = copy.deepcopy(alert)
+        found.dedup_keys = self._keys(alert.id)[:KEYS_SHOWN]
+        return found
+
     def get(self, alert_id: UUID) -> Alert | None:
-        return _copy(self._s.alerts.get(alert_id))
+        found = self._s.alerts.get(alert_id)
+        return self._read(found) if found is not None else None
 
     def get_for_update(self, alert_id: UUID) -> Alert | None:
         return self.get(alert_id)
 
     def get_many_for_update(self, alert_ids: Collection[UUID]) -> dict[UUID, Alert]:
         return {
-            alert_id: copy.deepcopy(self._s.alerts[alert_id])
+            alert_id: self._read(self._s.alerts[alert_id])
             for alert_id in sorted(set(alert_ids), key=str)
             if alert_id in self._s.alerts
         }
 
     def get_active_for_service(self, service_id: UUID) -> Alert | None:
-        for alert in self._s.alerts.values():
-            if alert.monitored_service_id == service_id and alert.status.is_active:
-                return _copy(alert)
-        return None
+        active = [
+            a
+            for a in self._s.alerts.values()
+            if a.monitored_service_id == service_id and a.status.is_active
+        ]
+        oldest = min(active, key=lambda a: (a.created_at, str(a.id)), default=None)
+        return self._read(oldest) if oldest is not None else None
 
     def get_active_for_service_for_update(self, service_id: UUID) -> Alert | None:
         return self.get_active_for_service(service_id)
+
+    def list_active_for_service_for_update(self, service_id: UUID) -> list[Alert]:
+        found = [
+            self._read(a)
+            for a in self._s.alerts.values()
+            if a.monitored_service_id == service_id and a.status.is_active
+        ]
+        return sorted(found, key=lambda a: str(a.id))
+
+    def held_keys(self, alert_id: UUID, keys: Collection[str]) -> set[str]:
+        return set(keys) & set(self._keys(alert_id))
+
+    def active_holders(self, service_id: UUID, keys: Collection[str]) -> dict[str, UUID]:
+        wanted = set(keys)
+        return {
+            key: alert.id
+            for alert in self._s.alerts.values()
+            if alert.monitored_service_id == service_id and alert.status.is_active
+            for key in self._keys(alert.id)
+            if key in wanted
+        }
+
+    def _keys(self, alert_id: UUID) -> list[str]:
+        return [key for _, key in self._s.dedup_keys.get(alert_id, [])]
+
+    def list_keys(
+        self, alert_id: UUID, limit: int, after: int | None = None
+    ) -> list[tuple[int, str]]:
+        held = self._s.dedup_keys.get(alert_id, [])
+        return [(n, key) for n, key in held if after is None or n > after][:limit]
+
+    def count(self, status: AlertStatus) -> int:
+        return sum(1 for a in self._s.alerts.values() if a.status is status)
+
+    def count_escalation_ended(self) -> int:
+        return sum(
+            1
+            for a in self._s.alerts.values()
+            if a.status is AlertStatus.OPEN and a.escalation_ended_at is not None
+        )
 
     def list(
         self,
@@ -147,12 +207,14 @@ class InMemoryAlertRepository:
         after: Cursor | None = None,
         status: AlertStatus | None = None,
         service_id: UUID | None = None,
+        severity: Severity | None = None,
     ) -> list[Alert]:
         chosen = [
-            a
+            self._read(a)
             for a in self._s.alerts.values()
             if (status is None or a.status is status)
             and (service_id is None or a.monitored_service_id == service_id)
+            and (severity is None or a.severity is severity)
         ]
         return _page(chosen, lambda a: (a.created_at, a.id), limit, after, True)
 
@@ -160,6 +222,7 @@ class InMemoryAlertRepository:
         doomed = {a.id for a in self._s.alerts.values() if a.monitored_service_id == service_id}
         for alert_id in doomed:
             del self._s.alerts[alert_id]
+            self._s.dedup_keys.pop(alert_id, None)
         self._s.notifications = {
             k: n for k, n in self._s.notifications.items() if n.alert_id not in doomed
         }

@@ -41,6 +41,7 @@ class StoreState:
     services: dict[UUID, MonitoredService] = field(default_factory=dict)
     policies: dict[UUID, EscalationPolicy] = field(default_factory=dict)
     alerts: dict[UUID, Alert] = field(default_factory=dict)
+    dedup_keys: dict[UUID, list[tuple[int, str]]] = field(default_factory=dict)
     timers: dict[UUID, AckTimer] = field(default_factory=dict)
     notifications: dict[UUID, Notification] = field(default_factory=dict)
     leases: dict[UUID, Lease] = field(default_factory=dict)
@@ -68,7 +69,14 @@ class StoreState:
 
     def check_invariants(self) -> None:
         """Raise ConcurrencyConflict where a unique constraint of the schema would fail."""
-        active = Counter(a.monitored_service_id for a in self.alerts.values() if a.status.is_active)
+        active = Counter(
+            (a.monitored_service_id, a.incident_key)
+            for a in self.alerts.values()
+            if a.status.is_active
+        )
+        keys = Counter(
+            (alert_id, key) for alert_id, held in self.dedup_keys.items() for _, key in held
+        )
         timers = Counter(t.alert_id for t in self.timers.values())
         pages = Counter(
             (n.alert_id, n.level, n.pass_number, n.target_id) for n in self.notifications.values()
@@ -88,7 +96,8 @@ class StoreState:
         )
         ping_tokens = Counter(h.ping_token for h in self.heartbeats.values())
         for counter, what in (
-            (active, "one active alert per service"),
+            (active, "one active alert per service (or per incident key)"),
+            (keys, "a dedup key at most once per alert"),
             (timers, "one pending timer per alert"),
             (pages, "one notification per (alert, level, pass, target)"),
             (names, "unique service names"),

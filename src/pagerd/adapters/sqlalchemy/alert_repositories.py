@@ -18,7 +18,8 @@ from pagerd.adapters.sqlalchemy.codec import (
 from pagerd.adapters.sqlalchemy.pagination import page
 from pagerd.adapters.sqlalchemy.session import Session
 from pagerd.adapters.sqlalchemy.tables import ACTIVE_STATUSES, alert_dedup_keys, alerts, timeline
-from pagerd.domain.alert import Alert, AlertStatus
+from pagerd.domain.alert import KEYS_SHOWN, Alert, AlertStatus
+from pagerd.domain.severity import Severity
 from pagerd.service_layer.ports import Cursor, TimelineEntry
 
 # Statements built once, executed with a params dict: SQLAlchemy memoizes a statement's
@@ -47,21 +48,72 @@ _ACTIVE_ALERT_OF_SERVICE = alerts.select().where(
 # checked against the WHERE again and skipped when no longer active; the row returned is
 # the latest committed version.
 _ACTIVE_ALERT_OF_SERVICE_LOCKED = _ACTIVE_ALERT_OF_SERVICE.with_for_update()
+# Under `dedup_key` grouping a service has several: "the" active alert is the oldest one.
+_FIRST_ACTIVE_ALERT_OF_SERVICE = _ACTIVE_ALERT_OF_SERVICE.order_by(
+    alerts.c.created_at, alerts.c.id
+).limit(1)
+_FIRST_ACTIVE_ALERT_OF_SERVICE_LOCKED = _FIRST_ACTIVE_ALERT_OF_SERVICE.with_for_update()
 _DELETE_ALERTS_OF_SERVICE = alerts.delete().where(
     alerts.c.monitored_service_id == sa.bindparam("p_service_id")
 )
+_ACTIVE_ALERTS_OF_SERVICE = _ACTIVE_ALERT_OF_SERVICE.order_by(alerts.c.id)
+_ACTIVE_ALERTS_OF_SERVICE_LOCKED = _ACTIVE_ALERTS_OF_SERVICE.with_for_update()
+_COUNT_ESCALATION_ENDED = (
+    sa.select(sa.func.count())
+    .select_from(alerts)
+    .where(alerts.c.status == "open", alerts.c.escalation_ended_at.is_not(None))
+)
 _INSERT_KEYS = alert_dedup_keys.insert()
-_DELETE_KEYS = alert_dedup_keys.delete().where(
-    alert_dedup_keys.c.alert_id == sa.bindparam("p_alert_id")
+_DELETE_KEY = alert_dedup_keys.delete().where(
+    alert_dedup_keys.c.alert_id == sa.bindparam("p_alert_id"),
+    alert_dedup_keys.c.dedup_key == sa.bindparam("p_key"),
 )
-_KEYS = sa.select(alert_dedup_keys.c.alert_id, alert_dedup_keys.c.dedup_key).order_by(
-    alert_dedup_keys.c.alert_id, alert_dedup_keys.c.position
+_k = alert_dedup_keys.c
+# The first KEYS_SHOWN keys of one alert: a range of its primary key, whatever it holds.
+_KEYS_OF_ONE = (
+    sa.select(_k.alert_id, _k.dedup_key)
+    .where(_k.alert_id == sa.bindparam("p_alert_id"))
+    .order_by(_k.position)
+    .limit(KEYS_SHOWN)
 )
-# One alert's keys (every single-alert read) without an expanding IN to render per call.
-_KEYS_OF_ONE = _KEYS.where(alert_dedup_keys.c.alert_id == sa.bindparam("p_alert_id"))
-_KEYS_OF_MANY = _KEYS.where(
-    alert_dedup_keys.c.alert_id.in_(sa.bindparam("p_alert_ids", expanding=True))
+_numbered = (
+    sa.select(
+        _k.alert_id,
+        _k.dedup_key,
+        _k.position,
+        sa.func.row_number().over(partition_by=_k.alert_id, order_by=_k.position).label("n"),
+    )
+    .where(_k.alert_id.in_(sa.bindparam("p_alert_ids", expanding=True)))
+    .subquery()
 )
+_KEYS_OF_MANY = (
+    sa.select(_numbered.c.alert_id, _numbered.c.dedup_key)
+    .where(_numbered.c.n <= KEYS_SHOWN)
+    .order_by(_numbered.c.alert_id, _numbered.c.position)
+)
+_KEY_PAGE = (
+    sa.select(_k.position, _k.dedup_key)
+    .where(_k.alert_id == sa.bindparam("p_alert_id"), _k.position > sa.bindparam("p_after"))
+    .order_by(_k.position)
+    .limit(sa.bindparam("p_limit"))
+)
+_HELD_KEYS = sa.select(_k.dedup_key).where(
+    _k.alert_id == sa.bindparam("p_alert_id"),
+    _k.dedup_key.in_(sa.bindparam("p_keys", expanding=True)),
+)
+# Which active incident of a service holds each key: an index lookup per key.
+_ACTIVE_HOLDERS = (
+    sa.select(_k.dedup_key, _k.alert_id)
+    .join(alerts, alerts.c.id == _k.alert_id)
+    .where(
+        _k.monitored_service_id == sa.bindparam("p_service_id"),
+        _k.dedup_key.in_(sa.bindparam("p_keys", expanding=True)),
+        alerts.c.status.in_(
+            [sa.bindparam(f"p_active_{i}", status) for i, status in enumerate(ACTIVE_STATUSES)]
+        ),
+    )
+)
+KEYS_PER_STATEMENT = 1_000  # bound parameters of one IN list (SQLite allows 32,766 in all)
 _INSERT_ENTRY = timeline.insert()
 _ENTRIES_OF_ALERT = (
     timeline.select()
@@ -72,17 +124,22 @@ _ENTRIES_OF_ALERT = (
 
 class SqlAlertRepository:
     """Implements AlertRepository. Dedup keys live in `alert_dedup_keys` (ordered, indexed
-    by service and key); an update appends the keys a join added, and rewrites the list only
-    when keys were removed.
+    by alert and key, and by service and key); an alert is read with its first KEYS_SHOWN
+    keys, and a write inserts the keys it added and deletes those it removed, in one
+    statement each: neither depends on how many keys the incident holds.
     """
 
     def __init__(self, session: Session) -> None:
         self._db = session
-        self._keys_seen: dict[UUID, list[str]] = {}
 
     def add(self, alert: Alert) -> None:
-        self._db.execute(_INSERT_ALERT, alert_to_row(alert))
-        self._insert_keys(alert)
+        self.add_many([alert])
+
+    def add_many(self, alerts_: Sequence[Alert]) -> None:
+        if not alerts_:
+            return
+        self._db.execute(_INSERT_ALERT, [alert_to_row(alert) for alert in alerts_])
+        self._write_key_changes(alerts_)
 
     def update(self, alert: Alert) -> None:
         self.update_many([alert])
@@ -91,19 +148,61 @@ class SqlAlertRepository:
         if not alerts:
             return
         self._db.execute(_UPDATE_ALERT, [_update_row(alert) for alert in alerts])
-        for alert in alerts:
-            self._write_changed_keys(alert)
+        self._write_key_changes(alerts)
 
-    def _write_changed_keys(self, alert: Alert) -> None:
-        seen = self._keys_seen.get(alert.id)
-        if seen == alert.dedup_keys:
-            return
-        if seen is not None and alert.dedup_keys[: len(seen)] == seen:
-            # A join only appends: write the new keys, not the incident's whole list again.
-            self._insert_keys(alert, start=len(seen))
-            return
-        self._db.execute(_DELETE_KEYS, {"p_alert_id": alert.id})
-        self._insert_keys(alert)
+    def _write_key_changes(self, changed: Sequence[Alert]) -> None:
+        """The keys the alerts added and removed since read: one statement for each kind."""
+        added: builtins.list[dict[str, Any]] = []
+        removed: builtins.list[dict[str, Any]] = []
+        for alert in changed:
+            added += (
+                {
+                    "alert_id": alert.id,
+                    "position": position,
+                    "monitored_service_id": alert.monitored_service_id,
+                    "dedup_key": key,
+                }
+                for position, key in alert.added_keys
+            )
+            removed += ({"p_alert_id": alert.id, "p_key": key} for key in alert.removed_keys)
+            alert.added_keys, alert.removed_keys = [], []
+        if removed:
+            self._db.execute(_DELETE_KEY, removed)
+        if added:
+            self._db.execute(_INSERT_KEYS, added)
+
+    def held_keys(self, alert_id: UUID, keys: Collection[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(keys):
+            rows = self._db.all(_HELD_KEYS, {"p_alert_id": alert_id, "p_keys": chunk})
+            found.update(row["dedup_key"] for row in rows)
+        return found
+
+    def active_holders(self, service_id: UUID, keys: Collection[str]) -> dict[str, UUID]:
+        found: dict[str, UUID] = {}
+        for chunk in _chunks(keys):
+            rows = self._db.all(_ACTIVE_HOLDERS, {"p_service_id": service_id, "p_keys": chunk})
+            found.update((row["dedup_key"], row["alert_id"]) for row in rows)
+        return found
+
+    def list_active_for_service_for_update(self, service_id: UUID) -> builtins.list[Alert]:
+        query = self._db.pick(_ACTIVE_ALERTS_OF_SERVICE, _ACTIVE_ALERTS_OF_SERVICE_LOCKED)
+        return self._with_keys(self._db.all(query, {"p_service_id": service_id}))
+
+    def list_keys(
+        self, alert_id: UUID, limit: int, after: int | None = None
+    ) -> builtins.list[tuple[int, str]]:
+        params = {"p_alert_id": alert_id, "p_after": -1 if after is None else after}
+        rows = self._db.all(_KEY_PAGE, {**params, "p_limit": limit})
+        return [(row["position"], row["dedup_key"]) for row in rows]
+
+    def count(self, status: AlertStatus) -> int:
+        query = sa.select(sa.func.count()).select_from(alerts).where(alerts.c.status == status)
+        return int(self._db.execute(query).scalar() or 0)
+
+    def count_escalation_ended(self) -> int:
+        row = self._db.execute(_COUNT_ESCALATION_ENDED).scalar()
+        return int(row or 0)
 
     def get(self, alert_id: UUID) -> Alert | None:
         return self._first(_ALERT_BY_ID, {"p_id": alert_id})
@@ -120,10 +219,10 @@ class SqlAlertRepository:
         return {alert.id: alert for alert in self._with_keys(rows)}
 
     def get_active_for_service(self, service_id: UUID) -> Alert | None:
-        return self._first(_ACTIVE_ALERT_OF_SERVICE, {"p_service_id": service_id})
+        return self._first(_FIRST_ACTIVE_ALERT_OF_SERVICE, {"p_service_id": service_id})
 
     def get_active_for_service_for_update(self, service_id: UUID) -> Alert | None:
-        query = self._db.pick(_ACTIVE_ALERT_OF_SERVICE, _ACTIVE_ALERT_OF_SERVICE_LOCKED)
+        query = self._db.pick(_FIRST_ACTIVE_ALERT_OF_SERVICE, _FIRST_ACTIVE_ALERT_OF_SERVICE_LOCKED)
         return self._first(query, {"p_service_id": service_id})
 
     def list(
@@ -132,10 +231,13 @@ class SqlAlertRepository:
         after: Cursor | None = None,
         status: AlertStatus | None = None,
         service_id: UUID | None = None,
+        severity: Severity | None = None,
     ) -> list[Alert]:
         query = alerts.select()
         if status is not None:
             query = query.where(alerts.c.status == status.value)
+        if severity is not None:
+            query = query.where(alerts.c.severity == severity.value)
         if service_id is not None:
             query = query.where(alerts.c.monitored_service_id == service_id)
         rows = self._db.all(page(query, alerts, limit, after, newest_first=True))
@@ -161,25 +263,12 @@ class SqlAlertRepository:
             key_rows = self._db.all(_KEYS_OF_MANY, {"p_alert_ids": ids})
         for key_row in key_rows:
             keys[key_row["alert_id"]].append(key_row["dedup_key"])
-        for alert_id, found in keys.items():
-            self._keys_seen[alert_id] = list(found)
         return [alert_from_row(row, list(keys[row["id"]])) for row in rows]
 
-    def _insert_keys(self, alert: Alert, start: int = 0) -> None:
-        if alert.dedup_keys[start:]:
-            self._db.execute(
-                _INSERT_KEYS,
-                [
-                    {
-                        "alert_id": alert.id,
-                        "position": position,
-                        "monitored_service_id": alert.monitored_service_id,
-                        "dedup_key": key,
-                    }
-                    for position, key in enumerate(alert.dedup_keys[start:], start=start)
-                ],
-            )
-        self._keys_seen[alert.id] = list(alert.dedup_keys)
+
+def _chunks(keys: Collection[str]) -> builtins.list[builtins.list[str]]:
+    ordered = builtins.list(dict.fromkeys(keys))
+    return [ordered[i : i + KEYS_PER_STATEMENT] for i in range(0, len(ordered), KEYS_PER_STATEMENT)]
 
 
 class SqlTimelineRepository:

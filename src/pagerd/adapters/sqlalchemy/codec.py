@@ -17,12 +17,14 @@ from pagerd.domain.accounts import ApiToken, User
 from pagerd.domain.ack_code import AckCode
 from pagerd.domain.alert import Alert, AlertStatus
 from pagerd.domain.channels import Channel
+from pagerd.domain.context import Link
 from pagerd.domain.dev_outbox import DevMessage
 from pagerd.domain.notification import Notification, NotificationStatus
 from pagerd.domain.plan import EscalationPlan
 from pagerd.domain.policy import EscalationPolicy, Level, PolicyTarget, Target, UserTarget
 from pagerd.domain.roles import Role
-from pagerd.domain.service import MonitoredService, ServiceStatus
+from pagerd.domain.service import IncidentGrouping, MonitoredService, ServiceStatus
+from pagerd.domain.severity import Severity
 from pagerd.domain.timer import AckTimer
 from pagerd.service_layer.ports import TimelineEntry
 
@@ -94,6 +96,8 @@ def service_from_row(row: Row) -> MonitoredService:
         integration_key=row["integration_key"],
         created_at=row["created_at"],
         status=ServiceStatus(row["status"]),
+        incident_grouping=IncidentGrouping(row["incident_grouping"]),
+        paging_severity=Severity(row["paging_severity"]),
     )
 
 
@@ -120,10 +124,19 @@ def alert_to_row(alert: Alert) -> dict[str, Any]:
         "acknowledged_at": alert.acknowledged_at,
         "acknowledged_by": alert.acknowledged_by,
         "resolved_at": alert.resolved_at,
+        "severity": alert.severity.value,
+        "source": alert.source,
+        "details": alert.details or None,
+        "links": [{"href": link.href, "text": link.text} for link in alert.links] or None,
+        "incident_key": alert.incident_key,
+        "dedup_key_count": alert.dedup_key_count,
+        "dedup_key_seq": alert.dedup_key_seq,
+        "escalation_ended_at": alert.escalation_ended_at,
     }
 
 
 def alert_from_row(row: Row, dedup_keys: list[str]) -> Alert:
+    """An alert with the first of its keys (`dedup_keys`, at most KEYS_SHOWN)."""
     return Alert(
         id=row["id"],
         monitored_service_id=row["monitored_service_id"],
@@ -137,6 +150,14 @@ def alert_from_row(row: Row, dedup_keys: list[str]) -> Alert:
         acknowledged_at=row["acknowledged_at"],
         acknowledged_by=row["acknowledged_by"],
         resolved_at=row["resolved_at"],
+        severity=Severity(row["severity"]),
+        source=row["source"],
+        details=dict(row["details"] or {}),
+        links=tuple(Link(item["href"], item.get("text") or "") for item in row["links"] or ()),
+        incident_key=row["incident_key"],
+        dedup_key_count=row["dedup_key_count"],
+        dedup_key_seq=row["dedup_key_seq"],
+        escalation_ended_at=row["escalation_ended_at"],
     )
 
 

@@ -50,6 +50,8 @@ class SqlServiceRepository:
                 "integration_key": service.integration_key,
                 "status": service.status.value,
                 "created_at": service.created_at,
+                "incident_grouping": service.incident_grouping.value,
+                "paging_severity": service.paging_severity.value,
             },
         )
 
@@ -73,6 +75,8 @@ class SqlServiceRepository:
                 "p_id": service.id,
                 "name": service.name,
                 "status": service.status.value,
+                "incident_grouping": service.incident_grouping.value,
+                "paging_severity": service.paging_severity.value,
                 "integration_key": service.integration_key,
             },
         )

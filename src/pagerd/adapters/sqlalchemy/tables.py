@@ -1,7 +1,10 @@
 """The schema: every table the ports need, with the invariants as constraints.
 
 The database, not only the code, keeps pagerd's promises:
-- at most one open or acknowledged alert per service (a partial unique index);
+- at most one open or acknowledged alert per service under `service` grouping, and per
+  (service, dedup key) under `dedup_key` grouping (two partial unique indexes, told apart by
+  `incident_key`, which is NULL under `service` grouping);
+- a dedup key at most once per alert;
 - at most one notification per (alert, level, pass, target);
 - at most one pending timer per alert, one rule timer per (alert, level, pass, method);
 - unique service names, integration keys, user names and e-mails, and token hashes.
@@ -43,6 +46,8 @@ services = sa.Table(
     sa.Column("integration_key", sa.String(64), nullable=False, unique=True),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("incident_grouping", sa.String(16), nullable=False, server_default="service"),
+    sa.Column("paging_severity", sa.String(16), nullable=False, server_default="info"),
     sa.Index(None, "created_at", "id"),
 )
 
@@ -69,22 +74,42 @@ alerts = sa.Table(
     sa.Column("acknowledged_at", UtcDateTime(), nullable=True),
     sa.Column("acknowledged_by", sa.Text(), nullable=True),
     sa.Column("resolved_at", UtcDateTime(), nullable=True),
+    sa.Column("severity", sa.String(16), nullable=False, server_default="critical"),
+    sa.Column("source", sa.Text(), nullable=True),
+    sa.Column("details", json_type(), nullable=True),
+    sa.Column("links", json_type(), nullable=True),
+    sa.Column("incident_key", sa.Text(), nullable=True),
+    sa.Column("dedup_key_count", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("dedup_key_seq", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("escalation_ended_at", UtcDateTime(), nullable=True),
     # When retention deleted the alert's pages, timeline entries and ack codes (None: kept).
     sa.Column("pruned_at", UtcDateTime(), nullable=True),
     sa.Index(None, "created_at", "id"),
     sa.Index(None, "status", "created_at", "id"),
     sa.Index(None, "monitored_service_id", "created_at", "id"),
+    sa.Index(None, "severity", "created_at", "id"),
 )
 
-# The invariant behind "never page twice": one incident slot per service. Partial unique
-# indexes exist on both backends with the same WHERE syntax.
+# The invariant behind "never page twice": one incident slot per service (`service`
+# grouping), or per service and dedup key (`dedup_key` grouping). Partial unique indexes
+# exist on both backends with the same WHERE syntax.
 _active = alerts.c.status.in_(ACTIVE_STATUSES)
+_per_service = sa.and_(_active, alerts.c.incident_key.is_(None))
+_per_key = sa.and_(_active, alerts.c.incident_key.is_not(None))
 sa.Index(
     "uq_alerts_one_active_per_service",
     alerts.c.monitored_service_id,
     unique=True,
-    sqlite_where=_active,
-    postgresql_where=_active,
+    sqlite_where=_per_service,
+    postgresql_where=_per_service,
+)
+sa.Index(
+    "uq_alerts_one_active_per_incident_key",
+    alerts.c.monitored_service_id,
+    alerts.c.incident_key,
+    unique=True,
+    sqlite_where=_per_key,
+    postgresql_where=_per_key,
 )
 
 # The retention duty's work list: resolved alerts whose history is still kept. Pruned ones
@@ -105,6 +130,8 @@ alert_dedup_keys = sa.Table(
     sa.Column("monitored_service_id", sa.Uuid(), nullable=False),
     sa.Column("dedup_key", sa.Text(), nullable=False),
     sa.Index(None, "monitored_service_id", "dedup_key"),
+    # Whether an incident holds a key is one index lookup, whatever its number of keys.
+    sa.Index("uq_alert_dedup_keys_alert_id_dedup_key", "alert_id", "dedup_key", unique=True),
 )
 
 timers = sa.Table(

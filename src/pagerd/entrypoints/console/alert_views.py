@@ -8,6 +8,7 @@ from uuid import UUID
 from pagerd.domain.alert import Alert, AlertStatus
 from pagerd.domain.notification import Notification
 from pagerd.domain.service import MonitoredService
+from pagerd.domain.severity import Severity
 from pagerd.entrypoints.console.timeline import TimelineLine, describe_timeline
 from pagerd.entrypoints.console.views import (
     PAGE_SIZE,
@@ -55,9 +56,14 @@ class AlertListing:
 
 
 def alert_listing(
-    uow: UnitOfWork, status: AlertStatus | None, service_id: UUID | None, after: Cursor | None
+    uow: UnitOfWork,
+    status: AlertStatus | None,
+    service_id: UUID | None,
+    after: Cursor | None,
+    severity: Severity | None = None,
 ) -> AlertListing:
-    """Open first, then acknowledged, then the latest resolved; or one status, paginated."""
+    """Open first, then acknowledged, then the latest resolved; or one status, paginated;
+    of one service and one severity when given."""
     names = service_names(uow)
     listing = AlertListing(open_count=open_alert_count(uow))
 
@@ -65,19 +71,27 @@ def alert_listing(
         return [AlertRow(a, names.get(a.monitored_service_id, "deleted service")) for a in alerts]
 
     if status is not None:
-        found = uow.alerts.list(PAGE_SIZE + 1, after, status=status, service_id=service_id)
+        found = uow.alerts.list(
+            PAGE_SIZE + 1, after, status=status, service_id=service_id, severity=severity
+        )
         shown = found[:PAGE_SIZE]
         if len(found) > PAGE_SIZE:
             listing.older_cursor = encode_cursor(shown[-1].created_at, shown[-1].id)
         listing.groups.append(AlertGroup(status.value, GROUP_HEADINGS[status], rows(shown)))
         return listing
     for active in (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED):
-        found = uow.alerts.list(ACTIVE_LIMIT, status=active, service_id=service_id)
+        found = uow.alerts.list(
+            ACTIVE_LIMIT, status=active, service_id=service_id, severity=severity
+        )
         listing.groups.append(AlertGroup(active.value, GROUP_HEADINGS[active], rows(found)))
     resolved = uow.alerts.list(
-        RECENT_RESOLVED + 1, status=AlertStatus.RESOLVED, service_id=service_id
+        RECENT_RESOLVED + 1, status=AlertStatus.RESOLVED, service_id=service_id, severity=severity
     )
-    more = "/alerts?status=resolved" + (f"&service={service_id}" if service_id else "")
+    more = (
+        "/alerts?status=resolved"
+        + (f"&service={service_id}" if service_id else "")
+        + (f"&severity={severity.value}" if severity else "")
+    )
     listing.groups.append(
         AlertGroup(
             "resolved",

@@ -1,4 +1,5 @@
-"""Alert pages: the list (open first, filters, live), one alert (live), acknowledging it.
+"""Alert pages: the list (open first, filters, live), one alert (live), and the actions on
+it: acknowledge, resolve, escalate now, add a note (each named after the signed-in user).
 
 `/alerts/live` and `/alerts/{id}/live` answer the part of the page that changes; the
 console's script fetches them every few seconds, so new alerts and new timeline entries
@@ -8,6 +9,7 @@ script then reloads the page, which leads to the sign-in page.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode
 from uuid import UUID
@@ -17,8 +19,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pagerd.domain.alert import AlertStatus
-from pagerd.domain.errors import AlertAlreadyResolved
+from pagerd.domain.errors import AlertAlreadyResolved, NothingToEscalate
 from pagerd.domain.roles import Permission
+from pagerd.domain.severity import Severity
 from pagerd.entrypoints.console.alert_views import alert_detail, alert_listing
 from pagerd.entrypoints.console.context import ConsoleContext, ConsoleForm
 from pagerd.entrypoints.console.security import with_security_headers
@@ -26,9 +29,17 @@ from pagerd.entrypoints.console.sessions import Session
 from pagerd.entrypoints.console.views import all_services, decode_cursor, parse_uuid
 from pagerd.service_layer.alerts import acknowledge
 from pagerd.service_layer.errors import NotFound
+from pagerd.service_layer.incidents import (
+    MAX_NOTE_LENGTH,
+    add_note,
+    escalate_incident,
+    resolve_incident,
+)
 
 STATUS_VALUES = frozenset(s.value for s in AlertStatus)
+SEVERITY_VALUES = frozenset(s.value for s in Severity)
 ALREADY_RESOLVED = "This alert is already resolved: there is nothing left to acknowledge."
+BAD_NOTE = f"A note has 1 to {MAX_NOTE_LENGTH} characters."
 
 
 def alert_routes(ctx: ConsoleContext) -> APIRouter:
@@ -37,21 +48,31 @@ def alert_routes(ctx: ConsoleContext) -> APIRouter:
 
     @router.get("/alerts")
     def alerts_page(
-        request: Request, status: str = "", service: str = "", cursor: str = ""
+        request: Request,
+        status: str = "",
+        service: str = "",
+        severity: str = "",
+        cursor: str = "",
     ) -> Response:
         session = ctx.user_session(request)
         if session is None:
             return ctx.sign_in_redirect(request)
-        return _listing(ctx, request, session, status, service, cursor, "alerts.html")
+        filters = _Filters(status, service, severity, cursor)
+        return _listing(ctx, request, session, filters, "alerts.html")
 
     @router.get("/alerts/live")
     def alerts_live(
-        request: Request, status: str = "", service: str = "", cursor: str = ""
+        request: Request,
+        status: str = "",
+        service: str = "",
+        severity: str = "",
+        cursor: str = "",
     ) -> Response:
         session = ctx.user_session(request)
         if session is None:
             return _expired()
-        return _listing(ctx, request, session, status, service, cursor, "_alert_list.html")
+        filters = _Filters(status, service, severity, cursor)
+        return _listing(ctx, request, session, filters, "_alert_list.html")
 
     @router.get("/alerts/{alert_id}")
     def alert_page(request: Request, alert_id: str) -> Response:
@@ -84,34 +105,108 @@ def alert_routes(ctx: ConsoleContext) -> APIRouter:
             return _detail(ctx, request, session, alert_id, "alert.html", ALREADY_RESOLVED, 409)
         return ctx.redirect(f"/alerts/{found}?done=acknowledged")
 
+    @router.post("/alerts/{alert_id}/resolve")
+    def resolve_alert(
+        request: Request, alert_id: str, form: Annotated[ConsoleForm, Form()]
+    ) -> Response:
+        target = ctx.form_target(request, form, alert_id, "alert", Permission.RESPOND)
+        if isinstance(target, Response):
+            return target
+        session, found = target
+        try:
+            actor = session.actor
+            resolve_incident(ctx.uow(), ctx.container.clock, found, actor.name, actor=actor)
+        except NotFound:
+            return ctx.not_found(request, session, "alert")
+        return ctx.redirect(f"/alerts/{found}?done=resolved")
+
+    @router.post("/alerts/{alert_id}/escalate")
+    def escalate_alert(
+        request: Request, alert_id: str, form: Annotated[ConsoleForm, Form()]
+    ) -> Response:
+        target = ctx.form_target(request, form, alert_id, "alert", Permission.RESPOND)
+        if isinstance(target, Response):
+            return target
+        session, found = target
+        try:
+            actor = session.actor
+            escalate_incident(ctx.uow(), ctx.container.clock, found, actor.name, actor=actor)
+        except NotFound:
+            return ctx.not_found(request, session, "alert")
+        except NothingToEscalate as exc:
+            return _detail(ctx, request, session, found, "alert.html", _sentence(exc), 409)
+        return ctx.redirect(f"/alerts/{found}?done=escalated")
+
+    @router.post("/alerts/{alert_id}/notes")
+    def note_alert(
+        request: Request, alert_id: str, form: Annotated[ConsoleForm, Form()]
+    ) -> Response:
+        target = ctx.form_target(request, form, alert_id, "alert", Permission.RESPOND)
+        if isinstance(target, Response):
+            return target
+        session, found = target
+        text = form.fields().get("text", "").strip()
+        if not text or len(text) > MAX_NOTE_LENGTH or "\x00" in text:
+            return _detail(ctx, request, session, found, "alert.html", BAD_NOTE, 422)
+        try:
+            actor = session.actor
+            add_note(ctx.uow(), ctx.container.clock, found, text, actor.name, actor=actor)
+        except NotFound:
+            return ctx.not_found(request, session, "alert")
+        return ctx.redirect(f"/alerts/{found}?done=noted")
+
     return router
+
+
+def _sentence(exc: Exception) -> str:
+    text = str(exc)
+    return f"Nothing to escalate: {text}."
 
 
 def _expired() -> Response:
     return with_security_headers(Response(status_code=401))
 
 
+@dataclass(frozen=True)
+class _Filters:
+    """The list's filters as the query string gave them."""
+
+    status: str
+    service: str
+    severity: str
+    cursor: str
+
+
 def _listing(
     ctx: ConsoleContext,
     request: Request,
     session: Session,
-    status: str,
-    service: str,
-    cursor: str,
+    filters: _Filters,
     template: str,
 ) -> Response:
+    status, service, severity, cursor = (
+        filters.status,
+        filters.service,
+        filters.severity,
+        filters.cursor,
+    )
     chosen_status = AlertStatus(status) if status in STATUS_VALUES else None
+    chosen_severity = Severity(severity) if severity in SEVERITY_VALUES else None
     service_id = parse_uuid(service) if service else None
     after = decode_cursor(cursor) if cursor else None
     if (status and chosen_status is None) or (service and service_id is None):
         return _bad_filter(ctx, request, session)
-    if cursor and (after is None or chosen_status is None):
+    if (severity and chosen_severity is None) or (
+        cursor and (after is None or chosen_status is None)
+    ):
         return _bad_filter(ctx, request, session)
     uow = ctx.uow()
     with uow:
-        listing = alert_listing(uow, chosen_status, service_id, after)
+        listing = alert_listing(uow, chosen_status, service_id, after, chosen_severity)
         services = sorted(all_services(uow), key=lambda s: s.name.lower())
-    query = urlencode({k: v for k, v in (("status", status), ("service", service)) if v})
+    query = urlencode(
+        {k: v for k, v in (("status", status), ("service", service), ("severity", severity)) if v}
+    )
     return ctx.page(
         request,
         template,
@@ -122,9 +217,11 @@ def _listing(
         services=services,
         status_filter=status,
         service_filter=service,
+        severity_filter=severity,
         query=query,
         paged=bool(cursor),
         statuses=[s.value for s in AlertStatus],
+        severities=[s.value for s in reversed(Severity)],
     )
 
 

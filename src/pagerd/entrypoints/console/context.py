@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from pagerd.bootstrap import Container
+from pagerd.domain.context import detail_lines
 from pagerd.domain.roles import PERMISSION_SUMMARY, Permission
 from pagerd.entrypoints.console import formatting
 from pagerd.entrypoints.console.devices import DeviceCookies
@@ -38,6 +39,9 @@ NOTICES = {
     "healthy": "Service marked healthy. Its alert is resolved and escalation stopped.",
     "acknowledged": "Alert acknowledged. Escalation stopped; the service stays unhealthy "
     "until it is marked healthy.",
+    "resolved": "Incident resolved. Escalation stopped.",
+    "escalated": "Escalated: the next level is being paged now.",
+    "noted": "Note added to the timeline.",
     "user_created": "User created.",
     "user_updated": "User updated.",
     "user_deleted": "User deleted, with their API tokens and sessions.",
@@ -49,7 +53,18 @@ NOTICES = {
 
 # Last path segments of form actions whose page is the path before them.
 FORM_ACTIONS = frozenset(
-    {"acknowledge", "healthy", "policy", "disable", "enable", "role", "delete"}
+    {
+        "acknowledge",
+        "healthy",
+        "policy",
+        "disable",
+        "enable",
+        "role",
+        "delete",
+        "resolve",
+        "escalate",
+        "notes",
+    }
 )
 PROFILE_PATH = "/profile"
 
@@ -91,6 +106,7 @@ def template_environment() -> jinja2.Environment:
         iso=formatting.iso,
         status_label=formatting.status_label,
         level_label=formatting.level_label,
+        detail_rows=detail_lines,
         duration=formatting.duration,
         seconds_duration=lambda seconds: formatting.duration(timedelta(seconds=seconds)),
     )

@@ -55,13 +55,44 @@ def _level(details: Mapping[str, Any]) -> str:
     return f"level {number}{suffix}"
 
 
+def _severity(details: Mapping[str, Any]) -> str:
+    severity = details.get("severity")
+    return f" ({severity})" if isinstance(severity, str) else ""
+
+
 def _opened(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
-    return "alarm", f"Alert opened: “{details.get('message', '')}”"
+    return "alarm", f"Alert opened: “{details.get('message', '')}”{_severity(details)}"
 
 
 def _joined(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
     message = details.get("message", "")
-    return "info", f"Another alert joined this incident (nobody was paged again): “{message}”"
+    return (
+        "info",
+        f"Another alert joined this incident (nobody was paged again): “{message}”"
+        + _severity(details),
+    )
+
+
+def _paging_held(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
+    return (
+        "warn",
+        f"Nobody was paged: severity {details.get('severity', '?')} is below the service's "
+        f"paging severity {details.get('paging_severity', '?')}. Level 1 is paged when an "
+        "alert at or above it joins.",
+    )
+
+
+def _escalated(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
+    return "page", f"{_who(details)} escalated to the next level now."
+
+
+def _note(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
+    return "info", f"Note by {_who(details)}: {details.get('text', '')}"
+
+
+def _who(details: Mapping[str, Any]) -> str:
+    by = details.get("by")
+    return str(by) if by else "someone"
 
 
 def _no_policy(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
@@ -89,8 +120,8 @@ def _level_failed(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str
 def _exhausted(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
     return (
         "alarm",
-        f"Escalation finished after {_level(details)}: nobody is left to page. "
-        "The alert stays open until the service is marked healthy.",
+        f"Escalation ended after {_level(details)}: nobody is being paged. "
+        "The alert stays open until it is resolved or the service is marked healthy.",
     )
 
 
@@ -107,6 +138,7 @@ def _resolved(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, st
     reasons = {
         "healthy": "Resolved: the service was marked healthy.",
         "all_dedup_keys_resolved": "Resolved: every source reported the problem resolved.",
+        "manual": f"Resolved by {_who(details)}.",
     }
     reason = str(details.get("reason", ""))
     return "ok", reasons.get(reason, f"Resolved ({reason}).")
@@ -189,6 +221,9 @@ _DESCRIBERS: dict[str, Describe] = {
     "opened": _opened,
     "joined": _joined,
     "no_policy": _no_policy,
+    "paging_held": _paging_held,
+    "escalated": _escalated,
+    "note": _note,
     "notified": _notified,
     "level_failed": _level_failed,
     "exhausted": _exhausted,

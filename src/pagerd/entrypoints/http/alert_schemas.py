@@ -1,19 +1,32 @@
 """Request and response schemas of `/api/v1/alerts`."""
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from pagerd.domain.alert import Alert, AlertStatus
+from pagerd.domain.alert import KEYS_SHOWN, Alert, AlertStatus
 from pagerd.domain.channels import Channel
 from pagerd.domain.notification import Notification, NotificationStatus
-from pagerd.entrypoints.http.fields import AlertMessage, DedupKey, Person, UtcDateTime, rfc3339
+from pagerd.domain.severity import Severity
+from pagerd.entrypoints.http.context_schemas import SEVERITY_DESCRIPTION, ContextIn, LinkModel
+from pagerd.entrypoints.http.fields import (
+    AlertMessage,
+    DedupKey,
+    Person,
+    UtcDateTime,
+    rfc3339,
+    storable,
+    text,
+)
 from pagerd.service_layer.ports import TimelineEntry
 
+MAX_NOTE = 5_000
+NoteText = Annotated[str, text(MAX_NOTE), AfterValidator(storable)]
 
-class AlertIn(BaseModel):
-    """An alert about a monitored service."""
+
+class AlertIn(ContextIn):
+    """An alert about a monitored service, with its optional context."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -45,6 +58,15 @@ class AcknowledgeIn(BaseModel):
     )
 
 
+class NoteIn(BaseModel):
+    """A note for the incident's timeline."""
+
+    text: NoteText = Field(
+        description=f"The note, 1 to {MAX_NOTE} characters.",
+        examples=["Rolled back deploy 2026-12-03.4; error rate falling."],
+    )
+
+
 class AlertOut(BaseModel):
     """An incident of a monitored service."""
 
@@ -55,10 +77,35 @@ class AlertOut(BaseModel):
         description="open: escalating; acknowledged: someone took it, escalation stopped; "
         "resolved: over."
     )
-    notified_level_id: int | None = Field(description="The level paged last; null before any.")
+    notified_level_id: int | None = Field(
+        description="The level paged last (0-based); null before any (no policy, or held "
+        "below the service's paging severity)."
+    )
     dedup_keys: list[str] = Field(
-        description="The dedup keys of the alerts this incident holds; the incident heals "
-        "when its source resolves the last one."
+        description=f"The dedup keys of the alerts this incident holds, in the order they "
+        f"joined: the first {KEYS_SHOWN} (see `dedup_key_count` and "
+        f"`GET /api/v1/alerts/{{id}}/dedup-keys`); the incident heals when its source "
+        f"resolves the last one."
+    )
+    dedup_key_count: int = Field(
+        description="How many dedup keys the incident holds.", examples=[3]
+    )
+    severity: Severity = Field(
+        description=SEVERITY_DESCRIPTION + " An incident's severity is the highest of its alerts'.",
+        examples=["critical"],
+    )
+    source: str | None = Field(
+        description="Where the problem is, as the first alert said.",
+        examples=["api-7.prod.example.com"],
+    )
+    details: dict[str, Any] = Field(
+        description="The first alert's details.", examples=[{"error_rate": "6.2%"}]
+    )
+    links: list[LinkModel] = Field(description="The first alert's links.")
+    escalation_ended_at: UtcDateTime | None = Field(
+        description="When the last level of the last pass timed out: since then nobody is "
+        "being paged (null while escalation goes on).",
+        examples=[None],
     )
     created_at: UtcDateTime = Field(description="When the incident opened (RFC 3339, UTC).")
     acknowledged_at: UtcDateTime | None = Field(
@@ -77,6 +124,12 @@ class AlertOut(BaseModel):
             status=alert.status,
             notified_level_id=alert.level,
             dedup_keys=list(alert.dedup_keys),
+            dedup_key_count=alert.dedup_key_count,
+            severity=alert.severity,
+            source=alert.source,
+            details=dict(alert.details),
+            links=[LinkModel(href=link.href, text=link.text) for link in alert.links],
+            escalation_ended_at=alert.escalation_ended_at,
             created_at=alert.created_at,
             acknowledged_at=alert.acknowledged_at,
             acknowledged_by=alert.acknowledged_by,
@@ -102,7 +155,17 @@ class TimelineEntryOut(BaseModel):
     at: str = Field(description="RFC 3339, UTC.")
     type: str = Field(
         description="What happened; the other fields depend on it.",
-        examples=["opened", "joined", "notified", "acknowledged", "resolved"],
+        examples=[
+            "opened",
+            "joined",
+            "paging_held",
+            "notified",
+            "escalated",
+            "note",
+            "exhausted",
+            "acknowledged",
+            "resolved",
+        ],
     )
 
     @classmethod

@@ -5,25 +5,33 @@ token (Alertmanager's `http_config.authorization`). Each alert's `fingerprint` i
 key: a `firing` alert opens or joins the service's incident, a `resolved` one removes its key
 (the service turns healthy when no key is left). Firing alerts are applied before resolved
 ones, so that a notification that both adds and removes keys never heals the service in
-between and pages again. Alertmanager repeats notifications: a firing alert whose key the
+between and pages again. Alertmanager repeats notifications: a firing alert whose key an
 incident already holds changes nothing.
 
+The whole notification is applied in one unit of work (`receive_alert_batch`), with
+set-based reads and writes: 10,000 alerts take seconds, not one transaction each.
+
+Context kept per alert: `severity` from the `severity` label when it names one of pagerd's
+(else `critical`), `source` from the `instance` or `job` label, `details` = the labels and
+annotations, `links` = `generatorURL` and the `runbook_url` annotation (http(s) only),
+fitted into the bounds of `pagerd.domain.context`: an alert is never refused for them.
+
 One notification may carry at most MAX_ALERTS alerts (413 beyond; set Alertmanager's
-`max_alerts` to it) and may not take its incident past MAX_DEDUP_KEYS keys (422, nothing
-applied): together they bound the work one request can cause.
+`max_alerts` to it), and may not take its incident past MAX_DEDUP_KEYS keys (422, nothing
+applied, since the batch is one transaction): together they bound the work one request
+can cause.
 """
 
 from typing import Annotated, Literal
-from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from pagerd.bootstrap import Container
-from pagerd.domain.alert import MAX_DEDUP_KEYS
-from pagerd.domain.errors import FieldError
+from pagerd.domain.context import AlertContext, Link, fit_context
 from pagerd.domain.service import MonitoredService
+from pagerd.domain.severity import DEFAULT_ALERT_SEVERITY, Severity
 from pagerd.entrypoints.http.auth import service_for_key, unauthorized
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import ApiError, responses
@@ -34,12 +42,12 @@ from pagerd.entrypoints.http.rate_limit import (
     client_address,
     enforce,
 )
-from pagerd.service_layer import alerts
-from pagerd.service_layer.ports import UnitOfWork
+from pagerd.service_layer.alert_batches import receive_alert_batch
+from pagerd.service_layer.alerts import IncomingAlert
 
 SOURCE = "alertmanager"
 MAX_MESSAGE = 10_000
-MAX_ALERTS = 1000
+MAX_ALERTS = 10_000
 """The most alerts one notification may carry (Alertmanager's `max_alerts`)."""
 
 
@@ -78,6 +86,36 @@ class AmAlert(BaseModel):
         joined = f"{name}: {text}" if name and text else name or text
         cleaned = sanitize(joined).strip() or f"Alertmanager alert {self.fingerprint}"
         return cleaned[:MAX_MESSAGE]
+
+    def dedup_key(self) -> str:
+        """The fingerprint, as a storable key."""
+        return sanitize(self.fingerprint) or "(empty fingerprint)"
+
+    def context(self) -> AlertContext:
+        """Severity, source, details and links, as the docstring of this module says."""
+        labels = {sanitize(k): sanitize(v) for k, v in self.labels.items()}
+        annotations = {sanitize(k): sanitize(v) for k, v in self.annotations.items()}
+        source = labels.get("instance") or labels.get("job")
+        links = [
+            Link(href, text)
+            for href, text in (
+                (self.generator_url, "Source"),
+                (annotations.get("runbook_url"), "Runbook"),
+            )
+            if href and href.startswith(("http://", "https://"))
+        ]
+        return fit_context(
+            AlertContext(
+                severity=Severity.parse(labels.get("severity")) or DEFAULT_ALERT_SEVERITY,
+                source=source,
+                details={"labels": labels, "annotations": annotations},
+                links=tuple(links),
+            )
+        )
+
+    def incoming(self) -> IncomingAlert:
+        """The alert as pagerd receives it."""
+        return IncomingAlert(self.message(), self.dedup_key(), self.context())
 
 
 class AmNotification(BaseModel):
@@ -208,36 +246,29 @@ def build_router(
         uow: UoW,
         service: Annotated[MonitoredService, Depends(limited_service)],
     ) -> AmResult:
-        """Receive an Alertmanager webhook notification (version 4).
-
-        At most 1000 alerts a notification (413 beyond); a notification that would take
-        the incident past 1000 dedup keys is refused whole (422), nothing applied."""
-        _refuse_beyond_limits(uow, service.id, body.alerts)
-        ordered = [a for a in body.alerts if a.status == "firing"]
-        ordered += [a for a in body.alerts if a.status == "resolved"]
-        return AmResult(alerts=[_apply(container, uow, service.id, a) for a in ordered])
+        """Receive an Alertmanager webhook notification (version 4): every alert of it is
+        applied in one transaction, firing ones first. At most MAX_ALERTS alerts (413
+        beyond); a notification that would take the incident past MAX_DEDUP_KEYS keys is
+        refused whole (422), nothing applied."""
+        _refuse_beyond_limits(body.alerts)
+        firing = _firing(body.alerts)
+        resolved = [a.dedup_key() for a in body.alerts if a.status == "resolved"]
+        result = receive_alert_batch(uow, container.clock, service.id, firing, resolved)
+        for alert_id, deduplicated in result.received:
+            container.observer.alert_received(SOURCE, deduplicated, alert_id, service.id)
+        return AmResult(
+            alerts=[AmOutcome(fingerprint=key, action=action) for key, action in result.actions]
+        )
 
     return router
 
 
-def _apply(container: Container, uow: UnitOfWork, service_id: UUID, alert: AmAlert) -> AmOutcome:
-    key = sanitize(alert.fingerprint) or "(empty fingerprint)"
-    if alert.status == "resolved":
-        held = alerts.resolve_dedup_key(uow, container.clock, service_id, key)
-        return AmOutcome(fingerprint=key, action="key_resolved" if held else "not_held")
-    if _incident_holds(uow, service_id, key):
-        return AmOutcome(fingerprint=key, action="unchanged")
-    received = alerts.receive_alert(uow, container.clock, service_id, alert.message(), key)
-    container.observer.alert_received(
-        SOURCE,
-        received.deduplicated,
-        received.alert.id,
-        received.alert.monitored_service_id,
-    )
-    return AmOutcome(fingerprint=key, action="joined" if received.deduplicated else "opened")
+def _firing(received: list[AmAlert]) -> list[IncomingAlert]:
+    """The firing alerts as pagerd receives them."""
+    return [alert.incoming() for alert in received if alert.status == "firing"]
 
 
-def _refuse_beyond_limits(uow: UnitOfWork, service_id: UUID, received: list[AmAlert]) -> None:
+def _refuse_beyond_limits(received: list[AmAlert]) -> None:
     if len(received) > MAX_ALERTS:
         raise ApiError(
             413,
@@ -245,16 +276,3 @@ def _refuse_beyond_limits(uow: UnitOfWork, service_id: UUID, received: list[AmAl
             f"a notification carries at most {MAX_ALERTS} alerts; set Alertmanager's "
             f"max_alerts to {MAX_ALERTS}",
         )
-    firing = {sanitize(a.fingerprint) for a in received if a.status == "firing"}
-    with uow:
-        active = uow.alerts.get_active_for_service(service_id)
-    held = set(active.dedup_keys) if active is not None else set()
-    if len(held | firing) > MAX_DEDUP_KEYS:
-        message = f"the incident would hold over {MAX_DEDUP_KEYS} dedup keys; nothing was applied"
-        raise ApiError(422, "too_many_dedup_keys", message, [FieldError("alerts", message)])
-
-
-def _incident_holds(uow: UnitOfWork, service_id: UUID, key: str) -> bool:
-    with uow:
-        active = uow.alerts.get_active_for_service(service_id)
-    return active is not None and key in active.dedup_keys

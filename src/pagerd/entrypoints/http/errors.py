@@ -21,6 +21,7 @@ from pagerd.domain.errors import (
     FieldError,
     InvalidRequest,
     InvalidSchedule,
+    NothingToEscalate,
     TooManyDedupKeys,
 )
 from pagerd.service_layer.errors import (
@@ -179,7 +180,7 @@ def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
         return error_response(422, "validation_error", "the schedule is invalid", exc.details)
     if isinstance(exc, InvalidRequest):
         return error_response(422, "validation_error", exc.summary, exc.details)
-    if isinstance(exc, AlertAlreadyResolved):
+    if isinstance(exc, AlertAlreadyResolved | NothingToEscalate):
         return error_response(409, exc.code, str(exc))
     if isinstance(exc, TooManyDedupKeys):
         return error_response(422, exc.code, str(exc), [FieldError("dedup_key", str(exc))])

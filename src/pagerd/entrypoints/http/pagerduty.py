@@ -2,7 +2,9 @@
 pagerd by changing one URL.
 
 `routing_key` is a service's integration key and acts on that service only. `trigger` opens
-or joins the service's incident (`payload.summary` is the message); `acknowledge` acknowledges
+or joins an incident (`payload.summary` is the message; `payload.severity`,
+`payload.source`, `payload.custom_details` and `links` are kept, fitted into the bounds of
+`pagerd.domain.context`); `acknowledge` acknowledges
 the incident holding `dedup_key`; `resolve` removes `dedup_key` from it, and the service turns
 healthy when no key is left. Acknowledge and resolve for a key no incident holds are accepted
 and change nothing, as PagerDuty drops them. Answers follow PagerDuty's: 202
@@ -19,8 +21,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pagerd.bootstrap import Container
+from pagerd.domain.context import AlertContext, Link, fit_context
 from pagerd.domain.errors import TooManyDedupKeys
 from pagerd.domain.service import MonitoredService
+from pagerd.domain.severity import Severity
 from pagerd.entrypoints.http.auth import service_for_key
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import field_path, responses
@@ -188,6 +192,23 @@ def _cleaned(data: Any) -> Any:
     return root[0]
 
 
+def event_context(event: PdEvent) -> AlertContext:
+    """What a trigger says beyond its summary, as pagerd keeps it (fitted into the bounds:
+    the alert is never refused for its context)."""
+    assert event.payload is not None
+    details = event.payload.custom_details
+    return fit_context(
+        AlertContext(
+            severity=Severity(event.payload.severity),
+            source=event.payload.source,
+            details=details
+            if isinstance(details, dict)
+            else ({} if details is None else {"custom_details": details}),
+            links=tuple(Link(link.href, link.text or "") for link in event.links or ()),
+        )
+    )
+
+
 def _action_problems(event: PdEvent) -> list[str]:
     if event.event_action == "trigger":
         return [] if event.payload is not None else ["payload: Field required for trigger"]
@@ -226,7 +247,7 @@ def build_router(
             400: {"model": PdInvalid, "description": "Invalid event"},
             422: {
                 "model": PdInvalid,
-                "description": "The incident holds 1000 dedup keys already (the most it may)",
+                "description": "The incident holds 20000 dedup keys already (the most it may)",
             },
             429: {"model": PdThrottled, "description": "Too many events for this routing key"},
             **responses(413),
@@ -265,7 +286,9 @@ def _process(
         assert event.payload is not None
         message = event.payload.summary.strip() or "(no summary)"
         try:
-            received = alerts.receive_alert(uow, container.clock, service.id, message, key)
+            received = alerts.receive_alert(
+                uow, container.clock, service.id, message, key, event_context(event)
+            )
         except TooManyDedupKeys as exc:
             return invalid([f"dedup_key: {exc}"], "Event refused: too many dedup keys", 422)
         container.observer.alert_received(

@@ -134,3 +134,20 @@ def offset_page(items: Sequence[T], limit: int, cursor: str | None) -> tuple[lis
     end = start + limit
     next_cursor = _encode(f"o|{end}") if end < len(items) else None
     return list(items[start:end]), next_cursor
+
+
+def position_page(
+    fetch: Callable[[int, int | None], Sequence[tuple[int, T]]], limit: int, cursor: str | None
+) -> tuple[list[T], str | None]:
+    """Page through rows kept in a stable order by an integer position (keyset: a row
+    removed meanwhile shifts nothing). `fetch(n, after)` gives up to n rows after `after`."""
+    after = None
+    if cursor is not None:
+        kind, _, number = _decode(cursor).partition("|")
+        if kind != "p" or not (number.isascii() and number.isdigit()) or len(number) > 12:
+            raise _invalid_cursor()
+        after = int(number)
+    rows = list(fetch(limit + 1, after))
+    shown = rows[:limit]
+    next_cursor = _encode(f"p|{shown[-1][0]}") if len(rows) > limit else None
+    return [item for _, item in shown], next_cursor

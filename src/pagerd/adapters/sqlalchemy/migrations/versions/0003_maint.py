@@ -1,7 +1,7 @@
 """Heartbeat monitors and maintenance windows (a deadline, an end: each is its timer).
 
 Revision ID: 0003_maint
-Revises: 0002_sec
+Revises: 0002_incidents
 Create Date: 2026-12-03
 
 Written out in full (no imports from pagerd): a migration is history and must not change
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_maint"
-down_revision: str | None = "0002_sec"
+down_revision: str | None = "0002_incidents"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
