@@ -249,3 +249,21 @@ def test_every_incident_held_under_dedup_key_grouping_pages_when_the_window_ends
         pages = [len(h.uow.outbox.list_for_alert(a.id)) for a in (first, second)]
     assert pages == [1, 1]
     assert h.paged_addresses() == ["first@example.com"]  # one message for both pages
+
+
+def test_the_console_timeline_says_paging_waited_for_the_maintenance_window() -> None:
+    from pagerd.entrypoints.console.timeline import describe_timeline
+
+    h = PagingHarness()
+    service = _service(h)
+    _window(h, service)
+    alert = h.alert(service.id)
+    h.advance(HOUR)
+
+    lines = [line.text for line in describe_timeline(alert, h.timeline(alert.id))]
+
+    assert (
+        "Nobody was paged: the service is in a maintenance window until 2026-01-01 10:00 UTC. "
+        "Level 1 is paged when it ends, if the incident is still open." in lines
+    )
+    assert "The maintenance window ended with the incident still open: paging starts." in lines

@@ -82,6 +82,20 @@ def _paging_held(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str,
     )
 
 
+def _suppressed(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
+    until = details.get("until")
+    return (
+        "warn",
+        "Nobody was paged: the service is in a maintenance window"
+        + (f" until {str(until).replace('T', ' ')[:16]} UTC" if until else "")
+        + ". Level 1 is paged when it ends, if the incident is still open.",
+    )
+
+
+def _maintenance_ended(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
+    return "page", "The maintenance window ended with the incident still open: paging starts."
+
+
 def _escalated(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
     return "page", f"{_who(details)} escalated to the next level now."
 
@@ -222,6 +236,8 @@ _DESCRIBERS: dict[str, Describe] = {
     "joined": _joined,
     "no_policy": _no_policy,
     "paging_held": _paging_held,
+    "paging_suppressed": _suppressed,
+    "maintenance_ended": _maintenance_ended,
     "escalated": _escalated,
     "note": _note,
     "notified": _notified,
