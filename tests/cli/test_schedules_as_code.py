@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
+
+from pagerd.adapters.sqlalchemy.tables import audit_log
 from tests.cli.conftest import Run
 
 SCHEDULES = """\
@@ -128,3 +131,32 @@ def test_check_reports_when_a_declared_schedule_has_nobody_on_call(
     assert "'Primary'" not in relaxed.stdout
     assert "1 of 2 schedule(s) have gaps" in relaxed.stderr
     assert strict.exit_code == 1
+
+
+def test_apply_writes_its_schedule_changes_in_its_one_audit_entry(
+    migrated: Run, tmp_path: Path, sqlite_url: str
+) -> None:
+    _users(migrated, "alice", "bob")
+
+    applied = migrated("apply", "-f", _write(tmp_path, SCHEDULES))
+
+    assert applied.exit_code == 0, applied.output
+    engine = sa.create_engine(sqlite_url)
+    with engine.connect() as db:
+        rows = db.execute(
+            sa.select(audit_log.c.actor_name, audit_log.c.after).where(
+                audit_log.c.action == "configuration.applied"
+            )
+        ).all()
+        others = db.execute(
+            sa.select(audit_log.c.action).where(audit_log.c.action.like("schedule.%"))
+        ).all()
+    engine.dispose()
+    [(actor, after)] = rows
+    assert actor == "command line"
+    assert [(c["action"], c["subject"], c["service_name"]) for c in after["changes"]] == [
+        ("create", "schedule", "Primary"),
+        ("create", "override", "Primary"),
+        ("create", "schedule", "Business hours"),
+    ]
+    assert others == []  # one entry for the whole apply, not one per schedule

@@ -29,6 +29,16 @@ CONTRACT_PATHS = {
     "/api/v1/users/{id}/contact-methods/{cm_id}",
     "/api/v1/users/{id}/contact-methods/{cm_id}/test",
     "/api/v1/users/{id}/notification-rules",
+    "/api/v1/alerts/{id}/resolve",
+    "/api/v1/alerts/{id}/escalate",
+    "/api/v1/alerts/{id}/notes",
+    "/api/v1/schedules",
+    "/api/v1/schedules/{id}",
+    "/api/v1/schedules/{id}/overrides",
+    "/api/v1/schedules/{id}/on-call",
+    "/api/v1/schedules/{id}/shifts",
+    "/api/v1/oncall",
+    "/calendar/{token}.ics",
     "/v2/enqueue",
     "/integrations/alertmanager",
     "/healthz",
@@ -90,12 +100,28 @@ def test_the_openapi_document_lists_every_path_of_the_contract(memory_api: Api) 
     assert paths >= CONTRACT_PATHS
 
 
+# Paths of the contract that this version does not serve yet, each with the work that adds
+# it. Listed, not hidden: the tests below fail when one is missing from here and from
+# CONTRACT_PATHS, and when one of them starts to be served without moving.
+NOT_YET_SERVED = {
+    "/integrations/slack/interactions": "Slack with acknowledge buttons (chat and voice work)",
+    "/api/v1/services/{id}/heartbeats": "heartbeat monitors",
+    "/api/v1/services/{id}/maintenance-windows": "maintenance windows",
+}
+
+
 def test_the_contract_paths_here_are_those_of_api_md(memory_api: Api) -> None:
     if not API_MD.exists():
         return  # the shared contract lives outside the repository on the team's machines
     documented = set(re.findall(r"`(?:GET|POST|PUT|DELETE) (/[^ ?`]*)", API_MD.read_text()))
 
-    assert documented - {"/docs", "/openapi.json"} <= CONTRACT_PATHS
+    assert documented - {"/docs", "/openapi.json"} - set(NOT_YET_SERVED) <= CONTRACT_PATHS
+
+
+def test_a_path_listed_as_not_yet_served_is_indeed_not_served(memory_api: Api) -> None:
+    paths = set(memory_api.client.get("/openapi.json").json()["paths"])
+
+    assert paths & set(NOT_YET_SERVED) == set()
 
 
 def test_the_openapi_document_describes_errors_and_fields(memory_api: Api) -> None:

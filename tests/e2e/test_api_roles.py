@@ -8,6 +8,7 @@ later is held to the same rules.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -16,8 +17,10 @@ from fastapi.routing import APIRoute
 from httpx import Response
 
 from pagerd.domain.roles import Permission, Role
+from pagerd.domain.schedule_build import LayerSpec
 from pagerd.entrypoints.http.permissions import api_routes as all_api_routes
 from pagerd.entrypoints.http.permissions import route_permissions
+from pagerd.service_layer.schedules import add_override, create_schedule
 from pagerd.service_layer.tokens import create_api_token
 from pagerd.service_layer.user_changes import set_disabled
 from pagerd.service_layer.users import create_user
@@ -28,7 +31,8 @@ LEVELS = [{"targets": [{"type": "email", "email": "oncall@example.com"}]}]
 
 
 class Team:
-    """An Api with a service in incident and one user (with a token) of each role."""
+    """An Api with a service in incident, one user (with a token) of each role, and a
+    schedule rotating the responder and the admin with an override putting the admin on."""
 
     def __init__(self, api: Api) -> None:
         self.api = api
@@ -45,6 +49,28 @@ class Team:
             _, secret = create_api_token(uow(), clock, role.value, user.id)
             self.users[role] = user.id
             self.headers[role] = {"Authorization": f"Bearer {secret}"}
+        rotating = [self.users[Role.RESPONDER], self.users[Role.ADMIN]]
+        layer = LayerSpec(rotating, "weekly", 1, "2026-01-05T09:00")
+        self.schedule = create_schedule(
+            api.container.uow_factory(), api.clock, "ops", "UTC", [layer]
+        )
+        self.override = add_override(
+            api.container.uow_factory(),
+            api.clock,
+            self.schedule.id,
+            self.users[Role.ADMIN],
+            self.span(),
+        )
+        admin = self.users[Role.ADMIN]
+        method = {"type": "email", "address": "admin@example.com"}
+        self.method = api.post(f"/api/v1/users/{admin}/contact-methods", method).json()
+        sent = api.post(f"/api/v1/users/{admin}/contact-methods/{self.method['id']}/test", {})
+        self.test_message = sent.json()
+
+    def span(self, days: int = 1) -> tuple[Any, Any]:
+        """A day starting `days` days from now."""
+        start = self.api.clock.now() + timedelta(days=days)
+        return start, start + timedelta(days=1)
 
     def call(self, role: Role, method: str, path: str, body: Any = None) -> Response:
         answer: Response = self.api.client.request(
@@ -58,14 +84,34 @@ class Team:
             "/api/v1/services": self.service["id"],
             "/api/v1/alerts": self.alert["id"],
             "/api/v1/users": str(self.users[Role.ADMIN]),
+            "/api/v1/schedules": str(self.schedule.id),
         }
         found = next((v for prefix, v in ids.items() if route.path.startswith(prefix)), None)
-        return route.path.replace("{id}", found or "0b7b8e0e-5a4a-4d6f-9a43-8c1c3f0f2d10")
+        path = route.path.replace("{oid}", str(self.override.id))
+        path = path.replace("{cm_id}", self.method["id"])
+        path = path.replace("{test_id}", self.test_message["id"])
+        return path.replace("{id}", found or "0b7b8e0e-5a4a-4d6f-9a43-8c1c3f0f2d10")
 
     def state(self) -> list[Any]:
         """Everything a write could change, read with the admin token."""
-        paths = ["/api/v1/services", "/api/v1/alerts", "/api/v1/users", "/api/v1/audit-log"]
+        paths = [
+            "/api/v1/services",
+            "/api/v1/alerts",
+            "/api/v1/users",
+            "/api/v1/audit-log",
+            "/api/v1/schedules",
+            f"/api/v1/schedules/{self.schedule.id}/overrides",
+        ]
         return [self.api.get(p).json() for p in paths]
+
+    def override_body(self, role: Role, days: int = 2) -> dict[str, str]:
+        """An override request putting `role`'s user on call for a day."""
+        start, end = self.span(days)
+        return {
+            "user_id": str(self.users[role]),
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+        }
 
 
 def api_routes(api: Api) -> list[APIRoute]:
@@ -154,6 +200,9 @@ def test_a_responder_acts_on_incidents(team: Team) -> None:
         ("PATCH", "/api/v1/users/{responder}", {"role": "admin"}),
         ("PATCH", "/api/v1/users/{responder}", {"disabled": True}),
         ("GET", "/api/v1/audit-log", None),
+        ("POST", "/api/v1/schedules", {"name": "new", "time_zone": "UTC", "layers": []}),
+        ("PUT", "/api/v1/schedules/{schedule}", {"name": "x", "time_zone": "UTC", "layers": []}),
+        ("DELETE", "/api/v1/schedules/{schedule}", None),
     ],
 )
 def test_a_responder_is_refused_configuration_and_other_peoples_profiles(
@@ -163,6 +212,7 @@ def test_a_responder_is_refused_configuration_and_other_peoples_profiles(
         service=team.service["id"],
         viewer=team.users[Role.VIEWER],
         responder=team.users[Role.RESPONDER],
+        schedule=team.schedule.id,
     )
 
     assert _is_403(team.call(Role.RESPONDER, method, path, body))
@@ -175,6 +225,46 @@ def test_a_responder_edits_their_own_profile(team: Team) -> None:
 
     assert answer.status_code == 200
     assert (answer.json()["time_zone"], answer.json()["name"]) == ("Asia/Tokyo", "Rae")
+
+
+def test_a_responder_takes_and_gives_back_shifts_only_for_themselves(team: Team) -> None:
+    overrides = f"/api/v1/schedules/{team.schedule.id}/overrides"
+    before = team.state()
+
+    for_someone = team.call(Role.RESPONDER, "POST", overrides, team.override_body(Role.VIEWER))
+    someones_gone = team.call(Role.RESPONDER, "DELETE", f"{overrides}/{team.override.id}")
+    unchanged = team.state()
+    mine = team.call(Role.RESPONDER, "POST", overrides, team.override_body(Role.RESPONDER))
+    mine_gone = team.call(Role.RESPONDER, "DELETE", f"{overrides}/{mine.json()['id']}")
+
+    assert _is_403(for_someone)
+    assert for_someone.json()["error"]["message"] == (
+        "the-responder is a responder: responders may add overrides only for themselves; "
+        "an admin may do it for anyone"
+    )
+    assert _is_403(someones_gone)
+    assert unchanged == before
+    assert (mine.status_code, mine_gone.status_code) == (201, 204)
+
+
+def test_an_admin_puts_anyone_on_call_and_removes_anyones_override(team: Team) -> None:
+    overrides = f"/api/v1/schedules/{team.schedule.id}/overrides"
+
+    added = team.call(Role.ADMIN, "POST", overrides, team.override_body(Role.RESPONDER))
+    removed = team.call(Role.ADMIN, "DELETE", f"{overrides}/{added.json()['id']}")
+
+    assert (added.status_code, removed.status_code) == (201, 204)
+
+
+def test_a_responder_makes_only_their_own_calendar_feed(team: Team) -> None:
+    def feed(role: Role) -> Response:
+        return team.call(Role.RESPONDER, "POST", f"/api/v1/users/{team.users[role]}/calendar-feed")
+
+    theirs, mine = feed(Role.ADMIN), feed(Role.RESPONDER)
+
+    assert _is_403(theirs)
+    assert mine.status_code == 201
+    assert mine.json()["url"].endswith(".ics")
 
 
 @pytest.mark.parametrize("who", ["admin user", "admin token", "token of nobody"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from uuid import UUID
 
 import pytest
 from argon2 import PasswordHasher
@@ -13,7 +14,9 @@ from fastapi.testclient import TestClient
 from pagerd.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from pagerd.bootstrap import Container
 from pagerd.config import Settings
-from pagerd.domain.schedule_build import LayerSpec
+from pagerd.domain.roles import Role
+from pagerd.domain.schedule import Override
+from pagerd.domain.schedule_build import EARLIEST, LATEST, LayerSpec
 from pagerd.entrypoints.http import create_app
 from pagerd.service_layer.schedules import create_schedule
 from pagerd.service_layer.users import create_user
@@ -35,10 +38,18 @@ class Console:
             wakeup=RecordingSignal(),
         )
         self.client = TestClient(create_app(self.container))
-        self.alice = create_user(self.uow(), self.clock, "alice", "long enough pw", CHEAP).id
-        self.bob = create_user(self.uow(), self.clock, "bob", "long enough pw", CHEAP).id
+        self.alice = self.person("alice", Role.ADMIN)
+        self.bob = self.person("bob", Role.RESPONDER)
+        self.carol = self.person("carol", Role.VIEWER)
         layer = LayerSpec([self.alice, self.bob], "weekly", 1, "2026-11-23T09:00")
         self.schedule = create_schedule(self.uow(), self.clock, "Primary", "Europe/Berlin", [layer])
+
+    def person(self, name: str, role: Role) -> UUID:
+        return create_user(self.uow(), self.clock, name, "long enough pw", CHEAP, role=role).id
+
+    def overrides(self) -> list[Override]:
+        with self.uow() as uow:
+            return uow.schedules.overrides_between(self.schedule.id, EARLIEST, LATEST)
 
     def uow(self) -> InMemoryUnitOfWork:
         return self.container.uow_factory()  # type: ignore[return-value]
@@ -102,6 +113,61 @@ def test_take_this_shift_puts_the_signed_in_user_on_call_over_it(console: Consol
     assert "Now: bob" in console.client.get("/on-call").text
 
 
+def test_a_responder_taking_a_shift_is_written_to_the_audit_log_as_them(console: Console) -> None:
+    csrf = console.sign_in("bob")
+    form = {"csrf_token": csrf, "start_at": "2026-11-28T00:00Z", "end_at": "2026-11-29T00:00Z"}
+
+    console.client.post(f"/schedules/{console.schedule.id}/overrides", data=form)
+
+    with console.uow() as uow:
+        entries = uow.audit_log.list(10, None)
+    overrides = [(e.action, e.actor_name) for e in entries if e.action.startswith("override")]
+    assert overrides == [("override.added", "bob")]
+
+
+def test_a_responder_may_not_put_someone_else_on_call(console: Console) -> None:
+    csrf = console.sign_in("bob")
+    form = {
+        "csrf_token": csrf,
+        "user_id": str(console.alice),
+        "start": "2026-11-27T13:00",
+        "end": "2026-11-27T18:00",
+    }
+
+    answer = console.client.post(f"/schedules/{console.schedule.id}/overrides", data=form)
+
+    assert answer.status_code == 403
+    assert "responders may add overrides only for themselves" in answer.text
+    assert console.overrides() == []
+
+
+def test_a_responder_covers_only_as_themselves_on_the_page(console: Console) -> None:
+    console.sign_in("bob")
+
+    page = console.client.get(f"/schedules/{console.schedule.id}").text
+
+    assert "Take this shift" in page
+    assert 'name="user_id"' not in page
+    assert "You cover (bob)" in page
+
+
+def test_a_viewer_sees_the_schedule_without_forms_and_is_refused_a_shift(
+    console: Console,
+) -> None:
+    csrf = console.sign_in("carol")
+    form = {"csrf_token": csrf, "start_at": "2026-11-27T12:00:00Z", "end_at": "2026-11-30T08:00Z"}
+
+    page = console.client.get(f"/schedules/{console.schedule.id}")
+    answer = console.client.post(f"/schedules/{console.schedule.id}/overrides", data=form)
+
+    assert page.status_code == 200
+    assert "Take this shift" not in page.text
+    assert "Save override" not in page.text
+    assert answer.status_code == 403
+    assert "you are a viewer" in answer.text
+    assert console.overrides() == []
+
+
 def test_cover_from_to_reads_local_times_in_the_schedules_zone(console: Console) -> None:
     csrf = console.sign_in("alice")
     form = {
@@ -140,7 +206,7 @@ def test_a_cover_ending_before_it_starts_is_refused_on_the_page(console: Console
 def test_who_is_on_call_warns_of_gaps_in_schedules_a_policy_targets(console: Console) -> None:
     from dataclasses import dataclass
     from datetime import timedelta
-    from uuid import UUID, uuid4
+    from uuid import uuid4
 
     from pagerd.domain.channels import Channel
     from pagerd.domain.policy import EscalationPolicy, Level, Target
@@ -154,7 +220,9 @@ def test_who_is_on_call_warns_of_gaps_in_schedules_a_policy_targets(console: Con
 
     hours = RestrictionSpec(["mon", "tue", "wed", "thu", "fri"], "09:00", "17:00")
     layer = LayerSpec([console.alice], "weekly", 1, "2026-11-23T09:00", [hours])
-    replace_schedule(console.uow(), console.schedule.id, "Primary", "Europe/Berlin", [layer])
+    replace_schedule(
+        console.uow(), console.clock, console.schedule.id, "Primary", "Europe/Berlin", [layer]
+    )
     service = create_service(console.uow(), console.clock, "checkout")
     target = ScheduleTargetDouble(uuid4(), Channel.EMAIL, "", console.schedule.id)
     with console.uow() as uow:

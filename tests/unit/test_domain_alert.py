@@ -273,10 +273,10 @@ def test_an_incident_refuses_a_new_dedup_key_beyond_the_limit_but_joins_a_held_o
     now = datetime(2026, 1, 1, tzinfo=UTC)
     alert = Alert.open(uuid4(), uuid4(), "down", "k0", None, now)
     for n in range(1, MAX_DEDUP_KEYS):
-        alert.join("again", f"k{n}", now)
+        alert.join("again", f"k{n}", now, held=False)
 
     with pytest.raises(TooManyDedupKeys):
-        alert.join("one more", "new", now)
-    alert.join("repeat", "k5", now)
+        alert.join("one more", "new", now, held=False)
+    alert.join("repeat", "k5", now, held=True)
 
-    assert len(alert.dedup_keys) == MAX_DEDUP_KEYS
+    assert alert.dedup_key_count == MAX_DEDUP_KEYS

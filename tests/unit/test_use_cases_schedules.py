@@ -143,14 +143,14 @@ def test_a_schedule_a_policy_targets_cannot_be_deleted(world: World) -> None:
     world.target(primary)
 
     with pytest.raises(Conflict, match="checkout"):
-        schedules.delete_schedule(world.uow(), primary)
+        schedules.delete_schedule(world.uow(), world.clock, primary)
     assert schedules.get_schedule(world.uow(), primary).id == primary
 
 
 def test_a_target_naming_a_deleted_schedule_resolves_to_nobody(world: World) -> None:
     alice = world.user("alice")
     primary = world.schedule([daily([alice])])
-    schedules.delete_schedule(world.uow(), primary)
+    schedules.delete_schedule(world.uow(), world.clock, primary)
 
     assert world.resolve(primary, MONDAY) is None
 

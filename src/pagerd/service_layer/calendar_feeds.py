@@ -8,8 +8,10 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from pagerd.domain.accounts import User
+from pagerd.domain.roles import COMMAND_LINE, Actor
 from pagerd.domain.schedule import Schedule, Shift
-from pagerd.service_layer.errors import NotFound
+from pagerd.service_layer.audit import record_audit
+from pagerd.service_layer.errors import Forbidden, NotFound
 from pagerd.service_layer.on_call import by_person, final_schedule
 from pagerd.service_layer.ports import Clock, UnitOfWork
 from pagerd.service_layer.retry import retry_on_conflict
@@ -37,13 +39,25 @@ class UserCalendar:
 
 
 @retry_on_conflict
-def create_calendar_feed(uow: UnitOfWork, clock: Clock, user_id: UUID) -> str:
-    """A new secret token for the user's feed (shown once); an earlier one stops working."""
+def create_calendar_feed(
+    uow: UnitOfWork, clock: Clock, user_id: UUID, actor: Actor = COMMAND_LINE
+) -> str:
+    """A new secret token for the user's feed (shown once); an earlier one stops working.
+    Raises Forbidden when `actor` may not edit `user_id`'s profile (responders make their
+    own feed only). The audit log records that a feed was made, never its token."""
+    if not actor.may_edit_profile_of(user_id):
+        raise Forbidden(
+            f"{actor.name} is a {actor.role.value}: responders may make only their own "
+            "calendar feed; an admin may make anyone's"
+        )
     token = secrets.token_urlsafe(32)
     with uow:
-        if uow.users.get(user_id) is None:
+        user = uow.users.get(user_id)
+        if user is None:
             raise NotFound("user", user_id)
         uow.schedules.set_calendar_token(user_id, hash_token(token), clock.now())
+        after = {"user_id": user_id, "user_name": user.name}
+        record_audit(uow, clock, actor, "calendar_feed.created", user_id, after=after)
         uow.commit()
     return token
 

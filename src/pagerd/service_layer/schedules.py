@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from pagerd.domain.accounts import User
 from pagerd.domain.errors import FieldError, InvalidSchedule
+from pagerd.domain.roles import COMMAND_LINE, Actor
 from pagerd.domain.schedule import Override, Schedule
 from pagerd.domain.schedule_build import LayerSpec, build_override, build_schedule
 from pagerd.domain.service import MonitoredService
-from pagerd.service_layer.errors import Conflict, NotFound
+from pagerd.service_layer.audit import record_audit
+from pagerd.service_layer.errors import Conflict, Forbidden, NotFound
 from pagerd.service_layer.ports import Clock, UnitOfWork
 from pagerd.service_layer.retry import retry_on_conflict
 
@@ -24,9 +27,18 @@ class ScheduleNameTaken(Conflict):
     code = "name_taken"
 
 
+class NotYourOverride(Forbidden):
+    """A responder adding or removing another user's override."""
+
+
 @retry_on_conflict
 def create_schedule(
-    uow: UnitOfWork, clock: Clock, name: str, time_zone: str, layers: Sequence[LayerSpec]
+    uow: UnitOfWork,
+    clock: Clock,
+    name: str,
+    time_zone: str,
+    layers: Sequence[LayerSpec],
+    actor: Actor = COMMAND_LINE,
 ) -> Schedule:
     """Validate and store a new schedule; every participant must be a known user."""
     with uow:
@@ -35,25 +47,40 @@ def create_schedule(
         if uow.schedules.get_by_name(schedule.name) is not None:
             raise ScheduleNameTaken(f"a schedule named {schedule.name!r} already exists")
         uow.schedules.add(schedule)
+        after = schedule_view(schedule)
+        record_audit(uow, clock, actor, "schedule.created", schedule.id, after=after)
         uow.commit()
         return schedule
 
 
 @retry_on_conflict
 def replace_schedule(
-    uow: UnitOfWork, schedule_id: UUID, name: str, time_zone: str, layers: Sequence[LayerSpec]
+    uow: UnitOfWork,
+    clock: Clock,
+    schedule_id: UUID,
+    name: str,
+    time_zone: str,
+    layers: Sequence[LayerSpec],
+    actor: Actor = COMMAND_LINE,
 ) -> Schedule:
     """Replace a schedule's name, zone and layers; its overrides stay."""
     with uow:
-        current = uow.schedules.get(schedule_id)
-        if current is None:
-            raise NotFound("schedule", schedule_id)
+        current = require_schedule(uow, schedule_id)
         schedule = build_schedule(name, time_zone, layers, current.created_at, schedule_id)
         _check_participants(uow, layers)
         holder = uow.schedules.get_by_name(schedule.name)
         if holder is not None and holder.id != schedule_id:
             raise ScheduleNameTaken(f"a schedule named {schedule.name!r} already exists")
         uow.schedules.update(schedule)
+        record_audit(
+            uow,
+            clock,
+            actor,
+            "schedule.replaced",
+            schedule_id,
+            before=schedule_view(current),
+            after=schedule_view(schedule),
+        )
         uow.commit()
         return schedule
 
@@ -65,15 +92,19 @@ def get_schedule(uow: UnitOfWork, schedule_id: UUID) -> Schedule:
 
 
 @retry_on_conflict
-def delete_schedule(uow: UnitOfWork, schedule_id: UUID) -> None:
+def delete_schedule(
+    uow: UnitOfWork, clock: Clock, schedule_id: UUID, actor: Actor = COMMAND_LINE
+) -> None:
     """Delete a schedule and its overrides; refused (Conflict) while a policy targets it."""
     with uow:
-        require_schedule(uow, schedule_id)
+        schedule = require_schedule(uow, schedule_id)
         targeting = services_targeting(uow, schedule_id)
         if targeting:
             names = ", ".join(sorted(s.name for s in targeting))
             raise Conflict(f"the escalation policies of these services target it: {names}")
         uow.schedules.delete(schedule_id)
+        before = schedule_view(schedule)
+        record_audit(uow, clock, actor, "schedule.deleted", schedule_id, before=before)
         uow.commit()
 
 
@@ -84,8 +115,12 @@ def add_override(
     schedule_id: UUID,
     user_id: UUID,
     span: tuple[datetime, datetime],
+    actor: Actor = COMMAND_LINE,
 ) -> Override:
-    """Put `user_id` on call for the schedule over span = [start, end), over every layer."""
+    """Put `user_id` on call for the schedule over span = [start, end), over every layer.
+    Raises NotYourOverride when `actor` may not edit `user_id`'s profile (a responder
+    covering for someone else)."""
+    _check_override_author(actor, user_id, "add")
     with uow:
         require_schedule(uow, schedule_id)
         override = build_override(schedule_id, user_id, span[0], span[1], clock.now())
@@ -93,6 +128,7 @@ def add_override(
         if user is None or is_disabled(user):
             raise InvalidSchedule([FieldError("user_id", "must be an enabled user")])
         uow.schedules.add_override(override)
+        record_audit(uow, clock, actor, "override.added", override.id, after=override)
         uow.commit()
         return override
 
@@ -111,14 +147,57 @@ def list_overrides(
 
 
 @retry_on_conflict
-def delete_override(uow: UnitOfWork, schedule_id: UUID, override_id: UUID) -> None:
-    """Remove one override of the schedule; NotFound if it is not one of its overrides."""
+def delete_override(
+    uow: UnitOfWork,
+    clock: Clock,
+    schedule_id: UUID,
+    override_id: UUID,
+    actor: Actor = COMMAND_LINE,
+) -> None:
+    """Remove one override of the schedule; NotFound if it is not one of its overrides,
+    NotYourOverride when `actor` may not edit the profile of the override's user."""
     with uow:
         override = uow.schedules.get_override(override_id)
         if override is None or override.schedule_id != schedule_id:
             raise NotFound("override", override_id)
+        _check_override_author(actor, override.user_id, "remove")
         uow.schedules.delete_override(override_id)
+        record_audit(uow, clock, actor, "override.deleted", override_id, before=override)
         uow.commit()
+
+
+def _check_override_author(actor: Actor, user_id: UUID, verb: str) -> None:
+    if not actor.may_edit_profile_of(user_id):
+        raise NotYourOverride(
+            f"{actor.name} is a {actor.role.value}: responders may {verb} overrides only for "
+            "themselves; an admin may do it for anyone"
+        )
+
+
+def schedule_view(schedule: Schedule) -> dict[str, Any]:
+    """A schedule as the audit log shows it (JSON-friendly: times of day as `HH:MM`)."""
+    return {
+        "id": schedule.id,
+        "name": schedule.name,
+        "time_zone": schedule.time_zone,
+        "layers": [
+            {
+                "participants": list(layer.participants),
+                "rotation": layer.rotation.type,
+                "shift_length": layer.rotation.shift_length,
+                "handoff": layer.rotation.handoff.isoformat(timespec="minutes"),
+                "restrictions": [
+                    {
+                        "days": sorted(r.days),
+                        "start": r.start.isoformat(timespec="minutes"),
+                        "end": r.end.isoformat(timespec="minutes"),
+                    }
+                    for r in layer.restrictions
+                ],
+            }
+            for layer in schedule.layers
+        ],
+    }
 
 
 def require_schedule(uow: UnitOfWork, schedule_id: UUID) -> Schedule:

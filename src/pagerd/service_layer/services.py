@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
-from pagerd.domain.roles import SYSTEM, Actor
+from pagerd.domain.roles import COMMAND_LINE, SYSTEM, Actor
 from pagerd.domain.service import IncidentGrouping, MonitoredService
 from pagerd.domain.severity import DEFAULT_PAGING_SEVERITY, Severity
 from pagerd.service_layer.audit import record_audit
@@ -210,7 +210,11 @@ class InvalidOverlap(Conflict):
 
 @retry_on_conflict
 def rotate_integration_key(
-    uow: UnitOfWork, clock: Clock, service_id: UUID, overlap: timedelta = DEFAULT_KEY_OVERLAP
+    uow: UnitOfWork,
+    clock: Clock,
+    service_id: UUID,
+    overlap: timedelta = DEFAULT_KEY_OVERLAP,
+    actor: Actor = COMMAND_LINE,
 ) -> RotatedKey:
     """Give the service a fresh integration key. The old key keeps working for `overlap`
     (0 to 30 days; 0 ends it at once), time to update every integration that sends with it.
@@ -228,6 +232,9 @@ def rotate_integration_key(
         service.integration_key = new_integration_key()
         uow.services.update(service)
         previous_expires_at = uow.retired_keys.expiry_for_service(service.id, now)
+        # Never the keys themselves: the audit log is readable by every admin.
+        after = {"overlap_seconds": int(overlap.total_seconds())}
+        record_audit(uow, clock, actor, "integration_key.rotated", service.id, after=after)
         uow.commit()
         return RotatedKey(service, previous_expires_at)
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from pagerd.service_layer.ports import UnitOfWork
+from pagerd.service_layer.schedules import schedules_naming
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,19 @@ class UserReference:
 
 UserReferenceFinder = Callable[[UnitOfWork, UUID], Sequence[UserReference]]
 
-USER_REFERENCE_FINDERS: tuple[UserReferenceFinder, ...] = ()
-"""Every finder pagerd runs before deleting a user. Nothing on this version refers to a
-user yet (rotations and user targets of policies add their finders here)."""
+
+def rotations_left_empty(uow: UnitOfWork, user_id: UUID) -> list[UserReference]:
+    """The schedules with a layer whose only participant is `user_id`: deleting them would
+    leave that rotation with nobody on call."""
+    return [
+        UserReference("rotation of schedule", schedule.id, schedule.name)
+        for schedule, alone in schedules_naming(uow, user_id)
+        if alone
+    ]
+
+
+USER_REFERENCE_FINDERS: tuple[UserReferenceFinder, ...] = (rotations_left_empty,)
+"""Every finder pagerd runs before deleting a user (user targets of policies add theirs)."""
 
 
 def references_to(

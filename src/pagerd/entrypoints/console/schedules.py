@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pagerd.domain.errors import FieldError, InvalidSchedule
+from pagerd.domain.roles import Permission
 from pagerd.domain.schedule_build import parse_local_datetime
 from pagerd.domain.schedule_time import to_instant, zone
 from pagerd.entrypoints.console.context import ConsoleContext, ConsoleForm
@@ -23,7 +24,7 @@ from pagerd.entrypoints.console.schedule_views import (
 )
 from pagerd.entrypoints.console.sessions import Session
 from pagerd.entrypoints.console.views import parse_uuid
-from pagerd.service_layer.errors import NotFound
+from pagerd.service_layer.errors import Forbidden, NotFound
 from pagerd.service_layer.on_call import on_call_overview, schedule_gaps
 from pagerd.service_layer.schedules import add_override
 
@@ -68,7 +69,9 @@ def schedule_routes(ctx: ConsoleContext) -> APIRouter:
     def create_override(
         request: Request, schedule_id: str, form: Annotated[ConsoleForm, Form()]
     ) -> Response:
-        target = ctx.form_target(request, form, schedule_id, "schedule")
+        target = ctx.form_target(
+            request, form, schedule_id, "schedule", needs=Permission.EDIT_OWN_PROFILE
+        )
         if isinstance(target, Response):
             return target
         session, found = target
@@ -80,9 +83,12 @@ def schedule_routes(ctx: ConsoleContext) -> APIRouter:
             )
             if user is None:
                 raise InvalidSchedule([FieldError("user_id", "choose who covers")])
-            add_override(ctx.uow(), ctx.container.clock, found, user, span)
+            add_override(ctx.uow(), ctx.container.clock, found, user, span, session.actor)
         except NotFound:
             return ctx.not_found(request, session, "schedule")
+        except Forbidden as exc:
+            message = f"{exc} Nothing was changed."
+            return ctx.error_page(request, session, 403, "Not allowed for your role", message)
         except InvalidSchedule as exc:
             problem = "; ".join(d.message for d in exc.details)
             return _schedule_page(ctx, request, session, found, error=problem, status=422)

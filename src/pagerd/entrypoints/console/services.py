@@ -90,7 +90,8 @@ def service_routes(ctx: ConsoleContext) -> APIRouter:
         session, found = target
         hours = OVERLAP_CHOICES.get(form.fields().get("overlap_hours", ""), 24)
         try:
-            rotate_integration_key(ctx.uow(), ctx.container.clock, found, timedelta(hours=hours))
+            overlap = timedelta(hours=hours)
+            rotate_integration_key(ctx.uow(), ctx.container.clock, found, overlap, session.actor)
         except NotFound:
             return ctx.not_found(request, session, "service")
         return ctx.redirect(f"/services/{found}?done=key_rotated")

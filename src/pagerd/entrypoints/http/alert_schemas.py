@@ -61,6 +61,12 @@ class AcknowledgeIn(BaseModel):
 class NoteIn(BaseModel):
     """A note for the incident's timeline."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"text": "Rolled back the 02:10 deploy; watching error rates."}]
+        }
+    )
+
     text: NoteText = Field(
         description=f"The note, 1 to {MAX_NOTE} characters.",
         examples=["Rolled back deploy 2026-12-03.4; error rate falling."],

@@ -13,8 +13,10 @@ from icalendar import Calendar, Event
 from pydantic import BaseModel, Field
 
 from pagerd.bootstrap import Container
+from pagerd.domain.roles import Permission
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import responses
+from pagerd.entrypoints.http.permissions import CurrentActor, needs
 from pagerd.entrypoints.http.schedule_schemas import EXAMPLE_USER
 from pagerd.service_layer import calendar_feeds
 from pagerd.service_layer.calendar_feeds import UserCalendar
@@ -65,10 +67,16 @@ def build_api_router(container: Container) -> APIRouter:
     """The route that makes a feed (under /api/v1, authenticated)."""
     router = APIRouter(prefix="/api/v1/users", tags=["schedules"])
 
-    @router.post("/{id}/calendar-feed", status_code=201, responses=responses(404))
-    def create_feed(user_id: UserId, uow: UoW) -> CalendarFeedOut:
-        """A new secret feed URL of the user's shifts; the previous URL stops working."""
-        token = calendar_feeds.create_calendar_feed(uow, container.clock, user_id)
+    @router.post(
+        "/{id}/calendar-feed",
+        status_code=201,
+        responses=responses(403, 404),
+        dependencies=[needs(Permission.EDIT_OWN_PROFILE)],
+    )
+    def create_feed(user_id: UserId, uow: UoW, actor: CurrentActor) -> CalendarFeedOut:
+        """A new secret feed URL of the user's shifts; the previous URL stops working.
+        Responders may make only their own feed (403 for anyone else's); admins anyone's."""
+        token = calendar_feeds.create_calendar_feed(uow, container.clock, user_id, actor)
         return CalendarFeedOut(url=f"{container.public_url}/calendar/{token}.ics")
 
     return router

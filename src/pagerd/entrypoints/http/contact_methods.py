@@ -31,6 +31,12 @@ class ContactMethodIn(BaseModel):
     """A way to reach the user. `address` is checked for its type: an e-mail address, an
     E.164 number (sms, voice), a Slack member id (slack) or an http(s) URL (webhook)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"type": "sms", "address": "+5492664295169", "label": "work phone"}]
+        }
+    )
+
     type: str = Field(
         max_length=20,
         description="email, sms, voice, slack or webhook (case-insensitive).",
@@ -111,6 +117,21 @@ class RuleIn(BaseModel):
 
 class RulesIn(BaseModel):
     """The user's whole rule set, replacing the previous one; at least one rule with delay 0."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "rules": [
+                        {
+                            "contact_method_id": "3c9d7e21-0a4b-4f5e-8d6c-1b2a3f4e5d6c",
+                            "delay_minutes": 0,
+                        }
+                    ]
+                }
+            ]
+        }
+    )
 
     rules: list[RuleIn] = Field(
         max_length=1000,

@@ -8,9 +8,11 @@ from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field
 
 from pagerd.bootstrap import Container
+from pagerd.domain.roles import Permission
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import responses
 from pagerd.entrypoints.http.fields import UtcDateTime
+from pagerd.entrypoints.http.permissions import CurrentActor, needs
 from pagerd.entrypoints.http.services import ServiceId, ServiceOut
 from pagerd.service_layer import services
 
@@ -52,10 +54,15 @@ def build_router(container: Container) -> APIRouter:
     """The rotation route, bound to `container`."""
     router = APIRouter(prefix="/api/v1/services", tags=["services"])
 
-    @router.post("/{id}/integration-key/rotate", responses=responses(404, 422))
+    @router.post(
+        "/{id}/integration-key/rotate",
+        responses=responses(403, 404, 422),
+        dependencies=[needs(Permission.CONFIGURE)],
+    )
     def rotate_integration_key(
         service_id: ServiceId,
         uow: UoW,
+        actor: CurrentActor,
         body: Annotated[
             RotateKeyIn | None,
             Body(openapi_examples={"one hour": {"value": {"overlap_seconds": 3600}}}),
@@ -66,7 +73,7 @@ def build_router(container: Container) -> APIRouter:
         it; then only the new key works. Rotating again during an overlap leaves the end of
         the older key's overlap unchanged."""
         overlap = timedelta(seconds=(body or RotateKeyIn()).overlap_seconds)
-        rotated = services.rotate_integration_key(uow, container.clock, service_id, overlap)
+        rotated = services.rotate_integration_key(uow, container.clock, service_id, overlap, actor)
         return RotatedKeyOut(
             service=ServiceOut.of(rotated.service),
             previous_key_expires_at=rotated.previous_expires_at,

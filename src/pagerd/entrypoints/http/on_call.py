@@ -10,10 +10,12 @@ from pydantic import BaseModel, Field
 
 from pagerd.bootstrap import Container
 from pagerd.domain.accounts import User
+from pagerd.domain.roles import Permission
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.fields import UtcDateTime
 from pagerd.entrypoints.http.on_call_schemas import GapOut
 from pagerd.entrypoints.http.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page, keyset_page
+from pagerd.entrypoints.http.permissions import needs
 from pagerd.entrypoints.http.schedule_schemas import EXAMPLE_SCHEDULE, USER_EXAMPLE
 from pagerd.entrypoints.http.users import UserOut
 from pagerd.service_layer import on_call
@@ -115,7 +117,7 @@ def build_router(container: Container) -> APIRouter:
     """The on-call overview route."""
     router = APIRouter(prefix="/api/v1/oncall", tags=["schedules"])
 
-    @router.get("")
+    @router.get("", dependencies=[needs(Permission.READ)])
     def on_call_now(
         uow: UoW, limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None
     ) -> Page[ScheduleOnCallOut]:
@@ -131,7 +133,7 @@ def build_router(container: Container) -> APIRouter:
             items = [_view(uow, answer) for answer in answers]
         return Page(items=items, next_cursor=next_cursor)
 
-    @router.get("/gaps")
+    @router.get("/gaps", dependencies=[needs(Permission.READ)])
     def gaps(
         uow: UoW,
         every: Annotated[

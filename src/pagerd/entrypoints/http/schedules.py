@@ -10,11 +10,13 @@ from fastapi import APIRouter, Path, Query, Response
 
 from pagerd.bootstrap import Container
 from pagerd.domain.errors import FieldError, InvalidSchedule
+from pagerd.domain.roles import Permission
 from pagerd.domain.schedule_build import EARLIEST, LATEST
 from pagerd.entrypoints.http.deps import UoW
 from pagerd.entrypoints.http.errors import responses
 from pagerd.entrypoints.http.on_call_schemas import GapOut, OnCallOut, ShiftOut, ShiftsOut
 from pagerd.entrypoints.http.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page, keyset_list
+from pagerd.entrypoints.http.permissions import CurrentActor, needs
 from pagerd.entrypoints.http.schedule_schemas import (
     EXAMPLE_OVERRIDE,
     EXAMPLE_SCHEDULE,
@@ -75,14 +77,19 @@ def build_router(container: Container) -> APIRouter:
     router = APIRouter(prefix="/api/v1/schedules", tags=["schedules"])
     clock = container.clock
 
-    @router.post("", status_code=201, responses=responses(409, 422))
-    def create_schedule(body: ScheduleIn, uow: UoW) -> ScheduleOut:
+    @router.post(
+        "",
+        status_code=201,
+        responses=responses(403, 409, 422),
+        dependencies=[needs(Permission.CONFIGURE)],
+    )
+    def create_schedule(body: ScheduleIn, uow: UoW, actor: CurrentActor) -> ScheduleOut:
         """Create a schedule; participants must be existing users; 409 if the name is taken."""
         layers = [layer.spec() for layer in body.layers]
-        created = schedules.create_schedule(uow, clock, body.name, body.time_zone, layers)
+        created = schedules.create_schedule(uow, clock, body.name, body.time_zone, layers, actor)
         return ScheduleOut.of(created)
 
-    @router.get("")
+    @router.get("", responses=responses(422), dependencies=[needs(Permission.READ)])
     def list_schedules(
         uow: UoW, limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None
     ) -> Page[ScheduleOut]:
@@ -90,22 +97,35 @@ def build_router(container: Container) -> APIRouter:
         with uow:
             return keyset_list(uow.schedules.list, ScheduleOut.of, limit, cursor)
 
-    @router.get("/{id}", responses=responses(404))
+    @router.get("/{id}", responses=responses(404), dependencies=[needs(Permission.READ)])
     def get_schedule(schedule_id: ScheduleId, uow: UoW) -> ScheduleOut:
         """One schedule."""
         return ScheduleOut.of(schedules.get_schedule(uow, schedule_id))
 
-    @router.put("/{id}", responses=responses(404, 409, 422))
-    def put_schedule(schedule_id: ScheduleId, body: ScheduleIn, uow: UoW) -> ScheduleOut:
+    @router.put(
+        "/{id}",
+        responses=responses(403, 404, 409, 422),
+        dependencies=[needs(Permission.CONFIGURE)],
+    )
+    def put_schedule(
+        schedule_id: ScheduleId, body: ScheduleIn, uow: UoW, actor: CurrentActor
+    ) -> ScheduleOut:
         """Replace the schedule's name, time zone and layers (its overrides stay)."""
         layers = [layer.spec() for layer in body.layers]
-        replaced = schedules.replace_schedule(uow, schedule_id, body.name, body.time_zone, layers)
+        replaced = schedules.replace_schedule(
+            uow, clock, schedule_id, body.name, body.time_zone, layers, actor
+        )
         return ScheduleOut.of(replaced)
 
-    @router.delete("/{id}", status_code=204, responses=responses(404, 409))
-    def delete_schedule(schedule_id: ScheduleId, uow: UoW) -> Response:
+    @router.delete(
+        "/{id}",
+        status_code=204,
+        responses=responses(403, 404, 409),
+        dependencies=[needs(Permission.CONFIGURE)],
+    )
+    def delete_schedule(schedule_id: ScheduleId, uow: UoW, actor: CurrentActor) -> Response:
         """Delete the schedule and its overrides; 409 while an escalation policy targets it."""
-        schedules.delete_schedule(uow, schedule_id)
+        schedules.delete_schedule(uow, clock, schedule_id, actor)
         return Response(status_code=204)
 
     _override_routes(router, container)
@@ -116,13 +136,24 @@ def build_router(container: Container) -> APIRouter:
 def _override_routes(router: APIRouter, container: Container) -> None:
     clock = container.clock
 
-    @router.post("/{id}/overrides", status_code=201, responses=responses(404, 422))
-    def add_override(schedule_id: ScheduleId, body: OverrideIn, uow: UoW) -> OverrideOut:
-        """Put a user on call over every layer from `start` to `end`."""
+    @router.post(
+        "/{id}/overrides",
+        status_code=201,
+        responses=responses(403, 404, 422),
+        dependencies=[needs(Permission.EDIT_OWN_PROFILE)],
+    )
+    def add_override(
+        schedule_id: ScheduleId, body: OverrideIn, uow: UoW, actor: CurrentActor
+    ) -> OverrideOut:
+        """Put a user on call over every layer from `start` to `end`. Responders may put only
+        themselves on call (403 for anyone else); admins anyone."""
         span = (body.start, body.end)
-        return OverrideOut.of(schedules.add_override(uow, clock, schedule_id, body.user_id, span))
+        added = schedules.add_override(uow, clock, schedule_id, body.user_id, span, actor)
+        return OverrideOut.of(added)
 
-    @router.get("/{id}/overrides", responses=responses(404, 422))
+    @router.get(
+        "/{id}/overrides", responses=responses(404, 422), dependencies=[needs(Permission.READ)]
+    )
     def list_overrides(
         schedule_id: ScheduleId, uow: UoW, start: From = None, end: To = None
     ) -> Page[OverrideOut]:
@@ -132,17 +163,27 @@ def _override_routes(router: APIRouter, container: Container) -> None:
         found = schedules.list_overrides(uow, schedule_id, begin, finish)
         return Page(items=[OverrideOut.of(o) for o in found])
 
-    @router.delete("/{id}/overrides/{oid}", status_code=204, responses=responses(404))
-    def delete_override(schedule_id: ScheduleId, override_id: OverrideId, uow: UoW) -> Response:
-        """Remove an override."""
-        schedules.delete_override(uow, schedule_id, override_id)
+    @router.delete(
+        "/{id}/overrides/{oid}",
+        status_code=204,
+        responses=responses(403, 404),
+        dependencies=[needs(Permission.EDIT_OWN_PROFILE)],
+    )
+    def delete_override(
+        schedule_id: ScheduleId, override_id: OverrideId, uow: UoW, actor: CurrentActor
+    ) -> Response:
+        """Remove an override. Responders may remove only their own (403 for anyone else's);
+        admins any."""
+        schedules.delete_override(uow, clock, schedule_id, override_id, actor)
         return Response(status_code=204)
 
 
 def _on_call_routes(router: APIRouter, container: Container) -> None:
     clock = container.clock
 
-    @router.get("/{id}/on-call", responses=responses(404, 422))
+    @router.get(
+        "/{id}/on-call", responses=responses(404, 422), dependencies=[needs(Permission.READ)]
+    )
     def who_is_on_call(schedule_id: ScheduleId, uow: UoW, at: Instant = None) -> OnCallOut:
         """Who is on call at `at` (default: now), and through which layer or override."""
         answer = on_call.who_is_on_call(uow, schedule_id, instant("at", at, clock.now()))
@@ -153,7 +194,9 @@ def _on_call_routes(router: APIRouter, container: Container) -> None:
             override_id=answer.on_call.override_id,
         )
 
-    @router.get("/{id}/shifts", responses=responses(404, 422))
+    @router.get(
+        "/{id}/shifts", responses=responses(404, 422), dependencies=[needs(Permission.READ)]
+    )
     def list_shifts(
         schedule_id: ScheduleId, uow: UoW, start: From = None, end: To = None
     ) -> ShiftsOut:

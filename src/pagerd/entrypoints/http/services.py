@@ -52,6 +52,12 @@ class ServiceIn(BaseModel):
 class ServicePatch(BaseModel):
     """The fields to change; those left out keep their value."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"incident_grouping": "dedup_key", "paging_severity": "error"}]
+        }
+    )
+
     name: ServiceName | None = Field(
         default=None, description="Unique, 1 to 200 characters.", examples=["payments"]
     )

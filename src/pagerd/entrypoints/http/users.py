@@ -9,7 +9,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Response
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from pagerd.bootstrap import Container
 from pagerd.domain.accounts import DEFAULT_TIME_ZONE, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, User
@@ -63,6 +63,19 @@ class UserIn(BaseModel):
     """A user to create. Without a password (set one with `pagerd user reset-password` or in
     the console's people page) the user is paged but cannot sign in."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "alice",
+                    "email": "alice@example.com",
+                    "role": "responder",
+                    "time_zone": "Europe/London",
+                }
+            ]
+        }
+    )
+
     name: Name
     email: Email
     role: Role = Field(default=Role.RESPONDER, description=ROLE_HELP, examples=["responder"])
@@ -72,6 +85,10 @@ class UserIn(BaseModel):
 class UserPatch(BaseModel):
     """Fields to change; those left out (or null) stay as they are. `role` and `disabled`
     are for admins only."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"role": "admin", "time_zone": "America/New_York"}]}
+    )
 
     name: Name | None = Field(
         default=None, description="A new unique name to sign in with.", examples=["Ada King"]
