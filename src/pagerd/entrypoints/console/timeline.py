@@ -10,7 +10,6 @@ from typing import Any
 
 from pagerd.domain.alert import Alert
 from pagerd.domain.policy import Target
-from pagerd.entrypoints.console.formatting import when
 from pagerd.service_layer.ports import TimelineEntry
 
 
@@ -21,6 +20,7 @@ class TimelineLine:
     at: datetime
     tone: str
     text: str
+    until: datetime | None = None  # a page's acknowledgement deadline, shown after the text
 
 
 Describe = Callable[[Mapping[str, Any], Mapping[str, str]], tuple[str, str]]
@@ -33,8 +33,17 @@ def describe_timeline(alert: Alert, entries: list[TimelineEntry]) -> list[Timeli
     for entry in entries:
         describe = _DESCRIBERS.get(entry.type, _describe_other(entry.type))
         tone, text = describe(entry.details, targets)
-        lines.append(TimelineLine(entry.at, tone, text))
+        lines.append(TimelineLine(entry.at, tone, text, _ack_deadline(entry.details)))
     return lines
+
+
+def _ack_deadline(details: Mapping[str, Any]) -> datetime | None:
+    # Left to the page to write, in its reader's time zone.
+    deadline = details.get("ack_deadline")
+    if isinstance(deadline, str):
+        with contextlib.suppress(ValueError):
+            return datetime.fromisoformat(deadline)
+    return None
 
 
 def _target_addresses(alert: Alert) -> dict[str, str]:
@@ -116,12 +125,7 @@ def _no_policy(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, s
 def _notified(details: Mapping[str, Any], targets: Mapping[str, str]) -> tuple[str, str]:
     ids = details.get("target_ids") or []
     who = ", ".join(targets.get(str(i), "a removed target") for i in ids) or "nobody"
-    text = f"Paged {_level(details)}: {who}."
-    deadline = details.get("ack_deadline")
-    if isinstance(deadline, str):
-        with contextlib.suppress(ValueError):
-            text += f" Waits for an acknowledgement until {when(datetime.fromisoformat(deadline))}."
-    return "page", text
+    return "page", f"Paged {_level(details)}: {who}."
 
 
 def _level_failed(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
