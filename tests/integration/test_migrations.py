@@ -76,7 +76,10 @@ def test_the_migrated_schema_keeps_the_partial_indexes(database_url: str) -> Non
         "uq_alerts_one_active_per_incident_key",
         "ix_notifications_due_pending",
         "ix_alerts_retention",
+        "ix_heartbeats_deadline",
+        "ix_maintenance_windows_end_pending",
     }
+    assert "deadline_at" in partial["ix_heartbeats_deadline"]
     assert "acknowledged" in partial["uq_alerts_one_active_per_service"]
     assert "is null" in partial["uq_alerts_one_active_per_service"].lower()
     assert "is not null" in partial["uq_alerts_one_active_per_incident_key"].lower()

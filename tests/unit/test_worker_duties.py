@@ -66,12 +66,20 @@ class CountingDuty(TransactionalDuty):
 
 
 def test_the_registry_declares_each_duty_once_with_its_batch_and_wake_up_signal() -> None:
-    assert [spec.name for spec in DUTIES] == ["timers", "dispatch", "retention"]
+    assert [spec.name for spec in DUTIES] == [
+        "timers",
+        "dispatch",
+        "heartbeats",
+        "maintenance",
+        "retention",
+    ]
     assert all(spec.batch > 0 for spec in DUTIES)
     wakes = {spec.name: spec.wakes_on for spec in DUTIES}
     assert wakes == {
         "timers": WakeOn.COMMITTED_WORK,
         "dispatch": WakeOn.COMMITTED_WORK,
+        "heartbeats": WakeOn.NOTHING,
+        "maintenance": WakeOn.NOTHING,
         "retention": WakeOn.NOTHING,
     }
 
@@ -135,7 +143,7 @@ def test_retention_runs_by_default_and_zero_days_leaves_it_out() -> None:
 
     assert Settings.model_fields["retention_days"].default == 365
     assert "retention" in default.duty_names
-    assert off.duty_names == ["timers", "dispatch"]
+    assert off.duty_names == ["timers", "dispatch", "heartbeats", "maintenance"]
 
 
 @pytest.mark.parametrize("days", [-1, 36501])

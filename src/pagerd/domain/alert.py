@@ -26,11 +26,14 @@ from pagerd.domain.events import (
     EscalationExhausted,
     LevelFailed,
     LevelTriggered,
+    MaintenanceEnded,
     NoPolicy,
     NoteAdded,
     PagingHeld,
+    PagingSuppressed,
     Resolved,
 )
+from pagerd.domain.maintenance import MaintenanceWindow
 from pagerd.domain.plan import EscalationPlan
 from pagerd.domain.severity import DEFAULT_PAGING_SEVERITY, Severity, highest
 
@@ -106,9 +109,11 @@ class Alert:
         context: AlertContext | None = None,
         paging_severity: Severity = DEFAULT_PAGING_SEVERITY,
         incident_key: str | None = None,
+        maintenance: MaintenanceWindow | None = None,
     ) -> Alert:
-        """Start an incident and page its first level, or record that nobody is paged (no
-        policy, or a severity below `paging_severity`)."""
+        """Start an incident and page its first level, or record that nobody is paged: no
+        policy, a `maintenance` window covering the service (held until `end_maintenance`),
+        or a severity below `paging_severity` (held until a qualifying alert joins)."""
         context = context or AlertContext()
         alert = cls(
             id=alert_id,
@@ -135,6 +140,8 @@ class Alert:
         )
         if plan is None:
             alert.events.append(NoPolicy(alert_id, now))
+        elif maintenance is not None:
+            alert.events.append(_suppressed(alert_id, now, maintenance))
         elif not context.severity.at_least(paging_severity):
             alert.events.append(
                 PagingHeld(alert_id, now, severity=alert.severity, paging_severity=paging_severity)
@@ -152,13 +159,15 @@ class Alert:
         held: bool | None = None,
         context: AlertContext | None = None,
         paging_severity: Severity = DEFAULT_PAGING_SEVERITY,
+        maintenance: MaintenanceWindow | None = None,
     ) -> None:
         """Record another alert for this incident; its dedup key joins unless `held` already.
 
         Nobody is paged, except when the incident was held below `paging_severity` and this
-        alert is at or above it: then level 0 is paged. The incident's severity becomes the
-        worse of the two. `held` None means: look in `dedup_keys`, which must then be all of
-        them.
+        alert is at or above it: then level 0 is paged, unless a `maintenance` window covers
+        the service (the incident stays held until the window ends). The incident's severity
+        becomes the worse of the two. `held` None means: look in `dedup_keys`, which must then
+        be all of them.
         """
         context = context or AlertContext()
         if held is None:
@@ -179,12 +188,31 @@ class Alert:
             )
         )
         if self.is_paging_held and context.severity.at_least(paging_severity):
-            self._trigger(0, 0, now)
+            if maintenance is not None:
+                self.events.append(_suppressed(self.id, now, maintenance))
+            else:
+                self._trigger(0, 0, now)
 
     @property
     def is_paging_held(self) -> bool:
-        """Open, with a plan, and no level paged yet: held below the paging severity."""
+        """Open, with a plan, and no level paged yet: held below the paging severity, or
+        by a maintenance window."""
         return self.status is AlertStatus.OPEN and self.plan is not None and self.level is None
+
+    def end_maintenance(
+        self,
+        window_id: UUID,
+        now: datetime,
+        paging_severity: Severity = DEFAULT_PAGING_SEVERITY,
+    ) -> bool:
+        """The maintenance window holding the incident ended: page level 0 if it is still
+        held (open, never paged) and at or above `paging_severity` (below it, it stays held
+        like any incident below the paging severity). Returns whether paging started."""
+        if not self.is_paging_held or not self.severity.at_least(paging_severity):
+            return False
+        self.events.append(MaintenanceEnded(self.id, now, window_id=window_id))
+        self._trigger(0, 0, now)
+        return True
 
     def _add_key(self, dedup_key: str) -> None:
         """Hold one more key. Raises TooManyDedupKeys when the incident holds
@@ -324,3 +352,7 @@ class Alert:
                 timer_due_at=now + step.ack_timeout,
             )
         )
+
+
+def _suppressed(alert_id: UUID, now: datetime, window: MaintenanceWindow) -> PagingSuppressed:
+    return PagingSuppressed(alert_id, now, window_id=window.id, until=window.end_at)

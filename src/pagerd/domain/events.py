@@ -194,3 +194,35 @@ class Resolved(AlertEvent):
 
     def details(self) -> dict[str, object]:
         return {"reason": self.reason, "by": self.by}
+
+
+@dataclass(frozen=True)
+class PagingSuppressed(AlertEvent):
+    """The incident opened during a maintenance window of its service: nobody is paged
+    until the window ends (then level 0, if the incident is still open)."""
+
+    type: ClassVar[str] = "paging_suppressed"
+    window_id: UUID | None = None
+    until: datetime | None = None
+
+    def details(self) -> dict[str, object]:
+        until = self.until.isoformat() if self.until is not None else None
+        return {
+            "reason": "the service is in a maintenance window; nobody is paged until it ends",
+            "maintenance_window_id": str(self.window_id) if self.window_id else None,
+            "until": until,
+        }
+
+
+@dataclass(frozen=True)
+class MaintenanceEnded(AlertEvent):
+    """The maintenance window that held the incident ended while it was still open."""
+
+    type: ClassVar[str] = "maintenance_ended"
+    window_id: UUID | None = None
+
+    def details(self) -> dict[str, object]:
+        return {
+            "reason": "the maintenance window ended with the incident still open: paging starts",
+            "maintenance_window_id": str(self.window_id) if self.window_id else None,
+        }

@@ -15,6 +15,7 @@ from typing import Literal
 from uuid import UUID
 
 from pagerd.domain.alert import Alert
+from pagerd.domain.maintenance import MaintenanceWindow
 from pagerd.domain.plan import EscalationPlan
 from pagerd.domain.service import IncidentGrouping, MonitoredService
 from pagerd.service_layer.alerts import IncomingAlert, join, open_incident
@@ -48,6 +49,7 @@ class _Batch:
     service: MonitoredService
     now: datetime
     plan: EscalationPlan | None
+    maintenance: MaintenanceWindow | None  # the window covering the service, if any
     incidents: dict[UUID, Alert] = field(default_factory=dict)
     new: list[UUID] = field(default_factory=list)
     changed: set[UUID] = field(default_factory=set)
@@ -71,7 +73,9 @@ def receive_alert_batch(
         if service is None:
             raise NotFound("service", service_id)
         policy = uow.policies.get_for_service(service_id)
-        batch = _Batch(uow, service, clock.now(), EscalationPlan.freeze(policy) if policy else None)
+        now = clock.now()
+        plan = EscalationPlan.freeze(policy) if policy else None
+        batch = _Batch(uow, service, now, plan, uow.maintenance.covering(service_id, now))
         result = BatchResult()
         _look_up_holders(batch, [a.dedup_key for a in firing] + list(resolved_keys))
         for incoming in firing:
@@ -110,11 +114,13 @@ def _fire(batch: _Batch, incoming: IncomingAlert) -> Action:
         return "unchanged"  # a repeat (Alertmanager re-sends what still fires)
     target = batch.current  # None under `dedup_key` grouping: a new key opens its own
     if target is not None:
-        join(target, incoming, False, batch.service, batch.now)
+        join(target, incoming, False, batch.service, batch.now, batch.maintenance)
         batch.changed.add(target.id)
         batch.holders[incoming.dedup_key] = target.id
         return "joined"
-    alert = open_incident(batch.uow, batch.service, incoming, batch.now, plan=batch.plan)
+    alert = open_incident(
+        batch.uow, batch.service, incoming, batch.now, batch.plan, batch.maintenance
+    )
     batch.incidents[alert.id] = alert
     if batch.service.incident_grouping is IncidentGrouping.SERVICE:
         batch.current = alert

@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 
 from pagerd.domain.alert import Alert
 from pagerd.domain.context import AlertContext
+from pagerd.domain.maintenance import MaintenanceWindow
 from pagerd.domain.plan import EscalationPlan
 from pagerd.domain.roles import SYSTEM, Actor
 from pagerd.domain.service import IncidentGrouping, MonitoredService
@@ -49,28 +50,40 @@ def receive_alert(
     dedup_key: str | None = None,
     context: AlertContext | None = None,
 ) -> ReceivedAlert:
-    """Open an incident (paging level 0 unless below the service's paging severity), or join
-    the incident under way: the service's one (`service` grouping) or the one of this dedup
-    key (`dedup_key` grouping). A join pages nobody, unless it lifts a held incident to the
-    paging severity; its message goes on the timeline and its key joins the incident.
+    """Open an incident (paging level 0 unless below the service's paging severity or in a
+    maintenance window of the service), or join the incident under way: the service's one
+    (`service` grouping) or the one of this dedup key (`dedup_key` grouping). A join pages
+    nobody, unless it lifts a held incident to the paging severity outside maintenance; its
+    message goes on the timeline and its key joins the incident.
     """
     incoming = IncomingAlert(message, dedup_key or uuid4().hex, context or AlertContext())
-    now = clock.now()
     with uow:
-        service = _locked_service(uow, service_id)
-        active = _incident_for(uow, service, incoming.dedup_key)
-        if active is not None:
-            held = bool(uow.alerts.held_keys(active.id, [incoming.dedup_key]))
-            join(active, incoming, held, service, now)
-            uow.alerts.update(active)
-            persist_alert_events(uow, active)
-            uow.commit()
-            return ReceivedAlert(active, deduplicated=True)
-        alert = open_incident(uow, service, incoming, now, frozen_plan(uow, service.id))
-        uow.alerts.add(alert)
-        persist_alert_events(uow, alert)
+        received = receive_alert_in_transaction(uow, clock.now(), service_id, incoming)
         uow.commit()
-        return ReceivedAlert(alert, deduplicated=False)
+        return received
+
+
+def receive_alert_in_transaction(
+    uow: UnitOfWork, now: datetime, service_id: UUID, incoming: IncomingAlert
+) -> ReceivedAlert:
+    """`receive_alert` inside the caller's transaction (the caller commits): for use cases
+    whose own change must commit with the alert (a missed heartbeat)."""
+    service = _locked_service(uow, service_id)
+    # Read under the service's lock: a window's end, acted on under the same lock, is
+    # either seen here (ended: not covering) or releases this incident afterwards.
+    window = uow.maintenance.covering(service_id, now)
+    active = _incident_for(uow, service, incoming.dedup_key)
+    if active is not None:
+        held = bool(uow.alerts.held_keys(active.id, [incoming.dedup_key]))
+        join(active, incoming, held, service, now, maintenance=window)
+        uow.alerts.update(active)
+        persist_alert_events(uow, active)
+        return ReceivedAlert(active, deduplicated=True)
+    plan = frozen_plan(uow, service.id)
+    alert = open_incident(uow, service, incoming, now, plan, maintenance=window)
+    uow.alerts.add(alert)
+    persist_alert_events(uow, alert)
+    return ReceivedAlert(alert, deduplicated=False)
 
 
 def _locked_service(uow: UnitOfWork, service_id: UUID) -> MonitoredService:
@@ -91,9 +104,15 @@ def _incident_for(uow: UnitOfWork, service: MonitoredService, dedup_key: str) ->
 
 
 def join(
-    alert: Alert, incoming: IncomingAlert, held: bool, service: MonitoredService, now: datetime
+    alert: Alert,
+    incoming: IncomingAlert,
+    held: bool,
+    service: MonitoredService,
+    now: datetime,
+    maintenance: MaintenanceWindow | None = None,
 ) -> None:
-    """`incoming` joins `alert` under the service's paging severity."""
+    """`incoming` joins `alert` under the service's paging severity (and `maintenance`, the
+    window covering the service, if any)."""
     alert.join(
         incoming.message,
         incoming.dedup_key,
@@ -101,6 +120,7 @@ def join(
         held=held,
         context=incoming.context,
         paging_severity=service.paging_severity,
+        maintenance=maintenance,
     )
 
 
@@ -116,9 +136,10 @@ def open_incident(
     incoming: IncomingAlert,
     now: datetime,
     plan: EscalationPlan | None,
+    maintenance: MaintenanceWindow | None = None,
 ) -> Alert:
-    """A new incident of the locked `service` under `plan` (the caller adds it); the service
-    turns unhealthy."""
+    """A new incident of the locked `service` under `plan` (the caller adds it), held while
+    `maintenance` (the window covering the service) lasts; the service turns unhealthy."""
     per_key = service.incident_grouping is IncidentGrouping.DEDUP_KEY
     alert = Alert.open(
         uuid4(),
@@ -130,6 +151,7 @@ def open_incident(
         context=incoming.context,
         paging_severity=service.paging_severity,
         incident_key=incoming.dedup_key if per_key else None,
+        maintenance=maintenance,
     )
     if service.is_healthy:
         service.mark_unhealthy()
@@ -194,13 +216,22 @@ def resolve_dedup_key(
     (then nothing changes).
     """
     with uow:
-        alert = _active_alert_with_key(uow, service_id, dedup_key)
-        if alert is None:
-            return None
-        resolved = alert.resolve_dedup_key(dedup_key, clock.now(), held=True)
-        uow.alerts.update(alert)
-        persist_alert_events(uow, alert)
-        if resolved:
-            heal_if_quiet(uow, service_id)
-        uow.commit()
+        alert = resolve_dedup_key_in_transaction(uow, clock.now(), service_id, dedup_key)
+        if alert is not None:
+            uow.commit()
         return alert
+
+
+def resolve_dedup_key_in_transaction(
+    uow: UnitOfWork, now: datetime, service_id: UUID, dedup_key: str
+) -> Alert | None:
+    """`resolve_dedup_key` inside the caller's transaction (the caller commits)."""
+    alert = _active_alert_with_key(uow, service_id, dedup_key)
+    if alert is None:
+        return None
+    resolved = alert.resolve_dedup_key(dedup_key, now, held=True)
+    uow.alerts.update(alert)
+    persist_alert_events(uow, alert)
+    if resolved:
+        heal_if_quiet(uow, service_id)
+    return alert

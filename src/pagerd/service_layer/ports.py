@@ -26,6 +26,8 @@ from pagerd.domain.rate_limit import RateLimit
 from pagerd.domain.service import MonitoredService
 from pagerd.domain.severity import Severity
 from pagerd.domain.timer import AckTimer
+from pagerd.service_layer.heartbeat_ports import HeartbeatRepository
+from pagerd.service_layer.maintenance_ports import MaintenanceRepository
 from pagerd.service_layer.people_ports import (
     ContactMethodRepository,
     NotificationRuleRepository,
@@ -442,6 +444,8 @@ class UnitOfWork(Protocol):
     inbound_messages: InboundMessageRepository
     retention: RetentionRepository
     schedules: ScheduleRepository
+    heartbeats: HeartbeatRepository
+    maintenance: MaintenanceRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -72,6 +72,12 @@ class InMemoryServiceRepository:
 
     def delete(self, service_id: UUID) -> None:
         self._s.services.pop(service_id, None)
+        for heartbeat in list(self._s.heartbeats.values()):  # ON DELETE CASCADE
+            if heartbeat.monitored_service_id == service_id:
+                del self._s.heartbeats[heartbeat.id]
+        for window in list(self._s.maintenance_windows.values()):
+            if window.monitored_service_id == service_id:
+                del self._s.maintenance_windows[window.id]
 
     def list(self, limit: int, after: Cursor | None = None) -> list[MonitoredService]:
         return _page(self._s.services.values(), lambda s: (s.created_at, s.id), limit, after, False)

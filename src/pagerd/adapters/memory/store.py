@@ -13,6 +13,8 @@ from pagerd.domain.ack_code import AckCode
 from pagerd.domain.alert import Alert
 from pagerd.domain.audit import AuditEntry
 from pagerd.domain.dev_outbox import DevMessage
+from pagerd.domain.heartbeat import Heartbeat
+from pagerd.domain.maintenance import MaintenanceWindow
 from pagerd.domain.notification import Notification
 from pagerd.domain.people import ContactMethod, NotificationRule
 from pagerd.domain.policy import EscalationPolicy
@@ -62,6 +64,8 @@ class StoreState:
     schedules: dict[UUID, Schedule] = field(default_factory=dict)
     overrides: dict[UUID, Override] = field(default_factory=dict)
     calendar_tokens: dict[str, UUID] = field(default_factory=dict)
+    heartbeats: dict[UUID, Heartbeat] = field(default_factory=dict)
+    maintenance_windows: dict[UUID, MaintenanceWindow] = field(default_factory=dict)
 
     def check_invariants(self) -> None:
         """Raise ConcurrencyConflict where a unique constraint of the schema would fail."""
@@ -87,6 +91,10 @@ class StoreState:
             for t in self.rule_timers.values()
         )
         schedule_names = Counter(s.name for s in self.schedules.values())
+        heartbeat_names = Counter(
+            (h.monitored_service_id, h.name) for h in self.heartbeats.values()
+        )
+        ping_tokens = Counter(h.ping_token for h in self.heartbeats.values())
         for counter, what in (
             (active, "one active alert per service (or per incident key)"),
             (keys, "a dedup key at most once per alert"),
@@ -99,6 +107,8 @@ class StoreState:
             (token_hashes, "unique token hashes"),
             (rule_timers, "one rule timer per (alert, level, pass, contact method)"),
             (schedule_names, "unique schedule names"),
+            (heartbeat_names, "unique heartbeat names per service"),
+            (ping_tokens, "unique heartbeat ping tokens"),
         ):
             if counter and counter.most_common(1)[0][1] > 1:
                 raise ConcurrencyConflict(f"constraint violated: {what}")

@@ -17,6 +17,8 @@ from pagerd.adapters.memory.accounts import (
     InMemorySettingRepository,
     InMemoryTokenRepository,
 )
+from pagerd.adapters.memory.heartbeats import InMemoryHeartbeatRepository
+from pagerd.adapters.memory.maintenance import InMemoryMaintenanceRepository
 from pagerd.adapters.memory.people import (
     InMemoryContactMethodRepository,
     InMemoryNotificationRuleRepository,
@@ -38,6 +40,8 @@ from pagerd.adapters.memory.security import (
     InMemoryRetiredKeyRepository,
 )
 from pagerd.adapters.memory.store import InMemoryStore, StoreState
+from pagerd.service_layer.heartbeat_ports import HeartbeatRepository
+from pagerd.service_layer.maintenance_ports import MaintenanceRepository
 from pagerd.service_layer.people_ports import (
     ContactMethodRepository,
     NotificationRuleRepository,
@@ -104,6 +108,8 @@ class InMemoryUnitOfWork:
         self.inbound_messages: InboundMessageRepository = InMemoryInboundMessageRepository(state)
         self.retention: RetentionRepository = InMemoryRetentionRepository(state)
         self.schedules: ScheduleRepository = InMemoryScheduleRepository(state)
+        self.heartbeats: HeartbeatRepository = InMemoryHeartbeatRepository(state)
+        self.maintenance: MaintenanceRepository = InMemoryMaintenanceRepository(state)
 
     def __enter__(self) -> Self:
         self.store.lock.acquire()

@@ -408,3 +408,50 @@ calendar_feeds = sa.Table(
     sa.Column("token_hash", sa.String(128), nullable=False, unique=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
 )
+
+# Heartbeat monitors. `deadline_at` is the monitor's timer (NULL while late: one miss, one
+# alert); the partial index holds only the pending deadlines the heartbeat duty looks at.
+heartbeats = sa.Table(
+    "heartbeats",
+    metadata,
+    _id(),
+    sa.Column("monitored_service_id", sa.Uuid(), _ref("services"), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("interval_seconds", sa.Integer(), nullable=False),
+    sa.Column("grace_seconds", sa.Integer(), nullable=False),
+    sa.Column("ping_token", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("last_ping_at", UtcDateTime(), nullable=True),
+    sa.Column("deadline_at", UtcDateTime(), nullable=True),
+    sa.Column("late", sa.Boolean(), nullable=False),
+    sa.UniqueConstraint("monitored_service_id", "name"),
+)
+_deadline_kept = heartbeats.c.deadline_at.is_not(None)
+sa.Index(
+    "ix_heartbeats_deadline",
+    heartbeats.c.deadline_at,
+    sqlite_where=_deadline_kept,
+    postgresql_where=_deadline_kept,
+)
+
+# Maintenance windows. The end is the window's timer: `ended_at` is NULL until the engine
+# has acted on it; the partial index holds only the ends still to act on.
+maintenance_windows = sa.Table(
+    "maintenance_windows",
+    metadata,
+    _id(),
+    sa.Column("monitored_service_id", sa.Uuid(), _ref("services"), nullable=False),
+    sa.Column("start_at", UtcDateTime(), nullable=False),
+    sa.Column("end_at", UtcDateTime(), nullable=False),
+    sa.Column("reason", sa.Text(), nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("ended_at", UtcDateTime(), nullable=True),
+    sa.Index(None, "monitored_service_id", "end_at"),
+)
+_end_pending = maintenance_windows.c.ended_at.is_(None)
+sa.Index(
+    "ix_maintenance_windows_end_pending",
+    maintenance_windows.c.end_at,
+    sqlite_where=_end_pending,
+    postgresql_where=_end_pending,
+)

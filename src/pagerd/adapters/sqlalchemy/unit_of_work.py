@@ -29,6 +29,8 @@ from pagerd.adapters.sqlalchemy.alert_repositories import (
 from pagerd.adapters.sqlalchemy.engine import connect
 from pagerd.adapters.sqlalchemy.errors import conflict_from
 from pagerd.adapters.sqlalchemy.group_commit import GroupCommitter, group_committer_for
+from pagerd.adapters.sqlalchemy.heartbeat_repository import SqlHeartbeatRepository
+from pagerd.adapters.sqlalchemy.maintenance_repository import SqlMaintenanceRepository
 from pagerd.adapters.sqlalchemy.people_repositories import (
     SqlContactMethodRepository,
     SqlNotificationRuleRepository,
@@ -50,6 +52,8 @@ from pagerd.adapters.sqlalchemy.service_repositories import (
     SqlServiceRepository,
 )
 from pagerd.adapters.sqlalchemy.session import Session
+from pagerd.service_layer.heartbeat_ports import HeartbeatRepository
+from pagerd.service_layer.maintenance_ports import MaintenanceRepository
 from pagerd.service_layer.observability import Observer
 from pagerd.service_layer.people_ports import (
     ContactMethodRepository,
@@ -123,6 +127,8 @@ class SqlAlchemyUnitOfWork:
     inbound_messages: InboundMessageRepository
     retention: RetentionRepository
     schedules: ScheduleRepository
+    heartbeats: HeartbeatRepository
+    maintenance: MaintenanceRepository
 
     def __init__(
         self,
@@ -185,6 +191,8 @@ class SqlAlchemyUnitOfWork:
         self.inbound_messages = SqlInboundMessageRepository(session)
         self.retention = SqlRetentionRepository(session)
         self.schedules = SqlScheduleRepository(session)
+        self.heartbeats = SqlHeartbeatRepository(session)
+        self.maintenance = SqlMaintenanceRepository(session)
 
     def __exit__(
         self,

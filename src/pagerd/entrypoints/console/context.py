@@ -46,6 +46,8 @@ NOTICES = {
     "user_updated": "User updated.",
     "user_deleted": "User deleted, with their API tokens and sessions.",
     "override": "Override saved: the schedule below shows it.",
+    "maintenance": "Maintenance window saved. Alerts inside it are recorded and page nobody.",
+    "maintenance_deleted": "Maintenance window deleted. An incident it held pages now.",
 }
 
 
@@ -100,7 +102,7 @@ def template_environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        when=formatting.when,
+        when=_when_for_viewer,
         iso=formatting.iso,
         status_label=formatting.status_label,
         level_label=formatting.level_label,
@@ -109,6 +111,13 @@ def template_environment() -> jinja2.Environment:
         seconds_duration=lambda seconds: formatting.duration(timedelta(seconds=seconds)),
     )
     return env
+
+
+@jinja2.pass_context
+def _when_for_viewer(context: jinja2.runtime.Context, moment: datetime | None) -> str:
+    """`when` in the time zone of the page's reader (`viewer_zone`, set by `page`)."""
+    zone = context.get("viewer_zone")
+    return formatting.when(moment, zone if isinstance(zone, str) else None)
 
 
 @dataclass
@@ -209,9 +218,13 @@ class ConsoleContext:
     ) -> Response:
         """Render a template into a response; `set_session` also (re)writes the cookie."""
         values.setdefault("notice", NOTICES.get(request.query_params.get("done", "")))
+        reader = set_session or session
+        viewer_zone = reader.user.time_zone if reader is not None and reader.user else None
         html = self.templates.get_template(template).render(
             request_path=request.url.path,
-            session=set_session or session,
+            session=reader,
+            viewer_zone=viewer_zone,
+            zone_label=formatting.zone_label(viewer_zone),
             now=self.now(),
             ago=formatting.ago,
             asset_version=self.asset_version,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 STATUS_LABELS = {
     "open": "Open",
@@ -17,16 +19,39 @@ STATUS_LABELS = {
 }
 
 
-def when(moment: datetime | None) -> str:
-    """An instant in UTC, to the second: `2026-11-27 10:00:05 UTC`."""
+def when(moment: datetime | None, time_zone: str | None = None) -> str:
+    """An instant to the second in `time_zone` (an IANA name; UTC when None or unknown),
+    with the zone's abbreviation or offset: `2026-12-03 03:12:05 CET`, `... UTC`."""
     if moment is None:
         return ""
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+    local = _aware(moment).astimezone(_zone(time_zone))
+    return local.strftime("%Y-%m-%d %H:%M:%S ") + (local.tzname() or local.strftime("%z"))
+
+
+@lru_cache(maxsize=64)
+def _zone(time_zone: str | None) -> tzinfo:
+    # A user's zone was validated when saved; should tzdata lose it, UTC beats a 500.
+    if not time_zone:
+        return UTC
+    try:
+        return ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def zone_label(time_zone: str | None) -> str:
+    """The zone `when` writes times in, for page footers: `America/New_York` or `UTC`."""
+    return time_zone if time_zone and _zone(time_zone) is not UTC else "UTC"
 
 
 def iso(moment: datetime | None) -> str:
-    """An instant for a `<time datetime>` attribute."""
-    return moment.isoformat() if moment is not None else ""
+    """An instant for a `<time datetime>` attribute: always UTC, whoever reads the page."""
+    return _aware(moment).astimezone(UTC).isoformat() if moment is not None else ""
+
+
+def _aware(moment: datetime) -> datetime:
+    # Instants are stored as UTC; one that lost its zone on the way is still UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def ago(moment: datetime | None, now: datetime) -> str:

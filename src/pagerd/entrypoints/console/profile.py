@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from pagerd.domain.errors import FieldError, InvalidRequest
 from pagerd.domain.people import MAX_RULE_DELAY_MINUTES, RuleSpec
+from pagerd.domain.roles import Permission
 from pagerd.entrypoints.console.context import ConsoleContext, ConsoleForm
 from pagerd.entrypoints.console.sessions import Session
 from pagerd.entrypoints.console.views import open_alert_count, parse_uuid
@@ -25,8 +26,9 @@ from pagerd.service_layer.contact_methods import (
     get_profile,
     put_notification_rules,
 )
-from pagerd.service_layer.errors import NotFound
+from pagerd.service_layer.errors import InvalidFields, NotFound
 from pagerd.service_layer.test_messages import queue_test_message
+from pagerd.service_layer.user_changes import UserChanges, update_user
 
 METHOD_TYPES = [
     ("email", "E-mail"),
@@ -40,7 +42,9 @@ NOTICES = {
     "method_removed": "Contact method removed, with its rules.",
     "test_queued": "Test message queued: it goes out through the real channel in a moment.",
     "rules_saved": "Notification rules saved. They apply from the next page on.",
+    "zone_saved": "Time zone saved: the console now shows times in it.",
 }
+OWN = Permission.EDIT_OWN_PROFILE  # every form here acts on the signed-in user only
 EXTRA_RULE_ROWS = 2
 
 
@@ -57,7 +61,7 @@ def profile_routes(ctx: ConsoleContext) -> APIRouter:
 
     @router.post("/profile/contact-methods")
     def add_method(request: Request, form: Annotated[ConsoleForm, Form()]) -> Response:
-        session = ctx.form_session(request, form)
+        session = ctx.form_session(request, form, needs=OWN)
         if isinstance(session, Response):
             return session
         fields = form.fields()
@@ -79,7 +83,7 @@ def profile_routes(ctx: ConsoleContext) -> APIRouter:
     def act_on_method(
         request: Request, method_id: str, action: str, form: Annotated[ConsoleForm, Form()]
     ) -> Response:
-        target = ctx.form_target(request, form, method_id, "contact method")
+        target = ctx.form_target(request, form, method_id, "contact method", needs=OWN)
         if isinstance(target, Response):
             return target
         session, found = target
@@ -104,7 +108,7 @@ def profile_routes(ctx: ConsoleContext) -> APIRouter:
 
     @router.post("/profile/notification-rules")
     def save_rules(request: Request, form: Annotated[ConsoleForm, Form()]) -> Response:
-        session = ctx.form_session(request, form)
+        session = ctx.form_session(request, form, needs=OWN)
         if isinstance(session, Response):
             return session
         specs, problems = _rule_specs(form.fields())
@@ -117,6 +121,22 @@ def profile_routes(ctx: ConsoleContext) -> APIRouter:
         except InvalidRequest as exc:
             return _render(ctx, request, session, rule_errors=exc.details)
         return ctx.redirect("/profile?done=rules_saved#rules")
+
+    @router.post("/profile/time-zone")
+    def save_time_zone(request: Request, form: Annotated[ConsoleForm, Form()]) -> Response:
+        session = ctx.form_session(request, form, needs=OWN)
+        if isinstance(session, Response):
+            return session
+        typed = form.fields().get("time_zone", "").strip()
+        try:
+            changes = UserChanges(time_zone=typed)
+            update_user(ctx.uow(), ctx.container.clock, _user_id(session), changes, session.actor)
+        except InvalidFields as exc:
+            typed_zone = {"time_zone": typed}
+            return _render(ctx, request, session, zone_errors=exc.details, typed=typed_zone)
+        except NotFound:
+            return ctx.not_found(request, session, "user")
+        return ctx.redirect("/profile?done=zone_saved#time-zone")
 
     return router
 
@@ -156,6 +176,7 @@ def _render(
     method_errors: list[FieldError] | None = None,
     rule_errors: list[FieldError] | None = None,
     typed: dict[str, str] | None = None,
+    zone_errors: list[FieldError] | None = None,
 ) -> Response:
     try:
         profile = get_profile(ctx.uow(), _user_id(session))
@@ -164,7 +185,7 @@ def _render(
     uow = ctx.uow()
     with uow:
         count = open_alert_count(uow)
-    failed = bool(method_errors or rule_errors)
+    failed = bool(method_errors or rule_errors or zone_errors)
     return ctx.page(
         request,
         "profile.html",
@@ -179,6 +200,8 @@ def _render(
         method_types=METHOD_TYPES,
         method_errors={e.field: e.message for e in method_errors or []},
         rule_errors=[e.message for e in rule_errors or []],
+        zone_errors=[e.message for e in zone_errors or []],
+        time_zone=session.user.time_zone if session.user else "UTC",
         typed=typed or {},
         max_delay=MAX_RULE_DELAY_MINUTES,
     )

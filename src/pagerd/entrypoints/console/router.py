@@ -15,6 +15,7 @@ from pagerd.entrypoints.console.audit_log import audit_routes
 from pagerd.entrypoints.console.auth import auth_routes
 from pagerd.entrypoints.console.context import ConsoleContext, template_environment
 from pagerd.entrypoints.console.devices import DeviceCookies
+from pagerd.entrypoints.console.maintenance import maintenance_routes
 from pagerd.entrypoints.console.outbox import outbox_routes
 from pagerd.entrypoints.console.people import people_routes
 from pagerd.entrypoints.console.policy import policy_routes
@@ -61,6 +62,7 @@ def build_console(
     every = (
         auth_routes,
         service_routes,
+        maintenance_routes,
         policy_routes,
         alert_routes,
         outbox_routes,

@@ -21,6 +21,9 @@ from pagerd.entrypoints.console.sessions import Session
 from pagerd.entrypoints.console.views import open_alert_count
 from pagerd.service_layer.users import every_user
 
+MAINTENANCE_SHOWN = 20
+"""Windows listed on the service page (latest end first: planned, current, recent past)."""
+
 CHANNEL_CHOICES = [
     (Channel.EMAIL.value, "E-mail"),
     (Channel.SMS.value, "SMS"),
@@ -44,6 +47,7 @@ def render_service_page(
     problems: list[FieldError] | None = None,
     focus: str | None = None,
     status: int = 200,
+    maintenance_errors: list[str] | None = None,
 ) -> Response:
     """Render the service page; `draft` replaces the stored policy in the editor (unsaved)."""
     uow = ctx.uow()
@@ -58,6 +62,8 @@ def render_service_page(
         users = sorted(every_user(uow), key=lambda u: (u.name.casefold(), str(u.id)))
         people = [(str(user.id), user.name) for user in users]
         rosters = [(str(s.id), s.name) for s in uow.schedules.list(500, None)]
+        windows = uow.maintenance.list_for_service(service_id, MAINTENANCE_SHOWN)
+        monitors = uow.heartbeats.list_for_service(service_id)
     unsaved = draft is not None
     if draft is None:
         draft = PolicyDraft.from_policy(policy) if policy is not None else PolicyDraft()
@@ -85,4 +91,8 @@ def render_service_page(
         address_hints=ADDRESS_HINTS,
         max_timeout=int(MAX_ACK_TIMEOUT.total_seconds()),
         max_repeat=MAX_REPEAT,
+        windows=windows,
+        heartbeats=monitors,
+        maintenance_errors=maintenance_errors or [],
+        public_url=ctx.container.public_url,
     )

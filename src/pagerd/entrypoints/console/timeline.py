@@ -10,7 +10,6 @@ from typing import Any
 
 from pagerd.domain.alert import Alert
 from pagerd.domain.policy import PolicyTarget, ScheduleTarget, Target
-from pagerd.entrypoints.console.formatting import when
 from pagerd.service_layer.ports import TimelineEntry
 
 
@@ -21,6 +20,7 @@ class TimelineLine:
     at: datetime
     tone: str
     text: str
+    until: datetime | None = None  # a page's acknowledgement deadline, shown after the text
 
 
 Describe = Callable[[Mapping[str, Any], Mapping[str, str]], tuple[str, str]]
@@ -33,8 +33,17 @@ def describe_timeline(alert: Alert, entries: list[TimelineEntry]) -> list[Timeli
     for entry in entries:
         describe = _DESCRIBERS.get(entry.type, _describe_other(entry.type))
         tone, text = describe(entry.details, targets)
-        lines.append(TimelineLine(entry.at, tone, text))
+        lines.append(TimelineLine(entry.at, tone, text, _ack_deadline(entry.details)))
     return lines
+
+
+def _ack_deadline(details: Mapping[str, Any]) -> datetime | None:
+    # Left to the page to write, in its reader's time zone.
+    deadline = details.get("ack_deadline")
+    if isinstance(deadline, str):
+        with contextlib.suppress(ValueError):
+            return datetime.fromisoformat(deadline)
+    return None
 
 
 def _target_addresses(alert: Alert) -> dict[str, str]:
@@ -84,6 +93,20 @@ def _paging_held(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str,
     )
 
 
+def _suppressed(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
+    until = details.get("until")
+    return (
+        "warn",
+        "Nobody was paged: the service is in a maintenance window"
+        + (f" until {str(until).replace('T', ' ')[:16]} UTC" if until else "")
+        + ". Level 1 is paged when it ends, if the incident is still open.",
+    )
+
+
+def _maintenance_ended(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
+    return "page", "The maintenance window ended with the incident still open: paging starts."
+
+
 def _escalated(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
     return "page", f"{_who(details)} escalated to the next level now."
 
@@ -104,12 +127,7 @@ def _no_policy(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, s
 def _notified(details: Mapping[str, Any], targets: Mapping[str, str]) -> tuple[str, str]:
     ids = details.get("target_ids") or []
     who = ", ".join(targets.get(str(i), "a removed target") for i in ids) or "nobody"
-    text = f"Paged {_level(details)}: {who}."
-    deadline = details.get("ack_deadline")
-    if isinstance(deadline, str):
-        with contextlib.suppress(ValueError):
-            text += f" Waits for an acknowledgement until {when(datetime.fromisoformat(deadline))}."
-    return "page", text
+    return "page", f"Paged {_level(details)}: {who}."
 
 
 def _level_failed(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
@@ -229,6 +247,8 @@ _DESCRIBERS: dict[str, Describe] = {
     "joined": _joined,
     "no_policy": _no_policy,
     "paging_held": _paging_held,
+    "paging_suppressed": _suppressed,
+    "maintenance_ended": _maintenance_ended,
     "escalated": _escalated,
     "note": _note,
     "notified": _notified,

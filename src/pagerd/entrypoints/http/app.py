@@ -17,7 +17,9 @@ from pagerd.entrypoints.http import (
     audit_log,
     calendar_feed,
     contact_methods,
+    heartbeats,
     integration_keys,
+    maintenance,
     on_call,
     operations,
     outbox,
@@ -114,6 +116,8 @@ def create_app(
         schedules.build_router(container),
         on_call.build_router(container),
         calendar_feed.build_api_router(container),
+        heartbeats.build_router(container),
+        maintenance.build_router(container),
     ]
     app.state.api_routers = api  # for the permission checks' documentation and tests
     auth = require_api_token(container, failure_counter(limiters.auth_failures))
@@ -136,6 +140,8 @@ def create_app(
     for door in (
         acknowledge_links.build_router(container),
         calendar_feed.build_feed_router(container),
+        # Heartbeat pings: the per-address budget, and one per ping URL (ingest's rate).
+        heartbeats.build_ping_router(container, limiters.ingest),
         twilio_replies.build_router(container),
     ):
         app.include_router(door, dependencies=public, responses=RATE_LIMITED_RESPONSE)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pagerd.entrypoints.workers.dispatch import Dispatcher
 from pagerd.entrypoints.workers.duty import Cadence, DutySpec, WakeOn
+from pagerd.entrypoints.workers.heartbeats import HeartbeatDuty
+from pagerd.entrypoints.workers.maintenance import MaintenanceDuty
 from pagerd.entrypoints.workers.retention import RetentionDuty, retention_enabled
 from pagerd.entrypoints.workers.timers import TimerDuty
 
@@ -38,6 +40,13 @@ DUTIES: tuple[DutySpec, ...] = (
     # Claims up to 20 due notifications per cycle, sends them on the pool, records outcomes.
     # Cycles again at once after a full claim; otherwise the queue was drained.
     DutySpec(name="dispatch", build=Dispatcher, batch=20, wakes_on=WakeOn.COMMITTED_WORK),
+    # Opens or joins an alert for each heartbeat whose deadline passed, 25 per transaction.
+    # A new deadline is never due at once (at least a minute ahead), so the loop polls
+    # (at most a second late) and needs no ring: pings and new heartbeats commit no work.
+    DutySpec(name="heartbeats", build=HeartbeatDuty, batch=25, wakes_on=WakeOn.NOTHING),
+    # Acts on maintenance windows' ends, 25 per transaction: a held incident still open
+    # pages level 0. Planned ends are known ahead; the loop polls (at most a second late).
+    DutySpec(name="maintenance", build=MaintenanceDuty, batch=25, wakes_on=WakeOn.NOTHING),
     # Deletes the pages, timeline entries and ack codes of alerts resolved longer ago than
     # PAGERD_RETENTION_DAYS, at most 500 rows per transaction. Never urgent: it polls.
     DutySpec(
