@@ -240,3 +240,12 @@ def test_a_deleted_schedule_takes_its_overrides_with_it(api: Api, people: dict[s
 
     assert api.get(path).status_code == 404
     assert api.get("/api/v1/schedules").json()["items"] == []
+
+
+def test_a_misspelt_gaps_flag_is_a_422_naming_it_not_a_quiet_default(memory_api: Api) -> None:
+    answer = memory_api.get("/api/v1/oncall/gaps", params={"al": "true"})
+    every = memory_api.get("/api/v1/oncall/gaps", params={"all": "true"})
+
+    assert answer.status_code == 422, answer.text
+    assert [d["field"] for d in answer.json()["error"]["details"]] == ["al"]
+    assert every.status_code == 200

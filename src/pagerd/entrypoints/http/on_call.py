@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from pagerd.bootstrap import Container
 from pagerd.domain.accounts import User
+from pagerd.domain.errors import FieldError
 from pagerd.domain.roles import Permission
 from pagerd.entrypoints.http.deps import UoW
+from pagerd.entrypoints.http.errors import ApiError
 from pagerd.entrypoints.http.fields import UtcDateTime
 from pagerd.entrypoints.http.on_call_schemas import GapOut
 from pagerd.entrypoints.http.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page, keyset_page
@@ -135,6 +137,7 @@ def build_router(container: Container) -> APIRouter:
 
     @router.get("/gaps", dependencies=[needs(Permission.READ)])
     def gaps(
+        request: Request,
         uow: UoW,
         every: Annotated[
             bool,
@@ -146,6 +149,13 @@ def build_router(container: Container) -> APIRouter:
         ] = False,
     ) -> GapsOut:
         """Schedules with nobody on call at some time in the next 28 days, and those times."""
+        # A misspelt flag (`?al=true`) would otherwise quietly answer for targeted schedules.
+        unknown = sorted(set(request.query_params) - {"all"})
+        if unknown:
+            problems = [
+                FieldError(name or "(empty name)", "is not a parameter") for name in unknown
+            ]
+            raise ApiError(422, "validation_error", "the request has invalid fields", problems)
         found = on_call.schedule_gaps(uow, container.clock.now(), every)
         return GapsOut(items=[ScheduleGapsOut.of(g) for g in found])
 
