@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("pagerd.access")
@@ -43,8 +45,32 @@ class AccessLogMiddleware:
             _log_request(scope, status, time.perf_counter() - started)
 
 
+def _route_template(scope: Scope) -> str | None:
+    """The template of the route the request was addressed to, also when it was answered
+    before routing (a 401 from the token check that runs before the body is read)."""
+    if scope.get("route") is not None:
+        return getattr(scope["route"], "path", None)
+    return _matching_template(
+        getattr(getattr(scope.get("app"), "router", None), "routes", []), scope
+    )
+
+
+def _matching_template(routes: list[Any], scope: Scope) -> str | None:
+    for candidate in routes:
+        included = getattr(candidate, "original_router", None)  # FastAPI's included router
+        if included is not None:
+            found = _matching_template(included.routes, scope)
+            if found is not None:
+                return found
+            continue
+        match, _ = candidate.matches(scope)
+        if match is Match.FULL:
+            return getattr(candidate, "path", None)
+    return None
+
+
 def _log_request(scope: Scope, status: int, seconds: float) -> None:
-    route = getattr(scope.get("route"), "path", None)
+    route = _route_template(scope)
     where = {"route": route} if route else {"path": str(scope.get("path", ""))[:_MAX_PATH]}
     client = scope.get("client")
     log.info(
