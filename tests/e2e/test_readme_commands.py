@@ -65,7 +65,7 @@ def test_the_readme_shows_the_commands_this_test_runs() -> None:
     commands = [without_comment(c) for c in shell_commands(README)]
 
     assert commands[:2] == ["./scripts/serve", "./scripts/test"]
-    assert ".venv/bin/pagerd token create scripts" in commands
+    assert ".venv/bin/pagerd token create scripts --user alice" in commands
     assert any(c.startswith('api -d \'{"monitored_service_id"') for c in commands)
     assert "pagerd demo" in inline_commands(README)
 
@@ -115,7 +115,7 @@ def test_every_readme_command_works_as_written(home: Path) -> None:
 
 
 def _created_token(home: Path) -> str:
-    secret = _ok(_shell(".venv/bin/pagerd token create scripts", home), "token create")
+    secret = _ok(_shell(".venv/bin/pagerd token create scripts --user alice", home), "token create")
     return secret.strip()
 
 

@@ -74,7 +74,18 @@ def test_every_console_page_carries_the_security_headers(
     service = api.create_service()
     alert = api.alert(service["id"])["alert"]
     someone = api.post("/api/v1/users", {"name": "someone", "email": "s@example.com"}).json()
-    ids = {"service_id": service["id"], "alert_id": alert["id"], "user_id": someone["id"]}
+    layer = {
+        "participants": [someone["id"]],
+        "rotation": {"type": "weekly", "shift_length": 1, "handoff": "2026-01-05T09:00"},
+    }
+    body = {"name": "primary", "time_zone": "UTC", "layers": [layer]}
+    schedule = api.post("/api/v1/schedules", body).json()
+    ids = {
+        "service_id": service["id"],
+        "alert_id": alert["id"],
+        "user_id": someone["id"],
+        "schedule_id": schedule["id"],
+    }
     paths = console_get_paths(api, ids)
 
     answers = {path: client.get(path) for path in paths}

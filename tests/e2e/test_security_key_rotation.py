@@ -109,7 +109,7 @@ def test_the_service_page_rotates_the_key_keeping_the_old_one_for_the_chosen_ove
     assert answer.status_code == 303
     assert new != old
     assert new in page
-    assert "The previous key keeps working until 2026-01-01 10:00 UTC" in page
+    assert "The previous key keeps working until 2026-01-01 10:00:00 UTC" in page
     assert during is not None
     assert during.id == service_id
     assert after is None
