@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     twilio_from: str | None = None
     twilio_api_base: str = "https://api.twilio.com"
 
+    # A Slack app: its bot token posts pages, its signing secret proves button clicks.
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_base: str = "https://slack.com/api"
+
     webhook_allowed_networks: str = ""
     trusted_proxies: str = ""
     log_format: Literal["json", "console"] | None = None
@@ -111,6 +116,11 @@ class Settings(BaseSettings):
     def twilio_configured(self) -> bool:
         """Whether SMS goes to Twilio (otherwise to the dev outbox)."""
         return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_from)
+
+    @property
+    def slack_configured(self) -> bool:
+        """Whether Slack messages go to Slack (otherwise to the dev outbox)."""
+        return self.slack_bot_token is not None and bool(self.slack_bot_token.get_secret_value())
 
     def effective_log_format(self) -> Literal["json", "console"]:
         """`console` on a terminal, `json` elsewhere, unless set."""

@@ -112,17 +112,6 @@ class MessageRenderer:
         html = self._env.get_template("page.html").render(items=items, subject=subject)
         return RenderedEmail(subject, text, html)
 
-    def plain(self, page: OutgoingPage, now: datetime) -> str:
-        """A chat message (Slack): one line per alert, with its acknowledge link."""
-        if page.items[0].is_test:
-            return test_text(page)
-        return "\n".join(
-            f"{v.severity.upper()} {_one_line(v.service_name)}: {_one_line(v.message)} "
-            f"(level {v.level}, "
-            f"since {v.since}) Acknowledge: {v.ack_url}"
-            for v in self.items(page, now)
-        )
-
     def voice(self, page: OutgoingPage, now: datetime) -> str:
         """What a voice call reads out."""
         if page.items[0].is_test:

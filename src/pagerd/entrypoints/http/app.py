@@ -27,6 +27,7 @@ from pagerd.entrypoints.http import (
     policies,
     schedules,
     services,
+    slack_interactions,
     twilio_replies,
     users,
 )
@@ -143,6 +144,7 @@ def create_app(
         # Heartbeat pings: the per-address budget, and one per ping URL (ingest's rate).
         heartbeats.build_ping_router(container, limiters.ingest),
         twilio_replies.build_router(container),
+        slack_interactions.build_router(container),
     ):
         app.include_router(door, dependencies=public, responses=RATE_LIMITED_RESPONSE)
     app.include_router(build_console(container), dependencies=public)
