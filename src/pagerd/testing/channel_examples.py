@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from pagerd.adapters.channels.rendering import MessageRenderer
+from pagerd.adapters.channels.slack import slack_edit, slack_message
 from pagerd.adapters.channels.webhook_format import build_payload
 from pagerd.domain.channels import Channel
 from pagerd.domain.context import Link
@@ -98,6 +99,13 @@ def examples_markdown() -> str:
     webhook = build_payload(
         _page(Channel.WEBHOOK, "https://hooks.example.com", PAYMENTS), renderer, SENT
     )
+    slack = slack_message(_page(Channel.SLACK, "C0123ABCD", PAYMENTS), renderer, SENT)
+    acknowledged = replace(
+        PAYMENTS,
+        edit_of="C0123ABCD/1701594240.000100",
+        status_line="Acknowledged by alice at 09:06 UTC",
+    )
+    edited = slack_edit(acknowledged)
     parts = [
         "### E-mail, one alert",
         f"Subject: `{email.subject}`",
@@ -115,6 +123,14 @@ def examples_markdown() -> str:
         _fence(sms_group),
         "### Webhook body",
         _fence(json.dumps(webhook, indent=2, ensure_ascii=False), "json"),
+        "### Slack message (`chat.postMessage`: its text, and its Block Kit blocks)",
+        f"Text (notifications and screen readers): `{slack['text']}`",
+        _fence(json.dumps(slack["blocks"], indent=2, ensure_ascii=False), "json"),
+        "Slack draws the header, the summary, the facts in two columns, the links, and the "
+        "**Acknowledge** (green), **Resolve** (red) and **Open in pagerd** buttons.",
+        "### Slack message once acknowledged (`chat.update` of the same message)",
+        f"Text: `{edited['text']}`",
+        _fence(json.dumps(edited["blocks"], indent=2, ensure_ascii=False), "json"),
     ]
     return "\n\n".join(parts)
 
