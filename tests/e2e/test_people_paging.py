@@ -23,6 +23,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from pagerd.adapters.channels.factory import build_senders
+from pagerd.adapters.passwords import Argon2Hasher
 from pagerd.config import Settings
 from pagerd.domain.roles import Role
 from pagerd.entrypoints.http import create_app
@@ -35,7 +36,7 @@ from tests.e2e.fault_receivers import TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, Cha
 PUBLIC_URL = "https://pagerd.example.com"
 SECRET = b"people-e2e-secret"
 MINUTE = 60
-CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+CHEAP_HASHER = Argon2Hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture
