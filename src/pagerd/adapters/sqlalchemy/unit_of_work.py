@@ -10,6 +10,7 @@ rolls back and ends.
 from __future__ import annotations
 
 import uuid
+from functools import cached_property
 from types import TracebackType
 from typing import Any, Self
 
@@ -244,15 +245,11 @@ class SqliteUnitOfWork(SqlAlchemyUnitOfWork):
     and after it, and its `commit` returns once that transaction is durable.
     """
 
-    def __init__(
-        self,
-        engine: Engine,
-        signal: WorkSignal | None = None,
-        observer: Observer | None = None,
-    ) -> None:
-        super().__init__(engine, signal, observer)
-        self._group = group_committer_for(engine)
-        self._turn: _GroupSession | None = None
+    _turn: _GroupSession | None = None
+
+    @cached_property
+    def _group(self) -> GroupCommitter:
+        return group_committer_for(self.engine)  # shared by every unit of work of the engine
 
     def _begin(self) -> Session:
         self._turn = _GroupSession(self._group.join(), self._group)
