@@ -68,6 +68,8 @@ class ChannelKind:
     `reply_code`: its pages carry a code a reply acknowledges with (SMS).
     `one_alert_per_message`: its messages are never grouped, because each follows its
     alert (a Slack message is edited in place when its alert is acknowledged or resolved).
+    `reaches_url`: its address is a URL pagerd connects to (webhooks), so a policy saving one
+    is refused when its host can never be reached (the SSRF guard, also at connect time).
     """
 
     channel: Channel
@@ -80,6 +82,7 @@ class ChannelKind:
     check_target_address: AddressCheck | None = None
     reply_code: bool = False
     one_alert_per_message: bool = False
+    reaches_url: bool = False
 
     def target_address_problem(self, address: str) -> str | None:
         """Why `address` cannot be a policy target of this channel, or None."""
@@ -211,6 +214,7 @@ WEBHOOK = register_channel(
         "https://chat.example.com/hooks/oncall",
         url_problem,
         policy_target=True,
+        reaches_url=True,
     )
 )
 VOICE = register_channel(
