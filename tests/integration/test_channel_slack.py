@@ -197,3 +197,22 @@ def test_a_test_message_from_the_profile_reaches_the_member_on_slack(slack: Fake
     assert "This is a test" in post["text"]
     assert _actions(post["blocks"]) == []  # nothing to acknowledge
     assert get_test_message(h.uow, user.id, queued.id).status is NotificationStatus.SENT
+
+
+def test_an_edit_slack_refuses_for_now_is_retried_after_its_retry_after(slack: FakeSlack) -> None:
+    h = _harness(slack)
+    alert = _page(h)
+    slack.fail_next(429, "ratelimited", retry_after=20)
+    acknowledge(h.uow, h.clock, alert.id, by="alice")
+    h.run_workers()
+
+    assert slack.updates == []
+    with h.uow:
+        [owed] = h.uow.message_updates.list_for_alert(alert.id)
+    assert owed.status is NotificationStatus.PENDING
+    assert owed.next_attempt_at - h.clock.now() >= timedelta(seconds=20)
+    assert h.engine.duty("dispatch").seconds_until_due() == pytest.approx(
+        (owed.next_attempt_at - h.clock.now()).total_seconds(), abs=1
+    )
+    h.advance(21)
+    assert len(slack.updates) == 1

@@ -113,10 +113,14 @@ class Dispatcher:
         return done + self._claim_and_start()
 
     def seconds_until_due(self) -> float | None:
-        """Seconds until the earliest pending page (or test message) falls due, None when
-        there is none."""
+        """Seconds until the earliest pending page (or test message, or message edit) falls
+        due, None when there is none."""
         with self._uow:
-            due = [self._uow.outbox.next_attempt_at(), self._uow.test_messages.next_attempt_at()]
+            due = [
+                self._uow.outbox.next_attempt_at(),
+                self._uow.test_messages.next_attempt_at(),
+                self._uow.message_updates.next_attempt_at(),
+            ]
         due_at = min((d for d in due if d is not None), default=None)
         if due_at is None:
             return None
