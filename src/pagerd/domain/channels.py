@@ -235,7 +235,3 @@ SLACK = register_channel(
         one_alert_per_message=True,
     )
 )
-
-POLICY_ADDRESS_CHANNELS = policy_channels()
-"""The channels a policy may page directly by address (at import: every declaration above).
-Voice reaches people only through their contact methods (a policy pages the person)."""

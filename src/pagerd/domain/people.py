@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
-from pagerd.domain.channels import Channel, address_problem
+from pagerd.domain.channels import Channel, address_problem, channel_kinds
 from pagerd.domain.errors import FieldError, InvalidRequest
 
-CONTACT_METHOD_TYPES = ", ".join(c.value for c in Channel)
+CONTACT_METHOD_TYPES = ", ".join(kind.channel.value for kind in channel_kinds())
 MAX_LABEL = 200
 MAX_RULE_DELAY_MINUTES = 1440
 MAX_RULES = 50
