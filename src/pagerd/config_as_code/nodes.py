@@ -7,6 +7,8 @@ such as +5492664295169 stays a string instead of becoming an integer.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pagerd.config_as_code.errors import Problem
@@ -60,6 +62,18 @@ class NodeReader:
             self.fail(path, node, "must be a non-empty text value")
             return None
         return str(node.value).strip()
+
+    def instant(self, node: Node, path: str) -> datetime | None:
+        """An ISO 8601 date-time with an offset (`Z` or `+01:00`), as an aware datetime."""
+        text = self.string(node, path)
+        try:
+            value = datetime.fromisoformat(text) if text is not None else None
+        except ValueError:
+            value = None
+        if text is not None and (value is None or value.tzinfo is None):
+            self.fail(path, node, "must be an RFC 3339 instant with an offset, e.g. ...T18:00:00Z")
+            return None
+        return value
 
     def integer(self, node: Node, path: str) -> int | None:
         """A whole number (range checks belong to the domain rules)."""

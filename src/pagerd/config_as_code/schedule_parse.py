@@ -138,17 +138,6 @@ class ScheduleReader(NodeReader):
             return None
         return DeclaredOverride(user, start.astimezone(UTC), end.astimezone(UTC))
 
-    def instant(self, node: Node, path: str) -> datetime | None:
-        text = self.string(node, path)
-        try:
-            value = datetime.fromisoformat(text) if text is not None else None
-        except ValueError:
-            value = None
-        if text is not None and (value is None or value.tzinfo is None):
-            self.fail(path, node, "must be an RFC 3339 instant with an offset, e.g. ...T18:00:00Z")
-            return None
-        return value
-
     def _check_schedule_rules(
         self, declared: DeclaredSchedule, node: Node, path: str
     ) -> DeclaredSchedule | None:
