@@ -138,4 +138,71 @@ def test_two_concurrent_applies_of_one_file_create_each_service_once(engine: Eng
     assert errors == []
     assert sorted(results) == [0, 4]  # the loser ran again and found nothing left to do
     uow = SqlAlchemyUnitOfWork(engine, RecordingSignal())
-    assert [s.name for s in export_configuration(uow, FakeClock()).services] == ["checkout", "search"]
+    assert [s.name for s in export_configuration(uow, FakeClock()).services] == [
+        "checkout",
+        "search",
+    ]
+
+
+UPKEEP = """\
+users:
+  - name: alice
+    contact_methods: [{type: email, address: alice@example.com}]
+schedules:
+  - name: Primary
+    time_zone: UTC
+    layers:
+      - participants: [alice]
+        rotation: {type: daily, handoff: "2026-01-01T00:00"}
+services:
+  - name: backups
+    escalation_policy:
+      levels:
+        - targets: [{schedule: Primary}]
+    maintenance_windows:
+      - {start: "2026-01-02T18:00:00+01:00", end: "2026-01-02T20:00:00+01:00", reason: move}
+    heartbeats:
+      - {name: nightly-backup, interval_seconds: 86400, grace_seconds: 3600}
+"""
+
+
+def test_schedule_targets_windows_and_heartbeats_round_trip_on_the_database(
+    uow: SqlAlchemyUnitOfWork,
+) -> None:
+    clock = FakeClock()
+    first = apply_configuration(uow, clock, parse_configuration(UPKEEP))
+
+    exported = render_configuration(export_configuration(uow, clock))
+    again = apply_configuration(uow, clock, parse_configuration(exported))
+    changed = apply_configuration(
+        uow,
+        clock,
+        parse_configuration(
+            exported.replace("grace_seconds: 3600", "grace_seconds: 60").replace(
+                "reason: move", "reason: moved"
+            )
+        ),
+    )
+
+    assert [c.subject for c in first][-4:] == [
+        "service",
+        "escalation policy",
+        "maintenance window",
+        "heartbeat",
+    ]
+    assert "schedule: Primary" in exported
+    assert again == []
+    assert sorted(str(c) for c in changed) == [
+        "update heartbeat of 'backups': nightly-backup, every 86400 s, grace 60 s",
+        "update maintenance window of 'backups': "
+        "2026-01-02T17:00:00Z to 2026-01-02T19:00:00Z: reason moved",
+    ]
+    with uow:
+        heartbeat = uow.heartbeats.get_by_name(_service_id_in(uow, "backups"), "nightly-backup")
+    assert heartbeat is not None and heartbeat.grace.total_seconds() == 60
+
+
+def _service_id_in(uow: SqlAlchemyUnitOfWork, name: str) -> UUID:
+    service = uow.services.get_by_name(name)
+    assert service is not None
+    return service.id
