@@ -199,7 +199,8 @@ def test_schedule_targets_windows_and_heartbeats_round_trip_on_the_database(
     ]
     with uow:
         heartbeat = uow.heartbeats.get_by_name(_service_id_in(uow, "backups"), "nightly-backup")
-    assert heartbeat is not None and heartbeat.grace.total_seconds() == 60
+    assert heartbeat is not None
+    assert heartbeat.grace.total_seconds() == 60
 
 
 def _service_id_in(uow: SqlAlchemyUnitOfWork, name: str) -> UUID:

@@ -58,7 +58,8 @@ def test_a_level_names_a_schedule_declared_in_the_same_file_and_pages_its_person
         assert service is not None
         policy = h.uow.policies.get_for_service(service.id)
         schedule = h.uow.schedules.get_by_name("Primary")
-    assert policy is not None and schedule is not None
+    assert policy is not None
+    assert schedule is not None
     assert policy.levels[0].targets[0] == ScheduleTarget(
         policy.levels[0].targets[0].id, schedule.id
     )

@@ -214,7 +214,7 @@ def test_a_heartbeat_dropped_from_the_file_is_deleted() -> None:
         (
             "name: hourly-sync",
             "name: nightly-backup",
-            "services[0].heartbeats[1].name (line 8): repeats the name of services[0].heartbeats[0]",
+            "services[0].heartbeats[1].name (line 8): repeats the name of services[0].heart",
         ),
         (
             '"2026-01-05T00:00:00Z", end: "2026-01-05T02:00:00Z"',

@@ -101,7 +101,8 @@ def export(
 ) -> None:
     """Write every service, escalation policy and schedule in the format `pagerd apply` reads."""
     with opened(load_settings()) as container:
-        configuration = export_configuration(container.uow_factory(), container.clock, include_secrets)
+        uow, clock = container.uow_factory(), container.clock
+        configuration = export_configuration(uow, clock, include_secrets)
         text = render_configuration(configuration)
     if output is None:
         typer.echo(text, nl=False)
