@@ -9,6 +9,7 @@ script then reloads the page, which leads to the sign-in page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode
@@ -20,7 +21,7 @@ from starlette.responses import Response
 
 from pagerd.domain.alert import AlertStatus
 from pagerd.domain.errors import AlertAlreadyResolved, NothingToEscalate
-from pagerd.domain.roles import Permission
+from pagerd.domain.roles import Actor, Permission
 from pagerd.domain.severity import Severity
 from pagerd.entrypoints.console.alert_views import alert_detail, alert_listing
 from pagerd.entrypoints.console.context import ConsoleContext, ConsoleForm
@@ -92,70 +93,81 @@ def alert_routes(ctx: ConsoleContext) -> APIRouter:
     def acknowledge_alert(
         request: Request, alert_id: str, form: Annotated[ConsoleForm, Form()]
     ) -> Response:
-        target = ctx.form_target(request, form, alert_id, "alert", Permission.RESPOND)
-        if isinstance(target, Response):
-            return target
-        session, found = target
-        try:
-            actor = session.actor
-            acknowledge(ctx.uow(), ctx.container.clock, found, by=actor.name, actor=actor)
-        except NotFound:
-            return ctx.not_found(request, session, "alert")
-        except AlertAlreadyResolved:
-            return _detail(ctx, request, session, alert_id, "alert.html", ALREADY_RESOLVED, 409)
-        return ctx.redirect(f"/alerts/{found}?done=acknowledged")
+        def act(actor: Actor, found: UUID) -> None:
+            try:
+                acknowledge(ctx.uow(), ctx.container.clock, found, by=actor.name, actor=actor)
+            except AlertAlreadyResolved as exc:
+                raise _Refused(ALREADY_RESOLVED, 409) from exc
+
+        return _act(ctx, request, alert_id, form, "acknowledged", act)
 
     @router.post("/alerts/{alert_id}/resolve")
     def resolve_alert(
         request: Request, alert_id: str, form: Annotated[ConsoleForm, Form()]
     ) -> Response:
-        target = ctx.form_target(request, form, alert_id, "alert", Permission.RESPOND)
-        if isinstance(target, Response):
-            return target
-        session, found = target
-        try:
-            actor = session.actor
+        def act(actor: Actor, found: UUID) -> None:
             resolve_incident(ctx.uow(), ctx.container.clock, found, actor.name, actor=actor)
-        except NotFound:
-            return ctx.not_found(request, session, "alert")
-        return ctx.redirect(f"/alerts/{found}?done=resolved")
+
+        return _act(ctx, request, alert_id, form, "resolved", act)
 
     @router.post("/alerts/{alert_id}/escalate")
     def escalate_alert(
         request: Request, alert_id: str, form: Annotated[ConsoleForm, Form()]
     ) -> Response:
-        target = ctx.form_target(request, form, alert_id, "alert", Permission.RESPOND)
-        if isinstance(target, Response):
-            return target
-        session, found = target
-        try:
-            actor = session.actor
-            escalate_incident(ctx.uow(), ctx.container.clock, found, actor.name, actor=actor)
-        except NotFound:
-            return ctx.not_found(request, session, "alert")
-        except NothingToEscalate as exc:
-            return _detail(ctx, request, session, found, "alert.html", _sentence(exc), 409)
-        return ctx.redirect(f"/alerts/{found}?done=escalated")
+        def act(actor: Actor, found: UUID) -> None:
+            try:
+                escalate_incident(ctx.uow(), ctx.container.clock, found, actor.name, actor=actor)
+            except NothingToEscalate as exc:
+                raise _Refused(_sentence(exc), 409) from exc
+
+        return _act(ctx, request, alert_id, form, "escalated", act)
 
     @router.post("/alerts/{alert_id}/notes")
     def note_alert(
         request: Request, alert_id: str, form: Annotated[ConsoleForm, Form()]
     ) -> Response:
-        target = ctx.form_target(request, form, alert_id, "alert", Permission.RESPOND)
-        if isinstance(target, Response):
-            return target
-        session, found = target
-        text = form.fields().get("text", "").strip()
-        if not text or len(text) > MAX_NOTE_LENGTH or "\x00" in text:
-            return _detail(ctx, request, session, found, "alert.html", BAD_NOTE, 422)
-        try:
-            actor = session.actor
+        def act(actor: Actor, found: UUID) -> None:
+            text = form.fields().get("text", "").strip()
+            if not text or len(text) > MAX_NOTE_LENGTH or "\x00" in text:
+                raise _Refused(BAD_NOTE, 422)
             add_note(ctx.uow(), ctx.container.clock, found, text, actor.name, actor=actor)
-        except NotFound:
-            return ctx.not_found(request, session, "alert")
-        return ctx.redirect(f"/alerts/{found}?done=noted")
+
+        return _act(ctx, request, alert_id, form, "noted", act)
 
     return router
+
+
+class _Refused(Exception):
+    """An action the alert's state or the form refuses: the alert page says why."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def _act(
+    ctx: ConsoleContext,
+    request: Request,
+    alert_id: str,
+    form: ConsoleForm,
+    done: str,
+    action: Callable[[Actor, UUID], None],
+) -> Response:
+    """One action on an alert from its page, as the signed-in responder: checks the form
+    (session, CSRF, role, alert id), runs `action`, and redirects to the alert saying what
+    was done; an unknown alert is a 404, a refusal the alert page with its message."""
+    target = ctx.form_target(request, form, alert_id, "alert", Permission.RESPOND)
+    if isinstance(target, Response):
+        return target
+    session, found = target
+    try:
+        action(session.actor, found)
+    except NotFound:
+        return ctx.not_found(request, session, "alert")
+    except _Refused as refused:
+        return _detail(ctx, request, session, found, "alert.html", refused.message, refused.status)
+    return ctx.redirect(f"/alerts/{found}?done={done}")
 
 
 def _sentence(exc: Exception) -> str:
