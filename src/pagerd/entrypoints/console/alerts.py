@@ -15,7 +15,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 from uuid import UUID
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Depends, Form
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -44,50 +44,39 @@ BAD_NOTE = f"A note has 1 to {MAX_NOTE_LENGTH} characters."
 
 
 def alert_routes(ctx: ConsoleContext) -> APIRouter:
-    """GET /alerts, /alerts/live, /alerts/{id}, /alerts/{id}/live; POST acknowledge."""
+    """GET /alerts, /alerts/live, /alerts/{id}, /alerts/{id}/live; POST acknowledge,
+    resolve, escalate and notes."""
     router = APIRouter()
 
-    @router.get("/alerts")
-    def alerts_page(
-        request: Request,
-        status: str = "",
-        service: str = "",
-        severity: str = "",
-        cursor: str = "",
-    ) -> Response:
+    def signed_in(request: Request, live: bool, show: Callable[[Session], Response]) -> Response:
+        """`show` the signed-in user the page; else, for a page, the way to sign in (for a
+        live part: a bare 401, upon which the script reloads the page)."""
         session = ctx.user_session(request)
         if session is None:
-            return ctx.sign_in_redirect(request)
-        filters = _Filters(status, service, severity, cursor)
-        return _listing(ctx, request, session, filters, "alerts.html")
+            return _expired() if live else ctx.sign_in_redirect(request)
+        return show(session)
+
+    @router.get("/alerts")
+    def alerts_page(request: Request, filters: Annotated[_Filters, Depends()]) -> Response:
+        return signed_in(
+            request, False, lambda s: _listing(ctx, request, s, filters, "alerts.html")
+        )
 
     @router.get("/alerts/live")
-    def alerts_live(
-        request: Request,
-        status: str = "",
-        service: str = "",
-        severity: str = "",
-        cursor: str = "",
-    ) -> Response:
-        session = ctx.user_session(request)
-        if session is None:
-            return _expired()
-        filters = _Filters(status, service, severity, cursor)
-        return _listing(ctx, request, session, filters, "_alert_list.html")
+    def alerts_live(request: Request, filters: Annotated[_Filters, Depends()]) -> Response:
+        return signed_in(
+            request, True, lambda s: _listing(ctx, request, s, filters, "_alert_list.html")
+        )
 
     @router.get("/alerts/{alert_id}")
     def alert_page(request: Request, alert_id: str) -> Response:
-        session = ctx.user_session(request)
-        if session is None:
-            return ctx.sign_in_redirect(request)
-        return _detail(ctx, request, session, alert_id, "alert.html")
+        return signed_in(request, False, lambda s: _detail(ctx, request, s, alert_id, "alert.html"))
 
     @router.get("/alerts/{alert_id}/live")
     def alert_live(request: Request, alert_id: str) -> Response:
-        session = ctx.user_session(request)
-        if session is None:
-            return _expired()
-        return _detail(ctx, request, session, alert_id, "_alert_detail.html")
+        return signed_in(
+            request, True, lambda s: _detail(ctx, request, s, alert_id, "_alert_detail.html")
+        )
 
     @router.post("/alerts/{alert_id}/acknowledge")
     def acknowledge_alert(
@@ -181,12 +170,13 @@ def _expired() -> Response:
 
 @dataclass(frozen=True)
 class _Filters:
-    """The list's filters as the query string gave them."""
+    """The list's filters as the query string gave them (read by FastAPI as query
+    parameters: the class is the routes' dependency)."""
 
-    status: str
-    service: str
-    severity: str
-    cursor: str
+    status: str = ""
+    service: str = ""
+    severity: str = ""
+    cursor: str = ""
 
 
 def _listing(
