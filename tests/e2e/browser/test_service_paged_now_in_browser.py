@@ -1,7 +1,7 @@
 """The service page names whom level 1 would page right now, in a real browser: an address
 as itself, a person, and a schedule's person on call ("Primary: bob"), which follows an
-override taken on the schedule page; a schedule with nobody on call says so and warns that
-an alert would go on to level 2."""
+override taken on the schedule page (and so does "Who is on call", by service); a schedule
+with nobody on call and a disabled person say they page nobody."""
 
 from __future__ import annotations
 
@@ -70,6 +70,10 @@ def test_the_service_page_names_whom_level_1_pages_now_and_follows_an_override(
     page.get_by_role("link", name="Primary").click()
     page.locator("[data-shift]").first.get_by_role("button", name="Take this shift").click()
     expect(page.get_by_text("Override saved")).to_be_visible()
+    page.get_by_role("link", name="Who is on call").click()
+    expect(page.locator("#on-call-by-service [data-service]")).to_have_text(
+        f"checkout: Primary: {USERNAME}; carol"
+    )
     page.goto(service_url)
     expect(panel.locator("[data-would-page=schedule]")).to_have_text(f"Primary: {USERNAME}")
     assert errors == []
