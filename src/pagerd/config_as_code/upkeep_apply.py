@@ -42,7 +42,8 @@ def converge_windows(
     have = {DeclaredWindow.of(w).span: w for w in stored}
     want = {w.span: w for w in wanted}
     changes: list[Change] = []
-    for span, window in have.items():
+    for window in stored:  # each of them: the API may have made two with one span
+        span = DeclaredWindow.of(window).span
         if span not in want and window.phase(now) is WindowPhase.PLANNED:
             uow.maintenance.delete(window.id)
             changes.append(Change(Action.DELETE, "maintenance window", service_name, _span(span)))
