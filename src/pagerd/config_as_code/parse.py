@@ -220,23 +220,12 @@ class _Parser(ScheduleReader, UpkeepReader):
     def _check_unique_names(
         self, services: list[DeclaredService | None], nodes: list[Node]
     ) -> None:
-        first: dict[str, int] = {}
-        first_key: dict[str, int] = {}
-        for index, service in enumerate(services):
-            if service is None:
-                continue
-            if service.name in first:
-                where = f"services[{first[service.name]}]"
-                self.fail(f"services[{index}].name", nodes[index], f"repeats the name of {where}")
-            else:
-                first[service.name] = index
-            key = service.integration_key
-            if key is not None and key in first_key:
-                where = f"services[{first_key[key]}]"
-                path = f"services[{index}].integration_key"
-                self.fail(path, nodes[index], f"repeats the integration key of {where}")
-            elif key is not None:
-                first_key[key] = index
+        self.check_unique(services, nodes, "services", lambda s: s.name)
+        keyed = [s if s is not None and s.integration_key else None for s in services]
+        key = ".integration_key"
+        self.check_unique(
+            keyed, nodes, "services", lambda s: s.integration_key, key, "integration key"
+        )
 
 
 def _brackets(dotted: str) -> str:

@@ -42,13 +42,7 @@ class ScheduleReader(NodeReader):
     def schedules(self, node: Node) -> list[DeclaredSchedule]:
         items = self.sequence(node, "schedules") or []
         found = [self.schedule(n, f"schedules[{i}]") for i, n in enumerate(items)]
-        names: dict[str, int] = {}
-        for index, schedule in enumerate(found):
-            if schedule is not None and schedule.name in names:
-                where = f"schedules[{names[schedule.name]}]"
-                self.fail(f"schedules[{index}].name", items[index], f"repeats the name of {where}")
-            elif schedule is not None:
-                names[schedule.name] = index
+        self.check_unique(found, items, "schedules", lambda s: s.name)
         return [s for s in found if s is not None]
 
     def schedule(self, node: Node, path: str) -> DeclaredSchedule | None:

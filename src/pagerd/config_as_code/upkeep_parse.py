@@ -39,14 +39,7 @@ class UpkeepReader(NodeReader):
         if items is None:
             return None
         found = [self.window(n, f"{path}[{i}]") for i, n in enumerate(items)]
-        seen: dict[object, int] = {}
-        for index, window in enumerate(found):
-            if window is None:
-                continue
-            if window.span in seen:
-                where = f"{path}[{seen[window.span]}]"
-                self.fail(f"{path}[{index}]", items[index], f"repeats the start and end of {where}")
-            seen.setdefault(window.span, index)
+        self.check_unique(found, items, path, lambda w: w.span, "", "start and end")
         return None if None in found else tuple(w for w in found if w is not None)
 
     def window(self, node: Node, path: str) -> DeclaredWindow | None:
@@ -74,14 +67,7 @@ class UpkeepReader(NodeReader):
         if items is None:
             return None
         found = [self.heartbeat(n, f"{path}[{i}]") for i, n in enumerate(items)]
-        seen: dict[str, int] = {}
-        for index, heartbeat in enumerate(found):
-            if heartbeat is None:
-                continue
-            if heartbeat.name in seen:
-                where = f"{path}[{seen[heartbeat.name]}]"
-                self.fail(f"{path}[{index}].name", items[index], f"repeats the name of {where}")
-            seen.setdefault(heartbeat.name, index)
+        self.check_unique(found, items, path, lambda h: h.name)
         return None if None in found else tuple(h for h in found if h is not None)
 
     def heartbeat(self, node: Node, path: str) -> DeclaredHeartbeat | None:
