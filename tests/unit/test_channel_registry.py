@@ -13,6 +13,7 @@ from pagerd.adapters.channels import DevOutboxSender, build_senders, channel_ada
 from pagerd.adapters.channels.adapter import ChannelConfigs
 from pagerd.adapters.channels.registry import ADAPTERS
 from pagerd.adapters.memory import FakeClock
+from pagerd.config_as_code import DeclaredTarget, parse_configuration, render_configuration
 from pagerd.domain.channels import (
     Channel,
     ChannelKind,
@@ -115,3 +116,27 @@ def test_claimed_items_carry_links_and_only_reply_code_channels_get_codes() -> N
     assert email.reply_code is None
     assert email.ack_url.startswith("https://p.example/ack/")
     assert email.console_url == f"https://p.example/alerts/{email.alert_id}"
+
+
+def test_a_configuration_file_declares_a_slack_target_with_or_without_its_type() -> None:
+    text = """\
+version: 1
+services:
+  - name: checkout
+    escalation_policy:
+      levels:
+        - targets:
+            - {type: slack, channel: C0123ABCD}
+            - {channel: C0456EFGH}
+"""
+    [service] = parse_configuration(text).services
+    assert service.escalation_policy is not None
+    [level] = service.escalation_policy.levels
+
+    assert level.targets == (
+        DeclaredTarget(Channel.SLACK, "C0123ABCD"),
+        DeclaredTarget(Channel.SLACK, "C0456EFGH"),
+    )
+    assert parse_configuration(render_configuration(parse_configuration(text))) == (
+        parse_configuration(text)
+    )
