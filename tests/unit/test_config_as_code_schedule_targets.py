@@ -149,7 +149,8 @@ def test_a_renamed_schedule_target_is_shown_by_name_in_the_change() -> None:
         ("{schedule: ''}", "targets[0].schedule (line 16): must be a non-empty text value"),
         (
             "{schedule: Primary, email: a@example.com}",
-            "targets[0].type (line 16): is required (one of email, sms, webhook, user, schedule)",
+            "targets[0].type (line 16): is required "
+            "(one of email, sms, webhook, slack, user, schedule)",
         ),
         ("{type: schedule, schedule: P, user: a}", "targets[0].user (line 16): does not belong"),
     ],
