@@ -113,11 +113,11 @@ services:
         "services[0].escalation_policy.levels[0].ack_timeout_seconds (line 6): "
         "must be a whole number",
         "services[0].escalation_policy.levels[0].targets[0].number (line 7): "
-        "unknown field; expected one of type, email, phone_number, url, user",
+        "unknown field; expected one of type, email, phone_number, url, user, schedule",
         "services[0].escalation_policy.levels[0].targets[0].type (line 7): "
-        "must be one of email, sms, webhook, user",
+        "must be one of email, sms, webhook, user, schedule",
         "services[2].nom (line 9): unknown field; expected one of name, integration_key, "
-        "escalation_policy",
+        "escalation_policy, maintenance_windows, heartbeats",
         "services[2].name (line 9): is required",
         "services[1].name (line 8): repeats the name of services[0]",
     ]

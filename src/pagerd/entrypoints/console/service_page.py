@@ -1,4 +1,5 @@
-"""The page of one service: its health, its incident, its integration key, its policy editor."""
+"""The page of one service: its health, its incident, whom level 1 would page right now,
+its integration key, maintenance, heartbeats and its policy editor."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from pagerd.entrypoints.console.policy_form import (
 )
 from pagerd.entrypoints.console.sessions import Session
 from pagerd.entrypoints.console.views import open_alert_count
+from pagerd.service_layer.paged_now import paged_now
 from pagerd.service_layer.users import every_user
 
 MAINTENANCE_SHOWN = 20
@@ -64,6 +66,9 @@ def render_service_page(
         rosters = [(str(s.id), s.name) for s in uow.schedules.list(500, None)]
         windows = uow.maintenance.list_for_service(service_id, MAINTENANCE_SHOWN)
         monitors = uow.heartbeats.list_for_service(service_id)
+        now = ctx.now()
+        first_level = paged_now(uow, policy.levels[0], now) if policy is not None else []
+        held_until = uow.maintenance.covering(service_id, now)
     unsaved = draft is not None
     if draft is None:
         draft = PolicyDraft.from_policy(policy) if policy is not None else PolicyDraft()
@@ -93,6 +98,9 @@ def render_service_page(
         max_repeat=MAX_REPEAT,
         windows=windows,
         heartbeats=monitors,
+        first_level=first_level,
+        first_level_reaches=any(target.nobody is None for target in first_level),
+        held_until=held_until.end_at if held_until is not None else None,
         maintenance_errors=maintenance_errors or [],
         public_url=ctx.container.public_url,
     )
