@@ -27,6 +27,7 @@ class Channel(StrEnum):
     WEBHOOK = "webhook"
     VOICE = "voice"
     SLACK = "slack"
+    TEAMS = "teams"
 
     @property
     def address_field(self) -> str:
@@ -40,11 +41,16 @@ _ADDRESS_FIELDS = {
     Channel.WEBHOOK: "url",
     Channel.VOICE: "phone_number",
     Channel.SLACK: "member_id",
+    Channel.TEAMS: "url",
 }
 
-POLICY_ADDRESS_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.WEBHOOK)
-"""The channels a policy may page directly by address. Voice and Slack reach people only
-through their contact methods (a policy pages the person: a `user` target)."""
+POLICY_ADDRESS_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.WEBHOOK, Channel.TEAMS)
+"""The channels a policy may page directly by address (Teams: a channel's workflow URL).
+Voice and Slack reach people only through their contact methods (a policy pages the
+person: a `user` target)."""
+
+URL_CHANNELS = (Channel.WEBHOOK, Channel.TEAMS)
+"""Channels whose address is a URL that pagerd POSTs to: under the same network guard."""
 
 
 def address_problem(channel: Channel, address: str) -> str | None:

@@ -15,7 +15,9 @@ from uuid import UUID, uuid4
 from pagerd.domain.channels import Channel, address_problem
 from pagerd.domain.errors import FieldError, InvalidRequest
 
-CONTACT_METHOD_TYPES = ", ".join(c.value for c in Channel)
+CONTACT_METHOD_CHANNELS = tuple(c for c in Channel if c is not Channel.TEAMS)
+"""A Teams channel is a place, not a person: it is a policy target only."""
+CONTACT_METHOD_TYPES = ", ".join(c.value for c in CONTACT_METHOD_CHANNELS)
 MAX_LABEL = 200
 MAX_RULE_DELAY_MINUTES = 1440
 MAX_RULES = 50
@@ -83,7 +85,10 @@ def build_contact_method(
     channel: Channel | None = None
     try:
         channel = Channel(type_.strip().lower())
+        if channel not in CONTACT_METHOD_CHANNELS:
+            raise ValueError(type_)
     except ValueError:
+        channel = None
         problems.append(FieldError("type", f"must be one of {CONTACT_METHOD_TYPES}"))
     address = address.strip()
     if channel is not None:

@@ -25,6 +25,7 @@ _CHANNEL_NAMES = {
     Channel.WEBHOOK: "webhook",
     Channel.VOICE: "voice call",
     Channel.SLACK: "Slack",
+    Channel.TEAMS: "Teams",
 }
 
 

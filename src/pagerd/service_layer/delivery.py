@@ -190,7 +190,7 @@ def record_deliveries(
         for alert_id, level, pass_number in sorted(failed_levels, key=str):
             alert = alerts.get(alert_id)
             assert alert is not None  # its notification exists, so the alert does
-            _escalate_if_level_failed(uow, alert, level, pass_number, now)
+            escalate_if_level_failed(uow, alert, level, pass_number, now)
         uow.commit()
 
 
@@ -234,9 +234,11 @@ def _delivery_entry(notification: Notification, now: datetime) -> TimelineEntry:
     )
 
 
-def _escalate_if_level_failed(
+def escalate_if_level_failed(
     uow: UnitOfWork, alert: Alert, level: int, pass_number: int, now: datetime
 ) -> None:
+    """Inside the caller's transaction: escalate now when every page of (level, pass)
+    failed for good and nothing else can still reach somebody at that level."""
     # Only a level still waiting on its timer escalates early. One whose timer already fired
     # has timed out: it moved on, or (the last level) it exhausted, which must not repeat.
     timer = uow.timers.pending_for_alert(alert.id)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from pagerd.domain.channels import Channel
+from pagerd.domain.channels import URL_CHANNELS
 from pagerd.domain.errors import FieldError, InvalidPolicy
 from pagerd.domain.policy import (
     EscalationPolicy,
@@ -69,7 +69,7 @@ def refuse_unreachable_webhooks(
         for i, level in enumerate(policy.levels)
         for j, target in enumerate(level.targets)
         if isinstance(target, Target)
-        and target.channel is Channel.WEBHOOK
+        and target.channel in URL_CHANNELS
         and (problem := url_host_problem(urlsplit(target.address).hostname or "", allowed_networks))
     ]
     if problems:

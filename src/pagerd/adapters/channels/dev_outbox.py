@@ -12,6 +12,9 @@ from uuid import uuid4
 
 from pagerd.adapters.channels.rendering import MessageRenderer
 from pagerd.adapters.channels.sms import SmsComposer
+from pagerd.adapters.channels.teams_card import build_teams_message
+from pagerd.adapters.channels.twiml import call_script, call_twiml
+from pagerd.adapters.channels.voice_urls import VoiceCallUrls
 from pagerd.adapters.channels.webhook_format import build_payload
 from pagerd.domain.channels import Channel
 from pagerd.domain.dev_outbox import DevMessage
@@ -62,8 +65,12 @@ class DevOutboxSender:
         if page.channel is Channel.SMS:
             return f"SMS to {page.address}", self._sms.text(page)
         if page.channel is Channel.VOICE:
-            # No voice sender yet: the words a call would read out.
-            return f"Voice call to {page.address}", self._renderer.voice(page, self._clock.now())
+            # The words the call would read out, then the TwiML it would carry.
+            twiml = call_twiml(page, VoiceCallUrls(self._renderer.public_url).gather(page))
+            return f"Voice call to {page.address}", f"{call_script(page)}\n\n{twiml}"
+        if page.channel is Channel.TEAMS:
+            message = build_teams_message(page, self._renderer, self._clock.now())
+            return f"Teams card to {page.address}", json.dumps(message, indent=2)
         if page.channel is Channel.SLACK:
             return f"Slack message to {page.address}", self._renderer.plain(page, self._clock.now())
         payload = build_payload(page, self._renderer, self._clock.now())

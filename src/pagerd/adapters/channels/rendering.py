@@ -8,7 +8,10 @@ Every message names what is down (the service once, and the alert's summary), ho
   signed acknowledge link;
 - SMS: severity, service and the start of the summary (whole when it fits), the reply code,
   and the acknowledge link when it fits (the code acknowledges too): at most 2 segments;
-- webhook (`webhook_format`): everything, levels also 0-based as in the API.
+- webhook (`webhook_format`): everything, levels also 0-based as in the API;
+- voice (`twiml`): severity, service and summary read out, then "press 1 to acknowledge,
+  2 to escalate";
+- Microsoft Teams (`teams_card`): an Adaptive Card with everything and the links.
 
 A summary that starts with the service's name (`payments: HTTP 5xx`) is shown without it
 next to the name. HTML is rendered by Jinja2 with autoescape, so an alert can never inject
@@ -81,6 +84,11 @@ class MessageRenderer:
             return ""
         return self._links.url(item.alert_id, item.target_id, now)
 
+    @property
+    def public_url(self) -> str:
+        """The base of every link (PAGERD_PUBLIC_URL)."""
+        return self._links.public_url
+
     def console_url(self, item: PageItem) -> str:
         """The alert's page in the console."""
         return self._links.console_url(item.alert_id)
@@ -126,16 +134,6 @@ class MessageRenderer:
             f"since {v.since}) Acknowledge: {v.ack_url}"
             for v in self.items(page, now)
         )
-
-    def voice(self, page: OutgoingPage, now: datetime) -> str:
-        """What a voice call reads out."""
-        if page.items[0].is_test:
-            return test_text(page)
-        alerts = ". ".join(
-            f"{i.severity.value} {_one_line(i.service_name)}: {_one_line(summary(i))}"
-            for i in page.items
-        )
-        return f"This is pagerd. {alerts}. Press 1 to acknowledge."
 
     def sms(self, page: OutgoingPage, codes: Mapping[UUID, str], now: datetime) -> str:
         """SMS text; `codes` maps each alert id to its reply code."""

@@ -23,24 +23,42 @@ class TwilioConfig:
     from_number: str
     api_base: str = DEFAULT_API_BASE
     timeout: float = DEFAULT_TIMEOUT
+    voice_from: str | None = None
+    """Caller id of voice calls; the sending number when unset."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TwilioConfig:
         """PAGERD_TWILIO_*."""
         assert settings.twilio_account_sid
         assert settings.twilio_auth_token
-        assert settings.twilio_from
+        from_number = settings.twilio_from or settings.twilio_voice_from
+        assert from_number
         return cls(
             account_sid=settings.twilio_account_sid,
             auth_token=settings.twilio_auth_token.get_secret_value(),
-            from_number=settings.twilio_from,
+            from_number=from_number,
             api_base=settings.twilio_api_base,
+            voice_from=settings.twilio_voice_from,
         )
+
+    @property
+    def caller_id(self) -> str:
+        """The number voice calls come from."""
+        return self.voice_from or self.from_number
+
+    @property
+    def calls_url(self) -> str:
+        """`{api_base}/2010-04-01/Accounts/{sid}/Calls.json`."""
+        return f"{self._account_url}/Calls.json"
+
+    @property
+    def _account_url(self) -> str:
+        return f"{self.api_base.rstrip('/')}/2010-04-01/Accounts/{self.account_sid}"
 
     @property
     def messages_url(self) -> str:
         """`{api_base}/2010-04-01/Accounts/{sid}/Messages.json`."""
-        return f"{self.api_base.rstrip('/')}/2010-04-01/Accounts/{self.account_sid}/Messages.json"
+        return f"{self._account_url}/Messages.json"
 
 
 class TwilioSmsSender:

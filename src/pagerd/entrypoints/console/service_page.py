@@ -28,6 +28,7 @@ CHANNEL_CHOICES = [
     (Channel.EMAIL.value, "E-mail"),
     (Channel.SMS.value, "SMS"),
     (Channel.WEBHOOK.value, "Webhook"),
+    (Channel.TEAMS.value, "Microsoft Teams channel"),
     (USER_TARGET, "Person"),
     (SCHEDULE_TARGET, "Schedule (who is on call)"),
 ]
@@ -35,6 +36,7 @@ ADDRESS_HINTS = {
     Channel.EMAIL.value: "oncall@example.com",
     Channel.SMS.value: "+14155550123",
     Channel.WEBHOOK.value: "https://chat.example.com/hooks/oncall",
+    Channel.TEAMS.value: "https://prod-00.westeurope.logic.azure.com/workflows/...",
 }
 
 
