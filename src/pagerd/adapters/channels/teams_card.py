@@ -4,9 +4,9 @@ Teams Workflows ("Post to a channel when a webhook request is received") accepts
     {"type": "message", "attachments": [{"contentType":
         "application/vnd.microsoft.card.adaptive", "content": {AdaptiveCard 1.4}}]}
 
-One container per alert: severity and service as the heading, the summary, facts (severity,
-level and pass counted from 1, since when, source), details, the alert's links, and two
-links: acknowledge (pagerd's signed link: Teams Workflows cannot call pagerd back, so the
+One container per alert: severity and service as the heading, the summary, facts
+(service, severity, level and pass counted from 1, since when), the source and details, the
+alert's links, and two links: acknowledge (pagerd's signed link: Teams Workflows cannot call pagerd back, so the
 card has no buttons) and the alert in the console. Text that comes from alerts is put in
 TextRuns, which Teams shows as is (no Markdown), so an alert can never add a link.
 """
@@ -60,17 +60,16 @@ def _alert_container(view: ItemView) -> dict[str, Any]:
         {"title": "Service", "value": _cut(view.service_name, 200)},
         {"title": "Severity", "value": view.severity},
         {"title": "Level", "value": f"level {view.level}, pass {view.pass_label}"},
-        {"title": "Since", "value": f"{view.since} ({view.age})"},
+        {"title": "Since", "value": f"{view.since} ({view.age} ago)"},
     ]
-    if view.source:
-        facts.append({"title": "Source", "value": _cut(view.source, MAX_DETAIL_TEXT)})
     items: list[dict[str, Any]] = [
         _runs([heading]),
         _runs([_run(_cut(view.message, MAX_TEXT))]),
         {"type": "FactSet", "facts": facts},
     ]
-    if view.details:
-        lines = [f"{name}: {value}" for name, value in view.details[:MAX_DETAILS]]
+    lines = [f"source: {view.source}"] if view.source else []
+    lines += [f"{name}: {value}" for name, value in view.details[:MAX_DETAILS]]
+    if lines:
         items.append(_runs([_run(_cut(line, MAX_DETAIL_TEXT) + "\n") for line in lines]))
     links = [(link.text or link.href, link.href) for link in view.links if _is_web(link.href)]
     links += [("Acknowledge", view.ack_url), ("Open in pagerd", view.console_url)]

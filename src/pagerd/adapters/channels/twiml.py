@@ -19,8 +19,8 @@ GATHER_TIMEOUT_SECONDS = 8
 MAX_ALERTS_READ = 5
 MAX_SUMMARY_CHARS = 200
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
-# Characters XML 1.0 forbids, and line breaks (read out as nothing useful).
-_UNSPEAKABLE = re.compile(r"[\x00-\x1f\x7f\ufffe\uffff]+")
+# Characters XML 1.0 forbids, and runs of white space (line breaks read out as nothing).
+_UNSPEAKABLE = re.compile(r"[\x00-\x1f\x7f\ufffe\uffff\s]+")
 
 
 def call_script(page: OutgoingPage) -> str:
