@@ -98,7 +98,8 @@ def test_a_teams_page_posts_an_adaptive_card_to_the_workflow_url(teams: TeamsRec
     [attachment] = message["attachments"]
     assert attachment["contentType"] == CARD_CONTENT_TYPE
     text = json.dumps(attachment["content"])
-    assert "CRITICAL checkout" in text and "HTTP 503 on /pay" in text
+    assert "CRITICAL checkout" in text
+    assert "HTTP 503 on /pay" in text
     assert "https://pagerd.example.com/ack/" in text
 
 
@@ -113,7 +114,8 @@ def test_a_teams_outage_is_retried_like_a_webhook_and_a_refusal_is_not(
     h.advance(10)
     with h.uow:
         retried = h.uow.outbox.get(notification.id)
-    assert retried is not None and retried.status is NotificationStatus.SENT
+    assert retried is not None
+    assert retried.status is NotificationStatus.SENT
     assert retried.attempts == 3
 
     teams.statuses = [400]

@@ -73,7 +73,8 @@ def test_the_card_shows_service_severity_summary_details_links_and_level() -> No
     texts = [r["text"] for r in runs(card)]
     assert texts[0] == "WARNING checkout"
     assert "HTTP 503 on /pay" in texts
-    assert "region: eu-west-1\n" in texts and "errors: 42\n" in texts
+    assert "region: eu-west-1\n" in texts
+    assert "errors: 42\n" in texts
     facts = {f["title"]: f["value"] for f in container["items"][2]["facts"]}
     assert facts["Severity"] == "warning"
     assert facts["Level"] == "level 2, pass 1"
@@ -92,7 +93,8 @@ def test_the_card_has_links_but_no_buttons_and_alert_text_is_never_markdown() ->
 
     assert "actions" not in card
     serialized = json.dumps(card)
-    assert "Action.Submit" not in serialized and "Action.Execute" not in serialized
+    assert "Action.Submit" not in serialized
+    assert "Action.Execute" not in serialized
     # Alert text only ever sits in TextRuns (shown as is), never in a Markdown TextBlock.
     assert '"type": "TextBlock"' not in json.dumps(card)
     assert "[click](https://evil.example.com) **now**" in [r["text"] for r in runs(card)]

@@ -74,7 +74,8 @@ def test_keypress_2_escalates_now_and_a_replay_or_second_2_does_not_skip_a_level
     assert s.h.get_alert(s.alert.id).level == 1
     assert s.emails() == [BACKUP]
     entry = [e for e in s.h.timeline(s.alert.id) if e.type == "escalated"]
-    assert entry and entry[-1].details.get("by") == "alice"
+    assert entry
+    assert entry[-1].details.get("by") == "alice"
 
     s.press("2", call_sid="CA1")  # the same callback again
     s.press("2", call_sid="CA2")  # the same call's page, from a later call: level moved on
@@ -121,7 +122,8 @@ def test_a_voicemail_counts_as_unanswered() -> None:
     assert s.page_status() is NotificationStatus.PENDING
     with s.h.uow:
         page = s.h.uow.outbox.get(s.ids()[0])
-    assert page is not None and "machine start" in (page.last_error or "")
+    assert page is not None
+    assert "machine start" in (page.last_error or "")
 
 
 def test_an_answered_call_stays_delivered_and_a_repeated_status_changes_nothing() -> None:

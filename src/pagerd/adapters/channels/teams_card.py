@@ -6,9 +6,10 @@ Teams Workflows ("Post to a channel when a webhook request is received") accepts
 
 One container per alert: severity and service as the heading, the summary, facts
 (service, severity, level and pass counted from 1, since when), the source and details, the
-alert's links, and two links: acknowledge (pagerd's signed link: Teams Workflows cannot call pagerd back, so the
-card has no buttons) and the alert in the console. Text that comes from alerts is put in
-TextRuns, which Teams shows as is (no Markdown), so an alert can never add a link.
+alert's links, and two links: acknowledge (pagerd's signed link: Teams Workflows cannot call
+pagerd back, so the card has no buttons) and the alert in the console. Text that comes from
+alerts is put in TextRuns, which Teams shows as is (no Markdown), so an alert can never add
+a link.
 """
 
 from __future__ import annotations
