@@ -115,7 +115,7 @@ services:
         "services[0].escalation_policy.levels[0].targets[0].number (line 7): "
         "unknown field; expected one of type, email, phone_number, url, user",
         "services[0].escalation_policy.levels[0].targets[0].type (line 7): "
-        "must be one of email, sms, webhook, user",
+        "must be one of email, sms, webhook, teams, user",
         "services[2].nom (line 9): unknown field; expected one of name, integration_key, "
         "escalation_policy",
         "services[2].name (line 9): is required",
