@@ -9,7 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from pagerd.adapters.channels import build_senders, load_or_create_secret_key
+from pagerd.adapters.channels import (
+    AddressPolicy,
+    ChannelConfigs,
+    SmtpConfig,
+    TwilioConfig,
+    TwilioVoiceConfig,
+    WebhookConfig,
+    build_senders,
+    webhook_secret,
+)
 from pagerd.adapters.clock import SystemClock
 from pagerd.adapters.event_log import LoggingObserver
 from pagerd.adapters.memory.rate_buckets import InMemoryRateBuckets
@@ -24,6 +33,7 @@ from pagerd.adapters.sqlalchemy.rate_buckets import SqlRateBuckets
 from pagerd.adapters.wakeup import ThreadWakeup
 from pagerd.config import Settings
 from pagerd.domain.channels import Channel
+from pagerd.service_layer.ack_tokens import load_or_create_secret_key
 from pagerd.service_layer.observability import NullObserver, Observer
 from pagerd.service_layer.paging import Sender
 from pagerd.service_layer.ports import Clock, RateBuckets, UnitOfWork, WorkSignal
@@ -82,7 +92,7 @@ def build_container(
     metrics.watch_queues(uow_factory, clock)
     base_url = (public_url or settings.base_url("127.0.0.1", 8080)).rstrip("/")
     secret_key = load_or_create_secret_key(settings, uow_factory)
-    senders = build_senders(settings, uow_factory, clock, base_url, secret_key)
+    senders = channel_senders(settings, clock, secret_key, base_url)
     return Container(
         settings=settings,
         uow_factory=uow_factory,
@@ -97,4 +107,73 @@ def build_container(
         rate_buckets=(
             SqlRateBuckets(engine) if engine.dialect.name == "postgresql" else InMemoryRateBuckets()
         ),
+    )
+
+
+def channel_configs(
+    settings: Settings, secret_key: bytes, public_url: str | None = None
+) -> ChannelConfigs:
+    """Each channel's settings as its adapter takes them; a channel left unconfigured
+    (PAGERD_SMTP_HOST unset, ...) is absent and pages into the dev outbox. `public_url`
+    (default: PAGERD_PUBLIC_URL, else http://127.0.0.1:8080) is where providers call back."""
+    base_url = (public_url or settings.base_url("127.0.0.1", 8080)).rstrip("/")
+    return ChannelConfigs.of(
+        smtp_config(settings),
+        twilio_config(settings),
+        twilio_voice_config(settings, base_url),
+        WebhookConfig(webhook_secret(secret_key), AddressPolicy(settings.allowed_networks)),
+    )
+
+
+def channel_senders(
+    settings: Settings, clock: Clock, secret_key: bytes, public_url: str | None = None
+) -> dict[Channel, Sender]:
+    """A sender for every channel kind, from the settings."""
+    return build_senders(channel_configs(settings, secret_key, public_url), clock)
+
+
+def smtp_config(settings: Settings) -> SmtpConfig | None:
+    """PAGERD_SMTP_*, when the host is set; the port defaults to 587 with STARTTLS and to
+    25 without."""
+    if not settings.smtp_configured or settings.smtp_host is None:
+        return None
+    password = settings.smtp_password
+    return SmtpConfig(
+        host=settings.smtp_host,
+        port=settings.smtp_port or (587 if settings.smtp_starttls else 25),
+        username=settings.smtp_username or None,
+        password=password.get_secret_value() if password is not None else None,
+        starttls=settings.smtp_starttls,
+        from_address=settings.smtp_from,
+    )
+
+
+def twilio_config(settings: Settings) -> TwilioConfig | None:
+    """PAGERD_TWILIO_*, when the account, its token and a number are all set."""
+    sid, token = settings.twilio_account_sid, settings.twilio_auth_token
+    number = settings.twilio_from
+    if not settings.twilio_configured or not sid or token is None or not number:
+        return None
+    return TwilioConfig(
+        account_sid=sid,
+        auth_token=token.get_secret_value(),
+        from_number=number,
+        api_base=settings.twilio_api_base,
+    )
+
+
+def twilio_voice_config(settings: Settings, public_url: str) -> TwilioVoiceConfig | None:
+    """PAGERD_TWILIO_* for calls, when the account, its token and a caller id
+    (PAGERD_TWILIO_VOICE_FROM, else PAGERD_TWILIO_FROM) are set; Twilio calls back at
+    `public_url`."""
+    sid, token = settings.twilio_account_sid, settings.twilio_auth_token
+    caller_id = settings.twilio_voice_from or settings.twilio_from
+    if not settings.twilio_voice_configured or not sid or token is None or not caller_id:
+        return None
+    return TwilioVoiceConfig(
+        account_sid=sid,
+        auth_token=token.get_secret_value(),
+        caller_id=caller_id,
+        public_url=public_url,
+        api_base=settings.twilio_api_base,
     )

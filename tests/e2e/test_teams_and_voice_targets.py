@@ -9,8 +9,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from pagerd.adapters.channels.factory import build_senders
 from pagerd.adapters.channels.teams import TeamsSender
+from pagerd.bootstrap import channel_senders
 from pagerd.config import Settings
 from pagerd.domain.channels import Channel
 from pagerd.entrypoints.http import create_app
@@ -63,7 +63,7 @@ def test_unconfigured_voice_calls_land_in_the_dev_outbox_with_their_words_and_tw
 ) -> None:
     api = memory_api
     settings = Settings(admin_token=SecretStr(ADMIN_TOKEN), _env_file=None)
-    senders = build_senders(settings, api.container.uow_factory, api.clock, PUBLIC_URL, b"k" * 32)
+    senders = channel_senders(settings, api.clock, b"k" * 32, PUBLIC_URL)
     assert isinstance(senders[Channel.TEAMS], TeamsSender)  # Teams always goes out
     api.senders.update(senders)
     api.container = replace(api.container, public_url=PUBLIC_URL)
@@ -91,6 +91,6 @@ def test_unconfigured_voice_calls_land_in_the_dev_outbox_with_their_words_and_tw
     assert page["subject"] == "Voice call to +14155550100"
     assert "Critical alert on checkout, level 1: disk full." in page["body"]
     assert "Press 1 to acknowledge, 2 to escalate." in page["body"]
-    assert f"{PUBLIC_URL}/integrations/twilio/voice/gather?n=" in page["body"]
+    assert 'action="/integrations/twilio/voice/gather?n=' in page["body"]
     test = next(m for m in calls if m is not page)
     assert "This is a test" in test["body"]

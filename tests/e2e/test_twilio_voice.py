@@ -23,8 +23,8 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from pagerd.adapters.channels.factory import build_senders
 from pagerd.adapters.channels.twilio_voice import TwilioVoiceSender
+from pagerd.bootstrap import channel_senders
 from pagerd.config import Settings
 from pagerd.domain.channels import Channel
 from pagerd.domain.voice_call import CALL_RETRY_DELAY, MAX_CALL_ATTEMPTS
@@ -56,7 +56,7 @@ def voice(api: Api, twilio: FakeTwilioVoice) -> Api:
         twilio_api_base=twilio.api_base,
         _env_file=None,
     )
-    real = build_senders(settings, api.container.uow_factory, api.clock, PUBLIC_URL, b"k" * 32)
+    real = channel_senders(settings, api.clock, b"k" * 32, PUBLIC_URL)
     assert isinstance(real[Channel.VOICE], TwilioVoiceSender)
     api.senders.update(real)  # the engine pages through this very mapping
     api.container = replace(api.container, settings=settings, public_url=PUBLIC_URL)

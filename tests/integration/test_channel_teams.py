@@ -20,7 +20,6 @@ from pagerd.adapters.channels.teams_card import CARD_CONTENT_TYPE
 from pagerd.domain.channels import Channel
 from pagerd.domain.notification import Notification, NotificationStatus
 from pagerd.domain.policy import LevelSpec, TargetSpec
-from pagerd.service_layer.ack_tokens import AckLinks, AckLinkSigner
 from pagerd.testing.harness import PagingHarness
 
 LOOPBACK = [ipaddress.ip_network("127.0.0.0/8")]
@@ -68,8 +67,8 @@ def teams() -> Iterator[TeamsReceiver]:
 
 
 def _harness(allowed: list[ipaddress.IPv4Network] | None = None) -> PagingHarness:
-    h = PagingHarness()
-    renderer = MessageRenderer(AckLinks("https://pagerd.example.com", AckLinkSigner(b"k")))
+    h = PagingHarness(public_url="https://pagerd.example.com")
+    renderer = MessageRenderer()
     policy = AddressPolicy(LOOPBACK if allowed is None else allowed)
     h.senders[Channel.TEAMS] = TeamsSender(renderer, h.clock, policy, timeout=5)
     return h

@@ -8,20 +8,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from pagerd.adapters.channels.twilio import TwilioConfig
-from pagerd.adapters.channels.twilio_voice import TwilioVoiceSender
-from pagerd.adapters.channels.voice_urls import VoiceCallUrls
+from pagerd.adapters.channels.twilio_voice import TwilioVoiceConfig, TwilioVoiceSender
 from pagerd.domain.channels import Channel
 from pagerd.domain.notification import Notification, NotificationStatus
 from pagerd.testing.fake_twilio_voice import FakeTwilioVoice, running_fake_twilio_voice
 from pagerd.testing.harness import PagingHarness, level, user_target
 
-SID, TOKEN, FROM, VOICE_FROM = (
-    "AC0123456789abcdef",
-    "twilio-auth-token",
-    "+15550001111",
-    "+15550002222",
-)
+SID, TOKEN, VOICE_FROM = "AC0123456789abcdef", "twilio-auth-token", "+15550002222"
 PHONE = "+14155550100"
 PUBLIC = "https://pagerd.example.com"
 
@@ -34,10 +27,8 @@ def twilio() -> Iterator[FakeTwilioVoice]:
 
 def _harness(twilio: FakeTwilioVoice, token: str = TOKEN) -> PagingHarness:
     h = PagingHarness()
-    config = TwilioConfig(
-        SID, token, FROM, api_base=twilio.api_base, timeout=5, voice_from=VOICE_FROM
-    )
-    h.senders[Channel.VOICE] = TwilioVoiceSender(config, VoiceCallUrls(PUBLIC))
+    config = TwilioVoiceConfig(SID, token, VOICE_FROM, PUBLIC, api_base=twilio.api_base, timeout=5)
+    h.senders[Channel.VOICE] = TwilioVoiceSender(config)
     return h
 
 

@@ -13,12 +13,14 @@ from pagerd.domain.channels import Channel
 from pagerd.domain.context import Link
 from pagerd.domain.severity import Severity
 from pagerd.service_layer.ack_tokens import AckLinks, AckLinkSigner
+from pagerd.service_layer.delivery import with_links
 from pagerd.service_layer.paging import OutgoingPage, PageItem
 
 OPENED = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 NOW = OPENED + timedelta(minutes=3)
 SIGNER = AckLinkSigner(b"test-secret")
-RENDERER = MessageRenderer(AckLinks("https://pagerd.example.com", SIGNER))
+LINKS = AckLinks("https://pagerd.example.com", SIGNER)
+RENDERER = MessageRenderer()
 URL = "https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke"
 
 
@@ -39,7 +41,8 @@ def item(**kw: object) -> PageItem:
         "links": (Link("https://runbooks.example.com/pay", "Runbook"), Link("javascript:x", "x")),
     }
     fields.update(kw)
-    return PageItem(**fields)  # type: ignore[arg-type]
+    made = PageItem(**fields)  # type: ignore[arg-type]
+    return with_links(made, LINKS, NOW)  # as the claim makes them
 
 
 def card_of(*items: PageItem) -> dict[str, Any]:

@@ -113,9 +113,9 @@ services:
         "services[0].escalation_policy.levels[0].ack_timeout_seconds (line 6): "
         "must be a whole number",
         "services[0].escalation_policy.levels[0].targets[0].number (line 7): "
-        "unknown field; expected one of type, email, phone_number, url, user",
+        "unknown field; expected one of type, email, phone_number, url, channel, user",
         "services[0].escalation_policy.levels[0].targets[0].type (line 7): "
-        "must be one of email, sms, webhook, teams, user",
+        "must be one of email, sms, webhook, slack, teams, user",
         "services[2].nom (line 9): unknown field; expected one of name, integration_key, "
         "escalation_policy",
         "services[2].name (line 9): is required",

@@ -43,13 +43,13 @@ from pagerd.config_as_code.model import (
 from pagerd.config_as_code.nodes import is_null
 from pagerd.config_as_code.parse_people import parse_users
 from pagerd.config_as_code.schedule_parse import ScheduleReader
-from pagerd.domain.channels import POLICY_ADDRESS_CHANNELS
+from pagerd.domain.channels import policy_channels
 from pagerd.domain.errors import InvalidPolicy
 from pagerd.domain.policy import DEFAULT_ACK_TIMEOUT, USER_TARGET, build_policy
 from pagerd.service_layer.services import MAX_NAME_LENGTH
 
 _DEFAULT_TIMEOUT = int(DEFAULT_ACK_TIMEOUT.total_seconds())
-_TYPE_NAMES = (*(c.value for c in POLICY_ADDRESS_CHANNELS), USER_TARGET)
+_TYPE_NAMES = (*(c.value for c in policy_channels()), USER_TARGET)
 _TYPES = ", ".join(_TYPE_NAMES)
 # Keys pagerd makes are 32 hex characters; keys brought from elsewhere may differ, within
 # what the database stores and what survives a URL query string.
@@ -159,7 +159,7 @@ class _Parser(ScheduleReader):
         return DeclaredLevel(timeout, tuple(t for t in targets if t is not None))
 
     def target(self, node: Node, path: str) -> DeclaredTarget | None:
-        known = ("type", "email", "phone_number", "url", "user")
+        known = ("type", *dict.fromkeys(target_address_field(t) for t in _TYPE_NAMES))
         fields = self.mapping(node, path, known, ("type",))
         if fields is None or "type" not in fields:
             return None

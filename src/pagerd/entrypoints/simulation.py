@@ -71,11 +71,13 @@ class SimulatedPagerd:
         make_uow: UnitOfWorkFactory | None = None,
         settings: Settings | None = None,
         duties: Sequence[DutySpec] = DUTIES,
+        public_url: str = "http://127.0.0.1:8080",
+        secret_key: bytes = b"pagerd-development-secret-key-change-me",
     ) -> None:
         """On the in-memory store by default; `make_uow` runs the same steps on another
         unit of work (SQLite, PostgreSQL), given the signal it should ring. `settings`
         (PAGERD_RETENTION_DAYS, say) default to pagerd's defaults; `duties` to the
-        registry."""
+        registry; `public_url` and `secret_key` make the pages' acknowledge links."""
         self.store = InMemoryStore()
         self.signal = RecordingSignal()
         self.make_uow: Callable[[], UnitOfWork] = (
@@ -96,6 +98,8 @@ class SimulatedPagerd:
             senders=self.senders,
             wakeup=self.signal,
             observer=_TimerRecorder(self.fired),
+            public_url=public_url,
+            secret_key=secret_key,
         )
         jitter = random.Random(seed).random  # noqa: S311 -- retry jitter, not a secret
         self.engine = WorkerEngine(

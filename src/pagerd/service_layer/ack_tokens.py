@@ -150,11 +150,6 @@ class AckLinks:
         """A link that acknowledges `alert_id` as `target_id` until `now` plus the TTL."""
         return f"{self._base}/ack/{self._signer.sign(alert_id, target_id, now + self._ttl)}"
 
-    @property
-    def public_url(self) -> str:
-        """The base every link starts with (PAGERD_PUBLIC_URL), without a trailing slash."""
-        return self._base
-
     def console_url(self, alert_id: UUID) -> str:
         """The alert's page in the web console (signing in first)."""
         return f"{self._base}/alerts/{alert_id}"

@@ -8,13 +8,15 @@ claims the same rows and sends again with the same idempotency key (at-least-onc
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from pagerd.domain.alert import Alert, AlertStatus
-from pagerd.domain.channels import Channel
+from pagerd.domain.channels import Channel, channel_kind
 from pagerd.domain.notification import Notification, NotificationStatus
+from pagerd.service_layer.ack_codes import code_for
+from pagerd.service_layer.ack_tokens import AckLinks
 from pagerd.service_layer.effects import persist_alert_events
 from pagerd.service_layer.paging import (
     DeliveryOutcome,
@@ -50,9 +52,10 @@ def claim_pages(
     worker_id: str,
     limit: int = 100,
     lease: timedelta = DEFAULT_LEASE,
+    links: AckLinks | None = None,
 ) -> list[OutgoingPage]:
     """Lease up to `limit` due notifications, grouped into one page per (channel, address)."""
-    return claim_due_pages(uow, clock, worker_id, limit, lease).pages
+    return claim_due_pages(uow, clock, worker_id, limit, lease, links).pages
 
 
 @retry_on_conflict
@@ -62,9 +65,15 @@ def claim_due_pages(
     worker_id: str,
     limit: int = 100,
     lease: timedelta = DEFAULT_LEASE,
+    links: AckLinks | None = None,
 ) -> Claim:
     """`claim_pages`, also telling how many notifications the claim took: fewer than
-    `limit` means none was left due."""
+    `limit` means none was left due.
+
+    Whatever a message needs besides its alert is decided here, in the claim's transaction,
+    and carried on its items, so that senders only render and send: the signed acknowledge
+    and console links (with `links`; none without), and on a channel whose kind asks for
+    one, the reply code of each (alert, address), issued or reused and stored now."""
     now = clock.now()
     with uow:
         claimed = uow.outbox.claim_due(now, limit, worker_id, now + lease)
@@ -80,6 +89,10 @@ def claim_due_pages(
                 _cancel(uow, notification, now)
                 continue
             item = _page_item(uow, notification, alert, service_names)
+            item = with_links(item, links, now)
+            if channel_kind(notification.channel).reply_code:
+                code = code_for(uow, now, notification.alert_id, notification.address)
+                item = replace(item, reply_code=code.code)
             groups.setdefault((notification.channel, notification.address), []).append(item)
         tests = claim_test_pages(uow, now, worker_id, limit, now + lease)
         uow.commit()
@@ -87,6 +100,18 @@ def claim_due_pages(
         OutgoingPage(channel, address, tuple(items)) for (channel, address), items in groups.items()
     ]
     return Claim(pages + tests, len(claimed) + len(tests))
+
+
+def with_links(item: PageItem, links: AckLinks | None, now: datetime) -> PageItem:
+    """`item` with its signed acknowledge link and console link (a test message: none).
+    Signed at claim time, so every attempt carries a fresh expiry."""
+    if links is None or item.is_test:
+        return item
+    return replace(
+        item,
+        ack_url=links.url(item.alert_id, item.target_id, now),
+        console_url=links.console_url(item.alert_id),
+    )
 
 
 def _cancel(uow: UnitOfWork, notification: Notification, now: datetime) -> None:
@@ -160,8 +185,11 @@ def record_deliveries(
     """
     now = clock.now()
     tests = [(page, result) for page, result in outcomes if is_test(page)]
+    kept = [result.dev_message for _, result in outcomes if result.dev_message is not None]
     outcomes = [(page, result) for page, result in outcomes if not is_test(page)]
     with uow:
+        for message in kept:  # what the dev outbox kept instead of sending
+            uow.dev_outbox.add(message)
         record_test_outcomes(uow, tests, now, jitter)
         # Locked in id order, before the notifications, as every use case does.
         alerts = uow.alerts.get_many_for_update(

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from pagerd.domain.channels import Channel
 from pagerd.domain.context import Link
+from pagerd.domain.dev_outbox import DevMessage
 from pagerd.domain.severity import Severity
 
 
@@ -34,6 +35,13 @@ class PageItem:
     links: tuple[Link, ...] = ()
     is_test: bool = False
     """A test message to a contact method: no alert, nothing to acknowledge."""
+    ack_url: str = ""
+    """The signed acknowledge link, made when the page was claimed ("": none)."""
+    console_url: str = ""
+    """The alert's page in the console ("": none)."""
+    reply_code: str | None = None
+    """The code a reply acknowledges with, issued and stored when the page was claimed on a
+    channel whose kind asks for one (SMS); None otherwise."""
 
 
 @dataclass(frozen=True)
@@ -64,15 +72,17 @@ class DeliveryOutcome(StrEnum):
 
 @dataclass(frozen=True)
 class DeliveryResult:
-    """A channel's answer. `error` says what went wrong, for a person."""
+    """A channel's answer. `error` says what went wrong, for a person. `dev_message` is
+    the message the dev outbox kept instead of sending, stored with the outcome."""
 
     outcome: DeliveryOutcome
     error: str | None = None
+    dev_message: DevMessage | None = None
 
     @classmethod
-    def delivered(cls) -> DeliveryResult:
-        """The provider accepted the message."""
-        return cls(DeliveryOutcome.DELIVERED)
+    def delivered(cls, dev_message: DevMessage | None = None) -> DeliveryResult:
+        """The provider accepted the message (or the dev outbox kept it)."""
+        return cls(DeliveryOutcome.DELIVERED, dev_message=dev_message)
 
     @classmethod
     def transient(cls, error: str) -> DeliveryResult:

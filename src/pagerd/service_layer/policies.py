@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from pagerd.domain.channels import URL_CHANNELS
+from pagerd.domain.channels import Channel
 from pagerd.domain.errors import FieldError, InvalidPolicy
 from pagerd.domain.policy import (
     EscalationPolicy,
@@ -60,6 +60,10 @@ def put_policy(
         return policy
 
 
+_POSTED_TO_URLS = (Channel.WEBHOOK, Channel.TEAMS)
+"""Channels whose address is a URL pagerd POSTs to: under the same network guard."""
+
+
 def refuse_unreachable_webhooks(
     policy: EscalationPolicy, allowed_networks: Sequence[IPNetwork] = ()
 ) -> None:
@@ -69,7 +73,7 @@ def refuse_unreachable_webhooks(
         for i, level in enumerate(policy.levels)
         for j, target in enumerate(level.targets)
         if isinstance(target, Target)
-        and target.channel in URL_CHANNELS
+        and target.channel in _POSTED_TO_URLS
         and (problem := url_host_problem(urlsplit(target.address).hostname or "", allowed_networks))
     ]
     if problems:

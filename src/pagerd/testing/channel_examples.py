@@ -9,6 +9,7 @@ output is the same on every run.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -18,6 +19,7 @@ from pagerd.domain.channels import Channel
 from pagerd.domain.context import Link
 from pagerd.domain.severity import Severity
 from pagerd.service_layer.ack_tokens import AckLinks, AckLinkSigner
+from pagerd.service_layer.delivery import with_links
 from pagerd.service_layer.paging import OutgoingPage, PageItem
 
 START, END = "<!-- channel-examples -->", "<!-- /channel-examples -->"
@@ -69,12 +71,16 @@ LONG = _item(
 )
 
 
-def _renderer() -> MessageRenderer:
-    return MessageRenderer(AckLinks(PUBLIC_URL, AckLinkSigner(b"example-secret-key")))
+LINKS = AckLinks(PUBLIC_URL, AckLinkSigner(b"example-secret-key"))
+CODES = {_id(1): "4821", _id(2): "1234", _id(3): "4821"}
 
 
 def _page(channel: Channel, address: str, *items: PageItem) -> OutgoingPage:
-    return OutgoingPage(channel, address, items)
+    """The page as a claim hands it to a sender: links signed at SENT, reply codes on SMS."""
+    linked = [with_links(item, LINKS, SENT) for item in items]
+    if channel is Channel.SMS:
+        linked = [replace(item, reply_code=CODES[item.alert_id]) for item in linked]
+    return OutgoingPage(channel, address, tuple(linked))
 
 
 def _fence(text: str, kind: str = "") -> str:
@@ -83,16 +89,12 @@ def _fence(text: str, kind: str = "") -> str:
 
 def examples_markdown() -> str:
     """The Markdown of every example, as the document holds it."""
-    renderer = _renderer()
+    renderer = MessageRenderer()
     email = renderer.email(_page(Channel.EMAIL, "alice@example.com", PAYMENTS), SENT)
     group = renderer.email(_page(Channel.EMAIL, "alice@example.com", PAYMENTS, SEARCH), SENT)
-    sms = renderer.sms(_page(Channel.SMS, "+5492664295169", PAYMENTS), {_id(1): "4821"}, SENT)
-    long_sms = renderer.sms(_page(Channel.SMS, "+5492664295169", LONG), {_id(3): "4821"}, SENT)
-    sms_group = renderer.sms(
-        _page(Channel.SMS, "+5492664295169", PAYMENTS, SEARCH),
-        {_id(1): "4821", _id(2): "1234"},
-        SENT,
-    )
+    sms = renderer.sms(_page(Channel.SMS, "+5492664295169", PAYMENTS), SENT)
+    long_sms = renderer.sms(_page(Channel.SMS, "+5492664295169", LONG), SENT)
+    sms_group = renderer.sms(_page(Channel.SMS, "+5492664295169", PAYMENTS, SEARCH), SENT)
     webhook = build_payload(
         _page(Channel.WEBHOOK, "https://hooks.example.com", PAYMENTS), renderer, SENT
     )

@@ -77,9 +77,9 @@ class ConsoleApp:
             channel: RecordingSender(self.journal) for channel in Channel
         }
         if dev_outbox:  # e-mail and SMS land in the dev outbox, as with nothing configured
-            from pagerd.adapters.channels import build_senders
+            from pagerd.bootstrap import channel_senders
 
-            senders = build_senders(settings, self.uow, self.clock, public_url, SECRET_KEY)
+            senders = channel_senders(settings, self.clock, SECRET_KEY)
         self.container = Container(
             settings=settings,
             uow_factory=self.uow,

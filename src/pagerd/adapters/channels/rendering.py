@@ -20,17 +20,15 @@ markup into an e-mail.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html import escape as escape_html
-from uuid import UUID
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from pagerd.adapters.channels import gsm
 from pagerd.domain.context import Link, detail_lines
-from pagerd.service_layer.ack_tokens import AckLinks
 from pagerd.service_layer.paging import OutgoingPage, PageItem
 
 SUBJECT_MAX = 150
@@ -66,10 +64,10 @@ class RenderedEmail:
 
 
 class MessageRenderer:
-    """Renders pages; links are signed at render time, so each attempt gets a fresh expiry."""
+    """Renders pages. The links and reply codes are the items' own: the claim that leased
+    the page made them (signed then, so each attempt gets a fresh expiry)."""
 
-    def __init__(self, links: AckLinks) -> None:
-        self._links = links
+    def __init__(self) -> None:
         self._env = Environment(
             loader=PackageLoader("pagerd.adapters.channels", "templates"),
             autoescape=select_autoescape(["html"]),
@@ -78,20 +76,13 @@ class MessageRenderer:
             lstrip_blocks=True,
         )
 
-    def ack_url(self, item: PageItem, now: datetime) -> str:
-        """The acknowledge link of one item: its alert, as its target (a test: none)."""
-        if item.is_test:
-            return ""
-        return self._links.url(item.alert_id, item.target_id, now)
-
-    @property
-    def public_url(self) -> str:
-        """The base of every link (PAGERD_PUBLIC_URL)."""
-        return self._links.public_url
+    def ack_url(self, item: PageItem) -> str:
+        """The acknowledge link of one item ("" for a test message)."""
+        return "" if item.is_test else item.ack_url
 
     def console_url(self, item: PageItem) -> str:
         """The alert's page in the console."""
-        return self._links.console_url(item.alert_id)
+        return item.console_url
 
     def items(self, page: OutgoingPage, now: datetime) -> list[ItemView]:
         """The page's items as the templates see them."""
@@ -107,7 +98,7 @@ class MessageRenderer:
                 pass_label=item.pass_number + 1,
                 since=item.alert_created_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
                 age=format_age(now - item.alert_created_at),
-                ack_url=self.ack_url(item, now),
+                ack_url=self.ack_url(item),
                 console_url=self.console_url(item),
             )
             for item in page.items
@@ -135,16 +126,16 @@ class MessageRenderer:
             for v in self.items(page, now)
         )
 
-    def sms(self, page: OutgoingPage, codes: Mapping[UUID, str], now: datetime) -> str:
-        """SMS text; `codes` maps each alert id to its reply code."""
+    def sms(self, page: OutgoingPage, now: datetime) -> str:
+        """SMS text, with each item's reply code (issued when the page was claimed)."""
         if page.items[0].is_test:
             return gsm.to_gsm7(test_text(page))
         entries = [
             SmsEntry(
                 gsm.to_gsm7(_one_line(item.service_name)),
                 gsm.to_gsm7(_one_line(summary(item))),
-                codes[item.alert_id],
-                self.ack_url(item, now),
+                item.reply_code or "",
+                self.ack_url(item),
                 item.severity.value.upper(),
             )
             for item in page.items

@@ -11,14 +11,17 @@ pagerd adds none.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import httpx
 
+from pagerd.adapters.channels.adapter import ChannelAdapter, SenderParts
 from pagerd.adapters.channels.network_guard import AddressPolicy, ForbiddenAddress, GuardedTransport
 from pagerd.adapters.channels.rendering import MessageRenderer
 from pagerd.adapters.channels.teams_card import build_teams_message
-from pagerd.adapters.channels.webhook import classify_webhook_response
-from pagerd.service_layer.paging import DeliveryResult, OutgoingPage
+from pagerd.adapters.channels.webhook import WebhookConfig, classify_webhook_response
+from pagerd.domain.channels import Channel
+from pagerd.service_layer.paging import DeliveryResult, OutgoingPage, Sender
 from pagerd.service_layer.ports import Clock
 
 DEFAULT_TIMEOUT = 10.0
@@ -64,3 +67,18 @@ class TeamsSender:
     def close(self) -> None:
         """Release pooled connections."""
         self._client.close()
+
+
+def _render(page: OutgoingPage, renderer: MessageRenderer, now: datetime) -> tuple[str, str]:
+    message = build_teams_message(page, renderer, now)
+    return f"Teams card to {page.address}", json.dumps(message, indent=2)
+
+
+def _sender(parts: SenderParts) -> Sender | None:
+    # Teams goes out whenever webhooks do, under the same network guard.
+    config = parts.configs.get(WebhookConfig)
+    return None if config is None else TeamsSender(parts.renderer, parts.clock, config.policy)
+
+
+ADAPTER = ChannelAdapter(Channel.TEAMS, _render, _sender)
+"""Microsoft Teams: Adaptive Cards POSTed to a Teams Workflows webhook."""

@@ -10,9 +10,15 @@ Everything the call needs comes in the page: this sender does I/O only.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import httpx
 
-from pagerd.adapters.channels.twilio import TwilioConfig, classify_twilio_response
+from pagerd.adapters.channels.twilio import (
+    DEFAULT_API_BASE,
+    DEFAULT_TIMEOUT,
+    classify_twilio_response,
+)
 from pagerd.adapters.channels.twiml import call_twiml
 from pagerd.adapters.channels.voice_urls import VoiceCallUrls
 from pagerd.service_layer.paging import DeliveryResult, OutgoingPage
@@ -21,14 +27,30 @@ RING_SECONDS = 30
 """How long the phone rings before Twilio reports no-answer."""
 
 
+@dataclass(frozen=True)
+class TwilioVoiceConfig:
+    """The Twilio account and its credentials, the caller id of calls, and pagerd's public
+    URL (where Twilio calls back); `api_base` is replaceable for tests."""
+
+    account_sid: str
+    auth_token: str
+    caller_id: str
+    public_url: str
+    api_base: str = DEFAULT_API_BASE
+    timeout: float = DEFAULT_TIMEOUT
+
+    @property
+    def calls_url(self) -> str:
+        """`{api_base}/2010-04-01/Accounts/{sid}/Calls.json`."""
+        return f"{self.api_base.rstrip('/')}/2010-04-01/Accounts/{self.account_sid}/Calls.json"
+
+
 class TwilioVoiceSender:
     """Implements the Sender port for voice calls."""
 
-    def __init__(
-        self, config: TwilioConfig, urls: VoiceCallUrls, client: httpx.Client | None = None
-    ) -> None:
+    def __init__(self, config: TwilioVoiceConfig, client: httpx.Client | None = None) -> None:
         self._config = config
-        self._urls = urls
+        self._urls = VoiceCallUrls(config.public_url)
         self._client = client or httpx.Client(timeout=config.timeout, trust_env=False)
 
     def send(self, page: OutgoingPage) -> DeliveryResult:

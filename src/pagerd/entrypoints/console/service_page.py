@@ -7,7 +7,7 @@ from uuid import UUID
 from starlette.requests import Request
 from starlette.responses import Response
 
-from pagerd.domain.channels import Channel
+from pagerd.domain.channels import channel_kind, policy_channels
 from pagerd.domain.errors import FieldError
 from pagerd.domain.policy import MAX_ACK_TIMEOUT, MAX_REPEAT, SCHEDULE_TARGET, USER_TARGET
 from pagerd.entrypoints.console.context import ConsoleContext
@@ -25,19 +25,11 @@ MAINTENANCE_SHOWN = 20
 """Windows listed on the service page (latest end first: planned, current, recent past)."""
 
 CHANNEL_CHOICES = [
-    (Channel.EMAIL.value, "E-mail"),
-    (Channel.SMS.value, "SMS"),
-    (Channel.WEBHOOK.value, "Webhook"),
-    (Channel.TEAMS.value, "Microsoft Teams channel"),
+    *((channel.value, channel_kind(channel).label) for channel in policy_channels()),
     (USER_TARGET, "Person"),
     (SCHEDULE_TARGET, "Schedule (who is on call)"),
 ]
-ADDRESS_HINTS = {
-    Channel.EMAIL.value: "oncall@example.com",
-    Channel.SMS.value: "+14155550123",
-    Channel.WEBHOOK.value: "https://chat.example.com/hooks/oncall",
-    Channel.TEAMS.value: "https://prod-00.westeurope.logic.azure.com/workflows/...",
-}
+ADDRESS_HINTS = {channel.value: channel_kind(channel).example for channel in policy_channels()}
 
 
 def render_service_page(

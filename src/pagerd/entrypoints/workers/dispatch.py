@@ -74,6 +74,7 @@ class Dispatcher:
         self._options = context.options
         self._batch = context.batch
         self._on_send_done = context.wakeup.notify
+        self._links = context.links
         self._jitter = context.jitter or random.Random().random  # noqa: S311 -- retry spread
         self._stopping = threading.Event()
         threads = self._options.send_threads
@@ -160,6 +161,7 @@ class Dispatcher:
             self._worker_id,
             limit=self._batch,
             lease=self._options.lease,
+            links=self._links,
         )
         pages = claim.pages
         self._claimed_full_batch = claim.notifications >= self._batch
