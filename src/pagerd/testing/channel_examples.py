@@ -14,6 +14,9 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from pagerd.adapters.channels.rendering import MessageRenderer
+from pagerd.adapters.channels.teams_card import build_teams_message
+from pagerd.adapters.channels.twiml import call_script, call_twiml
+from pagerd.adapters.channels.voice_urls import VoiceCallUrls
 from pagerd.adapters.channels.webhook_format import build_payload
 from pagerd.domain.channels import Channel
 from pagerd.domain.context import Link
@@ -98,6 +101,12 @@ def examples_markdown() -> str:
     webhook = build_payload(
         _page(Channel.WEBHOOK, "https://hooks.example.com", PAYMENTS), renderer, SENT
     )
+    call = _page(Channel.VOICE, "+5492664295169", PAYMENTS)
+    teams = build_teams_message(
+        _page(Channel.TEAMS, "https://prod-00.westeurope.logic.azure.com/workflows/…", PAYMENTS),
+        renderer,
+        SENT,
+    )
     parts = [
         "### E-mail, one alert",
         f"Subject: `{email.subject}`",
@@ -115,6 +124,12 @@ def examples_markdown() -> str:
         _fence(sms_group),
         "### Webhook body",
         _fence(json.dumps(webhook, indent=2, ensure_ascii=False), "json"),
+        "### Voice call, one alert (read out twice, then goodbye if no key is pressed)",
+        _fence(call_script(call)),
+        "The `Twiml` field of the call, as posted to Twilio:",
+        _fence(call_twiml(call, VoiceCallUrls(PUBLIC_URL).gather(call)), "xml"),
+        "### Microsoft Teams card",
+        _fence(json.dumps(teams, indent=2, ensure_ascii=False), "json"),
     ]
     return "\n\n".join(parts)
 
