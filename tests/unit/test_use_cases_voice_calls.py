@@ -9,6 +9,7 @@ from pagerd.domain.alert import Alert, AlertStatus
 from pagerd.domain.channels import Channel
 from pagerd.domain.notification import NotificationStatus
 from pagerd.domain.voice_call import CALL_RETRY_DELAY, MAX_CALL_ATTEMPTS, CallOutcome
+from pagerd.entrypoints.console.timeline import describe_timeline
 from pagerd.service_layer.paging import OutgoingPage
 from pagerd.service_layer.voice_calls import press_key, record_call_status
 from pagerd.testing.harness import PagingHarness, level, user_target
@@ -112,6 +113,17 @@ def test_a_call_nobody_answers_is_retried_then_fails_and_the_level_fails_over() 
     types = [e.type for e in s.h.timeline(s.alert.id)]
     assert types.count("delivery_retry") == MAX_CALL_ATTEMPTS - 1
     assert "delivery_failed" in types
+    lines = [
+        line.text for line in describe_timeline(s.h.get_alert(s.alert.id), s.h.timeline(s.alert.id))
+    ]
+    assert (
+        f"Delivery to {PHONE} (voice) failed (attempt 1: the call ended no-answer); retrying."
+        in lines
+    )
+    assert (
+        f"Delivery to {PHONE} (voice) failed for good after 3 attempts: the call ended busy."
+        in lines
+    )
 
 
 def test_a_voicemail_counts_as_unanswered() -> None:
@@ -133,7 +145,8 @@ def test_an_answered_call_stays_delivered_and_a_repeated_status_changes_nothing(
     assert s.status("no-answer", "CA1") is CallOutcome.UNANSWERED  # the same call again
 
     assert s.page_status() is NotificationStatus.SENT
-    assert "call_answered" in [e.type for e in s.h.timeline(s.alert.id)]
+    lines = [line.text for line in describe_timeline(s.alert, s.h.timeline(s.alert.id))]
+    assert f"Call to {PHONE} answered." in lines
 
 
 def test_a_call_unanswered_after_the_alert_was_acknowledged_is_not_retried() -> None:
