@@ -19,6 +19,7 @@ from pagerd.adapters.channels import (
     build_senders,
     webhook_secret,
 )
+from pagerd.adapters.channels.slack import SlackConfig
 from pagerd.adapters.clock import SystemClock
 from pagerd.adapters.event_log import LoggingObserver
 from pagerd.adapters.memory.rate_buckets import InMemoryRateBuckets
@@ -121,6 +122,7 @@ def channel_configs(
         smtp_config(settings),
         twilio_config(settings),
         twilio_voice_config(settings, base_url),
+        slack_config(settings),
         WebhookConfig(webhook_secret(secret_key), AddressPolicy(settings.allowed_networks)),
     )
 
@@ -146,6 +148,14 @@ def smtp_config(settings: Settings) -> SmtpConfig | None:
         starttls=settings.smtp_starttls,
         from_address=settings.smtp_from,
     )
+
+
+def slack_config(settings: Settings) -> SlackConfig | None:
+    """PAGERD_SLACK_BOT_TOKEN and PAGERD_SLACK_API_BASE, when the token is set."""
+    token = settings.slack_bot_token
+    if token is None or not settings.slack_configured:
+        return None
+    return SlackConfig(bot_token=token.get_secret_value(), api_base=settings.slack_api_base)
 
 
 def twilio_config(settings: Settings) -> TwilioConfig | None:

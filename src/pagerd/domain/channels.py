@@ -67,6 +67,8 @@ class ChannelKind:
     method a member). `policy_target` says whether a policy may page the channel by
     address; otherwise it reaches people only through their contact methods.
     `reply_code`: its pages carry a code a reply acknowledges with (SMS).
+    `one_alert_per_message`: its messages are never grouped, because each follows its
+    alert (a Slack message is edited in place when its alert is acknowledged or resolved).
     """
 
     channel: Channel
@@ -78,6 +80,7 @@ class ChannelKind:
     policy_target: bool = False
     check_target_address: AddressCheck | None = None
     reply_code: bool = False
+    one_alert_per_message: bool = False
 
     def target_address_problem(self, address: str) -> str | None:
         """Why `address` cannot be a policy target of this channel, or None."""
@@ -226,6 +229,7 @@ SLACK = register_channel(
         slack_member_problem,
         policy_target=True,
         check_target_address=slack_conversation_problem,
+        one_alert_per_message=True,
     )
 )
 TEAMS = register_channel(

@@ -18,6 +18,13 @@ from pagerd.domain.notification import Notification, NotificationStatus
 from pagerd.service_layer.ack_codes import code_for
 from pagerd.service_layer.ack_tokens import AckLinks
 from pagerd.service_layer.effects import persist_alert_events
+from pagerd.service_layer.message_updates import (
+    claim_update_pages,
+    follow_late_messages,
+    is_update,
+    record_update_outcomes,
+    release_update_pages,
+)
 from pagerd.service_layer.paging import (
     DeliveryOutcome,
     DeliveryResult,
@@ -77,7 +84,7 @@ def claim_due_pages(
     now = clock.now()
     with uow:
         claimed = uow.outbox.claim_due(now, limit, worker_id, now + lease)
-        groups: dict[tuple[Channel, str], list[PageItem]] = {}
+        groups: dict[tuple[Channel, str, UUID | None], list[PageItem]] = {}
         # An alert usually has several pages in a claim (one per target): read it once.
         alerts: dict[UUID, Alert | None] = {}
         service_names: dict[UUID, str] = {}
@@ -93,13 +100,22 @@ def claim_due_pages(
             if channel_kind(notification.channel).reply_code:
                 code = code_for(uow, now, notification.alert_id, notification.address)
                 item = replace(item, reply_code=code.code)
-            groups.setdefault((notification.channel, notification.address), []).append(item)
+            groups.setdefault(_group_key(notification), []).append(item)
         tests = claim_test_pages(uow, now, worker_id, limit, now + lease)
+        tests += claim_update_pages(uow, now, worker_id, limit, now + lease)
         uow.commit()
     pages = [
-        OutgoingPage(channel, address, tuple(items)) for (channel, address), items in groups.items()
+        OutgoingPage(channel, address, tuple(items))
+        for (channel, address, _), items in groups.items()
     ]
     return Claim(pages + tests, len(claimed) + len(tests))
+
+
+def _group_key(notification: Notification) -> tuple[Channel, str, UUID | None]:
+    """Pages to one address go out as one message, except on a channel whose messages
+    follow their alert (edited when it is acknowledged): one message per page there."""
+    alone = channel_kind(notification.channel).one_alert_per_message
+    return notification.channel, notification.address, notification.id if alone else None
 
 
 def with_links(item: PageItem, links: AckLinks | None, now: datetime) -> PageItem:
@@ -185,12 +201,14 @@ def record_deliveries(
     """
     now = clock.now()
     tests = [(page, result) for page, result in outcomes if is_test(page)]
+    edits = [(page, result) for page, result in outcomes if is_update(page)]
     kept = [result.dev_message for _, result in outcomes if result.dev_message is not None]
-    outcomes = [(page, result) for page, result in outcomes if not is_test(page)]
+    outcomes = [(p, r) for p, r in outcomes if not is_test(p) and not is_update(p)]
     with uow:
         for message in kept:  # what the dev outbox kept instead of sending
             uow.dev_outbox.add(message)
         record_test_outcomes(uow, tests, now, jitter)
+        record_update_outcomes(uow, edits, now, jitter)
         # Locked in id order, before the notifications, as every use case does.
         alerts = uow.alerts.get_many_for_update(
             {i.alert_id for page, _ in outcomes for i in page.items}
@@ -215,6 +233,10 @@ def record_deliveries(
         # for the whole batch.
         uow.outbox.update_many(recorded, release=True)
         uow.timeline.append_many([_delivery_entry(n, now) for n in recorded])
+        for notification in recorded:
+            alert = alerts.get(notification.alert_id)
+            if notification.message_ref is not None and alert is not None:
+                follow_late_messages(uow, alert, [notification])
         for alert_id, level, pass_number in sorted(failed_levels, key=str):
             alert = alerts.get(alert_id)
             assert alert is not None  # its notification exists, so the alert does
@@ -235,11 +257,11 @@ def _apply(
 ) -> None:
     error = result.error or "unknown error"
     if result.outcome is DeliveryOutcome.DELIVERED:
-        notification.delivered(now)
+        notification.delivered(now, result.message_ref)
     elif result.outcome is DeliveryOutcome.PERMANENT_FAILURE:
         notification.failed_permanently(error)
     else:
-        notification.failed_transiently(error, now, jitter())
+        notification.failed_transiently(error, now, jitter(), result.retry_after)
 
 
 def _delivery_entry(notification: Notification, now: datetime) -> TimelineEntry:
@@ -313,7 +335,8 @@ def release_pages(uow: UnitOfWork, worker_id: str, pages: Iterable[OutgoingPage]
     pages = list(pages)
     with uow:
         released += release_test_pages(uow, worker_id, [p for p in pages if is_test(p)])
-        for page in (p for p in pages if not is_test(p)):
+        released += release_update_pages(uow, worker_id, [p for p in pages if is_update(p)])
+        for page in (p for p in pages if not is_test(p) and not is_update(p)):
             for item in page.items:
                 if uow.outbox.is_claimed_by(item.notification_id, worker_id):
                     uow.outbox.release(item.notification_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 from uuid import UUID
@@ -42,6 +42,10 @@ class PageItem:
     reply_code: str | None = None
     """The code a reply acknowledges with, issued and stored when the page was claimed on a
     channel whose kind asks for one (SMS); None otherwise."""
+    edit_of: str | None = None
+    """An edit, not a page: the provider's reference of the message to edit (Slack:
+    `channel/ts`), which `status_line` now ends ("Acknowledged by alice at 03:12 UTC")."""
+    status_line: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,16 +82,23 @@ class DeliveryResult:
     outcome: DeliveryOutcome
     error: str | None = None
     dev_message: DevMessage | None = None
+    message_ref: str | None = None
+    """The provider's reference to the message sent (Slack: `channel/ts`), stored on the
+    page's notifications with `sent`."""
+    retry_after: timedelta | None = None
+    """How long the provider asked to wait (HTTP 429 Retry-After)."""
 
     @classmethod
-    def delivered(cls, dev_message: DevMessage | None = None) -> DeliveryResult:
+    def delivered(
+        cls, dev_message: DevMessage | None = None, message_ref: str | None = None
+    ) -> DeliveryResult:
         """The provider accepted the message (or the dev outbox kept it)."""
-        return cls(DeliveryOutcome.DELIVERED, dev_message=dev_message)
+        return cls(DeliveryOutcome.DELIVERED, dev_message=dev_message, message_ref=message_ref)
 
     @classmethod
-    def transient(cls, error: str) -> DeliveryResult:
-        """Worth retrying: timeouts, refused connections, 5xx, 429."""
-        return cls(DeliveryOutcome.TRANSIENT_FAILURE, error)
+    def transient(cls, error: str, retry_after: timedelta | None = None) -> DeliveryResult:
+        """Worth retrying: timeouts, refused connections, 5xx, 429 (with its Retry-After)."""
+        return cls(DeliveryOutcome.TRANSIENT_FAILURE, error, retry_after=retry_after)
 
     @classmethod
     def permanent(cls, error: str) -> DeliveryResult:

@@ -28,6 +28,7 @@ from pagerd.domain.severity import Severity
 from pagerd.domain.timer import AckTimer
 from pagerd.service_layer.heartbeat_ports import HeartbeatRepository
 from pagerd.service_layer.maintenance_ports import MaintenanceRepository
+from pagerd.service_layer.message_update_ports import MessageUpdateRepository
 from pagerd.service_layer.people_ports import (
     ContactMethodRepository,
     NotificationRuleRepository,
@@ -213,6 +214,10 @@ class NotificationRepository(Protocol):
     def get(self, notification_id: UUID) -> Notification | None: ...
     def get_many(self, notification_ids: Collection[UUID]) -> dict[UUID, Notification]:
         """These notifications, by id, in one statement; one that is gone is left out."""
+        ...
+
+    def sent_messages_of(self, alert_ids: Collection[UUID]) -> list[Notification]:
+        """These alerts' pages sent with a provider's message reference, in one statement."""
         ...
 
     def update(self, notification: Notification, release: bool = False) -> None:
@@ -446,6 +451,7 @@ class UnitOfWork(Protocol):
     schedules: ScheduleRepository
     heartbeats: HeartbeatRepository
     maintenance: MaintenanceRepository
+    message_updates: MessageUpdateRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -115,17 +115,6 @@ class MessageRenderer:
         html = self._env.get_template("page.html").render(items=items, subject=subject)
         return RenderedEmail(subject, text, html)
 
-    def plain(self, page: OutgoingPage, now: datetime) -> str:
-        """A chat message (Slack): one line per alert, with its acknowledge link."""
-        if page.items[0].is_test:
-            return test_text(page)
-        return "\n".join(
-            f"{v.severity.upper()} {_one_line(v.service_name)}: {_one_line(v.message)} "
-            f"(level {v.level}, "
-            f"since {v.since}) Acknowledge: {v.ack_url}"
-            for v in self.items(page, now)
-        )
-
     def sms(self, page: OutgoingPage, now: datetime) -> str:
         """SMS text, with each item's reply code (issued when the page was claimed)."""
         if page.items[0].is_test:

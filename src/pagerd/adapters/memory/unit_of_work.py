@@ -19,6 +19,7 @@ from pagerd.adapters.memory.accounts import (
 )
 from pagerd.adapters.memory.heartbeats import InMemoryHeartbeatRepository
 from pagerd.adapters.memory.maintenance import InMemoryMaintenanceRepository
+from pagerd.adapters.memory.message_updates import InMemoryMessageUpdateRepository
 from pagerd.adapters.memory.people import (
     InMemoryContactMethodRepository,
     InMemoryNotificationRuleRepository,
@@ -42,6 +43,7 @@ from pagerd.adapters.memory.security import (
 from pagerd.adapters.memory.store import InMemoryStore, StoreState
 from pagerd.service_layer.heartbeat_ports import HeartbeatRepository
 from pagerd.service_layer.maintenance_ports import MaintenanceRepository
+from pagerd.service_layer.message_update_ports import MessageUpdateRepository
 from pagerd.service_layer.people_ports import (
     ContactMethodRepository,
     NotificationRuleRepository,
@@ -110,6 +112,7 @@ class InMemoryUnitOfWork:
         self.schedules: ScheduleRepository = InMemoryScheduleRepository(state)
         self.heartbeats: HeartbeatRepository = InMemoryHeartbeatRepository(state)
         self.maintenance: MaintenanceRepository = InMemoryMaintenanceRepository(state)
+        self.message_updates: MessageUpdateRepository = InMemoryMessageUpdateRepository(state)
 
     def __enter__(self) -> Self:
         self.store.lock.acquire()
@@ -139,6 +142,7 @@ class InMemoryUnitOfWork:
             or before.rule_timers.keys() != self._working.rule_timers.keys()
             or len(before.notifications) != len(self._working.notifications)
             or len(before.test_messages) != len(self._working.test_messages)
+            or len(before.message_updates) != len(self._working.message_updates)
         )
         self.store.state = self._working
         self._bind(copy.deepcopy(self._working))

@@ -31,6 +31,7 @@ from pagerd.adapters.sqlalchemy.errors import conflict_from
 from pagerd.adapters.sqlalchemy.group_commit import GroupCommitter, group_committer_for
 from pagerd.adapters.sqlalchemy.heartbeat_repository import SqlHeartbeatRepository
 from pagerd.adapters.sqlalchemy.maintenance_repository import SqlMaintenanceRepository
+from pagerd.adapters.sqlalchemy.message_update_repository import SqlMessageUpdateRepository
 from pagerd.adapters.sqlalchemy.people_repositories import (
     SqlContactMethodRepository,
     SqlNotificationRuleRepository,
@@ -54,6 +55,7 @@ from pagerd.adapters.sqlalchemy.service_repositories import (
 from pagerd.adapters.sqlalchemy.session import Session
 from pagerd.service_layer.heartbeat_ports import HeartbeatRepository
 from pagerd.service_layer.maintenance_ports import MaintenanceRepository
+from pagerd.service_layer.message_update_ports import MessageUpdateRepository
 from pagerd.service_layer.observability import Observer
 from pagerd.service_layer.people_ports import (
     ContactMethodRepository,
@@ -128,6 +130,7 @@ class SqlAlchemyUnitOfWork:
     retention: RetentionRepository
     schedules: ScheduleRepository
     heartbeats: HeartbeatRepository
+    message_updates: MessageUpdateRepository
     maintenance: MaintenanceRepository
 
     def __init__(
@@ -193,6 +196,7 @@ class SqlAlchemyUnitOfWork:
         self.schedules = SqlScheduleRepository(session)
         self.heartbeats = SqlHeartbeatRepository(session)
         self.maintenance = SqlMaintenanceRepository(session)
+        self.message_updates = SqlMessageUpdateRepository(session)
 
     def __exit__(
         self,

@@ -27,6 +27,7 @@ from pagerd.entrypoints.http import (
     policies,
     schedules,
     services,
+    slack_interactions,
     twilio_replies,
     twilio_voice,
     users,
@@ -145,6 +146,7 @@ def create_app(
         heartbeats.build_ping_router(container, limiters.ingest),
         twilio_replies.build_router(container),
         twilio_voice.build_router(container),
+        slack_interactions.build_router(container),
     ):
         app.include_router(door, dependencies=public, responses=RATE_LIMITED_RESPONSE)
     app.include_router(build_console(container), dependencies=public)
