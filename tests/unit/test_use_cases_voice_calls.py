@@ -10,7 +10,8 @@ from pagerd.domain.channels import Channel
 from pagerd.domain.notification import NotificationStatus
 from pagerd.domain.voice_call import CALL_RETRY_DELAY, MAX_CALL_ATTEMPTS, CallOutcome
 from pagerd.entrypoints.console.timeline import describe_timeline
-from pagerd.service_layer.paging import OutgoingPage
+from pagerd.service_layer.delivery import claim_pages, record_delivery
+from pagerd.service_layer.paging import DeliveryResult, OutgoingPage
 from pagerd.service_layer.voice_calls import press_key, record_call_status
 from pagerd.testing.harness import PagingHarness, level, user_target
 
@@ -21,14 +22,15 @@ BACKUP = "backup@example.com"
 class Scenario:
     """Alice, paged by voice at level 0 of `checkout`; e-mail to a backup at level 1."""
 
-    def __init__(self) -> None:
+    def __init__(self, dispatch: bool = True) -> None:
         self.h = PagingHarness()
         self.alice = self.h.create_user("alice")
         self.h.add_contact_method(self.alice.id, "voice", PHONE)
         service = self.h.create_service("checkout")
         self.h.set_policy(service.id, [level(user_target(self.alice.id)), level(BACKUP)])
         self.alert: Alert = self.h.alert(service.id, "checkout: disk full")
-        self.h.run_workers()
+        if dispatch:
+            self.h.run_workers()
 
     def last_call(self) -> OutgoingPage:
         return self.h.pages(Channel.VOICE)[-1]
@@ -158,3 +160,32 @@ def test_a_call_unanswered_after_the_alert_was_acknowledged_is_not_retried() -> 
 
     assert s.page_status() is NotificationStatus.SENT
     assert len(s.h.pages(Channel.VOICE)) == 1
+
+
+def test_a_call_reported_busy_before_its_placing_was_recorded_still_counts_as_failed() -> None:
+    s = Scenario(dispatch=False)
+    [call] = claim_pages(s.h.uow, s.h.clock, "worker-1")  # the call is being placed
+    ids = [item.notification_id for item in call.items]
+
+    # Twilio reports the line busy before the dispatcher records that it accepted the call.
+    record_call_status(s.h.uow, s.h.clock, ids, "CA1", "busy")
+    with s.h.uow:
+        in_flight = s.h.uow.outbox.get(ids[0])
+    assert in_flight is not None
+    assert in_flight.status is NotificationStatus.PENDING
+
+    record_delivery(s.h.uow, s.h.clock, call, DeliveryResult.delivered(), lambda: 0.0, "worker-1")
+
+    with s.h.uow:
+        page = s.h.uow.outbox.get(ids[0])
+    assert page is not None
+    assert page.status is NotificationStatus.PENDING  # a failed attempt, to be called again
+    assert page.attempts == 1
+    assert page.next_attempt_at == s.h.clock.now() + CALL_RETRY_DELAY
+    s.h.advance(CALL_RETRY_DELAY.total_seconds())
+    assert len(s.h.pages(Channel.VOICE)) == 1  # the harness's sender placed the second call
+
+    with s.h.uow:
+        again = s.h.uow.outbox.get(ids[0])
+    assert again is not None
+    assert again.status is NotificationStatus.SENT  # the marker was for the first call only

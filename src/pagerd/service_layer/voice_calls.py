@@ -34,6 +34,7 @@ from pagerd.domain.voice_call import (
     unanswered_reason,
 )
 from pagerd.service_layer.audit import record_audit
+from pagerd.service_layer.call_outcomes import is_in_flight, remember_early
 from pagerd.service_layer.delivery import escalate_if_level_failed
 from pagerd.service_layer.effects import persist_alert_events
 from pagerd.service_layer.ports import Clock, TimelineEntry, UnitOfWork
@@ -169,6 +170,9 @@ def _unanswered(
         alert = alerts.get(page.alert_id)
         if alert is None or alert.status is not AlertStatus.OPEN:
             continue  # acknowledged or resolved meanwhile: nobody needs calling again
+        if is_in_flight(page, now):
+            remember_early(uow, page, now)  # settled when the call's placing is recorded
+            continue
         if not page.call_unanswered(error, now, MAX_CALL_ATTEMPTS, CALL_RETRY_DELAY):
             continue
         (failed if page.status is NotificationStatus.FAILED else retried).append(page)
