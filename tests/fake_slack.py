@@ -88,7 +88,8 @@ class FakeSlack:
                 if channel[0] in "UW":
                     channel = "D" + channel[1:]  # a direct message with the app
                 ts = f"1700000000.{self._ts:06d}"
-                self.posts.append({**body, "_channel": channel, "_ts": ts})
+                arrived = time.monotonic()
+                self.posts.append({**body, "_channel": channel, "_ts": ts, "_at": arrived})
                 return 200, {"ok": True, "channel": channel, "ts": ts, "message": body}, {}
             if method == "chat.update":
                 self.updates.append(body)

@@ -17,6 +17,7 @@ from pagerd.domain.channels import Channel
 from pagerd.domain.notification import Notification, NotificationStatus
 from pagerd.service_layer.alerts import acknowledge
 from pagerd.service_layer.incidents import resolve_incident
+from pagerd.service_layer.test_messages import get_test_message, queue_test_message
 from pagerd.testing.harness import PagingHarness, level
 from tests.fake_slack import BOT_TOKEN, FakeSlack
 
@@ -181,3 +182,18 @@ def test_a_wrong_token_is_a_permanent_failure(slack: FakeSlack) -> None:
     [page] = _slack_pages(h, alert.id)
     assert page.status is NotificationStatus.FAILED
     assert page.last_error == "Slack answered 200: invalid_auth"
+
+
+def test_a_test_message_from_the_profile_reaches_the_member_on_slack(slack: FakeSlack) -> None:
+    h = _harness(slack)
+    user = h.create_user("alice")
+    method = h.add_contact_method(user.id, "slack", "U0123ABCD")
+
+    queued = queue_test_message(h.uow, h.clock, user.id, method.id)
+    h.run_workers()
+
+    [post] = slack.posts
+    assert post["channel"] == "U0123ABCD"
+    assert "This is a test" in post["text"]
+    assert _actions(post["blocks"]) == []  # nothing to acknowledge
+    assert get_test_message(h.uow, user.id, queued.id).status is NotificationStatus.SENT

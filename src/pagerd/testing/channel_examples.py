@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from pagerd.adapters.channels.rendering import MessageRenderer
+from pagerd.adapters.channels.slack import slack_edit, slack_message
 from pagerd.adapters.channels.teams_card import build_teams_message
 from pagerd.adapters.channels.twiml import call_script, call_twiml
 from pagerd.adapters.channels.voice_urls import VoiceCallUrls
@@ -101,6 +102,13 @@ def examples_markdown() -> str:
     webhook = build_payload(
         _page(Channel.WEBHOOK, "https://hooks.example.com", PAYMENTS), renderer, SENT
     )
+    slack = slack_message(_page(Channel.SLACK, "C0123ABCD", PAYMENTS), renderer, SENT)
+    acknowledged = replace(
+        PAYMENTS,
+        edit_of="C0123ABCD/1701594240.000100",
+        status_line="Acknowledged by alice at 09:06 UTC",
+    )
+    edited = slack_edit(acknowledged)
     call = _page(Channel.VOICE, "+5492664295169", PAYMENTS)
     teams = build_teams_message(
         _page(Channel.TEAMS, "https://prod-00.westeurope.logic.azure.com/workflows/…", PAYMENTS),
@@ -124,6 +132,14 @@ def examples_markdown() -> str:
         _fence(sms_group),
         "### Webhook body",
         _fence(json.dumps(webhook, indent=2, ensure_ascii=False), "json"),
+        "### Slack message (`chat.postMessage`: its text, and its Block Kit blocks)",
+        f"Text (notifications and screen readers): `{slack['text']}`",
+        _fence(json.dumps(slack["blocks"], indent=2, ensure_ascii=False), "json"),
+        "Slack draws the header, the summary, the facts in two columns, the links, and the "
+        "**Acknowledge** (green), **Resolve** (red) and **Open in pagerd** buttons.",
+        "### Slack message once acknowledged (`chat.update` of the same message)",
+        f"Text: `{edited['text']}`",
+        _fence(json.dumps(edited["blocks"], indent=2, ensure_ascii=False), "json"),
         "### Voice call, one alert (read out twice, then goodbye if no key is pressed)",
         _fence(call_script(call)),
         "The `Twiml` field of the call, as posted to Twilio:",
