@@ -25,6 +25,7 @@ from pagerd.adapters.event_log import LoggingObserver
 from pagerd.adapters.memory.rate_buckets import InMemoryRateBuckets
 from pagerd.adapters.metrics import PrometheusObserver
 from pagerd.adapters.observers import ObserverFanOut
+from pagerd.adapters.passwords import default_hasher
 from pagerd.adapters.sqlalchemy import (
     SqlAlchemyUnitOfWork,
     create_engine_for,
@@ -37,6 +38,7 @@ from pagerd.domain.channels import Channel
 from pagerd.service_layer.ack_tokens import load_or_create_secret_key
 from pagerd.service_layer.observability import NullObserver, Observer
 from pagerd.service_layer.paging import Sender
+from pagerd.service_layer.passwords import PasswordHasher
 from pagerd.service_layer.ports import Clock, RateBuckets, UnitOfWork, WorkSignal
 
 
@@ -52,7 +54,8 @@ class Container:
     `rate_buckets` hold the rate limits: in the database on PostgreSQL (one budget for every
     process), in memory otherwise (SQLite runs as one process).
     `operator_warnings` are configuration mistakes found at start-up, shown to whoever runs
-    pagerd (the console's front page) besides the log.
+    pagerd (the console's front page) besides the log. `password_hasher` hashes and checks
+    console passwords (argon2id).
     """
 
     settings: Settings
@@ -67,6 +70,7 @@ class Container:
     close: Callable[[], None] = field(default=lambda: None)
     rate_buckets: RateBuckets = field(default_factory=InMemoryRateBuckets)
     operator_warnings: tuple[str, ...] = ()
+    password_hasher: PasswordHasher = field(default_factory=default_hasher)
 
 
 def build_container(
@@ -92,7 +96,8 @@ def build_container(
 
     metrics.watch_queues(uow_factory, clock)
     base_url = (public_url or settings.base_url("127.0.0.1", 8080)).rstrip("/")
-    secret_key = load_or_create_secret_key(settings, uow_factory)
+    configured_key = settings.secret_key.get_secret_value() if settings.secret_key else None
+    secret_key = load_or_create_secret_key(configured_key, uow_factory)
     senders = channel_senders(settings, clock, secret_key, base_url)
     return Container(
         settings=settings,

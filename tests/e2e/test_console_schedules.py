@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from pagerd.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from pagerd.adapters.passwords import Argon2Hasher
 from pagerd.bootstrap import Container
 from pagerd.config import Settings
 from pagerd.domain.roles import Role
@@ -22,7 +23,7 @@ from pagerd.service_layer.schedules import create_schedule
 from pagerd.service_layer.users import create_user
 from pagerd.testing import FakeClock, RecordingSignal
 
-CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+CHEAP = Argon2Hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 FRIDAY = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 

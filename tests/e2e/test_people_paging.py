@@ -22,6 +22,7 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+from pagerd.adapters.passwords import Argon2Hasher
 from pagerd.bootstrap import channel_senders
 from pagerd.config import Settings
 from pagerd.domain.roles import Role
@@ -36,7 +37,7 @@ from tests.e2e.fault_receivers import TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, Cha
 PUBLIC_URL = "https://pagerd.example.com"
 SECRET = b"people-e2e-secret"
 MINUTE = 60
-CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+CHEAP_HASHER = Argon2Hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture

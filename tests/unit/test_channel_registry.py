@@ -104,7 +104,8 @@ def test_the_dev_outbox_shows_the_claimed_link_and_reply_code_stored_with_the_ou
         messages = {m.channel: m for m in h.uow.dev_outbox.list(10)}
     assert f"Reply ACK {code.code}" in messages[Channel.SMS].body
     assert messages[Channel.SLACK].subject == "Slack message to C0123ABCD"
-    assert "https://p.example/ack/" in messages[Channel.SLACK].body
+    assert "https://p.example/alerts/" in messages[Channel.SLACK].body  # the claimed link
+    assert '"action_id": "pagerd_acknowledge"' in messages[Channel.SLACK].body
 
 
 def test_claimed_items_carry_links_and_only_reply_code_channels_get_codes() -> None:

@@ -109,6 +109,23 @@ def test_a_scripted_incident_moves_every_counter_and_histogram_by_the_right_amou
     assert run.h.get_alert(alert.id).level == 1
 
 
+def test_a_timeout_that_exhausts_escalation_is_not_counted_as_an_escalation() -> None:
+    # A one-level policy without repeat: its timer ends the escalation and pages nobody.
+    run = _Incident()
+    service = run.h.create_service("checkout")
+    run.h.set_policy(service.id, [level("alice@example.com", timeout=300)])
+    alert = run.alert(service.id, "checkout is down")
+    run.deliver()
+    run.h.clock.advance(300)
+    run.fire_timers()
+
+    samples = _scrape(run.observer)
+    assert _value(samples, "pagerd_escalations_total") == 0
+    assert _value(samples, "pagerd_timers_fired_total", escalated="true") == 0
+    assert _value(samples, "pagerd_timers_fired_total", escalated="false") == 1
+    assert run.h.get_alert(alert.id).escalation_ended_at is not None
+
+
 def test_queue_gauges_are_read_from_the_database_at_scrape_time() -> None:
     run = _Incident()
     service = run.h.create_service("checkout")

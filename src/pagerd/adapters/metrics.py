@@ -29,10 +29,10 @@ from prometheus_client.registry import Collector
 
 from pagerd.adapters.clock import SystemClock
 from pagerd.domain.alert import AlertStatus
+from pagerd.domain.timer import FiredTimer
 from pagerd.service_layer.observability import NullObserver
 from pagerd.service_layer.paging import DeliveryOutcome, DeliveryResult, OutgoingPage
 from pagerd.service_layer.ports import Clock, UnitOfWork
-from pagerd.service_layer.timers import FiredTimer
 
 METRICS_CONTENT_TYPE = CONTENT_TYPE_LATEST
 LATENESS_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300)

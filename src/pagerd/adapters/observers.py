@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
+from pagerd.domain.timer import FiredTimer
 from pagerd.service_layer.observability import Observer
 from pagerd.service_layer.paging import DeliveryResult, OutgoingPage
 from pagerd.service_layer.ports import TimelineEntry
-from pagerd.service_layer.timers import FiredTimer
 
 
 class ObserverFanOut:

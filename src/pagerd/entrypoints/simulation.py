@@ -31,6 +31,7 @@ from pagerd.domain.context import AlertContext
 from pagerd.domain.policy import EscalationPolicy, LevelSpec
 from pagerd.domain.service import IncidentGrouping, MonitoredService
 from pagerd.domain.severity import Severity
+from pagerd.domain.timer import FiredTimer
 from pagerd.entrypoints.workers import WorkerEngine, WorkerOptions
 from pagerd.entrypoints.workers.duties import DUTIES
 from pagerd.entrypoints.workers.duty import DutySpec
@@ -38,7 +39,6 @@ from pagerd.service_layer import alerts, policies, services
 from pagerd.service_layer.observability import NullObserver
 from pagerd.service_layer.paging import OutgoingPage
 from pagerd.service_layer.ports import TimelineEntry, UnitOfWork, WorkSignal
-from pagerd.service_layer.timers import FiredTimer
 
 UnitOfWorkFactory = Callable[[WorkSignal], UnitOfWork]
 """Builds a unit of work of the simulation, given the signal it rings after writing due

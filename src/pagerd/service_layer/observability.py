@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from typing import Protocol
 from uuid import UUID
 
+from pagerd.domain.timer import FiredTimer
 from pagerd.service_layer.paging import DeliveryResult, OutgoingPage
 from pagerd.service_layer.ports import TimelineEntry
-from pagerd.service_layer.timers import FiredTimer
 
 
 class Observer(Protocol):
