@@ -22,10 +22,12 @@ from pagerd.entrypoints.http.twilio_signing import twilio_signature, twilio_sign
 from pagerd.service_layer.ack_codes import CodeReply, ReplyOutcome, acknowledge_by_code
 from pagerd.service_layer.inbound import already_handled, mark_handled
 
+# `twilio_signature` lives in twilio_signing (voice callbacks use it too); still exported here.
+__all__ = ["build_router", "reply_text", "twilio_signature", "twiml"]
+
 PATH = "/integrations/twilio/sms"
 TWIML = "text/xml"
 PROVIDER = "twilio"
-__all__ = ["build_router", "reply_text", "twilio_signature", "twiml"]
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
