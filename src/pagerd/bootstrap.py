@@ -14,6 +14,7 @@ from pagerd.adapters.channels import (
     ChannelConfigs,
     SmtpConfig,
     TwilioConfig,
+    TwilioVoiceConfig,
     WebhookConfig,
     build_senders,
     webhook_secret,
@@ -97,7 +98,7 @@ def build_container(
     base_url = (public_url or settings.base_url("127.0.0.1", 8080)).rstrip("/")
     configured_key = settings.secret_key.get_secret_value() if settings.secret_key else None
     secret_key = load_or_create_secret_key(configured_key, uow_factory)
-    senders = channel_senders(settings, clock, secret_key)
+    senders = channel_senders(settings, clock, secret_key, base_url)
     return Container(
         settings=settings,
         uow_factory=uow_factory,
@@ -115,20 +116,27 @@ def build_container(
     )
 
 
-def channel_configs(settings: Settings, secret_key: bytes) -> ChannelConfigs:
+def channel_configs(
+    settings: Settings, secret_key: bytes, public_url: str | None = None
+) -> ChannelConfigs:
     """Each channel's settings as its adapter takes them; a channel left unconfigured
-    (PAGERD_SMTP_HOST unset, ...) is absent and pages into the dev outbox."""
+    (PAGERD_SMTP_HOST unset, ...) is absent and pages into the dev outbox. `public_url`
+    (default: PAGERD_PUBLIC_URL, else http://127.0.0.1:8080) is where providers call back."""
+    base_url = (public_url or settings.base_url("127.0.0.1", 8080)).rstrip("/")
     return ChannelConfigs.of(
         smtp_config(settings),
         twilio_config(settings),
+        twilio_voice_config(settings, base_url),
         slack_config(settings),
         WebhookConfig(webhook_secret(secret_key), AddressPolicy(settings.allowed_networks)),
     )
 
 
-def channel_senders(settings: Settings, clock: Clock, secret_key: bytes) -> dict[Channel, Sender]:
+def channel_senders(
+    settings: Settings, clock: Clock, secret_key: bytes, public_url: str | None = None
+) -> dict[Channel, Sender]:
     """A sender for every channel kind, from the settings."""
-    return build_senders(channel_configs(settings, secret_key), clock)
+    return build_senders(channel_configs(settings, secret_key, public_url), clock)
 
 
 def smtp_config(settings: Settings) -> SmtpConfig | None:
@@ -165,5 +173,22 @@ def twilio_config(settings: Settings) -> TwilioConfig | None:
         account_sid=sid,
         auth_token=token.get_secret_value(),
         from_number=number,
+        api_base=settings.twilio_api_base,
+    )
+
+
+def twilio_voice_config(settings: Settings, public_url: str) -> TwilioVoiceConfig | None:
+    """PAGERD_TWILIO_* for calls, when the account, its token and a caller id
+    (PAGERD_TWILIO_VOICE_FROM, else PAGERD_TWILIO_FROM) are set; Twilio calls back at
+    `public_url`."""
+    sid, token = settings.twilio_account_sid, settings.twilio_auth_token
+    caller_id = settings.twilio_voice_from or settings.twilio_from
+    if not settings.twilio_voice_configured or not sid or token is None or not caller_id:
+        return None
+    return TwilioVoiceConfig(
+        account_sid=sid,
+        auth_token=token.get_secret_value(),
+        caller_id=caller_id,
+        public_url=public_url,
         api_base=settings.twilio_api_base,
     )

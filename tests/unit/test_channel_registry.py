@@ -63,7 +63,13 @@ def test_an_undeclared_channel_is_refused_not_treated_as_a_webhook() -> None:
 
 
 def test_policies_page_by_address_only_the_channels_declared_so() -> None:
-    assert policy_channels() == (Channel.EMAIL, Channel.SMS, Channel.WEBHOOK, Channel.SLACK)
+    assert policy_channels() == (
+        Channel.EMAIL,
+        Channel.SMS,
+        Channel.WEBHOOK,
+        Channel.SLACK,
+        Channel.TEAMS,
+    )
     with pytest.raises(InvalidRequest):
         build_policy(SERVICE, [LevelSpec([TargetSpec("voice", "+14155550123")])])
 

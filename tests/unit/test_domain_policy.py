@@ -172,6 +172,7 @@ def test_each_channel_names_the_api_field_of_its_address() -> None:
         "url",
         "phone_number",
         "channel",
+        "url",
     ]
 
 

@@ -206,3 +206,19 @@ def test_the_timer_backlog_counts_overdue_notification_rules_too() -> None:
     h.clock.advance(timedelta(minutes=5, seconds=7))
 
     assert _value(_scrape(observer), "pagerd_timer_backlog_seconds") == 7
+
+
+def test_finished_calls_count_by_outcome_and_unanswered_ones_as_failed_attempts() -> None:
+    observer = PrometheusObserver(PagingHarness().clock)
+
+    observer.call_finished("voice", "answered", 0, 0)
+    observer.call_finished("voice", "unanswered", 2, 0)
+    observer.call_finished("voice", "unanswered", 0, 1)
+
+    samples = _scrape(observer)
+    finished = "pagerd_calls_finished_total"
+    assert _value(samples, finished, channel="voice", outcome="answered") == 1
+    assert _value(samples, finished, channel="voice", outcome="unanswered") == 2
+    failed = "pagerd_notifications_failed_total"
+    assert _value(samples, failed, channel="voice", kind="transient") == 2
+    assert _value(samples, failed, channel="voice", kind="permanent") == 1

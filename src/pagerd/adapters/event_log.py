@@ -106,6 +106,19 @@ class LoggingObserver:
         )
 
     @_never_raise
+    def call_finished(self, channel: str, outcome: str, retried: int, failed: int) -> None:
+        answered = outcome == "answered"
+        _event(
+            logging.INFO if answered else logging.WARNING,
+            "call.finished",
+            f"call {outcome}",
+            channel=channel,
+            outcome=outcome,
+            retried=retried,
+            failed=failed,
+        )
+
+    @_never_raise
     def alert_history_committed(self, entries: Sequence[TimelineEntry]) -> None:
         for entry in entries:
             if entry.type in _LOGGED_AS_PAGES:

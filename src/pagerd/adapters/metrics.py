@@ -105,6 +105,12 @@ class PrometheusObserver(NullObserver):
             ["channel", "kind"],
             registry=r,
         )
+        self.calls_finished = Counter(
+            "pagerd_calls_finished",
+            "Calls whose final status arrived, by channel and outcome (answered, unanswered).",
+            ["channel", "outcome"],
+            registry=r,
+        )
         self.timers_fired = Counter(
             "pagerd_timers_fired", "Acknowledgement timers consumed.", ["escalated"], registry=r
         )
@@ -160,6 +166,15 @@ class PrometheusObserver(NullObserver):
                 "permanent" if result.outcome is DeliveryOutcome.PERMANENT_FAILURE else "transient"
             )
             self.notifications_failed.labels(channel, kind).inc(len(page.items))
+
+    @_never_raise
+    def call_finished(self, channel: str, outcome: str, retried: int, failed: int) -> None:
+        self.calls_finished.labels(channel, outcome).inc()
+        # An unanswered call is a failed attempt after all: counted like any other.
+        if retried:
+            self.notifications_failed.labels(channel, "transient").inc(retried)
+        if failed:
+            self.notifications_failed.labels(channel, "permanent").inc(failed)
 
     def _observe_first_pages(self, page: OutgoingPage, now: datetime) -> None:
         for item in page.items:

@@ -43,6 +43,10 @@ class ObserverFanOut:
         for observer in self.observers:
             observer.page_attempted(page, result, seconds)
 
+    def call_finished(self, channel: str, outcome: str, retried: int, failed: int) -> None:
+        for observer in self.observers:
+            observer.call_finished(channel, outcome, retried, failed)
+
     def alert_history_committed(self, entries: Sequence[TimelineEntry]) -> None:
         for observer in self.observers:
             observer.alert_history_committed(entries)

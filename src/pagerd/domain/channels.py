@@ -40,6 +40,7 @@ class Channel(StrEnum):
     WEBHOOK = "webhook"
     VOICE = "voice"
     SLACK = "slack"
+    TEAMS = "teams"
 
     @property
     def address_field(self) -> str:
@@ -70,6 +71,7 @@ class ChannelKind:
     alert (a Slack message is edited in place when its alert is acknowledged or resolved).
     `reaches_url`: its address is a URL pagerd connects to (webhooks), so a policy saving one
     is refused when its host can never be reached (the SSRF guard, also at connect time).
+    `contact_method`: a person may have one (not a Teams channel: a place, not a person).
     """
 
     channel: Channel
@@ -83,6 +85,7 @@ class ChannelKind:
     reply_code: bool = False
     one_alert_per_message: bool = False
     reaches_url: bool = False
+    contact_method: bool = True
 
     def target_address_problem(self, address: str) -> str | None:
         """Why `address` cannot be a policy target of this channel, or None."""
@@ -233,5 +236,19 @@ SLACK = register_channel(
         policy_target=True,
         check_target_address=slack_conversation_problem,
         one_alert_per_message=True,
+    )
+)
+TEAMS = register_channel(
+    ChannelKind(
+        Channel.TEAMS,
+        "Microsoft Teams",
+        "Microsoft Teams",
+        "url",
+        "https://prod-00.westeurope.logic.azure.com/workflows/...",
+        url_problem,
+        policy_target=True,
+        reaches_url=True,
+        # A Teams channel is a place, not a person: a policy target only.
+        contact_method=False,
     )
 )

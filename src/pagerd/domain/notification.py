@@ -145,6 +145,25 @@ class Notification:
             delay = max(delay, min(retry_after, RETRY_AFTER_CAP))
         self.next_attempt_at = now + delay
 
+    def call_unanswered(
+        self, error: str, now: datetime, max_attempts: int, retry_after: timedelta
+    ) -> bool:
+        """A call the provider accepted (`sent`) was not answered by a person: the attempt
+        failed after all. Due again after `retry_after`, or failed for good once
+        `max_attempts` calls were placed. Returns whether anything changed (only a sent
+        page is reopened: a repeated callback, or one for a cancelled page, changes nothing).
+        """
+        if self.status is not NotificationStatus.SENT:
+            return False
+        self.last_error = error
+        self.sent_at = None
+        if self.attempts >= max_attempts:
+            self.status = NotificationStatus.FAILED
+            return True
+        self.status = NotificationStatus.PENDING
+        self.next_attempt_at = now + retry_after
+        return True
+
     def cancel(self) -> None:
         """Delivery is no longer wanted (the alert was acknowledged or resolved)."""
         if self.is_pending:

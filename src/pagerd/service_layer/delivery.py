@@ -17,6 +17,7 @@ from pagerd.domain.channels import Channel, channel_kind
 from pagerd.domain.notification import Notification, NotificationStatus
 from pagerd.service_layer.ack_codes import code_for
 from pagerd.service_layer.ack_tokens import AckLinks
+from pagerd.service_layer.call_outcomes import settle_early_calls
 from pagerd.service_layer.effects import persist_alert_events
 from pagerd.service_layer.message_updates import (
     claim_update_pages,
@@ -229,6 +230,10 @@ def record_deliveries(
                 recorded.append(notification)
                 if notification.status is NotificationStatus.FAILED:
                     failed_levels.add((item.alert_id, item.level, item.pass_number))
+        # A call reported unanswered before its placing was recorded fails now.
+        for call in settle_early_calls(uow, recorded, alerts, now):
+            if call.status is NotificationStatus.FAILED:
+                failed_levels.add((call.alert_id, call.level, call.pass_number))
         # Each outcome stored with its lease dropped, and its timeline entry: two statements
         # for the whole batch.
         uow.outbox.update_many(recorded, release=True)
@@ -240,7 +245,7 @@ def record_deliveries(
         for alert_id, level, pass_number in sorted(failed_levels, key=str):
             alert = alerts.get(alert_id)
             assert alert is not None  # its notification exists, so the alert does
-            _escalate_if_level_failed(uow, alert, level, pass_number, now)
+            escalate_if_level_failed(uow, alert, level, pass_number, now)
         uow.commit()
 
 
@@ -284,9 +289,11 @@ def _delivery_entry(notification: Notification, now: datetime) -> TimelineEntry:
     )
 
 
-def _escalate_if_level_failed(
+def escalate_if_level_failed(
     uow: UnitOfWork, alert: Alert, level: int, pass_number: int, now: datetime
 ) -> None:
+    """Inside the caller's transaction: escalate now when every page of (level, pass)
+    failed for good and nothing else can still reach somebody at that level."""
     # Only a level still waiting on its timer escalates early. One whose timer already fired
     # has timed out: it moved on, or (the last level) it exhausted, which must not repeat.
     timer = uow.timers.pending_for_alert(alert.id)

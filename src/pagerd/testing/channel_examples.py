@@ -15,6 +15,9 @@ from uuid import UUID
 
 from pagerd.adapters.channels.rendering import MessageRenderer
 from pagerd.adapters.channels.slack import slack_edit, slack_message
+from pagerd.adapters.channels.teams_card import build_teams_message
+from pagerd.adapters.channels.twiml import call_script, call_twiml
+from pagerd.adapters.channels.voice_urls import VoiceCallUrls
 from pagerd.adapters.channels.webhook_format import build_payload
 from pagerd.domain.channels import Channel
 from pagerd.domain.context import Link
@@ -106,6 +109,12 @@ def examples_markdown() -> str:
         status_line="Acknowledged by alice at 09:06 UTC",
     )
     edited = slack_edit(acknowledged)
+    call = _page(Channel.VOICE, "+5492664295169", PAYMENTS)
+    teams = build_teams_message(
+        _page(Channel.TEAMS, "https://prod-00.westeurope.logic.azure.com/workflows/…", PAYMENTS),
+        renderer,
+        SENT,
+    )
     parts = [
         "### E-mail, one alert",
         f"Subject: `{email.subject}`",
@@ -131,6 +140,12 @@ def examples_markdown() -> str:
         "### Slack message once acknowledged (`chat.update` of the same message)",
         f"Text: `{edited['text']}`",
         _fence(json.dumps(edited["blocks"], indent=2, ensure_ascii=False), "json"),
+        "### Voice call, one alert (read out twice, then goodbye if no key is pressed)",
+        _fence(call_script(call)),
+        "The `Twiml` field of the call, as posted to Twilio:",
+        _fence(call_twiml(call, VoiceCallUrls(PUBLIC_URL).gather(call)), "xml"),
+        "### Microsoft Teams card",
+        _fence(json.dumps(teams, indent=2, ensure_ascii=False), "json"),
     ]
     return "\n\n".join(parts)
 

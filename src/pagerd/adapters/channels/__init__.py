@@ -1,4 +1,5 @@
-"""Notification channels: SMTP e-mail, Twilio SMS, signed webhooks, Slack, and the dev outbox.
+"""Notification channels: SMTP e-mail, Twilio SMS and voice calls, signed webhooks, Slack,
+Microsoft Teams, and the dev outbox.
 
 Each sender implements `pagerd.service_layer.paging.Sender`: it never raises, does I/O only
 (what a message needs was decided when its page was claimed), and classifies every failure
@@ -11,7 +12,9 @@ from pagerd.adapters.channels.network_guard import AddressPolicy, ForbiddenAddre
 from pagerd.adapters.channels.registry import build_senders, channel_adapter
 from pagerd.adapters.channels.rendering import MessageRenderer
 from pagerd.adapters.channels.smtp import SmtpConfig, SmtpEmailSender
+from pagerd.adapters.channels.teams import TeamsSender
 from pagerd.adapters.channels.twilio import TwilioConfig, TwilioSmsSender
+from pagerd.adapters.channels.twilio_voice import TwilioVoiceConfig, TwilioVoiceSender
 from pagerd.adapters.channels.webhook import WebhookConfig, WebhookSender
 from pagerd.adapters.channels.webhook_format import webhook_secret
 
@@ -25,8 +28,11 @@ __all__ = [
     "SenderParts",
     "SmtpConfig",
     "SmtpEmailSender",
+    "TeamsSender",
     "TwilioConfig",
     "TwilioSmsSender",
+    "TwilioVoiceConfig",
+    "TwilioVoiceSender",
     "WebhookConfig",
     "WebhookSender",
     "build_senders",

@@ -6,7 +6,7 @@ listed here once; its domain rules are declared in `pagerd.domain.channels`.
 
 from __future__ import annotations
 
-from pagerd.adapters.channels import slack, smtp, twilio, voice, webhook
+from pagerd.adapters.channels import slack, smtp, teams, twilio, voice, webhook
 from pagerd.adapters.channels.adapter import ChannelAdapter, ChannelConfigs, Render, SenderParts
 from pagerd.adapters.channels.dev_outbox import DevOutboxSender
 from pagerd.adapters.channels.rendering import MessageRenderer
@@ -20,6 +20,7 @@ ADAPTERS: tuple[ChannelAdapter, ...] = (
     webhook.ADAPTER,
     voice.ADAPTER,
     slack.ADAPTER,
+    teams.ADAPTER,
 )
 
 _BY_CHANNEL = {adapter.channel: adapter for adapter in ADAPTERS}

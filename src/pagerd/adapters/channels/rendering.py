@@ -8,7 +8,10 @@ Every message names what is down (the service once, and the alert's summary), ho
   signed acknowledge link;
 - SMS: severity, service and the start of the summary (whole when it fits), the reply code,
   and the acknowledge link when it fits (the code acknowledges too): at most 2 segments;
-- webhook (`webhook_format`): everything, levels also 0-based as in the API.
+- webhook (`webhook_format`): everything, levels also 0-based as in the API;
+- voice (`twiml`): severity, service and summary read out, then "press 1 to acknowledge,
+  2 to escalate";
+- Microsoft Teams (`teams_card`): an Adaptive Card with everything and the links.
 
 A summary that starts with the service's name (`payments: HTTP 5xx`) is shown without it
 next to the name. HTML is rendered by Jinja2 with autoescape, so an alert can never inject
@@ -111,16 +114,6 @@ class MessageRenderer:
         text = self._env.get_template("page.txt").render(items=items, subject=subject)
         html = self._env.get_template("page.html").render(items=items, subject=subject)
         return RenderedEmail(subject, text, html)
-
-    def voice(self, page: OutgoingPage, now: datetime) -> str:
-        """What a voice call reads out."""
-        if page.items[0].is_test:
-            return test_text(page)
-        alerts = ". ".join(
-            f"{i.severity.value} {_one_line(i.service_name)}: {_one_line(summary(i))}"
-            for i in page.items
-        )
-        return f"This is pagerd. {alerts}. Press 1 to acknowledge."
 
     def sms(self, page: OutgoingPage, now: datetime) -> str:
         """SMS text, with each item's reply code (issued when the page was claimed)."""
