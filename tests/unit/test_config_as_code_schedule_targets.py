@@ -150,7 +150,7 @@ def test_a_renamed_schedule_target_is_shown_by_name_in_the_change() -> None:
         (
             "{schedule: Primary, email: a@example.com}",
             "targets[0].type (line 16): is required "
-            "(one of email, sms, webhook, slack, user, schedule)",
+            "(one of email, sms, webhook, slack, teams, user, schedule)",
         ),
         ("{type: schedule, schedule: P, user: a}", "targets[0].user (line 16): does not belong"),
     ],
