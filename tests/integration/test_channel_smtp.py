@@ -3,6 +3,7 @@ self-signed certificate, login, implicit TLS, and how failures are classified.""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import ipaddress
 import socket
@@ -26,6 +27,7 @@ from fastapi.testclient import TestClient
 
 from pagerd.adapters.channels.rendering import MessageRenderer
 from pagerd.adapters.channels.smtp import SmtpConfig, SmtpEmailSender
+from pagerd.adapters.memory.clock import FakeClock
 from pagerd.bootstrap import Container
 from pagerd.config import Settings
 from pagerd.domain.alert import AlertStatus
@@ -104,6 +106,8 @@ class Inbox:
     messages: list[tuple[str, list[str], EmailMessage]] = field(default_factory=list)
     rcpt_replies: dict[str, str] = field(default_factory=dict)
     logins: list[str] = field(default_factory=list)
+    peers: list[Any] = field(default_factory=list)  # the client's address, per message
+    servers: list[Any] = field(default_factory=list)  # the session's protocol, per message
 
     async def handle_RCPT(  # noqa: N802 -- aiosmtpd's hook name
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
@@ -120,6 +124,8 @@ class Inbox:
         parsed = message_from_bytes(envelope.original_content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), parsed))
+        self.peers.append(session.peer)
+        self.servers.append(server)
         return "250 Message accepted"
 
     def authenticate(
@@ -132,6 +138,18 @@ class Inbox:
         if ok:
             self.logins.append(USER)
         return AuthResult(success=ok, handled=False)
+
+    loop: asyncio.AbstractEventLoop | None = None
+
+    def drop_connections(self) -> None:
+        """Close, from the server's side, every connection that delivered a message."""
+        assert self.loop is not None
+
+        async def close_all() -> None:
+            for server in self.servers:
+                server.transport.close()
+
+        asyncio.run_coroutine_threadsafe(close_all(), self.loop).result(timeout=5)
 
 
 @pytest.fixture
@@ -149,6 +167,7 @@ def starttls_server(certificate: Certificate) -> Iterator[tuple[Inbox, int]]:
         auth_required=True,
     )
     controller.start()
+    inbox.loop = controller.loop
     try:
         yield inbox, port
     finally:
@@ -325,3 +344,88 @@ def test_a_server_that_refuses_connections_is_a_transient_failure(certificate: C
 
     assert result.outcome is DeliveryOutcome.TRANSIENT_FAILURE
     assert "refused" in (result.error or "").lower()
+
+
+def test_consecutive_messages_share_one_connection(
+    starttls_server: tuple[Inbox, int], certificate: Certificate
+) -> None:
+    inbox, port = starttls_server
+    h = _harness(port, certificate)
+    page = _one_page(h)
+    sender = h.senders[Channel.EMAIL]
+    assert isinstance(sender, SmtpEmailSender)
+
+    results = [sender.send(page) for _ in range(3)]
+
+    assert [r.outcome for r in results] == [DeliveryOutcome.DELIVERED] * 3
+    assert len(inbox.messages) == 3
+    assert len(set(inbox.peers)) == 1  # one connection carried all three
+    assert inbox.logins == [USER]  # one TLS handshake and login, not three
+    assert sender.sessions.opened == 1
+
+
+def test_a_dropped_connection_is_reopened_and_the_message_delivered_once(
+    starttls_server: tuple[Inbox, int], certificate: Certificate
+) -> None:
+    inbox, port = starttls_server
+    h = _harness(port, certificate)
+    page = _one_page(h)
+    sender = h.senders[Channel.EMAIL]
+    assert isinstance(sender, SmtpEmailSender)
+    assert sender.send(page).outcome is DeliveryOutcome.DELIVERED
+    inbox.drop_connections()
+
+    result = sender.send(page)
+
+    assert result.outcome is DeliveryOutcome.DELIVERED
+    assert len(inbox.messages) == 2  # the first message and this one, once
+    assert inbox.peers[0] != inbox.peers[1]
+    assert sender.sessions.opened == 2
+
+
+def test_a_failure_on_a_fresh_connection_is_not_retried(
+    starttls_server: tuple[Inbox, int], certificate: Certificate
+) -> None:
+    inbox, port = starttls_server
+    inbox.rcpt_replies["alice@example.com"] = "451 4.3.0 Try again later"
+    h = _harness(port, certificate)
+    sender = h.senders[Channel.EMAIL]
+    assert isinstance(sender, SmtpEmailSender)
+
+    result = sender.send(_one_page(h))
+
+    assert result.outcome is DeliveryOutcome.TRANSIENT_FAILURE
+    assert sender.sessions.opened == 1
+    assert sender.sessions.idle == 0  # a session that failed is not kept
+
+
+def test_idle_connections_are_closed_after_the_idle_timeout(
+    starttls_server: tuple[Inbox, int], certificate: Certificate
+) -> None:
+    inbox, port = starttls_server
+    h = _harness(port, certificate)
+    page = _one_page(h)
+    clock = FakeClock()
+    sender = SmtpEmailSender(
+        replace(
+            SmtpConfig(host="127.0.0.1", port=port, username=USER, password=PASSWORD),
+            from_address="pagerd@example.com",
+            timeout=5,
+            ssl_context=certificate.client_context(),
+        ),
+        MessageRenderer(),
+        clock,
+        idle_timeout=dt.timedelta(seconds=30),
+    )
+    assert sender.send(page).outcome is DeliveryOutcome.DELIVERED
+
+    clock.advance(29)
+    assert sender.sessions.close_idle() == 0
+    assert sender.sessions.idle == 1
+    clock.advance(2)
+    assert sender.sessions.close_idle() == 1
+    assert sender.sessions.idle == 0
+
+    assert sender.send(page).outcome is DeliveryOutcome.DELIVERED
+    assert sender.sessions.opened == 2
+    assert inbox.peers[0] != inbox.peers[1]

@@ -1,4 +1,5 @@
-"""E-mail pages through an SMTP server (smtplib).
+"""E-mail pages through an SMTP server (smtplib), over sessions kept open between messages
+(`smtp_pool`).
 
 Each page is one multipart/alternative message (plain text and HTML) whose Message-ID is
 `<{idempotency key}@pagerd>`: a re-send after a crash carries the same id, so mail systems
@@ -9,14 +10,18 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 
 from pagerd.adapters.channels.adapter import ChannelAdapter, SenderParts
 from pagerd.adapters.channels.rendering import MessageRenderer
+from pagerd.adapters.channels.smtp_pool import (
+    DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_IDLE,
+    SmtpSessionPool,
+)
 from pagerd.domain.channels import Channel
 from pagerd.service_layer.paging import DeliveryResult, OutgoingPage, Sender
 from pagerd.service_layer.ports import Clock
@@ -48,27 +53,55 @@ class SmtpConfig:
 
 
 class SmtpEmailSender:
-    """Implements the Sender port for e-mail. One connection per message: pages are rare,
-    and a fresh connection never inherits a half-broken session."""
+    """Implements the Sender port for e-mail, safe to call from several sender threads.
 
-    def __init__(self, config: SmtpConfig, renderer: MessageRenderer, clock: Clock) -> None:
+    Sessions are kept open between messages (at most `max_idle` idle, each closed once idle
+    for `idle_timeout`). A kept session the server has closed meanwhile is noticed by the
+    first command of the next message, before the message is accepted: that message is sent
+    once more on a fresh session. A failure on a fresh session is the page's result.
+    """
+
+    def __init__(
+        self,
+        config: SmtpConfig,
+        renderer: MessageRenderer,
+        clock: Clock,
+        *,
+        idle_timeout: timedelta = DEFAULT_IDLE_TIMEOUT,
+        max_idle: int = DEFAULT_MAX_IDLE,
+    ) -> None:
         self._config = config
         self._renderer = renderer
         self._clock = clock
         self._ssl_context: ssl.SSLContext | None = None
+        self.sessions = SmtpSessionPool(self._open, clock, idle_timeout, max_idle)
 
     def send(self, page: OutgoingPage) -> DeliveryResult:
         try:
-            message = self.compose(page)
-            smtp = self._open()
-            try:
-                smtp.send_message(message)
-            finally:
-                with suppress(smtplib.SMTPException, OSError):
-                    smtp.quit()  # the message is accepted once send_message returned
+            self._submit(self.compose(page))
         except Exception as exc:  # a sender must not raise: every failure is a result
             return classify_smtp_error(exc)
         return DeliveryResult.delivered()
+
+    def close(self) -> None:
+        """Close the idle sessions (at shutdown)."""
+        self.sessions.close()
+
+    def _submit(self, message: EmailMessage) -> None:
+        session, reused = self.sessions.take()
+        try:
+            session.send_message(message)
+        except Exception as exc:
+            self.sessions.discard(session)
+            if not (reused and _session_gone(exc)):
+                raise
+            session, _ = self.sessions.take(fresh=True)
+            try:
+                session.send_message(message)
+            except Exception:
+                self.sessions.discard(session)
+                raise
+        self.sessions.give_back(session)
 
     def compose(self, page: OutgoingPage) -> EmailMessage:
         """The message for `page`, with both parts and a stable Message-ID."""
@@ -109,6 +142,17 @@ class SmtpEmailSender:
             smtp.close()
             raise
         return smtp
+
+
+def _session_gone(exc: Exception) -> bool:
+    """Whether `exc` says the server closed the session (dropped it, or answered 421:
+    closing) rather than refused this message."""
+    if isinstance(exc, smtplib.SMTPServerDisconnected | ConnectionError):
+        return True
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return bool(codes) and all(code == 421 for code in codes)
+    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code == 421
 
 
 def classify_smtp_error(exc: BaseException) -> DeliveryResult:
