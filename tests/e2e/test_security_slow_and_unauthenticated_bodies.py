@@ -5,6 +5,7 @@ cap (item 4)."""
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import socket
 import threading
 import time
@@ -150,3 +151,33 @@ def test_the_server_caps_connections_and_believes_no_forwarded_header_itself() -
 
     assert config.limit_concurrency == 123
     assert config.proxy_headers is False
+
+
+def test_the_server_parses_with_httptools_on_uvloop() -> None:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    config = http_server_config(object(), Settings(_env_file=None), "127.0.0.1", 8080)
+
+    assert isinstance(config.http, type)
+    assert issubclass(config.http, HttpToolsProtocol)
+    assert config.loop == "auto"  # uvicorn runs uvloop when it is installed
+    assert importlib.util.find_spec("uvloop") is not None
+
+
+def test_request_headers_beyond_16_kib_are_refused(server: int) -> None:
+    with socket.create_connection(("127.0.0.1", server)) as connection:
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20_000)
+
+        connection.settimeout(3)
+        answer = connection.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 400")
+        assert closed_within(connection, 3)
+
+
+def test_request_headers_within_16_kib_are_served(server: int) -> None:
+    with socket.create_connection(("127.0.0.1", server)) as connection:
+        big = b"X-Big: " + b"a" * 12_000 + b"\r\n"
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + big + b"\r\n")
+
+        connection.settimeout(3)
+        assert connection.recv(4096).startswith(b"HTTP/1.1 200")

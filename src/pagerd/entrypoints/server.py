@@ -48,10 +48,15 @@ def serve(settings: Settings, host: str, port: int, with_workers: bool = True) -
 def http_server_config(app: Any, settings: Settings, host: str, port: int) -> Any:
     """uvicorn's configuration for pagerd: forwarded headers left to pagerd's own
     middleware, request headers within PAGERD_HTTP_HEADER_TIMEOUT_SECONDS, at most
-    PAGERD_HTTP_MAX_CONNECTIONS connections at once (503 beyond)."""
+    PAGERD_HTTP_MAX_CONNECTIONS connections at once (503 beyond).
+
+    uvicorn's `standard` extras are used when installed (pagerd's lock file pins them):
+    httptools parses HTTP (`slow_clients.http_protocol`) and uvloop runs the event loop
+    (uvicorn's `loop="auto"`); without them, h11 and asyncio's own loop.
+    """
     import uvicorn
 
-    from pagerd.entrypoints.http.slow_clients import protocol_with_header_timeout
+    from pagerd.entrypoints.http.slow_clients import http_protocol
 
     return uvicorn.Config(
         app,
@@ -64,7 +69,8 @@ def http_server_config(app: Any, settings: Settings, host: str, port: int) -> An
         # uvicorn would believe X-Forwarded-For from 127.0.0.1; pagerd's own middleware
         # believes it only from PAGERD_TRUSTED_PROXIES.
         proxy_headers=False,
-        http=protocol_with_header_timeout(settings.http_header_timeout_seconds),
+        http=http_protocol(settings.http_header_timeout_seconds),
+        loop="auto",
         limit_concurrency=settings.http_max_connections,
     )
 
