@@ -121,9 +121,15 @@ BENCH_ENV = {
 }
 
 
+SERVE_PATH_ENV = "PAGERD_BENCH_SERVE_PATH"
+
+
 def bench_env(env: dict[str, str] | None) -> dict[str, str]:
-    """BENCH_ENV with `env` on top."""
-    return {**BENCH_ENV, **(env or {})}
+    """BENCH_ENV with `env` on top; `pagerd serve` imports first from PAGERD_BENCH_SERVE_PATH
+    when it is set (another commit's `src`, to compare it in the same run's conditions)."""
+    serve_path = os.environ.get(SERVE_PATH_ENV)
+    extra = {"PYTHONPATH": serve_path} if serve_path else {}
+    return {**BENCH_ENV, **extra, **(env or {})}
 
 
 def start_pagerd(
@@ -159,11 +165,14 @@ def pagerd_running(
 
 
 @contextmanager
-def baseline_running(directory: Path, memory: MemoryWatch | None = None) -> Iterator[str]:
-    """The bare-endpoint server (bench/baseline.py) on a free port; yields its base URL."""
+def baseline_running(
+    directory: Path, memory: MemoryWatch | None = None, kind: str = "pagerd-stack"
+) -> Iterator[str]:
+    """A bare-endpoint server (bench/baseline.py, of `kind`) on a free port; yields its
+    base URL."""
     port = free_port()
-    log_path = directory / f"baseline-{port}.log"
-    args = [sys.executable, "-m", "bench.baseline", "--port", str(port)]
+    log_path = directory / f"baseline-{kind}-{port}.log"
+    args = [sys.executable, "-m", "bench.baseline", "--port", str(port), "--kind", kind]
     root = Path(__file__).resolve().parent.parent
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(args, cwd=root, stdout=log_file, stderr=subprocess.STDOUT)

@@ -29,12 +29,24 @@ class Arrivals:
         self._lock = threading.Lock()
         self.first: dict[int, float] = {}
         self.count: dict[int, int] = {}
+        self.deliveries: dict[str, int] = {}  # times each delivery (Message-ID, delivery_id)
 
     def record(self, text: str, at: float) -> None:
         with self._lock:
             for number in {int(m) for m in _MARK.findall(text)}:
                 self.first.setdefault(number, at)
                 self.count[number] = self.count.get(number, 0) + 1
+
+    def delivered(self, key: str) -> None:
+        """Count one delivery of the page `key` names (its Message-ID or delivery_id)."""
+        with self._lock:
+            self.deliveries[key] = self.deliveries.get(key, 0) + 1
+
+    def pages(self) -> tuple[int, int]:
+        """(distinct pages delivered, deliveries beyond the first of each)."""
+        with self._lock:
+            extra = sum(c - 1 for c in self.deliveries.values())
+            return len(self.deliveries), extra
 
     def duplicates(self) -> int:
         with self._lock:
@@ -47,8 +59,9 @@ class _SmtpHandler:
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
         at = time.monotonic()
-        subject = message_from_bytes(envelope.content).get("Subject", "")
-        self.arrivals.record(str(subject), at)
+        parsed = message_from_bytes(envelope.content)
+        self.arrivals.record(str(parsed.get("Subject", "")), at)
+        self.arrivals.delivered(str(parsed.get("Message-ID", "")))
         return "250 Message accepted for delivery"
 
 
@@ -77,7 +90,9 @@ def webhook_server() -> Iterator[tuple[str, Arrivals]]:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             at = time.monotonic()
             try:
-                messages = [a["message"] for a in json.loads(body)["alerts"]]
+                payload = json.loads(body)
+                messages = [a["message"] for a in payload["alerts"]]
+                arrivals.delivered(str(payload["delivery_id"]))
             except (ValueError, KeyError, TypeError):
                 messages = []
             arrivals.record(" ".join(messages), at)
