@@ -34,6 +34,7 @@ from pagerd.entrypoints.http import (
 )
 from pagerd.entrypoints.http.access_log import AccessLogMiddleware
 from pagerd.entrypoints.http.auth import (
+    admin_token_actor,
     api_token_actor,
     integration_key_check,
     require_api_token,
@@ -98,6 +99,7 @@ def create_app(
         token_actor=api_token_actor(container),
         key_is_valid=integration_key_check(container),
         failures=failure_counter(limiters.auth_failures),
+        admin_actor=admin_token_actor(container),
     )
     # Every layer within sees the client as the trusted proxies say.
     app.add_middleware(TrustedProxyMiddleware, trusted=container.settings.trusted_proxy_networks)

@@ -100,6 +100,17 @@ def api_token_actor(container: Container) -> Callable[[str], Actor | None]:
     return actor_of
 
 
+def admin_token_actor(container: Container) -> Callable[[str], Actor | None]:
+    """The admin when a secret is the admin token, else None; no I/O (for the event loop)."""
+    admin = container.settings.admin_token
+    admin_secret = admin.get_secret_value() if admin is not None else None
+
+    def actor_of(secret: str) -> Actor | None:
+        return ADMIN_TOKEN_ACTOR if is_admin_token(secret, admin_secret) else None
+
+    return actor_of
+
+
 def integration_key_check(container: Container) -> Callable[[str], bool]:
     """Whether a secret is an integration key still accepted; blocking (a lookup)."""
 

@@ -45,8 +45,13 @@ class AuthenticateFirstMiddleware:
         token_actor: TokenCheck,
         key_is_valid: KeyCheck,
         failures: FailureCounter | None = None,
+        admin_actor: TokenCheck | None = None,
     ) -> None:
+        """`token_actor` and `key_is_valid` block (lookups: run on the thread pool);
+        `admin_actor`, if given, must not (a comparison with the admin token): it runs on
+        the event loop first, and only a secret it does not know goes to `token_actor`."""
         self.app = app
+        self._admin_actor = admin_actor
         self._token_actor = token_actor
         self._key_is_valid = key_is_valid
         self._failures = failures
@@ -58,7 +63,7 @@ class AuthenticateFirstMiddleware:
         path: str = scope["path"]
         if path.startswith("/api/v1/") or path == "/api/v1":
             secret = _bearer(scope)
-            actor = await run_in_threadpool(self._token_actor, secret) if secret else None
+            actor = await self._actor(secret) if secret else None
             if secret is None or actor is None:
                 await self._refuse(scope, receive, send, "send a valid API token as Bearer")
                 return
@@ -71,6 +76,13 @@ class AuthenticateFirstMiddleware:
                 await self._refuse(scope, receive, send, message)
                 return
         await self.app(scope, receive, send)
+
+    async def _actor(self, secret: str) -> Actor | None:
+        if self._admin_actor is not None:
+            actor = self._admin_actor(secret)
+            if actor is not None:
+                return actor
+        return await run_in_threadpool(self._token_actor, secret)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, message: str) -> None:
         client = scope.get("client")
