@@ -29,7 +29,8 @@ class Arrivals:
         self._lock = threading.Lock()
         self.first: dict[int, float] = {}
         self.count: dict[int, int] = {}
-        self.deliveries: dict[str, int] = {}  # times each delivery (Message-ID, delivery_id)
+        self.deliveries: dict[str, int] = {}  # times each page arrived (by Message-ID or
+        # a webhook item's notification_id)
 
     def record(self, text: str, at: float) -> None:
         with self._lock:
@@ -38,7 +39,7 @@ class Arrivals:
                 self.count[number] = self.count.get(number, 0) + 1
 
     def delivered(self, key: str) -> None:
-        """Count one delivery of the page `key` names (its Message-ID or delivery_id)."""
+        """Count one delivery of the page `key` names (a Message-ID, a notification_id)."""
         with self._lock:
             self.deliveries[key] = self.deliveries.get(key, 0) + 1
 
@@ -92,7 +93,8 @@ def webhook_server() -> Iterator[tuple[str, Arrivals]]:
             try:
                 payload = json.loads(body)
                 messages = [a["message"] for a in payload["alerts"]]
-                arrivals.delivered(str(payload["delivery_id"]))
+                for alert in payload["alerts"]:  # pages to one address may share a POST
+                    arrivals.delivered(str(alert["notification_id"]))
             except (ValueError, KeyError, TypeError):
                 messages = []
             arrivals.record(" ".join(messages), at)
