@@ -120,7 +120,8 @@ def serving(app: Any) -> Iterator[int]:
     thread.start()
     deadline = time.monotonic() + 10
     while not running.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        assert thread.is_alive(), "uvicorn stopped before it started"
+        assert time.monotonic() < deadline, "uvicorn did not start within 10 s"
         time.sleep(0.01)
     try:
         yield port
