@@ -202,9 +202,7 @@ def test_a_stalled_request_pipelined_behind_a_complete_one_is_closed_too(server:
     # The second request's first bytes arrive while the first is being answered: uvicorn
     # holds them until the answer is complete, and the header timeout starts then.
     with socket.create_connection(("127.0.0.1", server)) as connection:
-        connection.sendall(
-            b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHo"
-        )
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHo")
         assert read_response(connection).startswith(b"HTTP/1.1 200 ")
 
         assert closed_within(connection, 3)
