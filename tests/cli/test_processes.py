@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from typing import IO
 import httpx
 import pytest
 
+from pagerd.testing.serve_process import free_port
 from tests.cli.conftest import Run
 
 PAGERD = str(Path(sys.executable).with_name("pagerd"))
@@ -135,7 +135,7 @@ def test_a_worker_warns_at_start_about_misspelt_variables_and_links_that_reach_n
 def test_serve_migrates_serves_metrics_and_stops_cleanly_on_sigterm(
     sqlite_url: str, tmp_path: Path, workers: bool
 ) -> None:
-    port = _free_port()
+    port = free_port()
     args = [PAGERD, "serve", "--port", str(port)] + ([] if workers else ["--no-workers"])
     server = subprocess.Popen(
         args, env=_environment(sqlite_url), cwd=tmp_path, stderr=subprocess.PIPE, text=True
@@ -154,13 +154,6 @@ def test_serve_migrates_serves_metrics_and_stops_cleanly_on_sigterm(
     assert all(json.loads(line) for line in log.splitlines())
     assert ('"message": "worker stopped"' in log) is workers
     assert ('"message": "worker started"' in log) is workers
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _get_when_up(url: str, process: subprocess.Popen[str], deadline: float = 60) -> str:
