@@ -91,17 +91,18 @@ def test_the_console_script_reports_errors_on_stderr_with_exit_code_1(tmp_path: 
 def test_a_worker_runs_until_sigterm_then_exits_cleanly(sqlite_url: str, tmp_path: Path) -> None:
     env = _environment(sqlite_url)
     subprocess.run([PAGERD, "migrate"], env=env, cwd=tmp_path, check=True, capture_output=True)
-    worker = subprocess.Popen(
+    # As a context manager: its stderr pipe is closed (and the process waited for) at the end.
+    with subprocess.Popen(
         [PAGERD, "worker"], env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        assert worker.stderr is not None
-        lines = _lines_until(worker.stderr, '"message": "pagerd worker is running"')
-        worker.send_signal(signal.SIGTERM)
-        returncode = worker.wait(timeout=30)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
+    ) as worker:
+        try:
+            assert worker.stderr is not None
+            lines = _lines_until(worker.stderr, '"message": "pagerd worker is running"')
+            worker.send_signal(signal.SIGTERM)
+            returncode = worker.wait(timeout=30)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
 
     assert all(json.loads(line)["level"] in ("info", "warning") for line in lines)  # JSON lines
     assert returncode == 0
@@ -113,17 +114,17 @@ def test_a_worker_warns_at_start_about_misspelt_variables_and_links_that_reach_n
 ) -> None:
     env = {**_environment(sqlite_url), "PAGERD_PUBLC_URL": "https://pagerd.example.com"}
     subprocess.run([PAGERD, "migrate"], env=env, cwd=tmp_path, check=True, capture_output=True)
-    worker = subprocess.Popen(
+    with subprocess.Popen(
         [PAGERD, "worker"], env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        assert worker.stderr is not None
-        lines = _lines_until(worker.stderr, '"message": "pagerd worker is running"')
-        worker.send_signal(signal.SIGTERM)
-        worker.wait(timeout=30)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
+    ) as worker:
+        try:
+            assert worker.stderr is not None
+            lines = _lines_until(worker.stderr, '"message": "pagerd worker is running"')
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=30)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
 
     warnings = {e["event"]: e["message"] for e in map(json.loads, lines) if "event" in e}
     assert "did you mean PAGERD_PUBLIC_URL?" in warnings["config.unknown_variable"]
