@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = None
     twilio_from: str | None = None
     twilio_api_base: str = "https://api.twilio.com"
+    twilio_voice_from: str | None = None
+
+    # A Slack app: its bot token posts pages, its signing secret proves button clicks.
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_base: str = "https://slack.com/api"
 
     webhook_allowed_networks: str = ""
     trusted_proxies: str = ""
@@ -111,6 +117,18 @@ class Settings(BaseSettings):
     def twilio_configured(self) -> bool:
         """Whether SMS goes to Twilio (otherwise to the dev outbox)."""
         return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_from)
+
+    @property
+    def twilio_voice_configured(self) -> bool:
+        """Whether voice calls go to Twilio (otherwise to the dev outbox): the account, its
+        auth token and a caller id (PAGERD_TWILIO_VOICE_FROM, else PAGERD_TWILIO_FROM)."""
+        caller_id = self.twilio_voice_from or self.twilio_from
+        return bool(self.twilio_account_sid and self.twilio_auth_token and caller_id)
+
+    @property
+    def slack_configured(self) -> bool:
+        """Whether Slack messages go to Slack (otherwise to the dev outbox)."""
+        return self.slack_bot_token is not None and bool(self.slack_bot_token.get_secret_value())
 
     def effective_log_format(self) -> Literal["json", "console"]:
         """`console` on a terminal, `json` elsewhere, unless set."""

@@ -160,3 +160,76 @@ def test_apply_writes_its_schedule_changes_in_its_one_audit_entry(
         ("create", "schedule", "Business hours"),
     ]
     assert others == []  # one entry for the whole apply, not one per schedule
+
+
+POLICY = """\
+services:
+  - name: checkout
+    escalation_policy:
+      levels:
+        - targets:
+            - schedule: Business hours
+        - targets:
+            - {type: schedule, schedule: Primary}
+"""
+
+
+def test_policies_page_schedules_by_name_and_export_round_trips(
+    migrated: Run, tmp_path: Path
+) -> None:
+    _users(migrated, "alice", "bob")
+
+    first = migrated("apply", "-f", _write(tmp_path, SCHEDULES + POLICY))
+    exported = migrated("export").stdout
+    again = migrated("apply", "-f", _write(tmp_path, exported))
+
+    assert first.exit_code == 0, first.output
+    assert "+ create escalation policy of 'checkout': 2 levels, 2 targets, repeat 0" in (
+        first.stdout.splitlines()
+    )
+    assert "- type: schedule\n        schedule: Business hours" in exported
+    assert "schedule_id" not in exported
+    assert again.exit_code == 0, again.output
+    assert again.stdout == ""
+
+
+def test_apply_refuses_a_policy_naming_an_unknown_schedule_and_writes_nothing(
+    migrated: Run, tmp_path: Path
+) -> None:
+    _users(migrated, "alice", "bob")
+    text = SCHEDULES + POLICY.replace("schedule: Primary", "schedule: Tertiary")
+
+    result = migrated("apply", "-f", _write(tmp_path, text))
+
+    assert result.exit_code != 0
+    assert "names schedule 'Tertiary', which does not exist" in result.output
+    assert migrated("export").stdout.count("name:") == 2  # the two users, nothing else
+
+
+def test_check_names_the_services_paging_a_gapped_schedule_and_undeclared_ones(
+    run: Run, tmp_path: Path
+) -> None:
+    text = SCHEDULES + POLICY.replace("schedule: Primary", "schedule: Tertiary")
+    path = _write(tmp_path, text)
+
+    relaxed = run("check", "-f", path)
+    strict = run("check", "-f", path, "--strict")
+
+    assert relaxed.exit_code == 0, relaxed.output
+    assert "schedule 'Business hours' (paged by 'checkout') has nobody on call:" in relaxed.stdout
+    assert (
+        "service 'checkout' pages schedule 'Tertiary', which this file does not declare: "
+        "apply needs it to exist already"
+    ) in relaxed.stdout
+    assert strict.exit_code == 1
+
+
+def test_check_refuses_a_malformed_schedule_target(run: Run, tmp_path: Path) -> None:
+    text = SCHEDULES + POLICY.replace("{type: schedule, schedule: Primary}", "{type: schedule}")
+
+    result = run("check", "-f", _write(tmp_path, text))
+
+    assert result.exit_code != 0
+    assert "levels[1].targets[0].schedule (line 23): is required for a schedule target" in (
+        result.output
+    )

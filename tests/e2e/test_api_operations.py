@@ -40,6 +40,7 @@ CONTRACT_PATHS = {
     "/calendar/{token}.ics",
     "/v2/enqueue",
     "/integrations/alertmanager",
+    "/integrations/slack/interactions",
     "/healthz",
     "/readyz",
     "/metrics",
@@ -102,9 +103,7 @@ def test_the_openapi_document_lists_every_path_of_the_contract(memory_api: Api) 
 # Paths of the contract that this version does not serve yet, each with the work that adds
 # it. Listed, not hidden: the tests below fail when one is missing from here and from
 # CONTRACT_PATHS, and when one of them starts to be served without moving.
-NOT_YET_SERVED = {
-    "/integrations/slack/interactions": "Slack with acknowledge buttons (chat and voice work)",
-}
+NOT_YET_SERVED: dict[str, str] = {}
 
 
 def test_the_contract_paths_here_are_those_of_api_md(memory_api: Api) -> None:

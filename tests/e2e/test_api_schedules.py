@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 
+from pagerd.adapters.passwords import Argon2Hasher
 from pagerd.service_layer.users import create_user
 from tests.e2e.conftest import Api
 
-CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+CHEAP = Argon2Hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 def user(api: Api, name: str) -> str:

@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from pagerd.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from pagerd.adapters.passwords import Argon2Hasher
 from pagerd.bootstrap import Container
 from pagerd.config import Settings
 from pagerd.domain.roles import Role
@@ -22,7 +23,7 @@ from pagerd.service_layer.schedules import create_schedule
 from pagerd.service_layer.users import create_user
 from pagerd.testing import FakeClock, RecordingSignal
 
-CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+CHEAP = Argon2Hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 FRIDAY = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
@@ -229,3 +230,29 @@ def test_who_is_on_call_warns_of_gaps_in_schedules_a_policy_targets(console: Con
 
     assert "Nobody on call in the next 28 days" in page
     assert "(paged by checkout)" in page
+
+
+def test_who_is_on_call_lists_each_service_by_whom_its_level_1_pages_now(
+    console: Console,
+) -> None:
+    from pagerd.domain.policy import LevelSpec, TargetSpec
+    from pagerd.service_layer.policies import put_policy
+    from pagerd.service_layer.services import create_service
+
+    checkout = create_service(console.uow(), console.clock, "checkout").id
+    search = create_service(console.uow(), console.clock, "search").id
+    to_schedule = TargetSpec("schedule", str(console.schedule.id))
+    targets = [to_schedule, TargetSpec("user", str(console.bob)), TargetSpec("email", "a@x.io")]
+    put_policy(console.uow(), checkout, [LevelSpec(targets)])
+    put_policy(console.uow(), search, [LevelSpec([TargetSpec("email", "search@x.io")])])
+    console.sign_in("carol")
+
+    page = console.client.get("/on-call").text
+
+    assert "By service: level 1 pages now" in page
+    unreachable = "(pages nobody: the user has no contact method)"
+    assert (
+        f'<a href="/services/{checkout}">checkout</a>: '
+        f"Primary: alice {unreachable}; bob {unreachable}</li>"
+    ) in page
+    assert f'href="/services/{search}"' not in page  # an address only: nobody to name

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from pagerd.adapters.clock import SystemClock
+from pagerd.adapters.passwords import Argon2Hasher
 from pagerd.adapters.sqlalchemy import SqlAlchemyUnitOfWork
 from pagerd.adapters.sqlalchemy.engine import create_engine_for
 from pagerd.adapters.sqlalchemy.tables import rule_timers
@@ -43,7 +44,7 @@ def _person(client: httpx.Client, database_url: str, index: int) -> tuple[str, s
             SystemClock(),
             f"responder{index}",
             "correct horse battery",
-            PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
+            Argon2Hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)),
         )
     finally:
         engine.dispose()

@@ -80,7 +80,8 @@ class Console:
     """A signed-in browser on the whole application, and real ids to aim at."""
 
     def __init__(self, api: Api) -> None:
-        create_user(api.container.uow_factory(), api.clock, USERNAME, PASSWORD)
+        c = api.container
+        create_user(c.uow_factory(), api.clock, USERNAME, PASSWORD, c.password_hasher)
         self.client = TestClient(api.app, follow_redirects=False, raise_server_exceptions=False)
         token = _CSRF.search(self.client.get("/sign-in").text)
         assert token is not None

@@ -22,10 +22,12 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from pagerd.adapters.channels.factory import build_senders
+from pagerd.adapters.passwords import Argon2Hasher
+from pagerd.bootstrap import channel_senders
 from pagerd.config import Settings
 from pagerd.domain.roles import Role
 from pagerd.entrypoints.http import create_app
+from pagerd.entrypoints.workers import WorkerEngine, WorkerOptions
 from pagerd.service_layer.ack_tokens import AckLinkSigner
 from pagerd.service_layer.tokens import create_api_token
 from pagerd.service_layer.users import create_user
@@ -35,7 +37,7 @@ from tests.e2e.fault_receivers import TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, Cha
 PUBLIC_URL = "https://pagerd.example.com"
 SECRET = b"people-e2e-secret"
 MINUTE = 60
-CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+CHEAP_HASHER = Argon2Hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture
@@ -61,10 +63,13 @@ def people(api: Api, rig: ChannelRig) -> Api:
         twilio_api_base=rig.twilio.base_url,
         _env_file=None,
     )
-    real = build_senders(settings, api.container.uow_factory, api.clock, PUBLIC_URL, SECRET)
+    real = channel_senders(settings, api.clock, SECRET)
     api.senders.update(real)  # the container pages through this very mapping
     api.container = replace(
         api.container, settings=settings, public_url=PUBLIC_URL, secret_key=SECRET
+    )
+    api.engine = WorkerEngine(  # its claims sign the links with this container's key
+        api.container, WorkerOptions(send_threads=0), worker_id="e2e", jitter=lambda: 0.5
     )
     api.app = create_app(api.container)
     api.client = TestClient(api.app, raise_server_exceptions=False)

@@ -157,7 +157,8 @@ def test_every_console_page_and_form_needs_a_signed_in_session_and_changes_nothi
 
 
 def test_a_forged_session_cookie_is_not_a_session(memory_api: Api) -> None:
-    create_user(memory_api.container.uow_factory(), memory_api.clock, USERNAME, PASSWORD)
+    c = memory_api.container
+    create_user(c.uow_factory(), memory_api.clock, USERNAME, PASSWORD, c.password_hasher)
     client = TestClient(memory_api.app, follow_redirects=False)
     token = _CSRF.search(client.get("/sign-in").text)
     assert token is not None

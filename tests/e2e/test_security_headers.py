@@ -54,7 +54,9 @@ def console_get_paths(api: Api, ids: dict[str, str]) -> list[str]:
 @pytest.fixture
 def signed_in(memory_api: Api) -> tuple[Api, TestClient, str]:
     uow, clock = memory_api.container.uow_factory(), memory_api.clock
-    create_user(uow, clock, USERNAME, PASSWORD, role=Role.ADMIN)  # admins see every page
+    create_user(
+        uow, clock, USERNAME, PASSWORD, memory_api.container.password_hasher, role=Role.ADMIN
+    )  # admins see every page
     client = TestClient(memory_api.app, follow_redirects=False)
     token = _CSRF.search(client.get("/sign-in").text)
     assert token is not None

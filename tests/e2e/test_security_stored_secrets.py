@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
+from pagerd.adapters.passwords import Argon2Hasher
 from pagerd.adapters.sqlalchemy.engine import create_engine_for
 from pagerd.adapters.sqlalchemy.migrate import upgrade_to_head
 from pagerd.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
@@ -17,7 +18,7 @@ from pagerd.service_layer.users import check_password, create_user
 from pagerd.testing import FakeClock, RecordingSignal
 
 PASSWORD = "correct horse battery staple"
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+FAST_HASHER = Argon2Hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture

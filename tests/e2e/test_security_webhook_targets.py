@@ -13,14 +13,13 @@ from uuid import UUID
 
 import pytest
 
-from pagerd.adapters.channels import build_senders
 from pagerd.adapters.channels.network_guard import AddressPolicy, GuardedTransport, IPAddress
 from pagerd.adapters.channels.rendering import MessageRenderer
 from pagerd.adapters.channels.webhook import WebhookSender
+from pagerd.bootstrap import channel_senders
 from pagerd.config import Settings
 from pagerd.domain.channels import Channel
 from pagerd.domain.policy import LevelSpec, TargetSpec
-from pagerd.service_layer.ack_tokens import AckLinks, AckLinkSigner
 from pagerd.service_layer.policies import put_policy
 from tests.e2e.conftest import Api
 
@@ -62,9 +61,7 @@ def receiver() -> Iterator[Receiver]:
 
 def use_real_senders(api: Api, allowed_networks: str = "") -> None:
     settings = Settings(_env_file=None, webhook_allowed_networks=allowed_networks)
-    api.senders = build_senders(
-        settings, api.container.uow_factory, api.clock, "http://pagerd.test", b"key"
-    )
+    api.senders = channel_senders(settings, api.clock, b"key")
 
 
 def page_webhook(api: Api, url: str) -> list[dict[str, Any]]:
@@ -142,7 +139,7 @@ def test_a_host_name_resolving_to_an_internal_address_is_refused_before_connecti
         return [ipaddress.ip_address(address)]
 
     policy = AddressPolicy()
-    renderer = MessageRenderer(AckLinks("http://pagerd.test", AckLinkSigner(b"key")))
+    renderer = MessageRenderer()
     memory_api.senders = {
         **memory_api.senders,
         Channel.WEBHOOK: WebhookSender(

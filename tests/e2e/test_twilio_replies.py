@@ -17,14 +17,12 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from pagerd.adapters.channels.rendering import MessageRenderer
-from pagerd.adapters.channels.sms import SmsComposer
 from pagerd.adapters.channels.twilio import TwilioConfig, TwilioSmsSender
 from pagerd.bootstrap import Container
 from pagerd.config import Settings
 from pagerd.domain.alert import Alert, AlertStatus
 from pagerd.domain.channels import Channel
 from pagerd.entrypoints.http import twilio_replies
-from pagerd.service_layer.ack_tokens import AckLinks, AckLinkSigner
 from pagerd.testing import RecordingSignal
 from pagerd.testing.harness import PagingHarness, level
 
@@ -70,12 +68,10 @@ class Phone:
     """pagerd on fakes, SMS through the local Twilio, replies through the webhook route."""
 
     def __init__(self, twilio_port: int, bodies: list[str], auth_token: str | None = TOKEN) -> None:
-        self.h = PagingHarness()
+        self.h = PagingHarness(public_url=PUBLIC_URL, secret_key=b"k")
         self.bodies = bodies
-        renderer = MessageRenderer(AckLinks(PUBLIC_URL, AckLinkSigner(b"k")))
         config = TwilioConfig(SID, TOKEN, FROM, api_base=f"http://127.0.0.1:{twilio_port}")
-        composer = SmsComposer(renderer, lambda: self.h.uow, self.h.clock)
-        self.h.senders[Channel.SMS] = TwilioSmsSender(config, composer)
+        self.h.senders[Channel.SMS] = TwilioSmsSender(config, MessageRenderer(), self.h.clock)
         container = Container(
             settings=Settings(twilio_auth_token=auth_token),
             uow_factory=lambda: self.h.uow,

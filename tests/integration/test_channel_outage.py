@@ -16,7 +16,6 @@ from pagerd.adapters.channels.smtp import SmtpConfig, SmtpEmailSender
 from pagerd.domain.alert import Alert
 from pagerd.domain.channels import Channel
 from pagerd.domain.notification import Notification, NotificationStatus
-from pagerd.service_layer.ack_tokens import AckLinks, AckLinkSigner
 from pagerd.testing.harness import PagingHarness, level
 from pagerd.testing.serve_process import free_port
 from tests.integration.conftest import UowFactory
@@ -39,7 +38,7 @@ def test_pages_queued_while_smtp_is_down_all_arrive_once_when_it_is_back(
 ) -> None:
     h = PagingHarness(seed=7, make_uow=make_uow)
     port = free_port()  # nothing listens here yet: connections are refused
-    renderer = MessageRenderer(AckLinks("https://pagerd.example.com", AckLinkSigner(b"k")))
+    renderer = MessageRenderer()
     config = SmtpConfig(host="127.0.0.1", port=port, starttls=False, timeout=5)
     h.senders[Channel.EMAIL] = SmtpEmailSender(config, renderer, h.clock)  # type: ignore[assignment]
     checkout, search = h.create_service("checkout"), h.create_service("search")

@@ -31,7 +31,6 @@ from pagerd.domain.alert import AlertStatus
 from pagerd.domain.channels import Channel
 from pagerd.domain.notification import NotificationStatus
 from pagerd.entrypoints.http import acknowledge_links
-from pagerd.service_layer.ack_tokens import AckLinks, AckLinkSigner
 from pagerd.service_layer.paging import DeliveryOutcome, OutgoingPage
 from pagerd.service_layer.ports import Clock
 from pagerd.testing import RecordingSender, RecordingSignal
@@ -161,13 +160,13 @@ def _sender(port: int, certificate: Certificate, clock: Clock, **changes: Any) -
         timeout=5,
         ssl_context=certificate.client_context(),
     )
-    renderer = MessageRenderer(AckLinks(PUBLIC_URL, AckLinkSigner(SECRET)))
+    renderer = MessageRenderer()
     return SmtpEmailSender(replace(config, **changes), renderer, clock)
 
 
 def _harness(port: int, certificate: Certificate, **changes: Any) -> PagingHarness:
     """pagerd on fakes, except that e-mail goes through SMTP to `port`."""
-    h = PagingHarness()
+    h = PagingHarness(public_url=PUBLIC_URL, secret_key=SECRET)
     h.senders[Channel.EMAIL] = _sender(port, certificate, h.clock, **changes)
     return h
 

@@ -13,11 +13,9 @@ from urllib.parse import parse_qs
 import pytest
 
 from pagerd.adapters.channels.rendering import MessageRenderer
-from pagerd.adapters.channels.sms import SmsComposer
 from pagerd.adapters.channels.twilio import TwilioConfig, TwilioSmsSender
 from pagerd.domain.channels import Channel
 from pagerd.domain.notification import NotificationStatus
-from pagerd.service_layer.ack_tokens import AckLinks, AckLinkSigner
 from pagerd.testing.harness import PagingHarness, level
 
 SID, TOKEN, FROM = "AC0123456789abcdef", "twilio-auth-token", "+15550001111"
@@ -80,10 +78,9 @@ def twilio() -> Iterator[FakeTwilio]:
 
 
 def _harness(twilio: FakeTwilio) -> PagingHarness:
-    h = PagingHarness()
+    h = PagingHarness(public_url="https://pagerd.example.com", secret_key=b"k")
     config = TwilioConfig(SID, TOKEN, FROM, api_base=f"http://127.0.0.1:{twilio.port}", timeout=5)
-    renderer = MessageRenderer(AckLinks("https://pagerd.example.com", AckLinkSigner(b"k")))
-    h.senders[Channel.SMS] = TwilioSmsSender(config, SmsComposer(renderer, lambda: h.uow, h.clock))
+    h.senders[Channel.SMS] = TwilioSmsSender(config, MessageRenderer(), h.clock)
     return h
 
 

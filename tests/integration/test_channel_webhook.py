@@ -20,7 +20,6 @@ from pagerd.adapters.channels.webhook import WebhookSender
 from pagerd.adapters.channels.webhook_format import webhook_secret
 from pagerd.domain.channels import Channel
 from pagerd.domain.notification import Notification, NotificationStatus
-from pagerd.service_layer.ack_tokens import AckLinks, AckLinkSigner
 from pagerd.testing.harness import PagingHarness, level
 
 SECRET_KEY = b"webhook-test-secret"
@@ -72,9 +71,9 @@ def _harness(
     allowed: list[ipaddress.IPv4Network] | None = None,
     resolver: dict[str, list[IPAddress]] | None = None,
 ) -> PagingHarness:
-    h = PagingHarness()
+    h = PagingHarness(public_url="https://pagerd.example.com", secret_key=SECRET_KEY)
     policy = AddressPolicy(LOOPBACK if allowed is None else allowed)
-    renderer = MessageRenderer(AckLinks("https://pagerd.example.com", AckLinkSigner(SECRET_KEY)))
+    renderer = MessageRenderer()
     transport = None
     if resolver is not None:
         transport = GuardedTransport(policy, resolver=lambda host, port: resolver[host])

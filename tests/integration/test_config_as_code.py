@@ -67,7 +67,7 @@ def test_apply_then_export_round_trips_and_a_second_apply_changes_nothing(
     clock = FakeClock()
     first = apply_configuration(uow, clock, parse_configuration(FILE))
 
-    exported = render_configuration(export_configuration(uow))
+    exported = render_configuration(export_configuration(uow, FakeClock()))
     second = apply_configuration(uow, clock, parse_configuration(exported))
 
     assert len(first) == 4
@@ -79,7 +79,7 @@ def test_a_dry_run_writes_nothing(uow: SqlAlchemyUnitOfWork) -> None:
     changes = apply_configuration(uow, FakeClock(), parse_configuration(FILE), dry_run=True)
 
     assert len(changes) == 4
-    assert export_configuration(uow).services == ()
+    assert export_configuration(uow, FakeClock()).services == ()
 
 
 def test_a_refused_prune_rolls_back_every_other_change_of_the_file(
@@ -88,13 +88,13 @@ def test_a_refused_prune_rolls_back_every_other_change_of_the_file(
     clock = FakeClock()
     apply_configuration(uow, clock, parse_configuration(FILE))
     receive_alert(uow, clock, _service_id(uow, "search"), "search is down")
-    before = export_configuration(uow)
+    before = export_configuration(uow, FakeClock())
     edited = FILE.split("  - name: search")[0].replace("300", "60") + "  - name: billing\n"
 
     with pytest.raises(PruneRefused):
         apply_configuration(uow, clock, parse_configuration(edited), prune=True)
 
-    assert export_configuration(uow) == before
+    assert export_configuration(uow, FakeClock()) == before
 
 
 def test_prune_deletes_a_healthy_service_with_its_past_alerts(uow: SqlAlchemyUnitOfWork) -> None:
@@ -110,7 +110,7 @@ def test_prune_deletes_a_healthy_service_with_its_past_alerts(uow: SqlAlchemyUni
     changes = apply_configuration(uow, clock, parse_configuration(only_checkout), prune=True)
 
     assert [str(c) for c in changes] == ["delete service 'search': with its policy and past alerts"]
-    assert [s.name for s in export_configuration(uow).services] == ["checkout"]
+    assert [s.name for s in export_configuration(uow, FakeClock()).services] == ["checkout"]
     with uow:
         assert uow.alerts.get(alert.id) is None
 
@@ -138,4 +138,72 @@ def test_two_concurrent_applies_of_one_file_create_each_service_once(engine: Eng
     assert errors == []
     assert sorted(results) == [0, 4]  # the loser ran again and found nothing left to do
     uow = SqlAlchemyUnitOfWork(engine, RecordingSignal())
-    assert [s.name for s in export_configuration(uow).services] == ["checkout", "search"]
+    assert [s.name for s in export_configuration(uow, FakeClock()).services] == [
+        "checkout",
+        "search",
+    ]
+
+
+UPKEEP = """\
+users:
+  - name: alice
+    contact_methods: [{type: email, address: alice@example.com}]
+schedules:
+  - name: Primary
+    time_zone: UTC
+    layers:
+      - participants: [alice]
+        rotation: {type: daily, handoff: "2026-01-01T00:00"}
+services:
+  - name: backups
+    escalation_policy:
+      levels:
+        - targets: [{schedule: Primary}]
+    maintenance_windows:
+      - {start: "2026-01-02T18:00:00+01:00", end: "2026-01-02T20:00:00+01:00", reason: move}
+    heartbeats:
+      - {name: nightly-backup, interval_seconds: 86400, grace_seconds: 3600}
+"""
+
+
+def test_schedule_targets_windows_and_heartbeats_round_trip_on_the_database(
+    uow: SqlAlchemyUnitOfWork,
+) -> None:
+    clock = FakeClock()
+    first = apply_configuration(uow, clock, parse_configuration(UPKEEP))
+
+    exported = render_configuration(export_configuration(uow, clock))
+    again = apply_configuration(uow, clock, parse_configuration(exported))
+    changed = apply_configuration(
+        uow,
+        clock,
+        parse_configuration(
+            exported.replace("grace_seconds: 3600", "grace_seconds: 60").replace(
+                "reason: move", "reason: moved"
+            )
+        ),
+    )
+
+    assert [c.subject for c in first][-4:] == [
+        "service",
+        "escalation policy",
+        "maintenance window",
+        "heartbeat",
+    ]
+    assert "schedule: Primary" in exported
+    assert again == []
+    assert sorted(str(c) for c in changed) == [
+        "update heartbeat of 'backups': nightly-backup, every 86400 s, grace 60 s",
+        "update maintenance window of 'backups': "
+        "2026-01-02T17:00:00Z to 2026-01-02T19:00:00Z: reason moved",
+    ]
+    with uow:
+        heartbeat = uow.heartbeats.get_by_name(_service_id_in(uow, "backups"), "nightly-backup")
+    assert heartbeat is not None
+    assert heartbeat.grace.total_seconds() == 60
+
+
+def _service_id_in(uow: SqlAlchemyUnitOfWork, name: str) -> UUID:
+    service = uow.services.get_by_name(name)
+    assert service is not None
+    return service.id

@@ -160,7 +160,7 @@ def test_a_server_lost_mid_transaction_is_unavailable_not_a_crash(postgres_url: 
     uow = SqlAlchemyUnitOfWork(engine)
 
     with pytest.raises(DatabaseUnavailable), uow:  # noqa: PT012
-        pid = uow._require()[0].exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        pid = uow._require().connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
         with psycopg.connect(postgres_url, autocommit=True) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
         uow.services.get(service().id)

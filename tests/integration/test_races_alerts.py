@@ -18,7 +18,7 @@ from uuid import UUID
 import pytest
 from sqlalchemy.engine import Engine
 
-from pagerd.adapters.sqlalchemy import SqlAlchemyUnitOfWork, create_engine_for
+from pagerd.adapters.sqlalchemy import PostgresUnitOfWork, SqlAlchemyUnitOfWork, create_engine_for
 from pagerd.adapters.sqlalchemy.session import Session
 from pagerd.domain.alert import Alert, AlertStatus
 from pagerd.domain.channels import Channel
@@ -205,7 +205,7 @@ class _AlertsPausedBeforeReading:
         return found
 
 
-class _InterruptedUnitOfWork(SqlAlchemyUnitOfWork):
+class _InterruptedUnitOfWork(PostgresUnitOfWork):
     def __init__(self, engine: Engine, meanwhile: Callable[[], None]) -> None:
         super().__init__(engine)
         self._meanwhile = meanwhile

@@ -12,7 +12,6 @@ from uuid import UUID, uuid4
 import pytest
 
 from pagerd.adapters.memory import InMemoryStore, InMemoryUnitOfWork
-from pagerd.config import Settings
 from pagerd.domain.alert import Alert, AlertStatus
 from pagerd.domain.errors import AlertAlreadyResolved
 from pagerd.service_layer.ack_tokens import (
@@ -120,9 +119,7 @@ def test_a_link_is_a_token_under_the_public_url_valid_for_the_links_ttl() -> Non
 
 def test_the_configured_secret_key_wins_and_nothing_is_stored() -> None:
     store = InMemoryStore()
-    settings = Settings(secret_key="from-the-environment")
-
-    key = load_or_create_secret_key(settings, lambda: InMemoryUnitOfWork(store))
+    key = load_or_create_secret_key("from-the-environment", lambda: InMemoryUnitOfWork(store))
 
     assert key == b"from-the-environment"
     assert store.state.settings == {}
@@ -130,10 +127,8 @@ def test_the_configured_secret_key_wins_and_nothing_is_stored() -> None:
 
 def test_without_a_configured_key_one_is_generated_once_and_kept() -> None:
     store = InMemoryStore()
-    settings = Settings(secret_key=None)
-
-    first = load_or_create_secret_key(settings, lambda: InMemoryUnitOfWork(store))
-    second = load_or_create_secret_key(settings, lambda: InMemoryUnitOfWork(store))
+    first = load_or_create_secret_key(None, lambda: InMemoryUnitOfWork(store))
+    second = load_or_create_secret_key("", lambda: InMemoryUnitOfWork(store))
 
     assert first == second
     assert len(first) >= 32

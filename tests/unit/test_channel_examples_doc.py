@@ -25,6 +25,8 @@ def test_the_examples_cover_every_message_kind() -> None:
         "SMS, one alert",
         "SMS, two",
         "Webhook body",
+        "Voice call, one alert",
+        "Microsoft Teams card",
     ):
         assert f"### {heading}" in block
     assert "payments: payments" not in block.split("### Webhook body")[0]  # the name once

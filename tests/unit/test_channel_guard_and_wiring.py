@@ -15,12 +15,12 @@ from pagerd.adapters.channels import (
     SmtpEmailSender,
     TwilioSmsSender,
     WebhookSender,
-    build_senders,
 )
 from pagerd.adapters.channels.network_guard import AddressPolicy, ForbiddenAddress, GuardedBackend
-from pagerd.adapters.channels.smtp import SmtpConfig, classify_smtp_error
+from pagerd.adapters.channels.smtp import classify_smtp_error
 from pagerd.adapters.channels.twilio import classify_twilio_response
 from pagerd.adapters.channels.webhook import classify_webhook_response
+from pagerd.bootstrap import channel_senders, smtp_config
 from pagerd.config import Settings
 from pagerd.domain.channels import Channel
 from pagerd.service_layer.paging import DeliveryOutcome
@@ -136,11 +136,11 @@ def test_smtp_failures_are_classified(error: Exception, outcome: DeliveryOutcome
 
 def _senders(h: PagingHarness, **settings: object) -> dict[Channel, object]:
     configured = Settings(**settings)  # type: ignore[arg-type]
-    return dict(build_senders(configured, lambda: h.uow, h.clock, "https://p.example", b"k"))
+    return dict(channel_senders(configured, h.clock, b"k"))
 
 
 def test_with_nothing_configured_email_and_sms_go_to_the_dev_outbox_with_their_full_text() -> None:
-    h = PagingHarness()
+    h = PagingHarness(public_url="https://p.example")
     h.senders.update(_senders(h))  # type: ignore[arg-type]
     service = h.create_service("checkout")
     h.set_policy(service.id, [level("alice@example.com", "+5492664295169")])
@@ -182,10 +182,13 @@ def test_configured_channels_get_their_real_senders() -> None:
 
 
 def test_smtp_settings_choose_the_port_and_tls_mode() -> None:
-    implicit = SmtpConfig.from_settings(Settings(smtp_host="mx", smtp_port=465))
-    submission = SmtpConfig.from_settings(Settings(smtp_host="mx"))
-    plain = SmtpConfig.from_settings(Settings(smtp_host="mx", smtp_starttls=False))
+    implicit = smtp_config(Settings(smtp_host="mx", smtp_port=465))
+    submission = smtp_config(Settings(smtp_host="mx"))
+    plain = smtp_config(Settings(smtp_host="mx", smtp_starttls=False))
 
+    assert implicit is not None
+    assert submission is not None
+    assert plain is not None
     assert (implicit.port, implicit.uses_implicit_tls) == (465, True)
     assert (submission.port, submission.uses_implicit_tls, submission.starttls) == (
         587,

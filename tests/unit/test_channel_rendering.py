@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -9,6 +10,7 @@ from pagerd.adapters.channels import gsm
 from pagerd.adapters.channels.rendering import MessageRenderer, SmsEntry, format_age, render_sms
 from pagerd.domain.channels import Channel
 from pagerd.service_layer.ack_tokens import AckLinks, AckLinkSigner
+from pagerd.service_layer.delivery import with_links
 from pagerd.service_layer.paging import OutgoingPage, PageItem
 
 OPENED = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
@@ -16,8 +18,11 @@ NOW = OPENED + timedelta(minutes=7)
 SIGNER = AckLinkSigner(b"test-secret")
 
 
-def renderer(public_url: str = "https://pagerd.example.com") -> MessageRenderer:
-    return MessageRenderer(AckLinks(public_url, SIGNER))
+LINKS = AckLinks("https://pagerd.example.com", SIGNER)
+
+
+def renderer() -> MessageRenderer:
+    return MessageRenderer()
 
 
 def item(service: str = "checkout", message: str = "checkout is down", level: int = 0) -> PageItem:
@@ -35,7 +40,10 @@ def item(service: str = "checkout", message: str = "checkout is down", level: in
 
 
 def page(*items: PageItem, channel: Channel = Channel.EMAIL) -> OutgoingPage:
-    return OutgoingPage(channel, "alice@example.com", items)
+    """The page as its claim hands it over: links signed now, an SMS reply code 4821."""
+    code = "4821" if channel is Channel.SMS else None
+    linked = tuple(replace(with_links(i, LINKS, NOW), reply_code=code) for i in items)
+    return OutgoingPage(channel, "alice@example.com", linked)
 
 
 def test_an_email_says_what_is_down_since_when_at_which_level_and_how_to_acknowledge() -> None:
@@ -90,7 +98,7 @@ def test_a_subject_stays_on_one_line_and_short() -> None:
 
 def test_an_sms_names_the_service_the_message_the_reply_code_and_a_link() -> None:
     one = item(message="disk full")
-    text = renderer().sms(page(one, channel=Channel.SMS), {one.alert_id: "4821"}, NOW)
+    text = renderer().sms(page(one, channel=Channel.SMS), NOW)
 
     assert text.startswith(
         "CRITICAL checkout: disk full\nReply ACK 4821 or https://pagerd.example.com/ack/"
@@ -100,7 +108,7 @@ def test_an_sms_names_the_service_the_message_the_reply_code_and_a_link() -> Non
 
 def test_a_long_alert_message_is_cut_to_keep_the_sms_in_two_segments_without_the_link() -> None:
     one = item(message="database primary unreachable from every replica " * 10)
-    text = renderer().sms(page(one, channel=Channel.SMS), {one.alert_id: "4821"}, NOW)
+    text = renderer().sms(page(one, channel=Channel.SMS), NOW)
 
     assert gsm.segments(text) == 2
     assert text.startswith("CRITICAL checkout: database primary unreachable")
@@ -111,7 +119,7 @@ def test_a_long_alert_message_is_cut_to_keep_the_sms_in_two_segments_without_the
 def test_a_summary_that_fits_whole_without_the_link_drops_the_link_not_the_summary() -> None:
     summary = "HTTP 5xx above 5% for 10 m on the payments API, all regions, since deploy 4812"
     one = item(service="payments", message=f"payments: {summary}")
-    text = renderer().sms(page(one, channel=Channel.SMS), {one.alert_id: "4821"}, NOW)
+    text = renderer().sms(page(one, channel=Channel.SMS), NOW)
 
     assert text == f"CRITICAL payments: {summary}\nReply ACK 4821"  # the name once
     assert gsm.segments(text) == 1
@@ -127,7 +135,7 @@ def test_an_email_names_the_service_once_and_keeps_the_summary_whole() -> None:
 
 def test_accented_latin_letters_are_simplified_so_that_the_sms_stays_gsm7() -> None:
     one = item(service="caisse", message="paiement refusé: ô erreur")
-    text = renderer().sms(page(one, channel=Channel.SMS), {one.alert_id: "4821"}, NOW)
+    text = renderer().sms(page(one, channel=Channel.SMS), NOW)
 
     assert "paiement refusé: o erreur" in text  # é is GSM-7, ô is not
     assert gsm.is_gsm7(text)

@@ -42,7 +42,7 @@ def _apply(h: PagingHarness, text: str, **options: bool) -> list[tuple[str, str,
 
 
 def _names(h: PagingHarness) -> list[str]:
-    return [s.name for s in export_configuration(h.uow).services]
+    return [s.name for s in export_configuration(h.uow, h.clock).services]
 
 
 def test_a_first_apply_creates_every_service_and_policy() -> None:
@@ -78,7 +78,7 @@ def test_apply_then_export_round_trips() -> None:
     h = PagingHarness()
     _apply(h, FILE)
 
-    exported = render_configuration(export_configuration(h.uow))
+    exported = render_configuration(export_configuration(h.uow, h.clock))
 
     assert parse_configuration(exported) == parse_configuration(FILE)
     assert _apply(h, exported) == []

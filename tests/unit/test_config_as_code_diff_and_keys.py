@@ -84,14 +84,15 @@ def test_a_pruning_dry_run_lists_a_service_in_incident_as_refused_instead_of_ref
 def test_an_export_with_secrets_rebuilds_services_with_their_integration_keys() -> None:
     original = PagingHarness()
     _apply(original, FILE)
-    exported = render_configuration(export_configuration(original.uow, include_secrets=True))
-    without = render_configuration(export_configuration(original.uow))
+    with_keys = export_configuration(original.uow, original.clock, include_secrets=True)
+    exported = render_configuration(with_keys)
+    without = render_configuration(export_configuration(original.uow, original.clock))
 
     rebuilt = PagingHarness()
     _apply(rebuilt, exported)
 
     def keys(h: PagingHarness) -> dict[str, str | None]:
-        found = export_configuration(h.uow, include_secrets=True).services
+        found = export_configuration(h.uow, h.clock, include_secrets=True).services
         return {s.name: s.integration_key for s in found}
 
     assert keys(rebuilt) == keys(original)

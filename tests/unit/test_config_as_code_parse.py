@@ -113,11 +113,11 @@ services:
         "services[0].escalation_policy.levels[0].ack_timeout_seconds (line 6): "
         "must be a whole number",
         "services[0].escalation_policy.levels[0].targets[0].number (line 7): "
-        "unknown field; expected one of type, email, phone_number, url, user",
+        "unknown field; expected one of type, email, phone_number, url, channel, user, schedule",
         "services[0].escalation_policy.levels[0].targets[0].type (line 7): "
-        "must be one of email, sms, webhook, user",
+        "must be one of email, sms, webhook, slack, teams, user, schedule",
         "services[2].nom (line 9): unknown field; expected one of name, integration_key, "
-        "escalation_policy",
+        "escalation_policy, maintenance_windows, heartbeats",
         "services[2].name (line 9): is required",
         "services[1].name (line 8): repeats the name of services[0]",
     ]
@@ -169,3 +169,24 @@ def test_a_malformed_document_is_explained(text: str, expected: str) -> None:
 
 def test_an_empty_service_list_is_a_valid_file() -> None:
     assert parse_configuration("services: []\n") == Configuration(())
+
+
+def test_a_teams_target_reads_from_its_url_and_renders_back() -> None:
+    text = """\
+version: 1
+services:
+  - name: checkout
+    escalation_policy:
+      levels:
+        - targets:
+            - {type: teams, url: "https://prod-00.westeurope.logic.azure.com/workflows/abc"}
+"""
+    configuration = parse_configuration(text)
+
+    [service] = configuration.services
+    assert service.escalation_policy is not None
+    [level] = service.escalation_policy.levels
+    url = "https://prod-00.westeurope.logic.azure.com/workflows/abc"
+    assert level.targets == (DeclaredTarget(Channel.TEAMS, url),)
+    assert parse_configuration(render_configuration(configuration)) == configuration
+    assert _problems(text.replace("url:", "email:"))  # the wrong field is refused

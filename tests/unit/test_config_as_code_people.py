@@ -13,9 +13,6 @@ from pagerd.config_as_code import (
     render_configuration,
 )
 from pagerd.domain.channels import Channel
-from pagerd.domain.policy import LevelSpec, TargetSpec
-from pagerd.domain.schedule_build import LayerSpec
-from pagerd.service_layer.schedules import create_schedule
 from pagerd.testing.harness import PagingHarness
 
 FILE = """\
@@ -78,7 +75,7 @@ def test_a_changed_method_is_replaced_and_the_rules_follow() -> None:
         "create contact method of 'alice': +14155550999",
         "update notification rules of 'alice': 2 rules",
     ]
-    exported = export_configuration(h.uow).users[0]
+    exported = export_configuration(h.uow, h.clock).users[0]
     assert [(r.address, r.delay_minutes) for r in exported.notification_rules] == [
         ("alice@example.com", 0),
         ("+14155550999", 5),
@@ -89,11 +86,11 @@ def test_export_writes_users_by_name_and_never_a_password() -> None:
     h = PagingHarness()
     _apply(h, FILE)
 
-    text = render_configuration(export_configuration(h.uow))
+    text = render_configuration(export_configuration(h.uow, h.clock))
 
     assert "password" not in text
     assert "user: alice" in text
-    assert parse_configuration(text) == export_configuration(h.uow)
+    assert parse_configuration(text) == export_configuration(h.uow, h.clock)
 
 
 def test_a_policy_naming_an_unknown_user_is_refused_and_nothing_changes() -> None:
@@ -104,8 +101,8 @@ def test_a_policy_naming_an_unknown_user_is_refused_and_nothing_changes() -> Non
         _apply(h, text)
 
     assert "mallory" in str(refused.value)
-    assert export_configuration(h.uow).services == ()
-    assert export_configuration(h.uow).users == ()
+    assert export_configuration(h.uow, h.clock).services == ()
+    assert export_configuration(h.uow, h.clock).users == ()
 
 
 @pytest.mark.parametrize(
@@ -129,19 +126,3 @@ def test_bad_users_are_refused_with_the_field_named(bad: str, problem: str) -> N
         parse_configuration(broken)
 
     assert any(p.field.startswith(problem) for p in refused.value.problems), refused.value
-
-
-def test_export_writes_a_schedule_target_by_id_which_apply_refuses_as_undeclarable() -> None:
-    h = PagingHarness()
-    alice = h.create_user("alice")
-    rotation = LayerSpec([alice.id], "daily", 1, "2026-11-30T00:00", [])
-    schedule = create_schedule(h.uow, h.clock, "Primary", "UTC", [rotation])
-    service = h.create_service("checkout")
-    h.set_policy(service.id, [LevelSpec([TargetSpec("schedule", str(schedule.id))])])
-
-    text = render_configuration(export_configuration(h.uow))
-
-    assert f"schedule_id: {schedule.id}" in text
-    with pytest.raises(InvalidConfiguration) as refused:
-        parse_configuration(text)
-    assert "type" in str(refused.value)

@@ -8,7 +8,7 @@ from uuid import uuid4
 
 import pytest
 
-from pagerd.domain.alert import Alert, AlertStatus
+from pagerd.domain.alert import Alert, AlertStatus, TimeoutOutcome
 from pagerd.domain.errors import AlertAlreadyResolved
 from pagerd.domain.events import (
     Acknowledged,
@@ -64,7 +64,7 @@ def test_opening_an_alert_without_a_plan_records_why_nobody_is_paged() -> None:
 
     assert [type(e) for e in _drain(alert)] == [AlertOpened, NoPolicy]
     assert alert.level is None
-    assert alert.ack_timeout(0, 0, T0 + timedelta(hours=1)) is False
+    assert alert.ack_timeout(0, 0, T0 + timedelta(hours=1)) is TimeoutOutcome.STALE
 
 
 def test_a_joined_alert_adds_its_key_once_and_is_recorded_every_time() -> None:
@@ -95,7 +95,7 @@ def test_acknowledge_stops_escalation_once_and_remembers_who() -> None:
         later,
     )
     assert _drain(alert) == [Acknowledged(alert.id, later, by="alice")]
-    assert alert.ack_timeout(0, 0, T0 + timedelta(seconds=60)) is False
+    assert alert.ack_timeout(0, 0, T0 + timedelta(seconds=60)) is TimeoutOutcome.STALE
     assert _drain(alert) == []
 
 
@@ -149,13 +149,13 @@ def test_each_timeout_moves_to_the_next_level_with_that_levels_own_timeout() -> 
     alert = _open(_plan(60, 120, 180))
     _drain(alert)
 
-    assert alert.ack_timeout(0, 0, T0 + timedelta(seconds=60)) is True
+    assert alert.ack_timeout(0, 0, T0 + timedelta(seconds=60)) is TimeoutOutcome.ESCALATED
     (second,) = _drain(alert)
     assert isinstance(second, LevelTriggered)
     assert second.level == 1
     assert second.timer_due_at == T0 + timedelta(seconds=60 + 120)
 
-    assert alert.ack_timeout(1, 0, T0 + timedelta(seconds=180)) is True
+    assert alert.ack_timeout(1, 0, T0 + timedelta(seconds=180)) is TimeoutOutcome.ESCALATED
     (third,) = _drain(alert)
     assert isinstance(third, LevelTriggered)
     assert (third.level, third.timer_due_at) == (2, T0 + timedelta(seconds=180 + 180))
@@ -165,7 +165,10 @@ def test_the_last_level_timing_out_exhausts_escalation_and_the_alert_stays_open(
     alert = _open(_plan(60))
     _drain(alert)
 
-    assert alert.ack_timeout(0, 0, T0 + timedelta(seconds=60)) is True
+    # Escalation ran out: the timeout is EXHAUSTED, not an escalation (nobody is paged).
+    outcome = alert.ack_timeout(0, 0, T0 + timedelta(seconds=60))
+    assert outcome is TimeoutOutcome.EXHAUSTED
+    assert (outcome.changed_alert, outcome.pages_again) == (True, False)
 
     assert _drain(alert) == [
         EscalationExhausted(alert.id, T0 + timedelta(seconds=60), level=0, pass_number=0)
@@ -178,8 +181,9 @@ def test_with_repeat_the_last_level_starts_new_passes_at_level_zero_then_stops()
     _drain(alert)
 
     walk = []
+    outcomes = []
     for level, pass_number in [(0, 0), (1, 0), (0, 1), (1, 1)]:
-        assert alert.ack_timeout(level, pass_number, T0) is True
+        outcomes.append(alert.ack_timeout(level, pass_number, T0))
         walk += [
             (type(e).__name__, e.level, e.pass_number)
             for e in _drain(alert)
@@ -192,14 +196,22 @@ def test_with_repeat_the_last_level_starts_new_passes_at_level_zero_then_stops()
         ("LevelTriggered", 1, 1),
         ("EscalationExhausted", 1, 1),
     ]
+    assert outcomes == [
+        TimeoutOutcome.ESCALATED,
+        TimeoutOutcome.REPEATED,
+        TimeoutOutcome.ESCALATED,
+        TimeoutOutcome.EXHAUSTED,
+    ]
+    assert [o.pages_again for o in outcomes] == [True, True, True, False]
 
 
 def test_a_timer_of_another_level_or_pass_is_stale() -> None:
     alert = _open(_plan(60, 60, repeat=2))
     _drain(alert)
 
-    assert alert.ack_timeout(1, 0, T0) is False
-    assert alert.ack_timeout(0, 1, T0) is False
+    assert alert.ack_timeout(1, 0, T0) is TimeoutOutcome.STALE
+    assert alert.ack_timeout(0, 1, T0) is TimeoutOutcome.STALE
+    assert not TimeoutOutcome.STALE.changed_alert
     assert _drain(alert) == []
     assert (alert.level, alert.pass_number) == (0, 0)
 

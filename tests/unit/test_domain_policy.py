@@ -171,7 +171,8 @@ def test_each_channel_names_the_api_field_of_its_address() -> None:
         "phone_number",
         "url",
         "phone_number",
-        "member_id",
+        "channel",
+        "url",
     ]
 
 

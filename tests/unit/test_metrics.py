@@ -109,6 +109,23 @@ def test_a_scripted_incident_moves_every_counter_and_histogram_by_the_right_amou
     assert run.h.get_alert(alert.id).level == 1
 
 
+def test_a_timeout_that_exhausts_escalation_is_not_counted_as_an_escalation() -> None:
+    # A one-level policy without repeat: its timer ends the escalation and pages nobody.
+    run = _Incident()
+    service = run.h.create_service("checkout")
+    run.h.set_policy(service.id, [level("alice@example.com", timeout=300)])
+    alert = run.alert(service.id, "checkout is down")
+    run.deliver()
+    run.h.clock.advance(300)
+    run.fire_timers()
+
+    samples = _scrape(run.observer)
+    assert _value(samples, "pagerd_escalations_total") == 0
+    assert _value(samples, "pagerd_timers_fired_total", escalated="true") == 0
+    assert _value(samples, "pagerd_timers_fired_total", escalated="false") == 1
+    assert run.h.get_alert(alert.id).escalation_ended_at is not None
+
+
 def test_queue_gauges_are_read_from_the_database_at_scrape_time() -> None:
     run = _Incident()
     service = run.h.create_service("checkout")
@@ -189,3 +206,19 @@ def test_the_timer_backlog_counts_overdue_notification_rules_too() -> None:
     h.clock.advance(timedelta(minutes=5, seconds=7))
 
     assert _value(_scrape(observer), "pagerd_timer_backlog_seconds") == 7
+
+
+def test_finished_calls_count_by_outcome_and_unanswered_ones_as_failed_attempts() -> None:
+    observer = PrometheusObserver(PagingHarness().clock)
+
+    observer.call_finished("voice", "answered", 0, 0)
+    observer.call_finished("voice", "unanswered", 2, 0)
+    observer.call_finished("voice", "unanswered", 0, 1)
+
+    samples = _scrape(observer)
+    finished = "pagerd_calls_finished_total"
+    assert _value(samples, finished, channel="voice", outcome="answered") == 1
+    assert _value(samples, finished, channel="voice", outcome="unanswered") == 2
+    failed = "pagerd_notifications_failed_total"
+    assert _value(samples, failed, channel="voice", kind="transient") == 2
+    assert _value(samples, failed, channel="voice", kind="permanent") == 1

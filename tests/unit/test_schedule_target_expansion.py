@@ -10,6 +10,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from pagerd.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from pagerd.adapters.passwords import Argon2Hasher
 from pagerd.domain.alert import Alert
 from pagerd.domain.events import LevelTriggered
 from pagerd.domain.policy import PolicyTarget, ScheduleTarget, UserTarget
@@ -21,7 +22,7 @@ from pagerd.service_layer.expansion import LevelExpansion, expand_level
 from pagerd.service_layer.users import create_user
 from pagerd.testing import FakeClock
 
-CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+CHEAP = Argon2Hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 MONDAY = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
 

@@ -11,6 +11,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from pagerd.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from pagerd.adapters.passwords import Argon2Hasher
 from pagerd.domain.accounts import User
 from pagerd.domain.roles import Actor, Role
 from pagerd.service_layer.errors import Forbidden, NotFound
@@ -31,7 +32,7 @@ from pagerd.service_layer.user_references import UserReference
 from pagerd.service_layer.users import check_password, create_user
 from pagerd.testing import FakeClock
 
-CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+CHEAP = Argon2Hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 PASSWORD = "a long enough password"
 HOUR = timedelta(hours=1)
 

@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from pagerd.adapters.memory import InMemoryUnitOfWork
-from pagerd.domain.alert import AlertStatus
+from pagerd.domain.alert import AlertStatus, TimeoutOutcome
 from pagerd.domain.channels import Channel
 from pagerd.domain.service import ServiceStatus
 from pagerd.domain.timer import AckTimer
@@ -135,7 +135,8 @@ def test_the_last_levels_timer_delivered_twice_records_exhaustion_once() -> None
 
     assert first is not None
     assert second is not None
-    assert (first.escalated, second.escalated) == (True, False)
+    assert (first.outcome, second.outcome) == (TimeoutOutcome.EXHAUSTED, TimeoutOutcome.STALE)
+    assert (first.escalated, second.escalated) == (False, False)  # nobody more was paged
     assert _walk(h, alert.id) == [("notified", 0, 0), ("exhausted", 0, 0)]
 
 

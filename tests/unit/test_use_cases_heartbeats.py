@@ -197,3 +197,19 @@ def test_creating_and_deleting_a_heartbeat_is_audited_without_its_secret() -> No
     actions = [e.action for e in entries if e.action.startswith("heartbeat.")]
     assert actions == ["heartbeat.deleted", "heartbeat.created"]
     assert all(beat.ping_token not in repr(e) for e in entries)
+
+
+def test_retiming_moves_a_kept_deadline_and_leaves_a_late_heartbeat_late() -> None:
+    created = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+    kept = Heartbeat.create(uuid4(), "sync", timedelta(hours=1), timedelta(0), created)
+    kept.ping(created + timedelta(minutes=10))
+    late = Heartbeat.create(uuid4(), "backup", timedelta(hours=1), timedelta(0), created)
+    late.miss(created + timedelta(hours=2))
+
+    kept.retime(timedelta(hours=2), timedelta(minutes=5))
+    late.retime(timedelta(hours=2), timedelta(minutes=5))
+
+    assert kept.deadline_at == created + timedelta(hours=2, minutes=15)
+    assert (late.late, late.deadline_at) == (True, None)
+    with pytest.raises(ValueError, match="at least 60 seconds"):
+        kept.retime(timedelta(seconds=59), timedelta(0))

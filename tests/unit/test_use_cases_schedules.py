@@ -11,6 +11,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from pagerd.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from pagerd.adapters.passwords import Argon2Hasher
 from pagerd.domain.policy import EscalationPolicy, Level, ScheduleTarget
 from pagerd.domain.schedule_build import LayerSpec, RestrictionSpec
 from pagerd.service_layer import on_call, schedules
@@ -19,7 +20,7 @@ from pagerd.service_layer.services import create_service
 from pagerd.service_layer.users import create_user
 from pagerd.testing import FakeClock
 
-CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+CHEAP = Argon2Hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 MONDAY = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
 

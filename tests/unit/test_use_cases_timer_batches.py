@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
+from pagerd.domain.alert import TimeoutOutcome
 from pagerd.domain.timer import AckTimer
 from pagerd.service_layer.timers import fire_due_timers
 from pagerd.testing.harness import PagingHarness, level
@@ -39,7 +40,7 @@ def test_a_batch_leaves_timers_not_yet_due_and_fires_each_timer_once() -> None:
     early, late = _three_alerts_with_timers(h, (10, 500))
     h.clock.advance(timedelta(seconds=20))
     batch = fire_due_timers(h.uow, h.clock, limit=10)
-    assert [(f.timer.alert_id, f.escalated) for f in batch] == [(early, True)]
+    assert [(f.timer.alert_id, f.outcome) for f in batch] == [(early, TimeoutOutcome.EXHAUSTED)]
     assert fire_due_timers(h.uow, h.clock, limit=10) == []
     h.clock.advance(timedelta(seconds=500))
     assert [f.timer.alert_id for f in fire_due_timers(h.uow, h.clock, limit=10)] == [late]
@@ -81,5 +82,8 @@ def test_a_timer_handed_out_twice_in_one_batch_fires_once() -> None:
     (only,) = _three_alerts_with_timers(h, (10,))
     h.clock.advance(timedelta(seconds=20))
     batch = fire_due_timers(_EachTimerTwice(h.uow), h.clock, limit=10)  # type: ignore[arg-type]
-    assert [(f.timer.alert_id, f.escalated) for f in batch] == [(only, True), (only, False)]
+    assert [(f.timer.alert_id, f.outcome) for f in batch] == [
+        (only, TimeoutOutcome.EXHAUSTED),
+        (only, TimeoutOutcome.STALE),
+    ]
     assert len([e for e in h.timeline(only) if e.type == "exhausted"]) == 1

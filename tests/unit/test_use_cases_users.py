@@ -6,6 +6,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from pagerd.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from pagerd.adapters.passwords import Argon2Hasher, default_hasher
 from pagerd.service_layer.errors import InvalidFields
 from pagerd.service_layer.users import (
     EmailTaken,
@@ -15,7 +16,7 @@ from pagerd.service_layer.users import (
 )
 from pagerd.testing import FakeClock
 
-CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+CHEAP = Argon2Hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 PASSWORD = "a long enough password"
 
 
@@ -69,17 +70,33 @@ def test_a_password_of_the_longest_allowed_length_can_be_set_and_checked(
     assert check_password(uow, "alice", longest, CHEAP) is not None
 
 
-def test_without_a_hasher_passwords_get_argon2id_at_the_rfc_9106_low_memory_cost(
+def test_the_default_hasher_makes_argon2id_at_the_rfc_9106_low_memory_cost(
     uow: InMemoryUnitOfWork,
 ) -> None:
-    create_user(uow, FakeClock(), "alice", PASSWORD)
+    create_user(uow, FakeClock(), "alice", PASSWORD, default_hasher())
 
     with uow:
         stored = uow.users.get_by_name("alice")
     assert stored is not None
     assert stored.password_hash is not None
     assert stored.password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
-    assert check_password(uow, "alice", PASSWORD) is not None
+    assert check_password(uow, "alice", PASSWORD, default_hasher()) is not None
+
+
+def test_a_password_without_a_hasher_is_refused_and_nothing_is_stored(
+    uow: InMemoryUnitOfWork,
+) -> None:
+    with pytest.raises(TypeError, match="PasswordHasher"):
+        create_user(uow, FakeClock(), "alice", PASSWORD)
+
+    with uow:
+        assert uow.users.get_by_name("alice") is None
+
+
+def test_a_malformed_stored_hash_matches_no_password() -> None:
+    assert CHEAP.verify("not-a-hash", PASSWORD) is False
+    assert CHEAP.verify(CHEAP.hash(PASSWORD), PASSWORD) is True
+    assert CHEAP.verify(CHEAP.hash(PASSWORD), PASSWORD + "x") is False
 
 
 def test_a_name_is_taken_once(uow: InMemoryUnitOfWork) -> None:
@@ -114,7 +131,7 @@ def test_a_hash_with_old_parameters_is_upgraded_when_the_password_is_right(
     uow: InMemoryUnitOfWork,
 ) -> None:
     create_user(uow, FakeClock(), "alice", PASSWORD, CHEAP)
-    stronger = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1)
+    stronger = Argon2Hasher(PasswordHasher(time_cost=2, memory_cost=16, parallelism=1))
 
     assert check_password(uow, "alice", PASSWORD, stronger) is not None
 

@@ -20,6 +20,7 @@ from pagerd.config import load_settings
 from pagerd.domain.channels import Channel
 from pagerd.domain.notification import Notification, NotificationStatus
 from pagerd.domain.policy import LevelSpec
+from pagerd.domain.timer import FiredTimer
 from pagerd.entrypoints.workers import WorkerEngine, WorkerOptions
 from pagerd.entrypoints.workers.duties import DUTIES
 from pagerd.entrypoints.workers.duty import DutySpec
@@ -27,7 +28,6 @@ from pagerd.service_layer import alerts, policies, services
 from pagerd.service_layer.delivery import claim_pages
 from pagerd.service_layer.observability import NullObserver
 from pagerd.service_layer.paging import DeliveryOutcome, DeliveryResult, OutgoingPage
-from pagerd.service_layer.timers import FiredTimer
 from pagerd.testing import FakeClock, RecordingSender
 from pagerd.testing.harness import level
 

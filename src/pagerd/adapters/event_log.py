@@ -14,9 +14,9 @@ from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec
 from uuid import UUID
 
+from pagerd.domain.timer import FiredTimer
 from pagerd.service_layer.paging import DeliveryOutcome, DeliveryResult, OutgoingPage
 from pagerd.service_layer.ports import TimelineEntry
-from pagerd.service_layer.timers import FiredTimer
 
 log = logging.getLogger("pagerd.events")
 P = ParamSpec("P")
@@ -75,6 +75,8 @@ class LoggingObserver:
 
     @_never_raise
     def timer_fired(self, fired: FiredTimer) -> None:
+        # Only a timeout that paged a level is an escalation; an exhausted one is logged
+        # from the timeline (`alert.exhausted`), a stale one changed nothing.
         if fired.escalated:
             _event(
                 logging.INFO,
@@ -82,6 +84,7 @@ class LoggingObserver:
                 "acknowledgement timeout: escalating",
                 alert_id=fired.timer.alert_id,
                 level_id=fired.timer.level,
+                outcome=fired.outcome.value,
                 lateness_seconds=round(fired.lateness.total_seconds(), 3),
             )
 
@@ -100,6 +103,19 @@ class LoggingObserver:
             service_ids=sorted({str(item.monitored_service_id) for item in page.items}),
             idempotency_key=page.idempotency_key,
             duration_ms=round(seconds * 1000, 1),
+        )
+
+    @_never_raise
+    def call_finished(self, channel: str, outcome: str, retried: int, failed: int) -> None:
+        answered = outcome == "answered"
+        _event(
+            logging.INFO if answered else logging.WARNING,
+            "call.finished",
+            f"call {outcome}",
+            channel=channel,
+            outcome=outcome,
+            retried=retried,
+            failed=failed,
         )
 
     @_never_raise

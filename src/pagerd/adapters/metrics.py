@@ -29,10 +29,10 @@ from prometheus_client.registry import Collector
 
 from pagerd.adapters.clock import SystemClock
 from pagerd.domain.alert import AlertStatus
+from pagerd.domain.timer import FiredTimer
 from pagerd.service_layer.observability import NullObserver
 from pagerd.service_layer.paging import DeliveryOutcome, DeliveryResult, OutgoingPage
 from pagerd.service_layer.ports import Clock, UnitOfWork
-from pagerd.service_layer.timers import FiredTimer
 
 METRICS_CONTENT_TYPE = CONTENT_TYPE_LATEST
 LATENESS_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300)
@@ -105,6 +105,12 @@ class PrometheusObserver(NullObserver):
             ["channel", "kind"],
             registry=r,
         )
+        self.calls_finished = Counter(
+            "pagerd_calls_finished",
+            "Calls whose final status arrived, by channel and outcome (answered, unanswered).",
+            ["channel", "outcome"],
+            registry=r,
+        )
         self.timers_fired = Counter(
             "pagerd_timers_fired", "Acknowledgement timers consumed.", ["escalated"], registry=r
         )
@@ -160,6 +166,15 @@ class PrometheusObserver(NullObserver):
                 "permanent" if result.outcome is DeliveryOutcome.PERMANENT_FAILURE else "transient"
             )
             self.notifications_failed.labels(channel, kind).inc(len(page.items))
+
+    @_never_raise
+    def call_finished(self, channel: str, outcome: str, retried: int, failed: int) -> None:
+        self.calls_finished.labels(channel, outcome).inc()
+        # An unanswered call is a failed attempt after all: counted like any other.
+        if retried:
+            self.notifications_failed.labels(channel, "transient").inc(retried)
+        if failed:
+            self.notifications_failed.labels(channel, "permanent").inc(failed)
 
     def _observe_first_pages(self, page: OutgoingPage, now: datetime) -> None:
         for item in page.items:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
+from pagerd.domain.timer import FiredTimer
 from pagerd.service_layer.observability import Observer
 from pagerd.service_layer.paging import DeliveryResult, OutgoingPage
 from pagerd.service_layer.ports import TimelineEntry
-from pagerd.service_layer.timers import FiredTimer
 
 
 class ObserverFanOut:
@@ -42,6 +42,10 @@ class ObserverFanOut:
     def page_attempted(self, page: OutgoingPage, result: DeliveryResult, seconds: float) -> None:
         for observer in self.observers:
             observer.page_attempted(page, result, seconds)
+
+    def call_finished(self, channel: str, outcome: str, retried: int, failed: int) -> None:
+        for observer in self.observers:
+            observer.call_finished(channel, outcome, retried, failed)
 
     def alert_history_committed(self, entries: Sequence[TimelineEntry]) -> None:
         for observer in self.observers:

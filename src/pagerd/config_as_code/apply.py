@@ -8,13 +8,13 @@ time, because policies are compared by content, not by target ids.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from uuid import UUID, uuid4
+from collections.abc import Iterable, Iterator
+from uuid import uuid4
 
 from pagerd.config_as_code.apply_change import Action, Change
 from pagerd.config_as_code.diff import policy_diff
-from pagerd.config_as_code.errors import IntegrationKeyTaken, PruneRefused
-from pagerd.config_as_code.model import Configuration, DeclaredPolicy, DeclaredService
+from pagerd.config_as_code.errors import IntegrationKeyTaken, Problem, PruneRefused
+from pagerd.config_as_code.model import Configuration, DeclaredPolicy, DeclaredService, Ids
 from pagerd.config_as_code.people import (
     converge_users,
     declared_users,
@@ -22,7 +22,17 @@ from pagerd.config_as_code.people import (
     unknown_users,
     user_directory,
 )
-from pagerd.config_as_code.schedule_apply import converge_schedules, export_schedules
+from pagerd.config_as_code.schedule_apply import (
+    converge_schedules,
+    export_schedules,
+    schedule_directory,
+)
+from pagerd.config_as_code.upkeep_apply import (
+    converge_heartbeats,
+    converge_windows,
+    export_heartbeats,
+    export_windows,
+)
 from pagerd.domain.policy import build_policy
 from pagerd.domain.roles import COMMAND_LINE, Actor
 from pagerd.domain.service import MonitoredService
@@ -53,9 +63,10 @@ def apply_configuration(
     dry_run: bool = False,
     actor: Actor = COMMAND_LINE,
 ) -> list[Change]:
-    """Make users, services and policies match `configuration`; return the changes, in
-    order (users first: policies may name them). A policy naming a user who neither exists
-    nor is declared raises InvalidConfiguration, and nothing changes.
+    """Make users, schedules, services, policies, maintenance windows and heartbeats match
+    `configuration`; return the changes, in order (users, then schedules: policies may name
+    them). A policy naming a user or a schedule that neither exists nor is declared raises
+    InvalidConfiguration, and nothing changes. Windows and heartbeats: see upkeep_apply.py.
 
     With `prune`, services absent from the file are deleted (with their policy and past
     alerts) and declared services without a policy lose theirs; a service with an open or
@@ -67,19 +78,10 @@ def apply_configuration(
     """
     with uow:
         changes: list[Change] = converge_users(uow, clock, configuration.users)
-        users = user_directory(uow)
-        refuse(
-            [
-                problem
-                for index, service in enumerate(configuration.services)
-                if service.escalation_policy is not None
-                for problem in unknown_users(
-                    service.escalation_policy.user_names(),
-                    users,
-                    f"services[{index}].escalation_policy",
-                )
-            ]
-        )
+        # Schedules before services: a policy may page a schedule the same file declares.
+        changes.extend(converge_schedules(uow, clock, configuration.schedules))
+        ids = Ids(user_directory(uow), schedule_directory(uow))
+        refuse(_unknown_names(configuration, ids))
         existing = {s.name: s for s in _all_services(uow)}
         declared_names = {s.name for s in configuration.services}
         stale = [s for name, s in existing.items() if name not in declared_names] if prune else []
@@ -87,9 +89,8 @@ def apply_configuration(
         _lock_in_order(uow, [existing[n] for n in declared_names if n in existing] + stale)
         for declared in configuration.services:
             found = existing.get(declared.name)
-            changes.extend(_converge(uow, clock, declared, found, prune, users))
+            changes.extend(_converge(uow, clock, declared, found, prune, ids))
         changes.extend(_delete_services(uow, stale, dry_run))
-        changes.extend(converge_schedules(uow, clock, configuration.schedules))
         if changes and not dry_run:
             after = {"changes": changes}
             record_audit(uow, clock, actor, "configuration.applied", None, after=after)
@@ -97,18 +98,42 @@ def apply_configuration(
         return changes
 
 
-def export_configuration(uow: UnitOfWork, include_secrets: bool = False) -> Configuration:
-    """Every service with its policy and every schedule, sorted by name (stable diffs): the
-    file that describes the database. With `include_secrets`, each service's integration key
-    too (rebuilding from such a file keeps every sender working)."""
+def _unknown_names(configuration: Configuration, ids: Ids) -> list[Problem]:
+    """A problem for each user or schedule a policy names that neither exists nor is
+    declared."""
+    problems = []
+    for index, service in enumerate(configuration.services):
+        policy = service.escalation_policy
+        if policy is None:
+            continue
+        where = f"services[{index}].escalation_policy"
+        problems += unknown_users(policy.user_names(), ids.users, where)
+        problems += [
+            Problem(where, f"names schedule {name!r}, which does not exist and is not declared "
+                    "in schedules:")
+            for name in sorted(policy.schedule_names() - set(ids.schedules))
+        ]  # fmt: skip
+    return problems
+
+
+def export_configuration(
+    uow: UnitOfWork, clock: Clock, include_secrets: bool = False
+) -> Configuration:
+    """Every service with its policy, planned and current maintenance windows and
+    heartbeats, and every schedule, sorted by name (stable diffs): the file that describes
+    the database. With `include_secrets`, each service's integration key too (rebuilding
+    from such a file keeps every sender working); a heartbeat's ping token never."""
+    now = clock.now()
     with uow:
-        names = {user_id: name for name, user_id in user_directory(uow).items()}
+        names = Ids(user_directory(uow), schedule_directory(uow)).names()
         declared = []
         for service in sorted(_all_services(uow), key=lambda s: s.name):
             policy = uow.policies.get_for_service(service.id)
             content = DeclaredPolicy.of(policy, names) if policy is not None else None
             key = service.integration_key if include_secrets else None
-            declared.append(DeclaredService(service.name, content, key))
+            windows = export_windows(uow, now, service.id) or None
+            heartbeats = export_heartbeats(uow, service.id) or None
+            declared.append(DeclaredService(service.name, content, key, windows, heartbeats))
         return Configuration(tuple(declared), export_schedules(uow), declared_users(uow))
 
 
@@ -132,7 +157,7 @@ def _converge(
     declared: DeclaredService,
     service: MonitoredService | None,
     prune: bool,
-    users: Mapping[str, UUID],
+    ids: Ids,
 ) -> list[Change]:
     changes = []
     if service is None:
@@ -148,6 +173,24 @@ def _converge(
         # Never print a key: the change log of an apply may end up in CI logs.
         detail = "replaced by the file's (senders using the old key are refused from now on)"
         changes.append(Change(Action.UPDATE, "integration key", declared.name, detail))
+    changes.extend(_converge_policy(uow, declared, service, prune, ids))
+    now = clock.now()
+    if declared.maintenance_windows is not None:
+        wanted_windows = declared.maintenance_windows
+        changes += converge_windows(uow, now, service.id, declared.name, wanted_windows)
+    if declared.heartbeats is not None:
+        changes += converge_heartbeats(uow, now, service.id, declared.name, declared.heartbeats)
+    return changes
+
+
+def _converge_policy(
+    uow: UnitOfWork,
+    declared: DeclaredService,
+    service: MonitoredService,
+    prune: bool,
+    ids: Ids,
+) -> list[Change]:
+    changes: list[Change] = []
     current = uow.policies.get_for_service(service.id)
     wanted = declared.escalation_policy
     if wanted is None:
@@ -155,11 +198,11 @@ def _converge(
             uow.policies.delete_for_service(service.id)
             changes.append(Change(Action.DELETE, "escalation policy", declared.name))
         return changes
-    names = {user_id: name for name, user_id in users.items()}
+    names = ids.names()
     if current is not None and DeclaredPolicy.of(current, names) == wanted:
         return changes
     policy_id = current.id if current is not None else None
-    specs = wanted.level_specs(users)
+    specs = wanted.level_specs(ids)
     uow.policies.save(build_policy(service.id, specs, wanted.repeat, policy_id))
     if current is None:
         changes.append(Change(Action.CREATE, "escalation policy", declared.name, wanted.describe()))

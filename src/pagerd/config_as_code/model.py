@@ -1,16 +1,19 @@
 """The declared state: services and escalation policies as a configuration file states them.
 
 Declared policies compare by content (levels, timeouts, channels, addresses, repeat), never by
-the ids pagerd gives targets, so applying the same file twice changes nothing.
+the ids pagerd gives targets, so applying the same file twice changes nothing. People and
+schedules are named by their names, which (unlike ids) are the same on every pagerd a file
+is applied to.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import UUID, uuid4
 
 from pagerd.config_as_code.schedule_model import DeclaredSchedule
+from pagerd.config_as_code.upkeep_model import DeclaredHeartbeat, DeclaredWindow
 from pagerd.domain.channels import Channel
 from pagerd.domain.policy import (
     SCHEDULE_TARGET,
@@ -28,30 +31,29 @@ FORMAT_VERSION = 1
 
 @dataclass(frozen=True)
 class DeclaredTarget:
-    """Whom to page and how: `type` is email, sms, webhook or user; `address` is the e-mail,
-    E.164 number or URL, or the user's name (names, unlike ids, are the same on every
-    pagerd a file is applied to)."""
+    """Whom to page and how: `type` is email, sms, webhook, user or schedule; `address` is
+    the e-mail, E.164 number or URL, the user's name, or the schedule's name."""
 
     type: str
     address: str
 
     @classmethod
-    def of(cls, target: PolicyTarget, user_names: Mapping[UUID, str]) -> DeclaredTarget:
-        """The content of a stored target; a user by name (their id if they are gone); a
-        schedule by id (files do not declare schedule targets yet: `apply` refuses them)."""
+    def of(cls, target: PolicyTarget, names: Names) -> DeclaredTarget:
+        """The content of a stored target; a user or a schedule by name (its id if it is
+        gone)."""
         if isinstance(target, UserTarget):
-            return cls(USER_TARGET, user_names.get(target.user_id, str(target.user_id)))
+            return cls(USER_TARGET, names.users.get(target.user_id, str(target.user_id)))
         if isinstance(target, ScheduleTarget):
-            return cls(SCHEDULE_TARGET, str(target.schedule_id))
+            found = names.schedules.get(target.schedule_id, str(target.schedule_id))
+            return cls(SCHEDULE_TARGET, found)
         return cls(target.channel.value, target.address)
 
-    def spec(self, user_ids: Mapping[str, UUID]) -> TargetSpec:
-        """The target as `build_policy` takes it; a user name unknown to `user_ids` is
-        passed as is, which the domain refuses."""
-        if self.type == USER_TARGET:
-            found = user_ids.get(self.address)
-            return TargetSpec(self.type, str(found) if found is not None else self.address)
-        return TargetSpec(self.type, self.address)
+    def spec(self, ids: Ids) -> TargetSpec:
+        """The target as `build_policy` takes it; a user or schedule name unknown to `ids`
+        is passed as is, which the domain refuses (it is not an id)."""
+        known = {USER_TARGET: ids.users, SCHEDULE_TARGET: ids.schedules}.get(self.type)
+        found = known.get(self.address) if known is not None else None
+        return TargetSpec(self.type, str(found) if found is not None else self.address)
 
     @property
     def address_field(self) -> str:
@@ -60,10 +62,32 @@ class DeclaredTarget:
 
 
 def target_address_field(kind: str) -> str:
-    """The key carrying a target's address for its type (`user` for a user: their name)."""
-    if kind == SCHEDULE_TARGET:
-        return "schedule_id"
-    return "user" if kind == USER_TARGET else Channel(kind).address_field
+    """The key carrying a target's address for its type (`user` and `schedule`: a name)."""
+    if kind in (USER_TARGET, SCHEDULE_TARGET):
+        return kind
+    return Channel(kind).address_field
+
+
+@dataclass(frozen=True)
+class Names:
+    """Stored ids by which a file's names are written back: users' and schedules'."""
+
+    users: Mapping[UUID, str] = field(default_factory=dict)
+    schedules: Mapping[UUID, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Ids:
+    """The ids a file's names stand for: users' and schedules'."""
+
+    users: Mapping[str, UUID] = field(default_factory=dict)
+    schedules: Mapping[str, UUID] = field(default_factory=dict)
+
+    def names(self) -> Names:
+        """The same directory, the other way round."""
+        return Names(
+            {i: n for n, i in self.users.items()}, {i: n for n, i in self.schedules.items()}
+        )
 
 
 @dataclass(frozen=True)
@@ -82,13 +106,13 @@ class DeclaredPolicy:
     repeat: int = 0
 
     @classmethod
-    def of(cls, policy: EscalationPolicy, user_names: Mapping[UUID, str]) -> DeclaredPolicy:
+    def of(cls, policy: EscalationPolicy, names: Names) -> DeclaredPolicy:
         """The content of a stored policy, for comparison and export."""
         return cls(
             levels=tuple(
                 DeclaredLevel(
                     ack_timeout_seconds=int(level.ack_timeout.total_seconds()),
-                    targets=tuple(DeclaredTarget.of(t, user_names) for t in level.targets),
+                    targets=tuple(DeclaredTarget.of(t, names) for t in level.targets),
                 )
                 for level in policy.levels
             ),
@@ -97,12 +121,21 @@ class DeclaredPolicy:
 
     def user_names(self) -> set[str]:
         """The names of the people the policy pages."""
-        return {t.address for lv in self.levels for t in lv.targets if t.type == USER_TARGET}
+        return self._addresses(USER_TARGET)
 
-    def level_specs(self, user_ids: Mapping[str, UUID] | None = None) -> list[LevelSpec]:
-        """The levels as `build_policy` takes them, user names resolved by `user_ids`
-        (without it, each name stands for some user: for checking the rest)."""
-        ids = user_ids if user_ids is not None else {n: uuid4() for n in self.user_names()}
+    def schedule_names(self) -> set[str]:
+        """The names of the schedules whose person on call the policy pages."""
+        return self._addresses(SCHEDULE_TARGET)
+
+    def _addresses(self, kind: str) -> set[str]:
+        return {t.address for lv in self.levels for t in lv.targets if t.type == kind}
+
+    def level_specs(self, known: Ids | None = None) -> list[LevelSpec]:
+        """The levels as `build_policy` takes them, names resolved by `known` (without it,
+        each name stands for some user or schedule: for checking the rest)."""
+        ids = known or Ids(
+            {n: uuid4() for n in self.user_names()}, {n: uuid4() for n in self.schedule_names()}
+        )
         return [
             LevelSpec(
                 targets=[t.spec(ids) for t in level.targets],
@@ -123,11 +156,14 @@ class DeclaredPolicy:
 @dataclass(frozen=True)
 class DeclaredService:
     """A monitored service, matched by name. No policy means the file leaves it alone; no
-    `integration_key` keeps the service's key (or gives a new service a fresh one)."""
+    `integration_key` keeps the service's key (or gives a new service a fresh one); no
+    `maintenance_windows` or `heartbeats` (None, not an empty list) leaves those alone."""
 
     name: str
     escalation_policy: DeclaredPolicy | None = None
     integration_key: str | None = None
+    maintenance_windows: tuple[DeclaredWindow, ...] | None = None
+    heartbeats: tuple[DeclaredHeartbeat, ...] | None = None
 
 
 @dataclass(frozen=True)

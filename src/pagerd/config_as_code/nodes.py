@@ -7,11 +7,16 @@ such as +5492664295169 stays a string instead of becoming an integer.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Sequence
+from datetime import datetime
+from typing import TypeVar
+
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pagerd.config_as_code.errors import Problem
 
 NULL_TAG = "tag:yaml.org,2002:null"
+Item = TypeVar("Item")
 
 
 class NodeReader:
@@ -61,6 +66,18 @@ class NodeReader:
             return None
         return str(node.value).strip()
 
+    def instant(self, node: Node, path: str) -> datetime | None:
+        """An ISO 8601 date-time with an offset (`Z` or `+01:00`), as an aware datetime."""
+        text = self.string(node, path)
+        try:
+            value = datetime.fromisoformat(text) if text is not None else None
+        except ValueError:
+            value = None
+        if text is not None and (value is None or value.tzinfo is None):
+            self.fail(path, node, "must be an RFC 3339 instant with an offset, e.g. ...T18:00:00Z")
+            return None
+        return value
+
     def integer(self, node: Node, path: str) -> int | None:
         """A whole number (range checks belong to the domain rules)."""
         text = node.value if isinstance(node, ScalarNode) else None
@@ -69,6 +86,26 @@ class NodeReader:
         except ValueError:
             self.fail(path, node, "must be a whole number")
             return None
+
+    def check_unique(
+        self,
+        found: Sequence[Item | None],
+        nodes: Sequence[Node],
+        path: str,
+        key: Callable[[Item], Hashable],
+        field: str = ".name",
+        what: str = "name",
+    ) -> None:
+        """A problem for each item of the list at `path` whose key repeats an earlier one's
+        ("services[3].name: repeats the name of services[0]"); None items are skipped."""
+        first: dict[Hashable, int] = {}
+        for index, item in enumerate(found):
+            if item is None:
+                continue
+            seen = first.setdefault(key(item), index)
+            if seen != index:
+                message = f"repeats the {what} of {path}[{seen}]"
+                self.fail(f"{path}[{index}]{field}", nodes[index], message)
 
 
 def is_null(node: Node | None) -> bool:

@@ -16,6 +16,10 @@ The format (documented in docs/operations.md; schedules: see schedule_parse.py):
                 - {type: sms, phone_number: "+5492664295169"}
                 - {type: webhook, url: https://hooks.example.com/pagerd}
                 - {type: user, user: alice}  # a person (see users:), by their rules
+                - {type: schedule, schedule: Primary}  # whoever Primary has on call
+                - schedule: Primary         # the same: `type` may be left out
+        maintenance_windows: [...]  # optional, see upkeep_parse.py
+        heartbeats: [...]           # optional, see upkeep_parse.py
 
 Structure and types are checked here; the escalation rules themselves (ranges, address
 formats, limits) are the domain's `build_policy`, so a file and the HTTP API accept exactly
@@ -43,14 +47,20 @@ from pagerd.config_as_code.model import (
 from pagerd.config_as_code.nodes import is_null
 from pagerd.config_as_code.parse_people import parse_users
 from pagerd.config_as_code.schedule_parse import ScheduleReader
-from pagerd.domain.channels import POLICY_ADDRESS_CHANNELS
+from pagerd.config_as_code.upkeep_parse import UpkeepReader
+from pagerd.domain.channels import policy_channels
 from pagerd.domain.errors import InvalidPolicy
-from pagerd.domain.policy import DEFAULT_ACK_TIMEOUT, USER_TARGET, build_policy
+from pagerd.domain.policy import DEFAULT_ACK_TIMEOUT, SCHEDULE_TARGET, USER_TARGET, build_policy
 from pagerd.service_layer.services import MAX_NAME_LENGTH
 
 _DEFAULT_TIMEOUT = int(DEFAULT_ACK_TIMEOUT.total_seconds())
-_TYPE_NAMES = (*(c.value for c in POLICY_ADDRESS_CHANNELS), USER_TARGET)
+_TYPE_NAMES = (*(c.value for c in policy_channels()), USER_TARGET, SCHEDULE_TARGET)
 _TYPES = ", ".join(_TYPE_NAMES)
+# A target without `type` is known by its one address key: `schedule: Primary` (a key two
+# channels share, such as `url`, names neither: such a target needs its `type`).
+_FIELD_OF = {kind: target_address_field(kind) for kind in _TYPE_NAMES}
+_ADDRESS_FIELDS = tuple(dict.fromkeys(_FIELD_OF.values()))
+_TYPE_OF_FIELD = {f: k for k, f in _FIELD_OF.items() if list(_FIELD_OF.values()).count(f) == 1}
 # Keys pagerd makes are 32 hex characters; keys brought from elsewhere may differ, within
 # what the database stores and what survives a URL query string.
 _KEY = re.compile(r"[A-Za-z0-9_\-.~]{16,64}")
@@ -80,7 +90,7 @@ def _yaml_problem(exc: yaml.YAMLError) -> Problem:
     return Problem("", f"not valid YAML (column {mark.column + 1}): {reason}", mark.line + 1)
 
 
-class _Parser(ScheduleReader):
+class _Parser(ScheduleReader, UpkeepReader):
     def document(self, root: Node) -> Configuration | None:
         fields = self.mapping(root, "", ("version", "users", "services", "schedules"))
         if fields is None:
@@ -95,7 +105,6 @@ class _Parser(ScheduleReader):
         items = self.sequence(fields["services"], "services") if "services" in fields else []
         if items is None:
             return None
-        users = parse_users(self, fields["users"]) if "users" in fields else ()
         services = [self.service(node, f"services[{i}]") for i, node in enumerate(items)]
         self._check_unique_names(services, items)
         schedules = self.schedules(fields["schedules"]) if "schedules" in fields else []
@@ -103,7 +112,9 @@ class _Parser(ScheduleReader):
         return Configuration(tuple(s for s in services if s is not None), tuple(schedules), users)
 
     def service(self, node: Node, path: str) -> DeclaredService | None:
-        allowed = ("name", "integration_key", "escalation_policy")
+        allowed = (
+            "name", "integration_key", "escalation_policy", "maintenance_windows", "heartbeats",
+        )  # fmt: skip
         fields = self.mapping(node, path, allowed, required=("name",))
         if fields is None or "name" not in fields:
             return None
@@ -115,9 +126,17 @@ class _Parser(ScheduleReader):
         policy_node = fields.get("escalation_policy")
         policy = None if is_null(policy_node) else self.policy(policy_node, path)
         key = self.integration_key(fields.get("integration_key"), f"{path}.integration_key")
+        windows_node, heartbeats_node = fields.get("maintenance_windows"), fields.get("heartbeats")
+        windows = heartbeats = None
+        if not is_null(windows_node):
+            assert windows_node is not None
+            windows = self.windows(windows_node, f"{path}.maintenance_windows")
+        if not is_null(heartbeats_node):
+            assert heartbeats_node is not None
+            heartbeats = self.heartbeats(heartbeats_node, f"{path}.heartbeats")
         if name is None:
             return None
-        return DeclaredService(name, policy, key)
+        return DeclaredService(name, policy, key, windows, heartbeats)
 
     def integration_key(self, node: Node | None, path: str) -> str | None:
         if node is None:
@@ -159,14 +178,13 @@ class _Parser(ScheduleReader):
         return DeclaredLevel(timeout, tuple(t for t in targets if t is not None))
 
     def target(self, node: Node, path: str) -> DeclaredTarget | None:
-        known = ("type", "email", "phone_number", "url", "user")
-        fields = self.mapping(node, path, known, ("type",))
-        if fields is None or "type" not in fields:
+        known = ("type", *_ADDRESS_FIELDS)
+        fields = self.mapping(node, path, known)
+        if fields is None:
             return None
-        kind = self.string(fields["type"], f"{path}.type")
-        if kind is None:
+        channel = self._target_type(node, fields, path)
+        if channel is None:
             return None
-        channel = kind.lower()
         if channel not in _TYPE_NAMES:
             self.fail(f"{path}.type", fields["type"], f"must be one of {_TYPES}")
             return None
@@ -178,6 +196,17 @@ class _Parser(ScheduleReader):
             return None
         address = self.string(fields[address_field], f"{path}.{address_field}")
         return None if address is None else DeclaredTarget(channel, address)
+
+    def _target_type(self, node: Node, fields: dict[str, Node], path: str) -> str | None:
+        """The target's type, lower case: as written, or known by its one address key."""
+        if "type" not in fields:
+            addresses = [key for key in fields if key in _TYPE_OF_FIELD]
+            if len(addresses) == 1:
+                return _TYPE_OF_FIELD[addresses[0]]
+            self.fail(f"{path}.type", node, f"is required (one of {_TYPES})")
+            return None
+        kind = self.string(fields["type"], f"{path}.type")
+        return kind.lower() if kind is not None else None
 
     def _check_rules(
         self, declared: DeclaredPolicy, node: Node, path: str
@@ -194,23 +223,12 @@ class _Parser(ScheduleReader):
     def _check_unique_names(
         self, services: list[DeclaredService | None], nodes: list[Node]
     ) -> None:
-        first: dict[str, int] = {}
-        first_key: dict[str, int] = {}
-        for index, service in enumerate(services):
-            if service is None:
-                continue
-            if service.name in first:
-                where = f"services[{first[service.name]}]"
-                self.fail(f"services[{index}].name", nodes[index], f"repeats the name of {where}")
-            else:
-                first[service.name] = index
-            key = service.integration_key
-            if key is not None and key in first_key:
-                where = f"services[{first_key[key]}]"
-                path = f"services[{index}].integration_key"
-                self.fail(path, nodes[index], f"repeats the integration key of {where}")
-            elif key is not None:
-                first_key[key] = index
+        self.check_unique(services, nodes, "services", lambda s: s.name)
+        keyed = [s if s is not None and s.integration_key else None for s in services]
+        key = ".integration_key"
+        self.check_unique(
+            keyed, nodes, "services", lambda s: s.integration_key, key, "integration key"
+        )
 
 
 def _brackets(dotted: str) -> str:

@@ -34,14 +34,7 @@ def parse_users(reader: NodeReader, node: Node) -> tuple[DeclaredUser, ...]:
     """Every declared user; problems go to `reader`. Names must be unique."""
     items = reader.sequence(node, "users") or []
     users = [_user(reader, item, f"users[{i}]") for i, item in enumerate(items)]
-    seen: dict[str, int] = {}
-    for index, user in enumerate(users):
-        if user is None:
-            continue
-        if user.name in seen:
-            where = f"users[{seen[user.name]}]"
-            reader.fail(f"users[{index}].name", items[index], f"repeats the name of {where}")
-        seen.setdefault(user.name, index)
+    reader.check_unique(users, items, "users", lambda u: u.name)
     return tuple(u for u in users if u is not None)
 
 

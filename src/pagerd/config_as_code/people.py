@@ -10,7 +10,7 @@ a responder in UTC; its role and time zone are then managed like any user's.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from uuid import UUID, uuid4
 
 from pagerd.config_as_code.apply_change import Action, Change
@@ -104,7 +104,7 @@ def declared_users(uow: UnitOfWork) -> tuple[DeclaredUser, ...]:
     return tuple(declared)
 
 
-def unknown_users(names: set[str], known: dict[str, UUID], where: str) -> list[Problem]:
+def unknown_users(names: set[str], known: Mapping[str, UUID], where: str) -> list[Problem]:
     """A problem for each user a policy names that neither exists nor is declared."""
     return [
         Problem(where, f"names user {name!r}, who does not exist and is not declared in users:")

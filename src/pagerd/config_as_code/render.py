@@ -16,6 +16,7 @@ from pagerd.config_as_code.model import (
     DeclaredUser,
 )
 from pagerd.config_as_code.schedule_model import DeclaredSchedule
+from pagerd.config_as_code.upkeep_model import DeclaredWindow
 
 HEADER = "# pagerd configuration: apply with `pagerd apply -f FILE`\n"
 SECRETS_HEADER = (
@@ -53,6 +54,24 @@ def _service(service: DeclaredService) -> dict[str, Any]:
         out["integration_key"] = service.integration_key
     if service.escalation_policy is not None:
         out["escalation_policy"] = _policy(service.escalation_policy)
+    if service.maintenance_windows is not None:
+        out["maintenance_windows"] = [_window(w) for w in service.maintenance_windows]
+    if service.heartbeats is not None:
+        out["heartbeats"] = [
+            {
+                "name": h.name,
+                "interval_seconds": h.interval_seconds,
+                "grace_seconds": h.grace_seconds,
+            }
+            for h in service.heartbeats
+        ]
+    return out
+
+
+def _window(window: DeclaredWindow) -> dict[str, str]:
+    out = {"start": rfc3339(window.start_at), "end": rfc3339(window.end_at)}
+    if window.reason is not None:
+        out["reason"] = window.reason
     return out
 
 

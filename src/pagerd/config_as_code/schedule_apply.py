@@ -49,6 +49,16 @@ def converge_schedules(
     return changes
 
 
+def schedule_directory(uow: UnitOfWork) -> dict[str, UUID]:
+    """Every schedule's id, by name."""
+    found: dict[str, UUID] = {}
+    after = None
+    while batch := uow.schedules.list(_PAGE, after):
+        found.update((schedule.name, schedule.id) for schedule in batch)
+        after = (batch[-1].created_at, batch[-1].id)
+    return found
+
+
 def export_schedules(uow: UnitOfWork) -> tuple[DeclaredSchedule, ...]:
     """Every stored schedule with its overrides, sorted by name, users by username."""
     names = _names(uow)

@@ -42,13 +42,7 @@ class ScheduleReader(NodeReader):
     def schedules(self, node: Node) -> list[DeclaredSchedule]:
         items = self.sequence(node, "schedules") or []
         found = [self.schedule(n, f"schedules[{i}]") for i, n in enumerate(items)]
-        names: dict[str, int] = {}
-        for index, schedule in enumerate(found):
-            if schedule is not None and schedule.name in names:
-                where = f"schedules[{names[schedule.name]}]"
-                self.fail(f"schedules[{index}].name", items[index], f"repeats the name of {where}")
-            elif schedule is not None:
-                names[schedule.name] = index
+        self.check_unique(found, items, "schedules", lambda s: s.name)
         return [s for s in found if s is not None]
 
     def schedule(self, node: Node, path: str) -> DeclaredSchedule | None:
@@ -137,17 +131,6 @@ class ScheduleReader(NodeReader):
                 self.fail(f"{path}.{detail.field}", node, detail.message)
             return None
         return DeclaredOverride(user, start.astimezone(UTC), end.astimezone(UTC))
-
-    def instant(self, node: Node, path: str) -> datetime | None:
-        text = self.string(node, path)
-        try:
-            value = datetime.fromisoformat(text) if text is not None else None
-        except ValueError:
-            value = None
-        if text is not None and (value is None or value.tzinfo is None):
-            self.fail(path, node, "must be an RFC 3339 instant with an offset, e.g. ...T18:00:00Z")
-            return None
-        return value
 
     def _check_schedule_rules(
         self, declared: DeclaredSchedule, node: Node, path: str

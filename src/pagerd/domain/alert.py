@@ -49,6 +49,29 @@ keeps one incident's rows finite, far above what a real incident gathers (an Ale
 group per incident, typically a handful; one 10,000-alert notification at most)."""
 
 
+class TimeoutOutcome(StrEnum):
+    """What an acknowledgement timeout did to its alert."""
+
+    STALE = "stale"
+    """Not the alert's current level and pass, or the alert is not open: nothing changed."""
+    ESCALATED = "escalated"
+    """The next level of the same pass was triggered."""
+    REPEATED = "repeated"
+    """The last level timed out and the policy repeats: level 0 of the next pass."""
+    EXHAUSTED = "exhausted"
+    """The last level of the last pass timed out: nobody more to page, the alert stays open."""
+
+    @property
+    def changed_alert(self) -> bool:
+        """Whether the alert has something to store (every outcome but STALE)."""
+        return self is not TimeoutOutcome.STALE
+
+    @property
+    def pages_again(self) -> bool:
+        """Whether a level was triggered, so someone is paged (ESCALATED, REPEATED)."""
+        return self in (TimeoutOutcome.ESCALATED, TimeoutOutcome.REPEATED)
+
+
 class AlertStatus(StrEnum):
     """Where an incident stands."""
 
@@ -297,16 +320,17 @@ class Alert:
         """Write a note on the timeline (any status: notes also serve the review)."""
         self.events.append(NoteAdded(self.id, now, by=by, text=text))
 
-    def ack_timeout(self, level: int, pass_number: int, now: datetime) -> bool:
+    def ack_timeout(self, level: int, pass_number: int, now: datetime) -> TimeoutOutcome:
         """The timer of (`level`, `pass_number`) fired: escalate if it is still current.
 
         A timer for a level that is no longer the current one, or for an alert that is not
-        open, is stale and changes nothing. Returns whether the alert moved on.
+        open, is stale and changes nothing (STALE). Otherwise the next level is paged
+        (ESCALATED), the policy starts its next pass (REPEATED), or escalation ran out
+        (EXHAUSTED: recorded, nobody paged).
         """
         if not self._is_current(level, pass_number):
-            return False
-        self._advance(now)
-        return True
+            return TimeoutOutcome.STALE
+        return self._advance(now)
 
     def level_failed(self, level: int, pass_number: int, now: datetime) -> bool:
         """Every page of the current level failed for good: escalate now, not at the timer."""
@@ -323,18 +347,20 @@ class Alert:
             and self.pass_number == pass_number
         )
 
-    def _advance(self, now: datetime) -> None:
+    def _advance(self, now: datetime) -> TimeoutOutcome:
         assert self.plan is not None
         assert self.level is not None
         if self.level + 1 < len(self.plan.levels):
             self._trigger(self.level + 1, self.pass_number, now)
-        elif self.pass_number < self.plan.repeat:
+            return TimeoutOutcome.ESCALATED
+        if self.pass_number < self.plan.repeat:
             self._trigger(0, self.pass_number + 1, now)
-        else:
-            self.escalation_ended_at = now
-            self.events.append(
-                EscalationExhausted(self.id, now, level=self.level, pass_number=self.pass_number)
-            )
+            return TimeoutOutcome.REPEATED
+        self.escalation_ended_at = now
+        self.events.append(
+            EscalationExhausted(self.id, now, level=self.level, pass_number=self.pass_number)
+        )
+        return TimeoutOutcome.EXHAUSTED
 
     def _trigger(self, level: int, pass_number: int, now: datetime) -> None:
         assert self.plan is not None

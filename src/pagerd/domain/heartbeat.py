@@ -59,6 +59,17 @@ class Heartbeat:
             deadline_at=now + interval + grace,
         )
 
+    def retime(self, interval: timedelta, grace: timedelta) -> None:
+        """A new interval and grace. A deadline being kept moves to the last ping (or the
+        creation) plus the new interval and grace; a late heartbeat stays late."""
+        if interval < MIN_INTERVAL:
+            raise ValueError("interval must be at least 60 seconds")
+        if not timedelta(0) <= grace <= MAX_GRACE:
+            raise ValueError("grace must be between 0 and 86400 seconds")
+        self.interval, self.grace = interval, grace
+        if self.deadline_at is not None:
+            self.deadline_at = (self.last_ping_at or self.created_at) + interval + grace
+
     @property
     def dedup_key(self) -> str:
         """The key of the alert a miss opens or joins."""

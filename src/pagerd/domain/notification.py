@@ -18,6 +18,8 @@ from pagerd.domain.policy import Target
 BACKOFF_BASE = timedelta(seconds=5)
 BACKOFF_CAP = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
+RETRY_AFTER_CAP = timedelta(minutes=15)
+"""A provider asking to wait longer than this is not believed: a page must still go out."""
 
 
 class NotificationStatus(StrEnum):
@@ -48,6 +50,9 @@ class Notification:
     last_error: str | None = None
     sent_at: datetime | None = None
     user_id: UUID | None = None
+    message_ref: str | None = None
+    """The provider's reference to the message sent (a Slack `channel/ts`): recorded with
+    `sent`, in the same transaction, so the message can be edited later."""
 
     @classmethod
     def for_target(
@@ -107,12 +112,13 @@ class Notification:
         """Whether delivery is still owed."""
         return self.status is NotificationStatus.PENDING
 
-    def delivered(self, now: datetime) -> None:
-        """The provider accepted the message."""
+    def delivered(self, now: datetime, message_ref: str | None = None) -> None:
+        """The provider accepted the message (`message_ref`: its reference, if any)."""
         self.attempts += 1
         self.status = NotificationStatus.SENT
         self.sent_at = now
         self.last_error = None
+        self.message_ref = message_ref
 
     def failed_permanently(self, error: str) -> None:
         """The provider refused the message for a reason retrying cannot fix."""
@@ -120,18 +126,43 @@ class Notification:
         self.status = NotificationStatus.FAILED
         self.last_error = error
 
-    def failed_transiently(self, error: str, now: datetime, jitter: float) -> None:
+    def failed_transiently(
+        self, error: str, now: datetime, jitter: float, retry_after: timedelta | None = None
+    ) -> None:
         """Retry later with exponential backoff; give up after MAX_ATTEMPTS.
 
         `jitter` in [0, 1) spreads retries of many notifications (full jitter on the upper
-        half of the delay), and is passed in so that the rule stays deterministic.
+        half of the delay), and is passed in so that the rule stays deterministic. A
+        provider's `retry_after` (an HTTP 429's Retry-After) is honoured: never sooner.
         """
         self.attempts += 1
         self.last_error = error
         if self.attempts >= MAX_ATTEMPTS:
             self.status = NotificationStatus.FAILED
             return
-        self.next_attempt_at = now + retry_delay(self.attempts, jitter)
+        delay = retry_delay(self.attempts, jitter)
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, RETRY_AFTER_CAP))
+        self.next_attempt_at = now + delay
+
+    def call_unanswered(
+        self, error: str, now: datetime, max_attempts: int, retry_after: timedelta
+    ) -> bool:
+        """A call the provider accepted (`sent`) was not answered by a person: the attempt
+        failed after all. Due again after `retry_after`, or failed for good once
+        `max_attempts` calls were placed. Returns whether anything changed (only a sent
+        page is reopened: a repeated callback, or one for a cancelled page, changes nothing).
+        """
+        if self.status is not NotificationStatus.SENT:
+            return False
+        self.last_error = error
+        self.sent_at = None
+        if self.attempts >= max_attempts:
+            self.status = NotificationStatus.FAILED
+            return True
+        self.status = NotificationStatus.PENDING
+        self.next_attempt_at = now + retry_after
+        return True
 
     def cancel(self) -> None:
         """Delivery is no longer wanted (the alert was acknowledged or resolved)."""

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
-from pagerd.domain.channels import Channel, address_problem
+from pagerd.domain.channels import Channel, address_problem, channel_kinds
 from pagerd.domain.errors import FieldError, InvalidRequest
 
-CONTACT_METHOD_TYPES = ", ".join(c.value for c in Channel)
+CONTACT_METHOD_CHANNELS = tuple(kind.channel for kind in channel_kinds() if kind.contact_method)
+"""The channels a person may be reached on (declared with `contact_method`)."""
+CONTACT_METHOD_TYPES = ", ".join(c.value for c in CONTACT_METHOD_CHANNELS)
 MAX_LABEL = 200
 MAX_RULE_DELAY_MINUTES = 1440
 MAX_RULES = 50
@@ -83,7 +85,10 @@ def build_contact_method(
     channel: Channel | None = None
     try:
         channel = Channel(type_.strip().lower())
+        if channel not in CONTACT_METHOD_CHANNELS:
+            raise ValueError(type_)
     except ValueError:
+        channel = None
         problems.append(FieldError("type", f"must be one of {CONTACT_METHOD_TYPES}"))
     address = address.strip()
     if channel is not None:

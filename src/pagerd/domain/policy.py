@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID, uuid4
 
-from pagerd.domain.channels import POLICY_ADDRESS_CHANNELS, Channel, address_problem
+from pagerd.domain.channels import Channel, channel_kind, policy_channels
 from pagerd.domain.errors import FieldError, InvalidPolicy
 
 DEFAULT_ACK_TIMEOUT = timedelta(minutes=15)
@@ -49,9 +49,7 @@ PolicyTarget = Target | UserTarget | ScheduleTarget
 
 USER_TARGET = "user"
 SCHEDULE_TARGET = "schedule"
-TARGET_TYPES = ", ".join(
-    [*(c.value for c in POLICY_ADDRESS_CHANNELS), USER_TARGET, SCHEDULE_TARGET]
-)
+TARGET_TYPES = ", ".join([*(c.value for c in policy_channels()), USER_TARGET, SCHEDULE_TARGET])
 
 
 @dataclass(frozen=True)
@@ -154,14 +152,14 @@ def _build_target(path: str, spec: TargetSpec, problems: list[FieldError]) -> Po
         channel = Channel(kind)
     except ValueError:
         channel = None
-    if channel not in POLICY_ADDRESS_CHANNELS:
+    if channel is None or channel not in policy_channels():
         problems.append(FieldError(f"{path}.type", f"must be one of {TARGET_TYPES}"))
         return None
-    assert channel is not None
+    rules = channel_kind(channel)
     address = spec.address.strip()
-    problem = address_problem(channel, address)
+    problem = rules.target_address_problem(address)
     if problem is not None:
-        problems.append(FieldError(f"{path}.{channel.address_field}", problem))
+        problems.append(FieldError(f"{path}.{rules.address_field}", problem))
         return None
     return Target(id=uuid4(), channel=channel, address=address)
 

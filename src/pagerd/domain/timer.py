@@ -8,9 +8,10 @@ duplicate and late timers harmless.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
+from pagerd.domain.alert import TimeoutOutcome
 from pagerd.domain.channels import Channel
 
 
@@ -30,6 +31,20 @@ class AckTimer:
         return cls(
             id=uuid4(), alert_id=alert_id, level=level, pass_number=pass_number, due_at=due_at
         )
+
+
+@dataclass(frozen=True)
+class FiredTimer:
+    """A timer that was consumed: how late it fired and what it did to its alert."""
+
+    timer: AckTimer
+    lateness: timedelta
+    outcome: TimeoutOutcome
+
+    @property
+    def escalated(self) -> bool:
+        """Whether a level was triggered (someone is paged): not when stale or exhausted."""
+        return self.outcome.pages_again
 
 
 @dataclass(frozen=True)

@@ -14,18 +14,10 @@ from datetime import datetime
 from typing import TextIO
 from uuid import UUID
 
-from pagerd.domain.channels import Channel
+from pagerd.domain.channels import Channel, channel_kind
 from pagerd.domain.policy import EscalationPolicy, LevelSpec, Target, TargetSpec
 from pagerd.entrypoints.simulation import SimulatedPagerd
 from pagerd.service_layer.paging import OutgoingPage
-
-_CHANNEL_NAMES = {
-    Channel.EMAIL: "e-mail",
-    Channel.SMS: "SMS",
-    Channel.WEBHOOK: "webhook",
-    Channel.VOICE: "voice call",
-    Channel.SLACK: "Slack",
-}
 
 
 class _Story:
@@ -52,7 +44,7 @@ class _Story:
     def tell_pages(self, none_text: str) -> None:
         pages = self.new_pages()
         for page in pages:
-            self.detail(f"paged by {_CHANNEL_NAMES[page.channel]}: {page.address}")
+            self.detail(f"paged by {channel_kind(page.channel).noun}: {page.address}")
         if not pages:
             self.detail(none_text)
 
@@ -74,7 +66,7 @@ def _describe_policy(story: _Story, policy: EscalationPolicy) -> None:
     # `level_id`, in the timeline below, stays 0-based).
     for index, step in enumerate(policy.levels, start=1):
         targets = ", ".join(
-            f"{_CHANNEL_NAMES[t.channel]} {t.address}" if isinstance(t, Target) else "a user"
+            f"{channel_kind(t.channel).noun} {t.address}" if isinstance(t, Target) else "a user"
             for t in step.targets
         )
         minutes = int(step.ack_timeout.total_seconds() // 60)

@@ -31,6 +31,7 @@ from pagerd.domain.context import AlertContext
 from pagerd.domain.policy import EscalationPolicy, LevelSpec
 from pagerd.domain.service import IncidentGrouping, MonitoredService
 from pagerd.domain.severity import Severity
+from pagerd.domain.timer import FiredTimer
 from pagerd.entrypoints.workers import WorkerEngine, WorkerOptions
 from pagerd.entrypoints.workers.duties import DUTIES
 from pagerd.entrypoints.workers.duty import DutySpec
@@ -38,7 +39,6 @@ from pagerd.service_layer import alerts, policies, services
 from pagerd.service_layer.observability import NullObserver
 from pagerd.service_layer.paging import OutgoingPage
 from pagerd.service_layer.ports import TimelineEntry, UnitOfWork, WorkSignal
-from pagerd.service_layer.timers import FiredTimer
 
 UnitOfWorkFactory = Callable[[WorkSignal], UnitOfWork]
 """Builds a unit of work of the simulation, given the signal it rings after writing due
@@ -71,11 +71,13 @@ class SimulatedPagerd:
         make_uow: UnitOfWorkFactory | None = None,
         settings: Settings | None = None,
         duties: Sequence[DutySpec] = DUTIES,
+        public_url: str = "http://127.0.0.1:8080",
+        secret_key: bytes = b"pagerd-development-secret-key-change-me",
     ) -> None:
         """On the in-memory store by default; `make_uow` runs the same steps on another
         unit of work (SQLite, PostgreSQL), given the signal it should ring. `settings`
         (PAGERD_RETENTION_DAYS, say) default to pagerd's defaults; `duties` to the
-        registry."""
+        registry; `public_url` and `secret_key` make the pages' acknowledge links."""
         self.store = InMemoryStore()
         self.signal = RecordingSignal()
         self.make_uow: Callable[[], UnitOfWork] = (
@@ -96,6 +98,8 @@ class SimulatedPagerd:
             senders=self.senders,
             wakeup=self.signal,
             observer=_TimerRecorder(self.fired),
+            public_url=public_url,
+            secret_key=secret_key,
         )
         jitter = random.Random(seed).random  # noqa: S311 -- retry jitter, not a secret
         self.engine = WorkerEngine(

@@ -46,15 +46,28 @@ def issue_ack_code(
 ) -> AckCode:
     """The code for (alert, phone): the one already issued if it has half its life left,
     otherwise a new one, unique among unexpired codes."""
-    now = clock.now()
     with uow:
-        existing = uow.ack_codes.find_for(alert_id, address, now)
-        if existing is not None and existing.expires_at - now >= ttl / 2:
-            return existing
-        code = AckCode(_free_code(uow, now, randbelow), alert_id, address, now, now + ttl)
-        uow.ack_codes.add(code)
+        code = code_for(uow, clock.now(), alert_id, address, ttl, randbelow)
         uow.commit()
         return code
+
+
+def code_for(
+    uow: UnitOfWork,
+    now: datetime,
+    alert_id: UUID,
+    address: str,
+    ttl: timedelta = CODE_TTL,
+    randbelow: Callable[[int], int] = secrets.randbelow,
+) -> AckCode:
+    """`issue_ack_code` inside the caller's unit of work (the claim of the page that
+    carries the code): the caller commits."""
+    existing = uow.ack_codes.find_for(alert_id, address, now)
+    if existing is not None and existing.expires_at - now >= ttl / 2:
+        return existing
+    code = AckCode(_free_code(uow, now, randbelow), alert_id, address, now, now + ttl)
+    uow.ack_codes.add(code)
+    return code
 
 
 def _free_code(uow: UnitOfWork, now: datetime, randbelow: Callable[[int], int]) -> str:

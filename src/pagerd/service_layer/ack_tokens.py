@@ -25,7 +25,6 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
-from pagerd.config import Settings
 from pagerd.domain.alert import Alert
 from pagerd.domain.policy import Target
 from pagerd.service_layer.alerts import acknowledge
@@ -46,13 +45,16 @@ def derive_key(secret_key: bytes, purpose: str) -> bytes:
     return hmac.new(secret_key, f"pagerd:{purpose}".encode(), hashlib.sha256).digest()
 
 
-def load_or_create_secret_key(settings: Settings, uow_factory: Callable[[], UnitOfWork]) -> bytes:
-    """PAGERD_SECRET_KEY when set; otherwise the key stored in the database, created once.
+def load_or_create_secret_key(
+    configured: str | None, uow_factory: Callable[[], UnitOfWork]
+) -> bytes:
+    """`configured` (PAGERD_SECRET_KEY) when set and not empty; otherwise the key stored in
+    the database, created once.
 
     `put_if_absent` makes concurrent first starts agree on a single key.
     """
-    if settings.secret_key is not None and settings.secret_key.get_secret_value():
-        return settings.secret_key.get_secret_value().encode("utf-8")
+    if configured:
+        return configured.encode("utf-8")
     uow = uow_factory()
     with uow:
         stored = uow.settings.put_if_absent(SECRET_KEY_SETTING, secrets.token_urlsafe(32))

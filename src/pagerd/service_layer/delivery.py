@@ -8,14 +8,24 @@ claims the same rows and sends again with the same idempotency key (at-least-onc
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from pagerd.domain.alert import Alert, AlertStatus
-from pagerd.domain.channels import Channel
+from pagerd.domain.channels import Channel, channel_kind
 from pagerd.domain.notification import Notification, NotificationStatus
+from pagerd.service_layer.ack_codes import code_for
+from pagerd.service_layer.ack_tokens import AckLinks
+from pagerd.service_layer.call_outcomes import settle_early_calls
 from pagerd.service_layer.effects import persist_alert_events
+from pagerd.service_layer.message_updates import (
+    claim_update_pages,
+    follow_late_messages,
+    is_update,
+    record_update_outcomes,
+    release_update_pages,
+)
 from pagerd.service_layer.paging import (
     DeliveryOutcome,
     DeliveryResult,
@@ -50,9 +60,10 @@ def claim_pages(
     worker_id: str,
     limit: int = 100,
     lease: timedelta = DEFAULT_LEASE,
+    links: AckLinks | None = None,
 ) -> list[OutgoingPage]:
     """Lease up to `limit` due notifications, grouped into one page per (channel, address)."""
-    return claim_due_pages(uow, clock, worker_id, limit, lease).pages
+    return claim_due_pages(uow, clock, worker_id, limit, lease, links).pages
 
 
 @retry_on_conflict
@@ -62,13 +73,19 @@ def claim_due_pages(
     worker_id: str,
     limit: int = 100,
     lease: timedelta = DEFAULT_LEASE,
+    links: AckLinks | None = None,
 ) -> Claim:
     """`claim_pages`, also telling how many notifications the claim took: fewer than
-    `limit` means none was left due."""
+    `limit` means none was left due.
+
+    Whatever a message needs besides its alert is decided here, in the claim's transaction,
+    and carried on its items, so that senders only render and send: the signed acknowledge
+    and console links (with `links`; none without), and on a channel whose kind asks for
+    one, the reply code of each (alert, address), issued or reused and stored now."""
     now = clock.now()
     with uow:
         claimed = uow.outbox.claim_due(now, limit, worker_id, now + lease)
-        groups: dict[tuple[Channel, str], list[PageItem]] = {}
+        groups: dict[tuple[Channel, str, UUID | None], list[PageItem]] = {}
         # An alert usually has several pages in a claim (one per target): read it once.
         alerts: dict[UUID, Alert | None] = {}
         service_names: dict[UUID, str] = {}
@@ -80,13 +97,38 @@ def claim_due_pages(
                 _cancel(uow, notification, now)
                 continue
             item = _page_item(uow, notification, alert, service_names)
-            groups.setdefault((notification.channel, notification.address), []).append(item)
+            item = with_links(item, links, now)
+            if channel_kind(notification.channel).reply_code:
+                code = code_for(uow, now, notification.alert_id, notification.address)
+                item = replace(item, reply_code=code.code)
+            groups.setdefault(_group_key(notification), []).append(item)
         tests = claim_test_pages(uow, now, worker_id, limit, now + lease)
+        tests += claim_update_pages(uow, now, worker_id, limit, now + lease)
         uow.commit()
     pages = [
-        OutgoingPage(channel, address, tuple(items)) for (channel, address), items in groups.items()
+        OutgoingPage(channel, address, tuple(items))
+        for (channel, address, _), items in groups.items()
     ]
     return Claim(pages + tests, len(claimed) + len(tests))
+
+
+def _group_key(notification: Notification) -> tuple[Channel, str, UUID | None]:
+    """Pages to one address go out as one message, except on a channel whose messages
+    follow their alert (edited when it is acknowledged): one message per page there."""
+    alone = channel_kind(notification.channel).one_alert_per_message
+    return notification.channel, notification.address, notification.id if alone else None
+
+
+def with_links(item: PageItem, links: AckLinks | None, now: datetime) -> PageItem:
+    """`item` with its signed acknowledge link and console link (a test message: none).
+    Signed at claim time, so every attempt carries a fresh expiry."""
+    if links is None or item.is_test:
+        return item
+    return replace(
+        item,
+        ack_url=links.url(item.alert_id, item.target_id, now),
+        console_url=links.console_url(item.alert_id),
+    )
 
 
 def _cancel(uow: UnitOfWork, notification: Notification, now: datetime) -> None:
@@ -160,9 +202,14 @@ def record_deliveries(
     """
     now = clock.now()
     tests = [(page, result) for page, result in outcomes if is_test(page)]
-    outcomes = [(page, result) for page, result in outcomes if not is_test(page)]
+    edits = [(page, result) for page, result in outcomes if is_update(page)]
+    kept = [result.dev_message for _, result in outcomes if result.dev_message is not None]
+    outcomes = [(p, r) for p, r in outcomes if not is_test(p) and not is_update(p)]
     with uow:
+        for message in kept:  # what the dev outbox kept instead of sending
+            uow.dev_outbox.add(message)
         record_test_outcomes(uow, tests, now, jitter)
+        record_update_outcomes(uow, edits, now, jitter)
         # Locked in id order, before the notifications, as every use case does.
         alerts = uow.alerts.get_many_for_update(
             {i.alert_id for page, _ in outcomes for i in page.items}
@@ -183,14 +230,22 @@ def record_deliveries(
                 recorded.append(notification)
                 if notification.status is NotificationStatus.FAILED:
                     failed_levels.add((item.alert_id, item.level, item.pass_number))
+        # A call reported unanswered before its placing was recorded fails now.
+        for call in settle_early_calls(uow, recorded, alerts, now):
+            if call.status is NotificationStatus.FAILED:
+                failed_levels.add((call.alert_id, call.level, call.pass_number))
         # Each outcome stored with its lease dropped, and its timeline entry: two statements
         # for the whole batch.
         uow.outbox.update_many(recorded, release=True)
         uow.timeline.append_many([_delivery_entry(n, now) for n in recorded])
+        for notification in recorded:
+            alert = alerts.get(notification.alert_id)
+            if notification.message_ref is not None and alert is not None:
+                follow_late_messages(uow, alert, [notification])
         for alert_id, level, pass_number in sorted(failed_levels, key=str):
             alert = alerts.get(alert_id)
             assert alert is not None  # its notification exists, so the alert does
-            _escalate_if_level_failed(uow, alert, level, pass_number, now)
+            escalate_if_level_failed(uow, alert, level, pass_number, now)
         uow.commit()
 
 
@@ -207,11 +262,11 @@ def _apply(
 ) -> None:
     error = result.error or "unknown error"
     if result.outcome is DeliveryOutcome.DELIVERED:
-        notification.delivered(now)
+        notification.delivered(now, result.message_ref)
     elif result.outcome is DeliveryOutcome.PERMANENT_FAILURE:
         notification.failed_permanently(error)
     else:
-        notification.failed_transiently(error, now, jitter())
+        notification.failed_transiently(error, now, jitter(), result.retry_after)
 
 
 def _delivery_entry(notification: Notification, now: datetime) -> TimelineEntry:
@@ -234,9 +289,11 @@ def _delivery_entry(notification: Notification, now: datetime) -> TimelineEntry:
     )
 
 
-def _escalate_if_level_failed(
+def escalate_if_level_failed(
     uow: UnitOfWork, alert: Alert, level: int, pass_number: int, now: datetime
 ) -> None:
+    """Inside the caller's transaction: escalate now when every page of (level, pass)
+    failed for good and nothing else can still reach somebody at that level."""
     # Only a level still waiting on its timer escalates early. One whose timer already fired
     # has timed out: it moved on, or (the last level) it exhausted, which must not repeat.
     timer = uow.timers.pending_for_alert(alert.id)
@@ -283,7 +340,8 @@ def release_pages(uow: UnitOfWork, worker_id: str, pages: Iterable[OutgoingPage]
     pages = list(pages)
     with uow:
         released += release_test_pages(uow, worker_id, [p for p in pages if is_test(p)])
-        for page in (p for p in pages if not is_test(p)):
+        released += release_update_pages(uow, worker_id, [p for p in pages if is_update(p)])
+        for page in (p for p in pages if not is_test(p) and not is_update(p)):
             for item in page.items:
                 if uow.outbox.is_claimed_by(item.notification_id, worker_id):
                     uow.outbox.release(item.notification_id)

@@ -7,6 +7,7 @@ timers commit together or not at all.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from uuid import UUID
 
 from pagerd.domain.alert import Alert
@@ -20,6 +21,7 @@ from pagerd.domain.events import (
 from pagerd.domain.notification import Notification
 from pagerd.domain.timer import AckTimer, RuleTimer
 from pagerd.service_layer.expansion import expand_level
+from pagerd.service_layer.message_updates import follow_messages
 from pagerd.service_layer.ports import TimelineEntry, UnitOfWork
 
 
@@ -57,8 +59,12 @@ def _act_on(effects: _Effects, event: AlertEvent) -> None:
     effects.rows.entries.append(timeline_entry(event))
     if isinstance(event, LevelTriggered):
         effects.page_level(event)
-    elif isinstance(event, Acknowledged | Resolved):
+    elif isinstance(event, Acknowledged):
         effects.stop_escalation()
+        effects.follow_messages("acknowledged", event.by, event.at)
+    elif isinstance(event, Resolved):
+        effects.stop_escalation()
+        effects.follow_messages("resolved", event.by, event.at)
     elif isinstance(event, EscalationExhausted):
         # Nothing is left to wait for. A failed last level exhausts before its timer
         # is due; left armed, that timer would exhaust the alert a second time.
@@ -82,6 +88,7 @@ class _Rows:
         self.rule_timers: list[RuleTimer] = []
         self.timers: list[AckTimer] = []
         self.cancelled_timers: list[UUID] = []
+        self.followed: list[tuple[Alert, str, str | None, datetime]] = []
 
     def write_pages(self) -> None:
         self.uow.outbox.add_many(self.pages)
@@ -95,6 +102,12 @@ class _Rows:
         for timer in self.timers:
             self.uow.timers.arm(timer)
         self.uow.timeline.append_many(self.entries)
+        if self.followed:
+            sent = self.uow.outbox.sent_messages_of({alert.id for alert, *_ in self.followed})
+            for alert, state, by, at in self.followed:
+                pages = [page for page in sent if page.alert_id == alert.id]
+                follow_messages(self.uow, alert, pages, state, by, at)
+            self.followed = []
 
 
 class _Effects:
@@ -135,6 +148,11 @@ class _Effects:
             self.rows.cancelled_timers.append(self.alert.id)
         if self.timer is not None:
             self.rows.timers.append(self.timer)
+
+    def follow_messages(self, state: str, by: str | None, at: datetime) -> None:
+        """Owe an edit to each message sent for the alert that follows it (Slack): looked
+        up for every such alert at once when the rows are flushed."""
+        self.rows.followed.append((self.alert, state, by, at))
 
     def stop_escalation(self) -> None:
         alert = self.alert

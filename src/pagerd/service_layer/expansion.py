@@ -22,7 +22,11 @@ from pagerd.domain.notification import Notification
 from pagerd.domain.people import ContactMethod, NotificationRule, PlannedPage, plan_user_pages
 from pagerd.domain.policy import ScheduleTarget, Target, UserTarget
 from pagerd.domain.timer import RuleTimer
-from pagerd.service_layer.on_call import ScheduleResolution, resolve_schedule_target
+from pagerd.service_layer.on_call import (
+    ScheduleResolution,
+    resolve_schedule_target,
+    schedule_summary,
+)
 from pagerd.service_layer.ports import TimelineEntry, UnitOfWork
 
 
@@ -114,7 +118,7 @@ def _expand_user(
 ) -> None:
     user = people.users.get(target.user_id)
     methods = people.methods.get(target.user_id, [])
-    reason = _unreachable_reason(user, methods)
+    reason = unreachable_reason(user, methods)
     if reason is not None or user is None:
         expansion.entries.append(
             _entry(event, "user_unreachable", target, user, reason=reason or "")
@@ -143,10 +147,8 @@ def _schedule_entry(
 ) -> TimelineEntry:
     """The frozen answer of a schedule target: "Primary: alice" or "Primary: nobody on call"."""
     schedule = resolution.schedule
-    schedule_name = schedule.name if schedule is not None else "a deleted schedule"
     user_id = resolution.on_call.user_id
     user = people.users.get(user_id) if user_id is not None else None
-    who = user.name if user is not None else "nobody on call"
     return TimelineEntry(
         alert_id=event.alert_id,
         at=event.at,
@@ -160,7 +162,7 @@ def _schedule_entry(
             "user_id": str(user_id) if user_id is not None else None,
             "user_name": user.name if user is not None else None,
             "override_id": _text(resolution.on_call.override_id),
-            "summary": f"{schedule_name}: {who}",
+            "summary": schedule_summary(schedule, user),
         },
     )
 
@@ -169,7 +171,8 @@ def _text(value: UUID | None) -> str | None:
     return str(value) if value is not None else None
 
 
-def _unreachable_reason(user: User | None, methods: list[ContactMethod]) -> str | None:
+def unreachable_reason(user: User | None, methods: list[ContactMethod]) -> str | None:
+    """Why a person cannot be paged (deleted, disabled, no contact method), or None."""
     if user is None:
         return "the user no longer exists"
     if user.disabled:

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from typing import Protocol
 from uuid import UUID
 
+from pagerd.domain.timer import FiredTimer
 from pagerd.service_layer.paging import DeliveryResult, OutgoingPage
 from pagerd.service_layer.ports import TimelineEntry
-from pagerd.service_layer.timers import FiredTimer
 
 
 class Observer(Protocol):
@@ -37,6 +37,11 @@ class Observer(Protocol):
 
     def page_attempted(self, page: OutgoingPage, result: DeliveryResult, seconds: float) -> None:
         """A message was handed to its channel, with the outcome and how long it took."""
+        ...
+
+    def call_finished(self, channel: str, outcome: str, retried: int, failed: int) -> None:
+        """A call's final status arrived (`outcome`: answered or unanswered); an unanswered
+        call put `retried` pages back in the queue and failed `failed` for good."""
         ...
 
     def alert_history_committed(self, entries: Sequence[TimelineEntry]) -> None:
@@ -70,6 +75,9 @@ class NullObserver:
         return None
 
     def page_attempted(self, page: OutgoingPage, result: DeliveryResult, seconds: float) -> None:
+        return None
+
+    def call_finished(self, channel: str, outcome: str, retried: int, failed: int) -> None:
         return None
 
     def alert_history_committed(self, entries: Sequence[TimelineEntry]) -> None:

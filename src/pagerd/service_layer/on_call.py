@@ -89,6 +89,12 @@ def resolve_schedule_target(uow: UnitOfWork, schedule_id: UUID, at: datetime) ->
     return ScheduleResolution(schedule, on_call)
 
 
+def schedule_summary(schedule: Schedule | None, user: User | None) -> str:
+    """A resolved schedule target for people: "Primary: alice" or "Primary: nobody on call"."""
+    schedule_name = schedule.name if schedule is not None else "a deleted schedule"
+    return f"{schedule_name}: {user.name if user is not None else 'nobody on call'}"
+
+
 def shifts_between(
     uow: UnitOfWork, schedule_id: UUID, start_at: datetime, end_at: datetime
 ) -> list[Shift]:

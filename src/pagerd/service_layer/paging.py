@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 from uuid import UUID
 
 from pagerd.domain.channels import Channel
 from pagerd.domain.context import Link
+from pagerd.domain.dev_outbox import DevMessage
 from pagerd.domain.severity import Severity
 
 
@@ -34,6 +35,17 @@ class PageItem:
     links: tuple[Link, ...] = ()
     is_test: bool = False
     """A test message to a contact method: no alert, nothing to acknowledge."""
+    ack_url: str = ""
+    """The signed acknowledge link, made when the page was claimed ("": none)."""
+    console_url: str = ""
+    """The alert's page in the console ("": none)."""
+    reply_code: str | None = None
+    """The code a reply acknowledges with, issued and stored when the page was claimed on a
+    channel whose kind asks for one (SMS); None otherwise."""
+    edit_of: str | None = None
+    """An edit, not a page: the provider's reference of the message to edit (Slack:
+    `channel/ts`), which `status_line` now ends ("Acknowledged by alice at 03:12 UTC")."""
+    status_line: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,20 +76,29 @@ class DeliveryOutcome(StrEnum):
 
 @dataclass(frozen=True)
 class DeliveryResult:
-    """A channel's answer. `error` says what went wrong, for a person."""
+    """A channel's answer. `error` says what went wrong, for a person. `dev_message` is
+    the message the dev outbox kept instead of sending, stored with the outcome."""
 
     outcome: DeliveryOutcome
     error: str | None = None
+    dev_message: DevMessage | None = None
+    message_ref: str | None = None
+    """The provider's reference to the message sent (Slack: `channel/ts`), stored on the
+    page's notifications with `sent`."""
+    retry_after: timedelta | None = None
+    """How long the provider asked to wait (HTTP 429 Retry-After)."""
 
     @classmethod
-    def delivered(cls) -> DeliveryResult:
-        """The provider accepted the message."""
-        return cls(DeliveryOutcome.DELIVERED)
+    def delivered(
+        cls, dev_message: DevMessage | None = None, message_ref: str | None = None
+    ) -> DeliveryResult:
+        """The provider accepted the message (or the dev outbox kept it)."""
+        return cls(DeliveryOutcome.DELIVERED, dev_message=dev_message, message_ref=message_ref)
 
     @classmethod
-    def transient(cls, error: str) -> DeliveryResult:
-        """Worth retrying: timeouts, refused connections, 5xx, 429."""
-        return cls(DeliveryOutcome.TRANSIENT_FAILURE, error)
+    def transient(cls, error: str, retry_after: timedelta | None = None) -> DeliveryResult:
+        """Worth retrying: timeouts, refused connections, 5xx, 429 (with its Retry-After)."""
+        return cls(DeliveryOutcome.TRANSIENT_FAILURE, error, retry_after=retry_after)
 
     @classmethod
     def permanent(cls, error: str) -> DeliveryResult:

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from pagerd.domain.channels import Channel
 from pagerd.domain.people import ContactMethod, NotificationRule
 from pagerd.domain.test_message import TestMessage
 from pagerd.domain.timer import RuleTimer
@@ -24,6 +25,10 @@ class ContactMethodRepository(Protocol):
     def get(self, method_id: UUID) -> ContactMethod | None: ...
     def list_for_users(self, user_ids: Collection[UUID]) -> dict[UUID, list[ContactMethod]]:
         """Each user's methods, oldest first; a user without any maps to an empty list."""
+        ...
+
+    def with_address(self, channel: Channel, address: str) -> list[ContactMethod]:
+        """The methods on `channel` at `address` (whose Slack member clicked), oldest first."""
         ...
 
     def delete(self, method_id: UUID) -> None: ...

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from pagerd.domain.channels import Channel
+from pagerd.domain.channels import channel_kind
 from pagerd.domain.errors import FieldError, InvalidPolicy
 from pagerd.domain.policy import (
     EscalationPolicy,
@@ -63,13 +63,14 @@ def put_policy(
 def refuse_unreachable_webhooks(
     policy: EscalationPolicy, allowed_networks: Sequence[IPNetwork] = ()
 ) -> None:
-    """Raise InvalidPolicy naming every webhook target whose host can never be reached."""
+    """Raise InvalidPolicy naming every target whose URL (a channel that `reaches_url`:
+    webhooks) has a host that can never be reached."""
     problems = [
-        FieldError(f"levels.{i}.targets.{j}.url", problem)
+        FieldError(f"levels.{i}.targets.{j}.{channel_kind(target.channel).address_field}", problem)
         for i, level in enumerate(policy.levels)
         for j, target in enumerate(level.targets)
         if isinstance(target, Target)
-        and target.channel is Channel.WEBHOOK
+        and channel_kind(target.channel).reaches_url
         and (problem := url_host_problem(urlsplit(target.address).hostname or "", allowed_networks))
     ]
     if problems:

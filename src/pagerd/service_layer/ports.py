@@ -8,11 +8,12 @@ of the previous page.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Final, Protocol, Self, TypeVar
 from uuid import UUID
 
 from pagerd.domain.accounts import ApiToken, ConsoleSession, User
@@ -28,6 +29,7 @@ from pagerd.domain.severity import Severity
 from pagerd.domain.timer import AckTimer
 from pagerd.service_layer.heartbeat_ports import HeartbeatRepository
 from pagerd.service_layer.maintenance_ports import MaintenanceRepository
+from pagerd.service_layer.message_update_ports import MessageUpdateRepository
 from pagerd.service_layer.people_ports import (
     ContactMethodRepository,
     NotificationRuleRepository,
@@ -213,6 +215,10 @@ class NotificationRepository(Protocol):
     def get(self, notification_id: UUID) -> Notification | None: ...
     def get_many(self, notification_ids: Collection[UUID]) -> dict[UUID, Notification]:
         """These notifications, by id, in one statement; one that is gone is left out."""
+        ...
+
+    def sent_messages_of(self, alert_ids: Collection[UUID]) -> list[Notification]:
+        """These alerts' pages sent with a provider's message reference, in one statement."""
         ...
 
     def update(self, notification: Notification, release: bool = False) -> None:
@@ -416,11 +422,13 @@ class RetentionRepository(Protocol):
         ...
 
 
-class UnitOfWork(Protocol):
-    """One transaction. Entering begins it; leaving without `commit` rolls it back.
+class Repositories:
+    """Every repository a unit of work offers, declared once.
 
-    The same object may be entered again (sequentially) for a new transaction. Adapters
-    raise ConcurrencyConflict when a race is lost, from any repository call or from commit.
+    The `UnitOfWork` port inherits this list, and so do the SQL units of work and the
+    in-memory one through it: an adapter gives a `repository_table` (name to its
+    implementation) and `bind_repositories` sets them; a name missing from a table, or one
+    not declared here, fails at import.
     """
 
     services: ServiceRepository
@@ -446,13 +454,55 @@ class UnitOfWork(Protocol):
     schedules: ScheduleRepository
     heartbeats: HeartbeatRepository
     maintenance: MaintenanceRepository
+    message_updates: MessageUpdateRepository
 
+
+REPOSITORY_NAMES: Final = tuple(Repositories.__annotations__)
+"""The attributes of `Repositories`, in declaration order."""
+
+C = TypeVar("C")
+
+
+def repository_table(
+    factories: Mapping[str, Callable[[C], object]],
+) -> dict[str, Callable[[C], object]]:
+    """`factories` (repository name to what builds it from the transaction's context, a
+    session or a store state), checked against `REPOSITORY_NAMES`: ValueError naming the
+    missing and unknown names."""
+    missing = [name for name in REPOSITORY_NAMES if name not in factories]
+    unknown = sorted(set(factories) - set(REPOSITORY_NAMES))
+    if missing or unknown:
+        raise ValueError(f"repository table: missing {missing}, unknown {unknown}")
+    return {name: factories[name] for name in REPOSITORY_NAMES}
+
+
+def bind_repositories(
+    unit: Repositories, table: Mapping[str, Callable[[C], object]], context: C
+) -> None:
+    """Give `unit` a new repository of each name in `table`, built on `context`."""
+    for name, build in table.items():
+        setattr(unit, name, build(context))
+
+
+class UnitOfWork(Repositories, ABC):
+    """One transaction. Entering begins it; leaving without `commit` rolls it back.
+
+    The same object may be entered again (sequentially) for a new transaction. Adapters
+    raise ConcurrencyConflict when a race is lost, from any repository call or from commit.
+    Unlike the other ports a base class, not a Protocol: its implementations inherit the
+    one declaration of the repositories (`Repositories`).
+    """
+
+    @abstractmethod
     def __enter__(self) -> Self: ...
+    @abstractmethod
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+    @abstractmethod
     def commit(self) -> None: ...
+    @abstractmethod
     def rollback(self) -> None: ...

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
 from uuid import UUID
 
-from pagerd.domain.alert import Alert
-from pagerd.domain.timer import AckTimer
+from pagerd.domain.alert import Alert, TimeoutOutcome
+from pagerd.domain.timer import FiredTimer
 from pagerd.service_layer.effects import persist_events_of
 from pagerd.service_layer.ports import Clock, UnitOfWork
 from pagerd.service_layer.retry import retry_on_conflict
-
-
-@dataclass(frozen=True)
-class FiredTimer:
-    """A timer that was consumed; `escalated` tells whether its alert moved on."""
-
-    timer: AckTimer
-    lateness: timedelta
-    escalated: bool
 
 
 @retry_on_conflict
@@ -64,14 +53,12 @@ def _fire_due(uow: UnitOfWork, clock: Clock, limit: int) -> list[FiredTimer]:
             deleted_here = timer.id in removed
             removed.discard(timer.id)  # handed out twice in one batch: it fires once
             alert = alerts.get(timer.alert_id)
-            escalated = (
-                deleted_here
-                and alert is not None
-                and alert.ack_timeout(timer.level, timer.pass_number, now)
-            )
-            if alert is not None and escalated:
-                changed[alert.id] = alert
-            fired.append(FiredTimer(timer, now - timer.due_at, escalated))
+            outcome = TimeoutOutcome.STALE
+            if deleted_here and alert is not None:
+                outcome = alert.ack_timeout(timer.level, timer.pass_number, now)
+                if outcome.changed_alert:
+                    changed[alert.id] = alert
+            fired.append(FiredTimer(timer, now - timer.due_at, outcome))
         # The batch's changes in a few statements, not a few per alert.
         uow.alerts.update_many(list(changed.values()))
         persist_events_of(uow, changed.values())

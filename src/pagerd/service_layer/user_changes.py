@@ -14,12 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from argon2 import PasswordHasher
-
 from pagerd.domain.accounts import User
 from pagerd.domain.roles import COMMAND_LINE, Actor, Permission, Role
 from pagerd.service_layer.audit import record_audit
 from pagerd.service_layer.errors import Conflict, Forbidden, InvalidFields, NotFound
+from pagerd.service_layer.passwords import PasswordHasher
 from pagerd.service_layer.ports import Clock, UnitOfWork
 from pagerd.service_layer.retry import retry_on_conflict
 from pagerd.service_layer.user_references import (
@@ -29,8 +28,8 @@ from pagerd.service_layer.user_references import (
 )
 from pagerd.service_layer.users import (
     check_unique,
-    default_hasher,
     field_problems,
+    hash_password,
     require,
     user_view,
 )
@@ -153,7 +152,7 @@ def set_password(
     problems = field_problems(password=password)
     if problems:
         raise InvalidFields("the password is not allowed", problems)
-    password_hash = (hasher or default_hasher()).hash(password)
+    password_hash = hash_password(hasher, password)
     with uow:
         user = _locked_user(uow, user_id)
         user.password_hash = password_hash

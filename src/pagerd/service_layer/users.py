@@ -1,19 +1,16 @@
 """Use cases of users: create one, check a password at sign-in; the rules of their fields.
 
-Passwords are stored only as argon2id hashes (argon2-cffi's defaults, RFC 9106's
-low-memory profile). Checking a password costs the same whether the user exists or not,
-so the time of an answer does not tell which part of a sign-in was wrong. A user without
-a password (made through the API) cannot sign in until one is set.
+Passwords are stored only as hashes made by the `PasswordHasher` port (argon2id in
+production: `pagerd.adapters.passwords`). Checking a password costs the same whether the
+user exists or not, so the time of an answer does not tell which part of a sign-in was
+wrong. A user without a password (made through the API) cannot sign in until one is set.
 """
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 from uuid import uuid4
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from weakref import WeakKeyDictionary
 
 from pagerd.domain.accounts import (
     DEFAULT_TIME_ZONE,
@@ -26,6 +23,7 @@ from pagerd.domain.errors import FieldError
 from pagerd.domain.roles import COMMAND_LINE, Actor, Permission, Role
 from pagerd.service_layer.audit import record_audit
 from pagerd.service_layer.errors import Conflict, Forbidden, InvalidFields
+from pagerd.service_layer.passwords import PasswordHasher
 from pagerd.service_layer.ports import Clock, UnitOfWork
 from pagerd.service_layer.retry import retry_on_conflict
 
@@ -45,16 +43,23 @@ class EmailTaken(Conflict):
     code = "email_taken"
 
 
-@cache
-def default_hasher() -> PasswordHasher:
-    """argon2id with argon2-cffi's default cost (RFC 9106 low-memory profile)."""
-    return PasswordHasher()
+_DUMMY_HASHES: WeakKeyDictionary[PasswordHasher, str] = WeakKeyDictionary()
 
 
-@cache
 def _dummy_hash(hasher: PasswordHasher) -> str:
-    # Verified against when the user is unknown, so that case costs a full argon2 run too.
-    return hasher.hash("pagerd-no-such-user")
+    # Verified against when the user is unknown, so that case costs a full hash check too
+    # (made once per hasher: making it at each sign-in would cost more than a check).
+    found = _DUMMY_HASHES.get(hasher)
+    if found is None:
+        found = _DUMMY_HASHES.setdefault(hasher, hasher.hash("pagerd-no-such-user"))
+    return found
+
+
+def hash_password(hasher: PasswordHasher | None, password: str) -> str:
+    """`password` hashed by `hasher`; a use case given a password must be given a hasher."""
+    if hasher is None:
+        raise TypeError("a password needs a PasswordHasher (the container's password_hasher)")
+    return hasher.hash(password)
 
 
 def password_problem(password: str) -> str | None:
@@ -129,11 +134,10 @@ def create_user(
     time_zone: str = DEFAULT_TIME_ZONE,
     actor: Actor = COMMAND_LINE,
 ) -> User:
-    """Create a user, with an argon2 hash of `password` when one is given.
+    """Create a user, with a hash of `password` by `hasher` when a password is given.
 
     Raises Forbidden unless `actor` is an admin, InvalidFields naming every bad field,
-    NameTaken or EmailTaken. E-mail addresses are stored in lower case. `hasher` sets the
-    argon2 cost (default: `default_hasher()`).
+    NameTaken or EmailTaken. E-mail addresses are stored in lower case.
     """
     require(actor, Permission.CONFIGURE, "create users")
     name = name.strip()
@@ -141,7 +145,7 @@ def create_user(
     problems = field_problems(name, email, time_zone, password)
     if problems:
         raise InvalidFields("the user has invalid fields", problems)
-    password_hash = (hasher or default_hasher()).hash(password) if password else None
+    password_hash = hash_password(hasher, password) if password else None
     with uow:
         user = User(uuid4(), name, email, role, time_zone, clock.now(), False, password_hash)
         check_unique(uow, user)
@@ -152,35 +156,27 @@ def create_user(
 
 
 def check_password(
-    uow: UnitOfWork, name: str, password: str, hasher: PasswordHasher | None = None
+    uow: UnitOfWork, name: str, password: str, hasher: PasswordHasher
 ) -> User | None:
     """The user when `password` is theirs and they may sign in, else None (unknown user,
     wrong password, no password set and disabled user alike, at the same cost).
 
-    A hash made with other argon2 parameters than `hasher`'s is upgraded on a successful check.
+    A hash made with other parameters than `hasher`'s is upgraded on a successful check.
     """
-    hasher = hasher or default_hasher()
     if len(password) > MAX_PASSWORD_LENGTH:
         return None
     with uow:
         user = uow.users.get_by_name(name.strip())
         if user is None or user.password_hash is None:
-            _matches(hasher, _dummy_hash(hasher), password)
+            hasher.verify(_dummy_hash(hasher), password)
             return None
-        if not _matches(hasher, user.password_hash, password) or not user.can_sign_in:
+        if not hasher.verify(user.password_hash, password) or not user.can_sign_in:
             return None
-        if hasher.check_needs_rehash(user.password_hash):
+        if hasher.needs_rehash(user.password_hash):
             user.password_hash = hasher.hash(password)
             uow.users.update(user)
             uow.commit()
         return user
-
-
-def _matches(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
-    try:
-        return hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 def every_user(uow: UnitOfWork, batch: int = 500) -> list[User]:

@@ -9,15 +9,21 @@ output is the same on every run.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from pagerd.adapters.channels.rendering import MessageRenderer
+from pagerd.adapters.channels.slack import slack_edit, slack_message
+from pagerd.adapters.channels.teams_card import build_teams_message
+from pagerd.adapters.channels.twiml import call_script, call_twiml
+from pagerd.adapters.channels.voice_urls import VoiceCallUrls
 from pagerd.adapters.channels.webhook_format import build_payload
 from pagerd.domain.channels import Channel
 from pagerd.domain.context import Link
 from pagerd.domain.severity import Severity
 from pagerd.service_layer.ack_tokens import AckLinks, AckLinkSigner
+from pagerd.service_layer.delivery import with_links
 from pagerd.service_layer.paging import OutgoingPage, PageItem
 
 START, END = "<!-- channel-examples -->", "<!-- /channel-examples -->"
@@ -69,12 +75,16 @@ LONG = _item(
 )
 
 
-def _renderer() -> MessageRenderer:
-    return MessageRenderer(AckLinks(PUBLIC_URL, AckLinkSigner(b"example-secret-key")))
+LINKS = AckLinks(PUBLIC_URL, AckLinkSigner(b"example-secret-key"))
+CODES = {_id(1): "4821", _id(2): "1234", _id(3): "4821"}
 
 
 def _page(channel: Channel, address: str, *items: PageItem) -> OutgoingPage:
-    return OutgoingPage(channel, address, items)
+    """The page as a claim hands it to a sender: links signed at SENT, reply codes on SMS."""
+    linked = [with_links(item, LINKS, SENT) for item in items]
+    if channel is Channel.SMS:
+        linked = [replace(item, reply_code=CODES[item.alert_id]) for item in linked]
+    return OutgoingPage(channel, address, tuple(linked))
 
 
 def _fence(text: str, kind: str = "") -> str:
@@ -83,18 +93,27 @@ def _fence(text: str, kind: str = "") -> str:
 
 def examples_markdown() -> str:
     """The Markdown of every example, as the document holds it."""
-    renderer = _renderer()
+    renderer = MessageRenderer()
     email = renderer.email(_page(Channel.EMAIL, "alice@example.com", PAYMENTS), SENT)
     group = renderer.email(_page(Channel.EMAIL, "alice@example.com", PAYMENTS, SEARCH), SENT)
-    sms = renderer.sms(_page(Channel.SMS, "+5492664295169", PAYMENTS), {_id(1): "4821"}, SENT)
-    long_sms = renderer.sms(_page(Channel.SMS, "+5492664295169", LONG), {_id(3): "4821"}, SENT)
-    sms_group = renderer.sms(
-        _page(Channel.SMS, "+5492664295169", PAYMENTS, SEARCH),
-        {_id(1): "4821", _id(2): "1234"},
-        SENT,
-    )
+    sms = renderer.sms(_page(Channel.SMS, "+5492664295169", PAYMENTS), SENT)
+    long_sms = renderer.sms(_page(Channel.SMS, "+5492664295169", LONG), SENT)
+    sms_group = renderer.sms(_page(Channel.SMS, "+5492664295169", PAYMENTS, SEARCH), SENT)
     webhook = build_payload(
         _page(Channel.WEBHOOK, "https://hooks.example.com", PAYMENTS), renderer, SENT
+    )
+    slack = slack_message(_page(Channel.SLACK, "C0123ABCD", PAYMENTS), renderer, SENT)
+    acknowledged = replace(
+        PAYMENTS,
+        edit_of="C0123ABCD/1701594240.000100",
+        status_line="Acknowledged by alice at 09:06 UTC",
+    )
+    edited = slack_edit(acknowledged)
+    call = _page(Channel.VOICE, "+5492664295169", PAYMENTS)
+    teams = build_teams_message(
+        _page(Channel.TEAMS, "https://prod-00.westeurope.logic.azure.com/workflows/…", PAYMENTS),
+        renderer,
+        SENT,
     )
     parts = [
         "### E-mail, one alert",
@@ -113,6 +132,20 @@ def examples_markdown() -> str:
         _fence(sms_group),
         "### Webhook body",
         _fence(json.dumps(webhook, indent=2, ensure_ascii=False), "json"),
+        "### Slack message (`chat.postMessage`: its text, and its Block Kit blocks)",
+        f"Text (notifications and screen readers): `{slack['text']}`",
+        _fence(json.dumps(slack["blocks"], indent=2, ensure_ascii=False), "json"),
+        "Slack draws the header, the summary, the facts in two columns, the links, and the "
+        "**Acknowledge** (green), **Resolve** (red) and **Open in pagerd** buttons.",
+        "### Slack message once acknowledged (`chat.update` of the same message)",
+        f"Text: `{edited['text']}`",
+        _fence(json.dumps(edited["blocks"], indent=2, ensure_ascii=False), "json"),
+        "### Voice call, one alert (read out twice, then goodbye if no key is pressed)",
+        _fence(call_script(call)),
+        "The `Twiml` field of the call, as posted to Twilio:",
+        _fence(call_twiml(call, VoiceCallUrls(PUBLIC_URL).gather(call)), "xml"),
+        "### Microsoft Teams card",
+        _fence(json.dumps(teams, indent=2, ensure_ascii=False), "json"),
     ]
     return "\n\n".join(parts)
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 from uuid import UUID, uuid4
 
 from pagerd.domain.accounts import User
+from pagerd.domain.channels import policy_channels
 from pagerd.domain.people import ContactMethod, RuleSpec
-from pagerd.domain.policy import LevelSpec, TargetSpec
+from pagerd.domain.policy import SCHEDULE_TARGET, USER_TARGET, LevelSpec, TargetSpec
 from pagerd.domain.roles import Role
 from pagerd.entrypoints.simulation import SimulatedPagerd, UnitOfWorkFactory
 from pagerd.service_layer import contact_methods
@@ -21,14 +22,16 @@ __all__ = ["PagingHarness", "UnitOfWorkFactory", "level", "user_target"]
 
 
 def level(*addresses: str, timeout: int = 900) -> LevelSpec:
-    """A level spec from addresses: `+…` is SMS, `http…` a webhook, `user:<id>` a user
-    (see `user_target`), anything else e-mail."""
+    """A level spec from addresses: `<type>:<address>` names its type (`slack:C0123ABCD`,
+    `user:<id>`, see `user_target`); otherwise `+…` is SMS, `http…` a webhook, anything
+    else e-mail."""
     return LevelSpec(targets=[_target(a) for a in addresses], ack_timeout_seconds=timeout)
 
 
 def _target(address: str) -> TargetSpec:
-    if address.startswith("user:"):
-        return TargetSpec("user", address.removeprefix("user:"))
+    kind, named, rest = address.partition(":")
+    if named and kind in {*(c.value for c in policy_channels()), USER_TARGET, SCHEDULE_TARGET}:
+        return TargetSpec(kind, rest)
     if address.startswith("+"):
         return TargetSpec("sms", address)
     if address.startswith("http"):

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from pagerd.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from pagerd.adapters.passwords import Argon2Hasher
 from pagerd.bootstrap import Container
 from pagerd.config import Settings
 from pagerd.domain.accounts import User
@@ -37,7 +38,7 @@ USERNAME = "alice"
 PASSWORD = "correct horse battery staple"
 SECRET_KEY = b"console-tests-secret-key"
 # Argon2 at its real cost takes a fifth of a second a hash; tests only need it to work.
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+FAST_HASHER = Argon2Hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -77,9 +78,9 @@ class ConsoleApp:
             channel: RecordingSender(self.journal) for channel in Channel
         }
         if dev_outbox:  # e-mail and SMS land in the dev outbox, as with nothing configured
-            from pagerd.adapters.channels import build_senders
+            from pagerd.bootstrap import channel_senders
 
-            senders = build_senders(settings, self.uow, self.clock, public_url, SECRET_KEY)
+            senders = channel_senders(settings, self.clock, SECRET_KEY)
         self.container = Container(
             settings=settings,
             uow_factory=self.uow,

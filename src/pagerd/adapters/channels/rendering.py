@@ -8,7 +8,10 @@ Every message names what is down (the service once, and the alert's summary), ho
   signed acknowledge link;
 - SMS: severity, service and the start of the summary (whole when it fits), the reply code,
   and the acknowledge link when it fits (the code acknowledges too): at most 2 segments;
-- webhook (`webhook_format`): everything, levels also 0-based as in the API.
+- webhook (`webhook_format`): everything, levels also 0-based as in the API;
+- voice (`twiml`): severity, service and summary read out, then "press 1 to acknowledge,
+  2 to escalate";
+- Microsoft Teams (`teams_card`): an Adaptive Card with everything and the links.
 
 A summary that starts with the service's name (`payments: HTTP 5xx`) is shown without it
 next to the name. HTML is rendered by Jinja2 with autoescape, so an alert can never inject
@@ -17,17 +20,15 @@ markup into an e-mail.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html import escape as escape_html
-from uuid import UUID
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from pagerd.adapters.channels import gsm
 from pagerd.domain.context import Link, detail_lines
-from pagerd.service_layer.ack_tokens import AckLinks
 from pagerd.service_layer.paging import OutgoingPage, PageItem
 
 SUBJECT_MAX = 150
@@ -63,10 +64,10 @@ class RenderedEmail:
 
 
 class MessageRenderer:
-    """Renders pages; links are signed at render time, so each attempt gets a fresh expiry."""
+    """Renders pages. The links and reply codes are the items' own: the claim that leased
+    the page made them (signed then, so each attempt gets a fresh expiry)."""
 
-    def __init__(self, links: AckLinks) -> None:
-        self._links = links
+    def __init__(self) -> None:
         self._env = Environment(
             loader=PackageLoader("pagerd.adapters.channels", "templates"),
             autoescape=select_autoescape(["html"]),
@@ -75,15 +76,13 @@ class MessageRenderer:
             lstrip_blocks=True,
         )
 
-    def ack_url(self, item: PageItem, now: datetime) -> str:
-        """The acknowledge link of one item: its alert, as its target (a test: none)."""
-        if item.is_test:
-            return ""
-        return self._links.url(item.alert_id, item.target_id, now)
+    def ack_url(self, item: PageItem) -> str:
+        """The acknowledge link of one item ("" for a test message)."""
+        return "" if item.is_test else item.ack_url
 
     def console_url(self, item: PageItem) -> str:
         """The alert's page in the console."""
-        return self._links.console_url(item.alert_id)
+        return item.console_url
 
     def items(self, page: OutgoingPage, now: datetime) -> list[ItemView]:
         """The page's items as the templates see them."""
@@ -99,7 +98,7 @@ class MessageRenderer:
                 pass_label=item.pass_number + 1,
                 since=item.alert_created_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
                 age=format_age(now - item.alert_created_at),
-                ack_url=self.ack_url(item, now),
+                ack_url=self.ack_url(item),
                 console_url=self.console_url(item),
             )
             for item in page.items
@@ -116,37 +115,16 @@ class MessageRenderer:
         html = self._env.get_template("page.html").render(items=items, subject=subject)
         return RenderedEmail(subject, text, html)
 
-    def plain(self, page: OutgoingPage, now: datetime) -> str:
-        """A chat message (Slack): one line per alert, with its acknowledge link."""
-        if page.items[0].is_test:
-            return test_text(page)
-        return "\n".join(
-            f"{v.severity.upper()} {_one_line(v.service_name)}: {_one_line(v.message)} "
-            f"(level {v.level}, "
-            f"since {v.since}) Acknowledge: {v.ack_url}"
-            for v in self.items(page, now)
-        )
-
-    def voice(self, page: OutgoingPage, now: datetime) -> str:
-        """What a voice call reads out."""
-        if page.items[0].is_test:
-            return test_text(page)
-        alerts = ". ".join(
-            f"{i.severity.value} {_one_line(i.service_name)}: {_one_line(summary(i))}"
-            for i in page.items
-        )
-        return f"This is pagerd. {alerts}. Press 1 to acknowledge."
-
-    def sms(self, page: OutgoingPage, codes: Mapping[UUID, str], now: datetime) -> str:
-        """SMS text; `codes` maps each alert id to its reply code."""
+    def sms(self, page: OutgoingPage, now: datetime) -> str:
+        """SMS text, with each item's reply code (issued when the page was claimed)."""
         if page.items[0].is_test:
             return gsm.to_gsm7(test_text(page))
         entries = [
             SmsEntry(
                 gsm.to_gsm7(_one_line(item.service_name)),
                 gsm.to_gsm7(_one_line(summary(item))),
-                codes[item.alert_id],
-                self.ack_url(item, now),
+                item.reply_code or "",
+                self.ack_url(item),
                 item.severity.value.upper(),
             )
             for item in page.items

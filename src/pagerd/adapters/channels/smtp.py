@@ -11,12 +11,14 @@ import smtplib
 import ssl
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from pagerd.adapters.channels.adapter import ChannelAdapter, SenderParts
 from pagerd.adapters.channels.rendering import MessageRenderer
-from pagerd.config import Settings
-from pagerd.service_layer.paging import DeliveryResult, OutgoingPage
+from pagerd.domain.channels import Channel
+from pagerd.service_layer.paging import DeliveryResult, OutgoingPage, Sender
 from pagerd.service_layer.ports import Clock
 
 IMPLICIT_TLS_PORT = 465
@@ -38,20 +40,6 @@ class SmtpConfig:
     timeout: float = DEFAULT_TIMEOUT
     ssl_context: ssl.SSLContext | None = None
     implicit_tls: bool | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> SmtpConfig:
-        """PAGERD_SMTP_*; the port defaults to 587 with STARTTLS and to 25 without."""
-        assert settings.smtp_host is not None
-        password = settings.smtp_password
-        return cls(
-            host=settings.smtp_host,
-            port=settings.smtp_port or (587 if settings.smtp_starttls else 25),
-            username=settings.smtp_username or None,
-            password=password.get_secret_value() if password is not None else None,
-            starttls=settings.smtp_starttls,
-            from_address=settings.smtp_from,
-        )
 
     @property
     def uses_implicit_tls(self) -> bool:
@@ -148,3 +136,17 @@ def classify_smtp_error(exc: BaseException) -> DeliveryResult:
 
 def _decode(message: bytes | str) -> str:
     return message.decode("utf-8", "replace") if isinstance(message, bytes) else message
+
+
+def _render(page: OutgoingPage, renderer: MessageRenderer, now: datetime) -> tuple[str, str]:
+    rendered = renderer.email(page, now)
+    return rendered.subject, rendered.text
+
+
+def _sender(parts: SenderParts) -> Sender | None:
+    config = parts.configs.get(SmtpConfig)
+    return None if config is None else SmtpEmailSender(config, parts.renderer, parts.clock)
+
+
+ADAPTER = ChannelAdapter(Channel.EMAIL, _render, _sender)
+"""E-mail: SMTP once its host is configured."""

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import httpx
 
-from pagerd.adapters.channels.sms import SmsComposer
-from pagerd.config import Settings
-from pagerd.service_layer.paging import DeliveryResult, OutgoingPage
+from pagerd.adapters.channels.adapter import ChannelAdapter, SenderParts
+from pagerd.adapters.channels.rendering import MessageRenderer
+from pagerd.domain.channels import Channel
+from pagerd.service_layer.paging import DeliveryResult, OutgoingPage, Sender
+from pagerd.service_layer.ports import Clock
 
 DEFAULT_API_BASE = "https://api.twilio.com"
 DEFAULT_TIMEOUT = 10.0
@@ -24,19 +27,6 @@ class TwilioConfig:
     api_base: str = DEFAULT_API_BASE
     timeout: float = DEFAULT_TIMEOUT
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> TwilioConfig:
-        """PAGERD_TWILIO_*."""
-        assert settings.twilio_account_sid
-        assert settings.twilio_auth_token
-        assert settings.twilio_from
-        return cls(
-            account_sid=settings.twilio_account_sid,
-            auth_token=settings.twilio_auth_token.get_secret_value(),
-            from_number=settings.twilio_from,
-            api_base=settings.twilio_api_base,
-        )
-
     @property
     def messages_url(self) -> str:
         """`{api_base}/2010-04-01/Accounts/{sid}/Messages.json`."""
@@ -44,18 +34,24 @@ class TwilioConfig:
 
 
 class TwilioSmsSender:
-    """Implements the Sender port for SMS: a form POST with basic auth (`To`, `From`, `Body`)."""
+    """Implements the Sender port for SMS: a form POST with basic auth (`To`, `From`, `Body`).
+    The reply codes are the page's items' own (issued when the page was claimed)."""
 
     def __init__(
-        self, config: TwilioConfig, composer: SmsComposer, client: httpx.Client | None = None
+        self,
+        config: TwilioConfig,
+        renderer: MessageRenderer,
+        clock: Clock,
+        client: httpx.Client | None = None,
     ) -> None:
         self._config = config
-        self._composer = composer
+        self._renderer = renderer
+        self._clock = clock
         self._client = client or httpx.Client(timeout=config.timeout)
 
     def send(self, page: OutgoingPage) -> DeliveryResult:
         try:
-            body = self._composer.text(page)
+            body = self._renderer.sms(page, self._clock.now())
         except Exception as exc:  # a sender must not raise: every failure is a result
             return DeliveryResult.transient(f"could not prepare the SMS: {exc}")
         try:
@@ -92,3 +88,16 @@ def _twilio_message(response: httpx.Response) -> str:
         code = f" (error {data['code']})" if "code" in data else ""
         return f"{data['message']}{code}"
     return response.text[:200]
+
+
+def _render(page: OutgoingPage, renderer: MessageRenderer, now: datetime) -> tuple[str, str]:
+    return f"SMS to {page.address}", renderer.sms(page, now)
+
+
+def _sender(parts: SenderParts) -> Sender | None:
+    config = parts.configs.get(TwilioConfig)
+    return None if config is None else TwilioSmsSender(config, parts.renderer, parts.clock)
+
+
+ADAPTER = ChannelAdapter(Channel.SMS, _render, _sender)
+"""SMS: Twilio once its account, token and number are configured."""

@@ -8,9 +8,12 @@ receiver that moved should have its URL updated.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import datetime
 
 import httpx
 
+from pagerd.adapters.channels.adapter import ChannelAdapter, SenderParts
 from pagerd.adapters.channels.network_guard import AddressPolicy, ForbiddenAddress, GuardedTransport
 from pagerd.adapters.channels.rendering import MessageRenderer
 from pagerd.adapters.channels.webhook_format import (
@@ -20,11 +23,21 @@ from pagerd.adapters.channels.webhook_format import (
     build_payload,
     sign_body,
 )
-from pagerd.service_layer.paging import DeliveryResult, OutgoingPage
+from pagerd.domain.channels import Channel
+from pagerd.service_layer.paging import DeliveryResult, OutgoingPage, Sender
 from pagerd.service_layer.ports import Clock
 
 DEFAULT_TIMEOUT = 10.0
 USER_AGENT = "pagerd-webhook/1"
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    """The signing secret (`webhook_format.webhook_secret`) and the networks receivers may
+    be on besides public addresses. Webhooks are always configured."""
+
+    secret: str
+    policy: AddressPolicy
 
 
 class WebhookSender:
@@ -90,3 +103,19 @@ def classify_webhook_response(response: httpx.Response) -> DeliveryResult:
     if 300 <= status < 400:
         return DeliveryResult.permanent(f"{error}: redirects are not followed")
     return DeliveryResult.permanent(error)
+
+
+def _render(page: OutgoingPage, renderer: MessageRenderer, now: datetime) -> tuple[str, str]:
+    payload = build_payload(page, renderer, now)
+    return f"Webhook POST to {page.address}", json.dumps(payload, indent=2)
+
+
+def _sender(parts: SenderParts) -> Sender | None:
+    config = parts.configs.get(WebhookConfig)
+    if config is None:
+        return None
+    return WebhookSender(parts.renderer, parts.clock, config.secret, config.policy)
+
+
+ADAPTER = ChannelAdapter(Channel.WEBHOOK, _render, _sender)
+"""Webhooks: signed JSON POSTs to public addresses (or allowed networks)."""

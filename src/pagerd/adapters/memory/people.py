@@ -8,6 +8,7 @@ from datetime import datetime
 from uuid import UUID
 
 from pagerd.adapters.memory.store import Lease, StoreState
+from pagerd.domain.channels import Channel
 from pagerd.domain.people import ContactMethod, NotificationRule
 from pagerd.domain.test_message import TestMessage
 from pagerd.domain.timer import RuleTimer
@@ -33,6 +34,14 @@ class InMemoryContactMethodRepository:
             if method.user_id in found:
                 found[method.user_id].append(method)
         return found
+
+    def with_address(self, channel: Channel, address: str) -> list[ContactMethod]:
+        found = [
+            m
+            for m in self._s.contact_methods.values()
+            if m.channel is channel and m.address == address
+        ]
+        return sorted(found, key=lambda m: (m.created_at, str(m.id)))
 
     def delete(self, method_id: UUID) -> None:
         method = self._s.contact_methods.pop(method_id, None)

@@ -293,6 +293,15 @@ class InMemoryNotificationRepository:
         for notification in notifications:
             self.update(notification, release)
 
+    def sent_messages_of(self, alert_ids: Collection[UUID]) -> list[Notification]:
+        wanted = set(alert_ids)
+        found = [
+            n
+            for n in self._s.notifications.values()
+            if n.alert_id in wanted and n.message_ref is not None
+        ]
+        return [copy.deepcopy(n) for n in sorted(found, key=lambda n: (n.created_at, str(n.id)))]
+
     def list_for_alert(self, alert_id: UUID) -> list[Notification]:
         found = [n for n in self._s.notifications.values() if n.alert_id == alert_id]
         return [copy.deepcopy(n) for n in sorted(found, key=lambda n: (n.created_at, str(n.id)))]

@@ -40,6 +40,11 @@ class InMemoryRetentionRepository:
             deleted += 1
         deleted += _delete_some(self._s.timeline, ids, limit - deleted)
         deleted += _delete_some(self._s.ack_codes, ids, limit - deleted)
+        edits = [u.id for u in self._s.message_updates.values() if u.alert_id in ids]
+        for update_id in edits[: max(limit - deleted, 0)]:
+            del self._s.message_updates[update_id]
+            self._s.update_leases.pop(update_id, None)
+            deleted += 1
         return deleted
 
     def mark_pruned(self, alert_ids: Collection[UUID], at: datetime) -> None:

@@ -15,6 +15,7 @@ from pagerd.domain.audit import AuditEntry
 from pagerd.domain.dev_outbox import DevMessage
 from pagerd.domain.heartbeat import Heartbeat
 from pagerd.domain.maintenance import MaintenanceWindow
+from pagerd.domain.message_update import MessageUpdate
 from pagerd.domain.notification import Notification
 from pagerd.domain.people import ContactMethod, NotificationRule
 from pagerd.domain.policy import EscalationPolicy
@@ -53,6 +54,8 @@ class StoreState:
     rule_timers: dict[UUID, RuleTimer] = field(default_factory=dict)
     test_messages: dict[UUID, TestMessage] = field(default_factory=dict)
     test_leases: dict[UUID, Lease] = field(default_factory=dict)
+    message_updates: dict[UUID, MessageUpdate] = field(default_factory=dict)
+    update_leases: dict[UUID, Lease] = field(default_factory=dict)
     sessions: dict[str, ConsoleSession] = field(default_factory=dict)
     audit_log: list[AuditEntry] = field(default_factory=list)
     settings: dict[str, str] = field(default_factory=dict)

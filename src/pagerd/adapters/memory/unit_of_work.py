@@ -19,6 +19,7 @@ from pagerd.adapters.memory.accounts import (
 )
 from pagerd.adapters.memory.heartbeats import InMemoryHeartbeatRepository
 from pagerd.adapters.memory.maintenance import InMemoryMaintenanceRepository
+from pagerd.adapters.memory.message_updates import InMemoryMessageUpdateRepository
 from pagerd.adapters.memory.people import (
     InMemoryContactMethodRepository,
     InMemoryNotificationRuleRepository,
@@ -40,37 +41,45 @@ from pagerd.adapters.memory.security import (
     InMemoryRetiredKeyRepository,
 )
 from pagerd.adapters.memory.store import InMemoryStore, StoreState
-from pagerd.service_layer.heartbeat_ports import HeartbeatRepository
-from pagerd.service_layer.maintenance_ports import MaintenanceRepository
-from pagerd.service_layer.people_ports import (
-    ContactMethodRepository,
-    NotificationRuleRepository,
-    RuleTimerRepository,
-    TestMessageRepository,
-)
 from pagerd.service_layer.ports import (
-    AckCodeRepository,
-    AlertRepository,
-    AuditLogRepository,
-    DevOutboxRepository,
-    InboundMessageRepository,
-    NotificationRepository,
-    PolicyRepository,
-    RetentionRepository,
-    RetiredKeyRepository,
-    ServiceRepository,
-    SessionRepository,
-    SettingRepository,
-    TimelineRepository,
-    TimerRepository,
-    TokenRepository,
-    UserRepository,
+    UnitOfWork,
     WorkSignal,
+    bind_repositories,
+    repository_table,
 )
-from pagerd.service_layer.schedule_ports import ScheduleRepository
+
+MEMORY_REPOSITORIES = repository_table(
+    {
+        "services": InMemoryServiceRepository,
+        "policies": InMemoryPolicyRepository,
+        "alerts": InMemoryAlertRepository,
+        "timers": InMemoryTimerRepository,
+        "outbox": InMemoryNotificationRepository,
+        "timeline": InMemoryTimelineRepository,
+        "tokens": InMemoryTokenRepository,
+        "users": InMemoryUserRepository,
+        "contact_methods": InMemoryContactMethodRepository,
+        "notification_rules": InMemoryNotificationRuleRepository,
+        "rule_timers": InMemoryRuleTimerRepository,
+        "test_messages": InMemoryTestMessageRepository,
+        "sessions": InMemorySessionRepository,
+        "audit_log": InMemoryAuditLogRepository,
+        "settings": InMemorySettingRepository,
+        "dev_outbox": InMemoryDevOutboxRepository,
+        "ack_codes": InMemoryAckCodeRepository,
+        "retired_keys": InMemoryRetiredKeyRepository,
+        "inbound_messages": InMemoryInboundMessageRepository,
+        "retention": InMemoryRetentionRepository,
+        "schedules": InMemoryScheduleRepository,
+        "heartbeats": InMemoryHeartbeatRepository,
+        "maintenance": InMemoryMaintenanceRepository,
+        "message_updates": InMemoryMessageUpdateRepository,
+    }
+)
+"""Each repository of `Repositories`, in memory, built on the transaction's state."""
 
 
-class InMemoryUnitOfWork:
+class InMemoryUnitOfWork(UnitOfWork):
     """One transaction at a time per store (a lock held from enter to exit), like SQLite's
     single writer; changes live in a private copy until `commit` checks the store's
     constraints and publishes them. Leaving without commit discards them.
@@ -85,31 +94,7 @@ class InMemoryUnitOfWork:
 
     def _bind(self, state: StoreState) -> None:
         self._working = state
-        self.services: ServiceRepository = InMemoryServiceRepository(state)
-        self.policies: PolicyRepository = InMemoryPolicyRepository(state)
-        self.alerts: AlertRepository = InMemoryAlertRepository(state)
-        self.timers: TimerRepository = InMemoryTimerRepository(state)
-        self.outbox: NotificationRepository = InMemoryNotificationRepository(state)
-        self.timeline: TimelineRepository = InMemoryTimelineRepository(state)
-        self.tokens: TokenRepository = InMemoryTokenRepository(state)
-        self.users: UserRepository = InMemoryUserRepository(state)
-        self.contact_methods: ContactMethodRepository = InMemoryContactMethodRepository(state)
-        self.notification_rules: NotificationRuleRepository = InMemoryNotificationRuleRepository(
-            state
-        )
-        self.rule_timers: RuleTimerRepository = InMemoryRuleTimerRepository(state)
-        self.test_messages: TestMessageRepository = InMemoryTestMessageRepository(state)
-        self.sessions: SessionRepository = InMemorySessionRepository(state)
-        self.audit_log: AuditLogRepository = InMemoryAuditLogRepository(state)
-        self.settings: SettingRepository = InMemorySettingRepository(state)
-        self.dev_outbox: DevOutboxRepository = InMemoryDevOutboxRepository(state)
-        self.ack_codes: AckCodeRepository = InMemoryAckCodeRepository(state)
-        self.retired_keys: RetiredKeyRepository = InMemoryRetiredKeyRepository(state)
-        self.inbound_messages: InboundMessageRepository = InMemoryInboundMessageRepository(state)
-        self.retention: RetentionRepository = InMemoryRetentionRepository(state)
-        self.schedules: ScheduleRepository = InMemoryScheduleRepository(state)
-        self.heartbeats: HeartbeatRepository = InMemoryHeartbeatRepository(state)
-        self.maintenance: MaintenanceRepository = InMemoryMaintenanceRepository(state)
+        bind_repositories(self, MEMORY_REPOSITORIES, state)
 
     def __enter__(self) -> Self:
         self.store.lock.acquire()
@@ -139,6 +124,7 @@ class InMemoryUnitOfWork:
             or before.rule_timers.keys() != self._working.rule_timers.keys()
             or len(before.notifications) != len(self._working.notifications)
             or len(before.test_messages) != len(self._working.test_messages)
+            or len(before.message_updates) != len(self._working.message_updates)
         )
         self.store.state = self._working
         self._bind(copy.deepcopy(self._working))

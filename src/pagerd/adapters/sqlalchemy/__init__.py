@@ -12,13 +12,20 @@ from pagerd.adapters.sqlalchemy.migrate import (
     head_revision,
     upgrade_to_head,
 )
-from pagerd.adapters.sqlalchemy.unit_of_work import WORK_CHANNEL, SqlAlchemyUnitOfWork
+from pagerd.adapters.sqlalchemy.unit_of_work import (
+    WORK_CHANNEL,
+    PostgresUnitOfWork,
+    SqlAlchemyUnitOfWork,
+    SqliteUnitOfWork,
+)
 
 __all__ = [
     "WORK_CHANNEL",
     "DatabaseUnavailable",
     "InvalidDatabaseUrl",
+    "PostgresUnitOfWork",
     "SqlAlchemyUnitOfWork",
+    "SqliteUnitOfWork",
     "connect",
     "create_engine_for",
     "current_revision",

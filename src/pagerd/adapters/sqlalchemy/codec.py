@@ -191,6 +191,7 @@ def notification_state(n: Notification) -> dict[str, Any]:
         "last_error": n.last_error,
         "sent_at": n.sent_at,
         "next_attempt_at": n.next_attempt_at,
+        "message_ref": n.message_ref,
     }
 
 
@@ -227,6 +228,7 @@ def notification_from_row(row: Row) -> Notification:
         last_error=row["last_error"],
         sent_at=row["sent_at"],
         user_id=row["user_id"],
+        message_ref=row["message_ref"],
     )
 
 

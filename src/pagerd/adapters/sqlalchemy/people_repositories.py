@@ -29,6 +29,7 @@ from pagerd.adapters.sqlalchemy.tables import (
     rule_timers,
     test_messages,
 )
+from pagerd.domain.channels import Channel
 from pagerd.domain.notification import NotificationStatus
 from pagerd.domain.people import ContactMethod, NotificationRule
 from pagerd.domain.test_message import TestMessage
@@ -38,6 +39,14 @@ _PENDING = NotificationStatus.PENDING.value
 
 _METHOD_INSERT = contact_methods.insert()
 _METHOD_BY_ID = contact_methods.select().where(contact_methods.c.id == sa.bindparam("p_id"))
+_METHODS_AT = (
+    contact_methods.select()
+    .where(
+        contact_methods.c.channel == sa.bindparam("p_channel"),
+        contact_methods.c.address == sa.bindparam("p_address"),
+    )
+    .order_by(contact_methods.c.created_at, contact_methods.c.id)
+)
 _METHODS_FOR_USERS = (
     contact_methods.select()
     .where(contact_methods.c.user_id.in_(sa.bindparam("p_user_ids", expanding=True)))
@@ -77,6 +86,10 @@ class SqlContactMethodRepository:
             for row in self._db.all(_METHODS_FOR_USERS, {"p_user_ids": list(found)}):
                 found[row["user_id"]].append(contact_method_from_row(row))
         return found
+
+    def with_address(self, channel: Channel, address: str) -> list[ContactMethod]:
+        params = {"p_channel": channel.value, "p_address": address}
+        return [contact_method_from_row(row) for row in self._db.all(_METHODS_AT, params)]
 
     def delete(self, method_id: UUID) -> None:
         self._db.execute(_METHOD_DELETE, {"p_id": method_id})

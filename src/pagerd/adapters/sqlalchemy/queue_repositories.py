@@ -144,6 +144,14 @@ _NOTIFICATIONS_BY_IDS = notifications.select().where(
 _NOTIFICATION_UPDATE = notifications.update().where(notifications.c.id == sa.bindparam("p_id"))
 # The same, also dropping the lease: recording an outcome and releasing in one statement.
 _NOTIFICATION_UPDATE_RELEASING = _NOTIFICATION_UPDATE.values(lease_owner=None, lease_until=None)
+_SENT_MESSAGES_OF = (
+    notifications.select()
+    .where(
+        notifications.c.alert_id.in_(sa.bindparam("p_ids", expanding=True)),
+        notifications.c.message_ref.is_not(None),
+    )
+    .order_by(notifications.c.created_at, notifications.c.id)
+)
 _NOTIFICATIONS_FOR_ALERT = (
     notifications.select()
     .where(notifications.c.alert_id == sa.bindparam("p_alert_id"))
@@ -255,6 +263,12 @@ class SqlNotificationRepository:
             return
         statement = _NOTIFICATION_UPDATE_RELEASING if release else _NOTIFICATION_UPDATE
         self._db.execute(statement, [_update_params(n) for n in notifications])
+
+    def sent_messages_of(self, alert_ids: Collection[UUID]) -> list[Notification]:
+        if not alert_ids:
+            return []
+        rows = self._db.all(_SENT_MESSAGES_OF, {"p_ids": list(alert_ids)})
+        return [notification_from_row(row) for row in rows]
 
     def list_for_alert(self, alert_id: UUID) -> list[Notification]:
         rows = self._db.all(_NOTIFICATIONS_FOR_ALERT, {"p_alert_id": alert_id})

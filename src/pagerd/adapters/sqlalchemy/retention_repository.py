@@ -9,7 +9,13 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from pagerd.adapters.sqlalchemy.session import Session
-from pagerd.adapters.sqlalchemy.tables import ack_codes, alerts, notifications, timeline
+from pagerd.adapters.sqlalchemy.tables import (
+    ack_codes,
+    alerts,
+    message_updates,
+    notifications,
+    timeline,
+)
 
 # Served by the partial index ix_alerts_retention: only resolved alerts not yet pruned are
 # in it, so a pass finds its candidates without walking years of pruned alerts.
@@ -46,7 +52,9 @@ def _bounded_delete(table: sa.Table) -> sa.Delete:
 
 
 # The history of an alert, deleted in this order.
-_DELETES = tuple(_bounded_delete(table) for table in (notifications, timeline, ack_codes))
+_DELETES = tuple(
+    _bounded_delete(table) for table in (notifications, timeline, ack_codes, message_updates)
+)
 
 
 class SqlRetentionRepository:

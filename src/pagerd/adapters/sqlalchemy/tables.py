@@ -167,6 +167,33 @@ test_messages = sa.Table(
     sa.Index(None, "status", "next_attempt_at"),
 )
 
+message_updates = sa.Table(
+    "message_updates",
+    metadata,
+    _id(),
+    sa.Column("alert_id", sa.Uuid(), _ref("alerts"), nullable=False),
+    sa.Column("notification_id", sa.Uuid(), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("address", sa.Text(), nullable=False),
+    sa.Column("message_ref", sa.String(200), nullable=False),
+    sa.Column("service_name", sa.String(200), nullable=False),
+    sa.Column("message", sa.Text(), nullable=False),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("by", sa.Text(), nullable=True),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("next_attempt_at", UtcDateTime(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("last_error", sa.Text(), nullable=True),
+    sa.Column("sent_at", UtcDateTime(), nullable=True),
+    sa.Column("lease_owner", sa.String(200), nullable=True),
+    sa.Column("lease_until", UtcDateTime(), nullable=True),
+    sa.Index(None, "status", "next_attempt_at"),
+    sa.Index(None, "alert_id"),
+)
+
 notifications = sa.Table(
     "notifications",
     metadata,
@@ -187,6 +214,8 @@ notifications = sa.Table(
     sa.Column("lease_owner", sa.String(200), nullable=True),
     sa.Column("lease_until", UtcDateTime(), nullable=True),
     sa.Column("user_id", sa.Uuid(), nullable=True),
+    # The provider's reference to the message sent (Slack: channel/ts), stored with `sent`.
+    sa.Column("message_ref", sa.String(200), nullable=True),
     sa.UniqueConstraint("alert_id", "level", "pass_number", "target_id"),
     sa.Index(None, "alert_id", "created_at", "id"),
 )

@@ -1,8 +1,16 @@
-"""The unit of work on SQLAlchemy: one connection and one transaction per `with` block."""
+"""The units of work on SQLAlchemy: one transaction per `with` block, one class per backend.
+
+`SqlAlchemyUnitOfWork(engine, ...)` gives the engine's: `PostgresUnitOfWork` (a pooled
+connection, a transaction of its own) or `SqliteUnitOfWork` (a turn in the process's group
+commit). What they share (the repositories, the wake-ups, reporting what a commit made
+durable) is the base class's; each backend only says how a transaction begins, commits,
+rolls back and ends.
+"""
 
 from __future__ import annotations
 
 import uuid
+from functools import cached_property
 from types import TracebackType
 from typing import Any, Self
 
@@ -31,6 +39,7 @@ from pagerd.adapters.sqlalchemy.errors import conflict_from
 from pagerd.adapters.sqlalchemy.group_commit import GroupCommitter, group_committer_for
 from pagerd.adapters.sqlalchemy.heartbeat_repository import SqlHeartbeatRepository
 from pagerd.adapters.sqlalchemy.maintenance_repository import SqlMaintenanceRepository
+from pagerd.adapters.sqlalchemy.message_update_repository import SqlMessageUpdateRepository
 from pagerd.adapters.sqlalchemy.people_repositories import (
     SqlContactMethodRepository,
     SqlNotificationRuleRepository,
@@ -52,35 +61,8 @@ from pagerd.adapters.sqlalchemy.service_repositories import (
     SqlServiceRepository,
 )
 from pagerd.adapters.sqlalchemy.session import Session
-from pagerd.service_layer.heartbeat_ports import HeartbeatRepository
-from pagerd.service_layer.maintenance_ports import MaintenanceRepository
 from pagerd.service_layer.observability import Observer
-from pagerd.service_layer.people_ports import (
-    ContactMethodRepository,
-    NotificationRuleRepository,
-    RuleTimerRepository,
-    TestMessageRepository,
-)
-from pagerd.service_layer.ports import (
-    AckCodeRepository,
-    AlertRepository,
-    AuditLogRepository,
-    DevOutboxRepository,
-    InboundMessageRepository,
-    NotificationRepository,
-    PolicyRepository,
-    RetentionRepository,
-    RetiredKeyRepository,
-    ServiceRepository,
-    SessionRepository,
-    SettingRepository,
-    TimelineRepository,
-    TimerRepository,
-    TokenRepository,
-    UserRepository,
-    WorkSignal,
-)
-from pagerd.service_layer.schedule_ports import ScheduleRepository
+from pagerd.service_layer.ports import UnitOfWork, WorkSignal, bind_repositories, repository_table
 
 WORK_CHANNEL = "pagerd_work"
 """PostgreSQL LISTEN/NOTIFY channel on which commits that wrote due work are announced."""
@@ -89,46 +71,54 @@ NOTIFY_SENDER = uuid.uuid4().hex
 """The payload of this process's NOTIFYs: its own listener ignores them, since the commit
 already rang this process's workers directly (a second ring would cost them a cycle)."""
 
+SQL_REPOSITORIES = repository_table(
+    {
+        "services": SqlServiceRepository,
+        "policies": SqlPolicyRepository,
+        "alerts": SqlAlertRepository,
+        "timers": SqlTimerRepository,
+        "outbox": SqlNotificationRepository,
+        "timeline": SqlTimelineRepository,
+        "tokens": SqlTokenRepository,
+        "users": SqlUserRepository,
+        "contact_methods": SqlContactMethodRepository,
+        "notification_rules": SqlNotificationRuleRepository,
+        "rule_timers": SqlRuleTimerRepository,
+        "test_messages": SqlTestMessageRepository,
+        "sessions": SqlSessionRepository,
+        "audit_log": SqlAuditLogRepository,
+        "settings": SqlSettingRepository,
+        "dev_outbox": SqlDevOutboxRepository,
+        "ack_codes": SqlAckCodeRepository,
+        "retired_keys": SqlRetiredKeyRepository,
+        "inbound_messages": SqlInboundMessageRepository,
+        "retention": SqlRetentionRepository,
+        "schedules": SqlScheduleRepository,
+        "heartbeats": SqlHeartbeatRepository,
+        "maintenance": SqlMaintenanceRepository,
+        "message_updates": SqlMessageUpdateRepository,
+    }
+)
+"""Each repository of `Repositories`, on SQL, built on the transaction's session."""
 
-class SqlAlchemyUnitOfWork:
-    """Implements UnitOfWork on SQLite and PostgreSQL.
 
-    On PostgreSQL, entering checks a connection out of the pool and begins a transaction.
-    On SQLite, entering joins the process's group commit (`group_commit.py`): the unit runs
-    alone, in a savepoint of a `BEGIN IMMEDIATE` transaction it may share with the units
-    just before and after it, and its `commit` returns once that transaction is durable.
-    Only `commit` commits; leaving without it rolls back, and leaving always returns the
-    connection (or the turn). After a commit that
-    wrote timers or notifications, `signal.notify()` wakes this process's workers and, on
-    PostgreSQL, a `NOTIFY pagerd_work` sent in the same transaction wakes other processes'.
-    Lost races (unique or foreign-key violations, deadlocks, serialization failures, SQLite
-    busy) raise ConcurrencyConflict. Timeline entries a commit made durable are reported to
-    `observer` (the event log). One object serves one thread, one `with` at a time.
+class SqlAlchemyUnitOfWork(UnitOfWork):
+    """Implements UnitOfWork on SQLite and PostgreSQL; calling it gives the engine's backend
+    (`SqliteUnitOfWork` or `PostgresUnitOfWork`, as `pathlib.Path()` gives a PosixPath).
+
+    Only `commit` commits; leaving without it rolls back, and leaving always gives the
+    connection (or the turn) back. After a commit that wrote timers or notifications,
+    `signal.notify()` wakes this process's workers (once the block is left). Lost races
+    (unique or foreign-key violations, deadlocks, serialization failures, SQLite busy) raise
+    ConcurrencyConflict. Timeline entries a commit made durable are reported to `observer`
+    (the event log). One object serves one thread, one `with` at a time.
     """
 
-    services: ServiceRepository
-    policies: PolicyRepository
-    alerts: AlertRepository
-    timers: TimerRepository
-    outbox: NotificationRepository
-    timeline: TimelineRepository
-    tokens: TokenRepository
-    users: UserRepository
-    contact_methods: ContactMethodRepository
-    notification_rules: NotificationRuleRepository
-    rule_timers: RuleTimerRepository
-    test_messages: TestMessageRepository
-    sessions: SessionRepository
-    audit_log: AuditLogRepository
-    settings: SettingRepository
-    dev_outbox: DevOutboxRepository
-    ack_codes: AckCodeRepository
-    retired_keys: RetiredKeyRepository
-    inbound_messages: InboundMessageRepository
-    retention: RetentionRepository
-    schedules: ScheduleRepository
-    heartbeats: HeartbeatRepository
-    maintenance: MaintenanceRepository
+    def __new__(cls, engine: Engine, *args: Any, **kwargs: Any) -> SqlAlchemyUnitOfWork:
+        backend: type[SqlAlchemyUnitOfWork] = cls
+        if cls is SqlAlchemyUnitOfWork:
+            backend = SqliteUnitOfWork if engine.dialect.name == "sqlite" else PostgresUnitOfWork
+        return super().__new__(backend)
 
     def __init__(
         self,
@@ -139,60 +129,19 @@ class SqlAlchemyUnitOfWork:
         self.engine = engine
         self._signal = signal
         self._observer = observer
-        self._connection: Connection | None = None
         self._session: Session | None = None
         self._committed_work = False
-        self._group: GroupCommitter | None = None
-        if engine.dialect.name == "sqlite":
-            self._group = group_committer_for(engine)
 
     def __enter__(self) -> Self:
-        if self._connection is not None:
+        if self._session is not None:
             raise RuntimeError("this unit of work is already in a transaction")
-        if self._group is not None:
-            return self._enter_group(self._group)
-        connection = connect(self.engine)
-        try:
-            connection.begin()
-        except DBAPIError as exc:
-            connection.close()
-            raise conflict_from(exc) or exc from exc
-        self._connection = connection
         self._committed_work = False
-        self._bind(Session(connection))
-        return self
-
-    def _enter_group(self, group: GroupCommitter) -> Self:
-        self._connection = group.join()
-        self._committed_work = False
-        self._bind(_GroupSession(self._connection, group))
+        self._bind(self._begin())
         return self
 
     def _bind(self, session: Session) -> None:
         self._session = session
-        self.services = SqlServiceRepository(session)
-        self.policies = SqlPolicyRepository(session)
-        self.alerts = SqlAlertRepository(session)
-        self.timers = SqlTimerRepository(session)
-        self.outbox = SqlNotificationRepository(session)
-        self.timeline = SqlTimelineRepository(session)
-        self.tokens = SqlTokenRepository(session)
-        self.users = SqlUserRepository(session)
-        self.contact_methods = SqlContactMethodRepository(session)
-        self.notification_rules = SqlNotificationRuleRepository(session)
-        self.rule_timers = SqlRuleTimerRepository(session)
-        self.test_messages = SqlTestMessageRepository(session)
-        self.sessions = SqlSessionRepository(session)
-        self.audit_log = SqlAuditLogRepository(session)
-        self.settings = SqlSettingRepository(session)
-        self.dev_outbox = SqlDevOutboxRepository(session)
-        self.ack_codes = SqlAckCodeRepository(session)
-        self.retired_keys = SqlRetiredKeyRepository(session)
-        self.inbound_messages = SqlInboundMessageRepository(session)
-        self.retention = SqlRetentionRepository(session)
-        self.schedules = SqlScheduleRepository(session)
-        self.heartbeats = SqlHeartbeatRepository(session)
-        self.maintenance = SqlMaintenanceRepository(session)
+        bind_repositories(self, SQL_REPOSITORIES, session)
 
     def __exit__(
         self,
@@ -200,18 +149,10 @@ class SqlAlchemyUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        connection, session = self._connection, self._session
-        self._connection, self._session = None, None
-        if connection is None:
+        session, self._session = self._session, None
+        if session is None:
             return
-        if isinstance(session, _GroupSession):
-            if session.joined:
-                session.group.abandon(raise_failure=exc_type is None)
-        else:
-            try:
-                connection.rollback()
-            finally:
-                connection.close()
+        self._end(clean=exc_type is None)
         if self._committed_work and self._signal is not None:
             self._signal.notify()
 
@@ -220,26 +161,10 @@ class SqlAlchemyUnitOfWork:
 
         Statements after a commit run in a new transaction of the same block.
         """
-        connection, session = self._require()
-        if isinstance(session, _GroupSession):
-            if session.joined:
-                session.joined = False
-                session.group.commit()
-            self._committed_work = self._committed_work or session.wrote_work
-            session.wrote_work = False
-            self._report_history(session)
-            return
-        if session.wrote_work and session.is_postgres:
-            session.execute(sa.select(sa.func.pg_notify(WORK_CHANNEL, NOTIFY_SENDER)))
-        try:
-            connection.commit()
-        except DBAPIError as exc:
-            raise conflict_from(exc) or exc from exc
+        session = self._require()
+        self._commit(session)
         self._committed_work = self._committed_work or session.wrote_work
         session.wrote_work = False
-        self._report_history(session)
-
-    def _report_history(self, session: Session) -> None:
         # Only what is durable is reported: a rolled-back attempt (a lost race, retried)
         # never shows in the log.
         entries, session.history = session.history, []
@@ -248,19 +173,108 @@ class SqlAlchemyUnitOfWork:
 
     def rollback(self) -> None:
         """Drop every change since the last commit."""
-        connection, session = self._require()
-        if isinstance(session, _GroupSession):
-            if session.joined:
-                session.group.rollback_to_savepoint()
-        else:
-            connection.rollback()
+        session = self._require()
+        self._rollback()
         session.wrote_work = False
         session.history = []
 
-    def _require(self) -> tuple[Connection, Session]:
-        if self._connection is None or self._session is None:
+    def _require(self) -> Session:
+        if self._session is None:
             raise RuntimeError("use the unit of work in a `with` block")
-        return self._connection, self._session
+        return self._session
+
+    # What each backend says: how a transaction begins (its session), commits durably,
+    # rolls back, and ends when the block is left (`clean`: without an exception).
+
+    def _begin(self) -> Session:
+        raise NotImplementedError
+
+    def _commit(self, session: Session) -> None:
+        raise NotImplementedError
+
+    def _rollback(self) -> None:
+        raise NotImplementedError
+
+    def _end(self, clean: bool) -> None:
+        raise NotImplementedError
+
+
+class PostgresUnitOfWork(SqlAlchemyUnitOfWork):
+    """A connection checked out of the pool and a transaction of its own per block.
+
+    A commit that wrote due work also sends `NOTIFY pagerd_work` in the same transaction,
+    which wakes other processes' workers.
+    """
+
+    _connection: Connection | None = None
+
+    def _begin(self) -> Session:
+        connection = connect(self.engine)
+        try:
+            connection.begin()
+        except DBAPIError as exc:
+            connection.close()
+            raise conflict_from(exc) or exc from exc
+        self._connection = connection
+        return Session(connection)
+
+    def _commit(self, session: Session) -> None:
+        if session.wrote_work:
+            session.execute(sa.select(sa.func.pg_notify(WORK_CHANNEL, NOTIFY_SENDER)))
+        try:
+            self._open().commit()
+        except DBAPIError as exc:
+            raise conflict_from(exc) or exc from exc
+
+    def _rollback(self) -> None:
+        self._open().rollback()
+
+    def _end(self, clean: bool) -> None:
+        connection, self._connection = self._open(), None
+        try:
+            connection.rollback()
+        finally:
+            connection.close()
+
+    def _open(self) -> Connection:
+        assert self._connection is not None, "only inside a `with` block"
+        return self._connection
+
+
+class SqliteUnitOfWork(SqlAlchemyUnitOfWork):
+    """A turn in the process's group commit (`group_commit.py`): the unit runs alone, in a
+    savepoint of a `BEGIN IMMEDIATE` transaction it may share with the units just before
+    and after it, and its `commit` returns once that transaction is durable.
+    """
+
+    _turn: _GroupSession | None = None
+
+    @cached_property
+    def _group(self) -> GroupCommitter:
+        return group_committer_for(self.engine)  # shared by every unit of work of the engine
+
+    def _begin(self) -> Session:
+        self._turn = _GroupSession(self._group.join(), self._group)
+        return self._turn
+
+    def _commit(self, session: Session) -> None:
+        turn = self._joined()
+        if turn.joined:
+            turn.joined = False
+            self._group.commit()
+
+    def _rollback(self) -> None:
+        if self._joined().joined:
+            self._group.rollback_to_savepoint()
+
+    def _end(self, clean: bool) -> None:
+        turn, self._turn = self._joined(), None
+        if turn.joined:
+            self._group.abandon(raise_failure=clean)
+
+    def _joined(self) -> _GroupSession:
+        assert self._turn is not None, "only inside a `with` block"
+        return self._turn
 
 
 class _GroupSession(Session):

@@ -101,7 +101,8 @@ def export(
 ) -> None:
     """Write every service, escalation policy and schedule in the format `pagerd apply` reads."""
     with opened(load_settings()) as container:
-        configuration = export_configuration(container.uow_factory(), include_secrets)
+        uow, clock = container.uow_factory(), container.clock
+        configuration = export_configuration(uow, clock, include_secrets)
         text = render_configuration(configuration)
     if output is None:
         typer.echo(text, nl=False)
@@ -128,15 +129,29 @@ def check(
         str, typer.Option("--file", "-f", metavar="FILE", help="The YAML file, or - for stdin.")
     ],
     strict: Annotated[
-        bool, typer.Option("--strict", help="Exit with status 1 when a schedule has a gap.")
+        bool,
+        typer.Option(
+            "--strict",
+            help="Exit with status 1 when a schedule has a gap, or a policy names a schedule "
+            "the file does not declare.",
+        ),
     ] = False,
 ) -> None:
-    """Check a file without a database: report mistakes, and when each declared schedule has
-    nobody on call in the next 28 days."""
+    """Check a file without a database: report mistakes, policies naming schedules the file
+    does not declare, and when each declared schedule has nobody on call in the next 28 days."""
     configuration = _parse(file)
+    elsewhere = _undeclared_schedule_targets(configuration)
+    for service, schedule in elsewhere:
+        typer.echo(
+            f"service {service!r} pages schedule {schedule!r}, which this file does not "
+            "declare: apply needs it to exist already"
+        )
     found = declared_schedule_gaps(configuration.schedules, datetime.now(UTC))
+    targeted = _targeting_services(configuration)
     for entry in found:
-        typer.echo(f"schedule {entry.schedule!r} has nobody on call:")
+        by = targeted.get(entry.schedule, [])
+        paged_by = f" (paged by {', '.join(repr(s) for s in by)})" if by else ""
+        typer.echo(f"schedule {entry.schedule!r}{paged_by} has nobody on call:")
         for gap in entry.gaps:
             typer.echo(f"  {_stamp(gap.start_at)} to {_stamp(gap.end_at)}")
     count = len(configuration.schedules)
@@ -144,8 +159,28 @@ def check(
         f"The file is valid; {len(found)} of {count} schedule(s) have gaps in the next 28 days.",
         err=True,
     )
-    if strict and found:
+    if strict and (found or elsewhere):
         raise typer.Exit(1)
+
+
+def _targeting_services(configuration: Configuration) -> dict[str, list[str]]:
+    """The services whose policy pages each schedule, by schedule name."""
+    found: dict[str, list[str]] = {}
+    for service in configuration.services:
+        policy = service.escalation_policy
+        for name in sorted(policy.schedule_names()) if policy is not None else []:
+            found.setdefault(name, []).append(service.name)
+    return found
+
+
+def _undeclared_schedule_targets(configuration: Configuration) -> list[tuple[str, str]]:
+    declared = {schedule.name for schedule in configuration.schedules}
+    return [
+        (service, schedule)
+        for schedule, services in _targeting_services(configuration).items()
+        if schedule not in declared
+        for service in services
+    ]
 
 
 def _parse(file: str) -> Configuration:

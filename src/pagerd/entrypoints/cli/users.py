@@ -66,6 +66,7 @@ def create_command(
             container.clock,
             name,
             password,
+            container.password_hasher,
             email=email,
             role=role,
             time_zone=time_zone,
@@ -145,7 +146,13 @@ def reset_password_command(name: NameArgument, password_stdin: PasswordStdin = F
     password = _read_password(password_stdin)
     with opened(load_settings()) as container:
         uow = container.uow_factory()
-        set_password(uow, container.clock, find_user(uow, name).id, password)
+        set_password(
+            uow,
+            container.clock,
+            find_user(uow, name).id,
+            password,
+            hasher=container.password_hasher,
+        )
     typer.echo(f"Set a new password for {name}; their sessions ended.")
 
 

@@ -9,18 +9,19 @@ script then reloads the page, which leads to the sign-in page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode
 from uuid import UUID
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Depends, Form
 from starlette.requests import Request
 from starlette.responses import Response
 
 from pagerd.domain.alert import AlertStatus
 from pagerd.domain.errors import AlertAlreadyResolved, NothingToEscalate
-from pagerd.domain.roles import Permission
+from pagerd.domain.roles import Actor, Permission
 from pagerd.domain.severity import Severity
 from pagerd.entrypoints.console.alert_views import alert_detail, alert_listing
 from pagerd.entrypoints.console.context import ConsoleContext, ConsoleForm
@@ -43,119 +44,119 @@ BAD_NOTE = f"A note has 1 to {MAX_NOTE_LENGTH} characters."
 
 
 def alert_routes(ctx: ConsoleContext) -> APIRouter:
-    """GET /alerts, /alerts/live, /alerts/{id}, /alerts/{id}/live; POST acknowledge."""
+    """GET /alerts, /alerts/live, /alerts/{id}, /alerts/{id}/live; POST acknowledge,
+    resolve, escalate and notes."""
     router = APIRouter()
 
-    @router.get("/alerts")
-    def alerts_page(
-        request: Request,
-        status: str = "",
-        service: str = "",
-        severity: str = "",
-        cursor: str = "",
-    ) -> Response:
+    def signed_in(request: Request, live: bool, show: Callable[[Session], Response]) -> Response:
+        """`show` the signed-in user the page; else, for a page, the way to sign in (for a
+        live part: a bare 401, upon which the script reloads the page)."""
         session = ctx.user_session(request)
         if session is None:
-            return ctx.sign_in_redirect(request)
-        filters = _Filters(status, service, severity, cursor)
-        return _listing(ctx, request, session, filters, "alerts.html")
+            return _expired() if live else ctx.sign_in_redirect(request)
+        return show(session)
+
+    @router.get("/alerts")
+    def alerts_page(request: Request, filters: Annotated[_Filters, Depends()]) -> Response:
+        return signed_in(
+            request, False, lambda s: _listing(ctx, request, s, filters, "alerts.html")
+        )
 
     @router.get("/alerts/live")
-    def alerts_live(
-        request: Request,
-        status: str = "",
-        service: str = "",
-        severity: str = "",
-        cursor: str = "",
-    ) -> Response:
-        session = ctx.user_session(request)
-        if session is None:
-            return _expired()
-        filters = _Filters(status, service, severity, cursor)
-        return _listing(ctx, request, session, filters, "_alert_list.html")
+    def alerts_live(request: Request, filters: Annotated[_Filters, Depends()]) -> Response:
+        return signed_in(
+            request, True, lambda s: _listing(ctx, request, s, filters, "_alert_list.html")
+        )
 
     @router.get("/alerts/{alert_id}")
     def alert_page(request: Request, alert_id: str) -> Response:
-        session = ctx.user_session(request)
-        if session is None:
-            return ctx.sign_in_redirect(request)
-        return _detail(ctx, request, session, alert_id, "alert.html")
+        return signed_in(request, False, lambda s: _detail(ctx, request, s, alert_id, "alert.html"))
 
     @router.get("/alerts/{alert_id}/live")
     def alert_live(request: Request, alert_id: str) -> Response:
-        session = ctx.user_session(request)
-        if session is None:
-            return _expired()
-        return _detail(ctx, request, session, alert_id, "_alert_detail.html")
+        return signed_in(
+            request, True, lambda s: _detail(ctx, request, s, alert_id, "_alert_detail.html")
+        )
 
     @router.post("/alerts/{alert_id}/acknowledge")
     def acknowledge_alert(
         request: Request, alert_id: str, form: Annotated[ConsoleForm, Form()]
     ) -> Response:
-        target = ctx.form_target(request, form, alert_id, "alert", Permission.RESPOND)
-        if isinstance(target, Response):
-            return target
-        session, found = target
-        try:
-            actor = session.actor
-            acknowledge(ctx.uow(), ctx.container.clock, found, by=actor.name, actor=actor)
-        except NotFound:
-            return ctx.not_found(request, session, "alert")
-        except AlertAlreadyResolved:
-            return _detail(ctx, request, session, alert_id, "alert.html", ALREADY_RESOLVED, 409)
-        return ctx.redirect(f"/alerts/{found}?done=acknowledged")
+        def act(actor: Actor, found: UUID) -> None:
+            try:
+                acknowledge(ctx.uow(), ctx.container.clock, found, by=actor.name, actor=actor)
+            except AlertAlreadyResolved as exc:
+                raise _Refused(ALREADY_RESOLVED, 409) from exc
+
+        return _act(ctx, request, alert_id, form, "acknowledged", act)
 
     @router.post("/alerts/{alert_id}/resolve")
     def resolve_alert(
         request: Request, alert_id: str, form: Annotated[ConsoleForm, Form()]
     ) -> Response:
-        target = ctx.form_target(request, form, alert_id, "alert", Permission.RESPOND)
-        if isinstance(target, Response):
-            return target
-        session, found = target
-        try:
-            actor = session.actor
+        def act(actor: Actor, found: UUID) -> None:
             resolve_incident(ctx.uow(), ctx.container.clock, found, actor.name, actor=actor)
-        except NotFound:
-            return ctx.not_found(request, session, "alert")
-        return ctx.redirect(f"/alerts/{found}?done=resolved")
+
+        return _act(ctx, request, alert_id, form, "resolved", act)
 
     @router.post("/alerts/{alert_id}/escalate")
     def escalate_alert(
         request: Request, alert_id: str, form: Annotated[ConsoleForm, Form()]
     ) -> Response:
-        target = ctx.form_target(request, form, alert_id, "alert", Permission.RESPOND)
-        if isinstance(target, Response):
-            return target
-        session, found = target
-        try:
-            actor = session.actor
-            escalate_incident(ctx.uow(), ctx.container.clock, found, actor.name, actor=actor)
-        except NotFound:
-            return ctx.not_found(request, session, "alert")
-        except NothingToEscalate as exc:
-            return _detail(ctx, request, session, found, "alert.html", _sentence(exc), 409)
-        return ctx.redirect(f"/alerts/{found}?done=escalated")
+        def act(actor: Actor, found: UUID) -> None:
+            try:
+                escalate_incident(ctx.uow(), ctx.container.clock, found, actor.name, actor=actor)
+            except NothingToEscalate as exc:
+                raise _Refused(_sentence(exc), 409) from exc
+
+        return _act(ctx, request, alert_id, form, "escalated", act)
 
     @router.post("/alerts/{alert_id}/notes")
     def note_alert(
         request: Request, alert_id: str, form: Annotated[ConsoleForm, Form()]
     ) -> Response:
-        target = ctx.form_target(request, form, alert_id, "alert", Permission.RESPOND)
-        if isinstance(target, Response):
-            return target
-        session, found = target
-        text = form.fields().get("text", "").strip()
-        if not text or len(text) > MAX_NOTE_LENGTH or "\x00" in text:
-            return _detail(ctx, request, session, found, "alert.html", BAD_NOTE, 422)
-        try:
-            actor = session.actor
+        def act(actor: Actor, found: UUID) -> None:
+            text = form.fields().get("text", "").strip()
+            if not text or len(text) > MAX_NOTE_LENGTH or "\x00" in text:
+                raise _Refused(BAD_NOTE, 422)
             add_note(ctx.uow(), ctx.container.clock, found, text, actor.name, actor=actor)
-        except NotFound:
-            return ctx.not_found(request, session, "alert")
-        return ctx.redirect(f"/alerts/{found}?done=noted")
+
+        return _act(ctx, request, alert_id, form, "noted", act)
 
     return router
+
+
+class _Refused(Exception):
+    """An action the alert's state or the form refuses: the alert page says why."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def _act(
+    ctx: ConsoleContext,
+    request: Request,
+    alert_id: str,
+    form: ConsoleForm,
+    done: str,
+    action: Callable[[Actor, UUID], None],
+) -> Response:
+    """One action on an alert from its page, as the signed-in responder: checks the form
+    (session, CSRF, role, alert id), runs `action`, and redirects to the alert saying what
+    was done; an unknown alert is a 404, a refusal the alert page with its message."""
+    target = ctx.form_target(request, form, alert_id, "alert", Permission.RESPOND)
+    if isinstance(target, Response):
+        return target
+    session, found = target
+    try:
+        action(session.actor, found)
+    except NotFound:
+        return ctx.not_found(request, session, "alert")
+    except _Refused as refused:
+        return _detail(ctx, request, session, found, "alert.html", refused.message, refused.status)
+    return ctx.redirect(f"/alerts/{found}?done={done}")
 
 
 def _sentence(exc: Exception) -> str:
@@ -169,12 +170,13 @@ def _expired() -> Response:
 
 @dataclass(frozen=True)
 class _Filters:
-    """The list's filters as the query string gave them."""
+    """The list's filters as the query string gave them (read by FastAPI as query
+    parameters: the class is the routes' dependency)."""
 
-    status: str
-    service: str
-    severity: str
-    cursor: str
+    status: str = ""
+    service: str = ""
+    severity: str = ""
+    cursor: str = ""
 
 
 def _listing(

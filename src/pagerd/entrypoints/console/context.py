@@ -14,7 +14,6 @@ from urllib.parse import quote
 from uuid import UUID
 
 import jinja2
-from argon2 import PasswordHasher
 from pydantic import BaseModel, ConfigDict
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -28,6 +27,7 @@ from pagerd.entrypoints.console.ratelimit import SignInLimiter
 from pagerd.entrypoints.console.security import with_security_headers
 from pagerd.entrypoints.console.sessions import COOKIE_NAME, Session, SessionCodec
 from pagerd.entrypoints.console.views import parse_uuid
+from pagerd.service_layer.passwords import PasswordHasher
 from pagerd.service_layer.ports import UnitOfWork
 from pagerd.service_layer.sessions import signed_in_user
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from pagerd.domain.channels import Channel
+from pagerd.domain.channels import policy_channels
 from pagerd.domain.errors import FieldError
 from pagerd.domain.policy import (
     DEFAULT_ACK_TIMEOUT,
@@ -41,7 +41,7 @@ DEFAULT_TIMEOUT = str(int(DEFAULT_ACK_TIMEOUT.total_seconds()))
 class TargetRow:
     """A target as typed: channel and address, unvalidated."""
 
-    type: str = Channel.EMAIL.value
+    type: str = policy_channels()[0].value
     address: str = ""
 
     @classmethod

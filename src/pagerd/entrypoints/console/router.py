@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from argon2 import PasswordHasher
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
@@ -25,7 +24,7 @@ from pagerd.entrypoints.console.schedules import schedule_routes
 from pagerd.entrypoints.console.services import service_routes
 from pagerd.entrypoints.console.sessions import DEFAULT_LIFETIME, SessionCodec
 from pagerd.entrypoints.console.static_files import asset_version
-from pagerd.service_layer.users import default_hasher
+from pagerd.service_layer.passwords import PasswordHasher
 
 
 def build_console(
@@ -36,7 +35,7 @@ def build_console(
     """Every console page, signed with `container.secret_key`, reading through its units of work.
 
     `session_lifetime` (seconds) overrides the default of 12 hours; `password_hasher` the
-    argon2 cost (tests use a cheap one). Mount the static files with `mount_static(app)` as
+    container's (tests use a cheap one). Mount the static files with `mount_static(app)` as
     well. The routes stay out of the OpenAPI document.
     """
     lifetime = DEFAULT_LIFETIME
@@ -49,7 +48,7 @@ def build_console(
         devices=DeviceCookies(container.secret_key),
         templates=template_environment(),
         asset_version=asset_version(),
-        password_hasher=password_hasher or default_hasher(),
+        password_hasher=password_hasher or container.password_hasher,
     )
     router = APIRouter(include_in_schema=False)
 

@@ -1,5 +1,5 @@
-"""Schedule pages: who is on call (now and next), one schedule's next two weeks, overrides
-("take this shift", "cover from ... to ...")."""
+"""Schedule pages: who is on call (now and next, per schedule and per service), one
+schedule's next two weeks, overrides ("take this shift", "cover from ... to ...")."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pagerd.domain.errors import FieldError, InvalidSchedule
+from pagerd.domain.policy import SCHEDULE_TARGET, USER_TARGET
 from pagerd.domain.roles import Permission
 from pagerd.domain.schedule_build import parse_local_datetime
 from pagerd.domain.schedule_time import to_instant, zone
+from pagerd.domain.service import MonitoredService
 from pagerd.entrypoints.console.context import ConsoleContext, ConsoleForm
 from pagerd.entrypoints.console.schedule_views import (
     DRAWN_DAYS,
@@ -23,9 +25,11 @@ from pagerd.entrypoints.console.schedule_views import (
     user_names,
 )
 from pagerd.entrypoints.console.sessions import Session
-from pagerd.entrypoints.console.views import parse_uuid
+from pagerd.entrypoints.console.views import all_services, parse_uuid
 from pagerd.service_layer.errors import Forbidden, NotFound
 from pagerd.service_layer.on_call import on_call_overview, schedule_gaps
+from pagerd.service_layer.paged_now import WouldPage, paged_now
+from pagerd.service_layer.ports import UnitOfWork
 from pagerd.service_layer.schedules import add_override
 
 OVERVIEW_LIMIT = 500
@@ -45,6 +49,7 @@ def schedule_routes(ctx: ConsoleContext) -> APIRouter:
         empty = schedule_gaps(uow, ctx.now())
         with uow:
             names = user_names(uow)
+            by_service = _services_paging_people(uow, ctx.now())
         return ctx.page(
             request,
             "on_call.html",
@@ -53,6 +58,7 @@ def schedule_routes(ctx: ConsoleContext) -> APIRouter:
             rows=rows,
             names=names,
             gaps=empty,
+            by_service=by_service,
         )
 
     @router.get("/schedules/{schedule_id}")
@@ -95,6 +101,21 @@ def schedule_routes(ctx: ConsoleContext) -> APIRouter:
         return ctx.redirect(f"/schedules/{found}?done=override")
 
     return router
+
+
+def _services_paging_people(
+    uow: UnitOfWork, now: datetime
+) -> list[tuple[MonitoredService, list[WouldPage]]]:
+    """Each service whose level 1 pages a person or a schedule, by name, with whom those
+    targets reach now (addresses left out: this page is about people)."""
+    found = []
+    for service in sorted(all_services(uow), key=lambda s: s.name.casefold()):
+        policy = uow.policies.get_for_service(service.id)
+        targets = paged_now(uow, policy.levels[0], now) if policy is not None else []
+        people = [t for t in targets if t.kind in (USER_TARGET, SCHEDULE_TARGET)]
+        if people:
+            found.append((service, people))
+    return found
 
 
 def _span(

@@ -1,4 +1,5 @@
-"""The page of one service: its health, its incident, its integration key, its policy editor."""
+"""The page of one service: its health, its incident, whom level 1 would page right now,
+its integration key, maintenance, heartbeats and its policy editor."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from uuid import UUID
 from starlette.requests import Request
 from starlette.responses import Response
 
-from pagerd.domain.channels import Channel
+from pagerd.domain.channels import channel_kind, policy_channels
 from pagerd.domain.errors import FieldError
 from pagerd.domain.policy import MAX_ACK_TIMEOUT, MAX_REPEAT, SCHEDULE_TARGET, USER_TARGET
 from pagerd.entrypoints.console.context import ConsoleContext
@@ -19,23 +20,18 @@ from pagerd.entrypoints.console.policy_form import (
 )
 from pagerd.entrypoints.console.sessions import Session
 from pagerd.entrypoints.console.views import open_alert_count
+from pagerd.service_layer.paged_now import paged_now
 from pagerd.service_layer.users import every_user
 
 MAINTENANCE_SHOWN = 20
 """Windows listed on the service page (latest end first: planned, current, recent past)."""
 
 CHANNEL_CHOICES = [
-    (Channel.EMAIL.value, "E-mail"),
-    (Channel.SMS.value, "SMS"),
-    (Channel.WEBHOOK.value, "Webhook"),
+    *((channel.value, channel_kind(channel).label) for channel in policy_channels()),
     (USER_TARGET, "Person"),
     (SCHEDULE_TARGET, "Schedule (who is on call)"),
 ]
-ADDRESS_HINTS = {
-    Channel.EMAIL.value: "oncall@example.com",
-    Channel.SMS.value: "+14155550123",
-    Channel.WEBHOOK.value: "https://chat.example.com/hooks/oncall",
-}
+ADDRESS_HINTS = {channel.value: channel_kind(channel).example for channel in policy_channels()}
 
 
 def render_service_page(
@@ -64,6 +60,9 @@ def render_service_page(
         rosters = [(str(s.id), s.name) for s in uow.schedules.list(500, None)]
         windows = uow.maintenance.list_for_service(service_id, MAINTENANCE_SHOWN)
         monitors = uow.heartbeats.list_for_service(service_id)
+        now = ctx.now()
+        first_level = paged_now(uow, policy.levels[0], now) if policy is not None else []
+        held_until = uow.maintenance.covering(service_id, now)
     unsaved = draft is not None
     if draft is None:
         draft = PolicyDraft.from_policy(policy) if policy is not None else PolicyDraft()
@@ -93,6 +92,9 @@ def render_service_page(
         max_repeat=MAX_REPEAT,
         windows=windows,
         heartbeats=monitors,
+        first_level=first_level,
+        first_level_reaches=any(target.nobody is None for target in first_level),
+        held_until=held_until.end_at if held_until is not None else None,
         maintenance_errors=maintenance_errors or [],
         public_url=ctx.container.public_url,
     )

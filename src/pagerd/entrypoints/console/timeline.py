@@ -195,6 +195,10 @@ def _delivery_failed(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[
     )
 
 
+def _call_answered(details: Mapping[str, Any], _: Mapping[str, str]) -> tuple[str, str]:
+    return "info", f"Call to {details.get('address', 'a phone')} answered."
+
+
 def _attempts(count: object) -> str:
     return "1 attempt" if count == 1 else f"{count} attempts"
 
@@ -266,4 +270,5 @@ _DESCRIBERS: dict[str, Describe] = {
     "delivered": _delivered,
     "delivery_retry": _delivery_retry,
     "delivery_failed": _delivery_failed,
+    "call_answered": _call_answered,
 }

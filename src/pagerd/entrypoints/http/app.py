@@ -27,7 +27,9 @@ from pagerd.entrypoints.http import (
     policies,
     schedules,
     services,
+    slack_interactions,
     twilio_replies,
+    twilio_voice,
     users,
 )
 from pagerd.entrypoints.http.access_log import AccessLogMiddleware
@@ -143,6 +145,8 @@ def create_app(
         # Heartbeat pings: the per-address budget, and one per ping URL (ingest's rate).
         heartbeats.build_ping_router(container, limiters.ingest),
         twilio_replies.build_router(container),
+        twilio_voice.build_router(container),
+        slack_interactions.build_router(container),
     ):
         app.include_router(door, dependencies=public, responses=RATE_LIMITED_RESPONSE)
     app.include_router(build_console(container), dependencies=public)

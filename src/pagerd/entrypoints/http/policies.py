@@ -41,14 +41,16 @@ TargetId = Annotated[str, Field(max_length=64), AfterValidator(storable)]
 
 class TargetIn(BaseModel):
     """A target: `{"type": "email", "email"}`, `{"type": "sms", "phone_number"}` (E.164),
-    `{"type": "webhook", "url"}`, `{"type": "user", "user_id"}` (a person, paged by their
+    `{"type": "webhook", "url"}`, `{"type": "slack", "channel"}` (a Slack channel id),
+    `{"type": "teams", "url"}` (a Microsoft Teams Workflows webhook),
+    `{"type": "user", "user_id"}` (a person, paged by their
     notification rules when the level triggers), or `{"type": "schedule", "schedule_id"}`
     (whoever the schedule has on call when the level triggers); `type` is case-insensitive."""
 
     type: str = Field(
         max_length=20,
-        examples=["email", "sms", "webhook", "user", "schedule"],
-        description="How to page: email, sms, webhook, user (a person, by their "
+        examples=["email", "sms", "webhook", "slack", "teams", "user", "schedule"],
+        description="How to page: email, sms, webhook, slack, teams, user (a person, by their "
         "notification rules) or schedule (whoever it has on call then); any case.",
     )
     email: Address | None = Field(default=None, description="For an email target: the address.")
@@ -56,7 +58,14 @@ class TargetIn(BaseModel):
         default=None, description="For an sms target: the number in E.164, e.g. +5492664295169."
     )
     url: Address | None = Field(
-        default=None, description="For a webhook target: the http(s) URL pagerd POSTs to."
+        default=None,
+        description="For a webhook target: the http(s) URL pagerd POSTs to; for a teams "
+        "target: the URL of the channel's Teams Workflows webhook.",
+    )
+    channel: Address | None = Field(
+        default=None,
+        description="For a slack target: the id of the Slack channel pagerd posts to.",
+        examples=["C0123ABCD"],
     )
     user_id: Address | None = Field(
         default=None,
@@ -136,13 +145,15 @@ class TargetOut(BaseModel):
 
     id: UUID = Field(description="The target's id (pages and timeline entries name it).")
     type: str = Field(
-        description="How it is paged: email, sms, webhook, user or schedule.", examples=["user"]
+        description="How it is paged: email, sms, webhook, slack, teams, user or schedule.",
+        examples=["user"],
     )
     email: str | None = Field(default=None, description="For an email target: the address.")
     phone_number: str | None = Field(
         default=None, description="For an sms target: the E.164 number."
     )
-    url: str | None = Field(default=None, description="For a webhook target: the URL.")
+    url: str | None = Field(default=None, description="For a webhook or teams target: the URL.")
+    channel: str | None = Field(default=None, description="For a slack target: the channel id.")
     user_id: UUID | None = Field(
         default=None,
         description="For a `user` target: the user paged.",

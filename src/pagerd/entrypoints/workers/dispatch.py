@@ -74,6 +74,7 @@ class Dispatcher:
         self._options = context.options
         self._batch = context.batch
         self._on_send_done = context.wakeup.notify
+        self._links = context.links
         self._jitter = context.jitter or random.Random().random  # noqa: S311 -- retry spread
         self._stopping = threading.Event()
         threads = self._options.send_threads
@@ -112,10 +113,14 @@ class Dispatcher:
         return done + self._claim_and_start()
 
     def seconds_until_due(self) -> float | None:
-        """Seconds until the earliest pending page (or test message) falls due, None when
-        there is none."""
+        """Seconds until the earliest pending page (or test message, or message edit) falls
+        due, None when there is none."""
         with self._uow:
-            due = [self._uow.outbox.next_attempt_at(), self._uow.test_messages.next_attempt_at()]
+            due = [
+                self._uow.outbox.next_attempt_at(),
+                self._uow.test_messages.next_attempt_at(),
+                self._uow.message_updates.next_attempt_at(),
+            ]
         due_at = min((d for d in due if d is not None), default=None)
         if due_at is None:
             return None
@@ -160,6 +165,7 @@ class Dispatcher:
             self._worker_id,
             limit=self._batch,
             lease=self._options.lease,
+            links=self._links,
         )
         pages = claim.pages
         self._claimed_full_batch = claim.notifications >= self._batch

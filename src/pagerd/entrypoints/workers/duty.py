@@ -19,6 +19,7 @@ from pagerd.adapters.wakeup import ThreadWakeup
 from pagerd.config import Settings
 from pagerd.domain.channels import Channel
 from pagerd.entrypoints.workers.options import WorkerOptions
+from pagerd.service_layer.ack_tokens import AckLinks
 from pagerd.service_layer.observability import Observer
 from pagerd.service_layer.paging import Sender
 from pagerd.service_layer.ports import Clock, UnitOfWork
@@ -134,6 +135,8 @@ class DutyContext:
     batch: int
     wakeup: ThreadWakeup
     jitter: Callable[[], float] | None = None
+    links: AckLinks | None = None
+    """Signs the acknowledge links the dispatch duty's claims put on pages."""
 
 
 def _always(_settings: Settings) -> bool:

@@ -19,6 +19,7 @@ from pagerd.entrypoints.workers.duties import DUTIES
 from pagerd.entrypoints.workers.duty import Duty, DutyContext, DutySpec, WakeOn
 from pagerd.entrypoints.workers.loop import CycleLoop, WaitFn, wait_for_ring
 from pagerd.entrypoints.workers.options import WorkerOptions, new_worker_id
+from pagerd.service_layer.ack_tokens import AckLinks, AckLinkSigner
 
 log = logging.getLogger("pagerd.worker")
 
@@ -87,6 +88,7 @@ class WorkerEngine:
             batch=spec.batch,
             wakeup=wakeup,
             jitter=jitter,
+            links=AckLinks(container.public_url, AckLinkSigner(container.secret_key)),
         )
         duty = spec.build(context)
         loop = CycleLoop(

@@ -3,60 +3,34 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from datetime import datetime
 
-from pagerd.entrypoints.workers.duty import DutyContext, TransactionalDuty
+from pagerd.entrypoints.workers.due_rows import DueRowsDuty
 from pagerd.service_layer.heartbeats import MissedHeartbeat, fire_missed_heartbeats
-from pagerd.service_layer.ports import UnitOfWork
+from pagerd.service_layer.ports import Clock, UnitOfWork
 
 log = logging.getLogger("pagerd.worker")
 
-DUE_NOW_RECHECK = 0.01
-"""Seconds before looking again when a deadline already passed after a cycle (another
-worker's transaction holds it, or it passed after the cycle's claim)."""
 
+class HeartbeatDuty(DueRowsDuty[MissedHeartbeat]):
+    """Acts on passed deadlines, `batch` per transaction: a deadline is cleared in the
+    commit that opens its alert, so it acts once (see DueRowsDuty)."""
 
-class HeartbeatDuty(TransactionalDuty):
-    """Acts on passed deadlines, `batch` per transaction (the transaction is the claim).
+    def act_on_due(self, uow: UnitOfWork, clock: Clock, limit: int) -> Sequence[MissedHeartbeat]:
+        return fire_missed_heartbeats(uow, clock, limit)
 
-    Any number of workers may run it on one database: a deadline is claimed locked (or under
-    SQLite's single writer) and cleared in the commit that opens its alert, so it acts once;
-    a crash mid-cycle rolls back and leaves it due.
-    """
-
-    def __init__(self, context: DutyContext) -> None:
-        super().__init__()
-        self._uow: UnitOfWork = context.uow_factory()
-        self._clock = context.clock
-        self._batch = context.batch
-
-    def run_cycle(self) -> int:
-        """Act on passed deadlines until none is left (or a stop is requested)."""
-        fired = 0
-        while not self.stopping.is_set():
-            batch = fire_missed_heartbeats(self._uow, self._clock, self._batch)
-            if not batch:
-                break
-            fired += len(batch)
-            for missed in batch:
-                self._report(missed)
-        return fired
-
-    def _report(self, missed: MissedHeartbeat) -> None:
+    def report(self, done: MissedHeartbeat) -> None:
         log.warning(
             "heartbeat missed",
             extra={
-                "heartbeat_id": str(missed.heartbeat.id),
-                "heartbeat": missed.heartbeat.name,
-                "alert_id": str(missed.received.alert.id),
-                "deduplicated": missed.received.deduplicated,
-                "lateness_seconds": missed.lateness.total_seconds(),
+                "heartbeat_id": str(done.heartbeat.id),
+                "heartbeat": done.heartbeat.name,
+                "alert_id": str(done.received.alert.id),
+                "deduplicated": done.received.deduplicated,
+                "lateness_seconds": done.lateness.total_seconds(),
             },
         )
 
-    def seconds_until_due(self) -> float | None:
-        """Seconds until the earliest deadline passes, None when none is kept."""
-        with self._uow:
-            deadline = self._uow.heartbeats.next_deadline_at()
-        if deadline is None:
-            return None
-        return max((deadline - self._clock.now()).total_seconds(), DUE_NOW_RECHECK)
+    def next_due_at(self, uow: UnitOfWork) -> datetime | None:
+        return uow.heartbeats.next_deadline_at()

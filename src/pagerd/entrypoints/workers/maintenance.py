@@ -3,58 +3,32 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from datetime import datetime
 
-from pagerd.entrypoints.workers.duty import DutyContext, TransactionalDuty
+from pagerd.entrypoints.workers.due_rows import DueRowsDuty
 from pagerd.service_layer.maintenance import EndedWindow, end_due_windows
-from pagerd.service_layer.ports import UnitOfWork
+from pagerd.service_layer.ports import Clock, UnitOfWork
 
 log = logging.getLogger("pagerd.worker")
 
-DUE_NOW_RECHECK = 0.01
-"""Seconds before looking again when an end has already come after a cycle (another
-worker's transaction holds it)."""
 
+class MaintenanceDuty(DueRowsDuty[EndedWindow]):
+    """Ends due windows, `batch` per transaction: an end is marked in the commit that
+    starts the held incident's paging, so it acts once (see DueRowsDuty)."""
 
-class MaintenanceDuty(TransactionalDuty):
-    """Ends due windows, `batch` per transaction (the transaction is the claim).
+    def act_on_due(self, uow: UnitOfWork, clock: Clock, limit: int) -> Sequence[EndedWindow]:
+        return end_due_windows(uow, clock, limit)
 
-    Any number of workers may run it: an end is claimed locked (or under SQLite's single
-    writer) and marked in the commit that starts the held incident's paging, so it acts
-    once; a crash mid-cycle rolls back and leaves it due.
-    """
-
-    def __init__(self, context: DutyContext) -> None:
-        super().__init__()
-        self._uow: UnitOfWork = context.uow_factory()
-        self._clock = context.clock
-        self._batch = context.batch
-
-    def run_cycle(self) -> int:
-        """End due windows until none is left (or a stop is requested)."""
-        done = 0
-        while not self.stopping.is_set():
-            batch = end_due_windows(self._uow, self._clock, self._batch)
-            if not batch:
-                break
-            done += len(batch)
-            for ended in batch:
-                self._report(ended)
-        return done
-
-    def _report(self, ended: EndedWindow) -> None:
+    def report(self, done: EndedWindow) -> None:
         log.info(
             "maintenance window ended",
             extra={
-                "maintenance_window_id": str(ended.window.id),
-                "service_id": str(ended.window.monitored_service_id),
-                "released_alert_id": str(ended.released.id) if ended.released else None,
+                "maintenance_window_id": str(done.window.id),
+                "service_id": str(done.window.monitored_service_id),
+                "released_alert_id": str(done.released.id) if done.released else None,
             },
         )
 
-    def seconds_until_due(self) -> float | None:
-        """Seconds until the earliest end not yet acted on, None when there is none."""
-        with self._uow:
-            end_at = self._uow.maintenance.next_end_at()
-        if end_at is None:
-            return None
-        return max((end_at - self._clock.now()).total_seconds(), DUE_NOW_RECHECK)
+    def next_due_at(self, uow: UnitOfWork) -> datetime | None:
+        return uow.maintenance.next_end_at()

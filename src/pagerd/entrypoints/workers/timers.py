@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from pagerd.domain.timer import FiredTimer
 from pagerd.entrypoints.workers.duty import DutyContext, TransactionalDuty
 from pagerd.service_layer.rule_timers import FiredRuleTimer, fire_due_rule_timers
-from pagerd.service_layer.timers import FiredTimer, fire_due_timers
+from pagerd.service_layer.timers import fire_due_timers
 
 log = logging.getLogger("pagerd.worker")
 
@@ -70,6 +71,7 @@ class TimerDuty(TransactionalDuty):
                 "level_id": result.timer.level,
                 "pass": result.timer.pass_number,
                 "escalated": result.escalated,
+                "outcome": result.outcome.value,
                 "lateness_seconds": result.lateness.total_seconds(),
             },
         )
