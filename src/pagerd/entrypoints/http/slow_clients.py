@@ -1,26 +1,29 @@
 """Connections that stall are closed: a header read timeout in the HTTP protocol, and a
 body read timeout in `BodyLimitMiddleware`; uvicorn's `limit_concurrency` caps connections.
 
-uvicorn itself times out only idle keep-alive connections: a client that opens a connection
-and sends half a request line, or a request's headers a byte at a time, held it forever, so
-a few hundred such clients held every connection. The protocols here close a connection
-whose request headers are not complete within `header_timeout` seconds of the moment pagerd
-started waiting for them (the connection opened, or the previous answer was sent).
+uvicorn itself times out only idle keep-alive connections, and any byte received restarts
+that wait: a client that opens a connection and sends half a request line, or a request's
+headers a byte at a time, held it forever, so a few hundred such clients held every
+connection. The protocols here close a connection on which pagerd waits for its client for
+longer than `header_timeout` seconds: from the moment the connection opened or the previous
+answer was complete, until the next request's headers are complete.
+
+That wait includes the rest of a body pagerd answered without reading (a 404 to a POST, say):
+what the client still sends there is no one's work, and a client trickling such a body held
+the connection as a stalled header did.
 
 `http_protocol` picks uvicorn's httptools protocol when httptools is installed (uvicorn's
 `standard` extra, what production installs: its parser is C, h11's pure Python) and the h11
-one otherwise; both behave the same here. h11 refuses request headers beyond 16 KiB (its
-incomplete-event limit); the httptools protocol here refuses them too, as httptools itself
-has no such limit.
+one otherwise; both behave the same here. h11 refuses a request head beyond 16 KiB (its
+incomplete-event limit); the httptools protocol here refuses it too (400), as httptools
+itself has no such limit.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 from typing import Any
 
-import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 DEFAULT_HEADER_TIMEOUT = 10.0
@@ -28,26 +31,35 @@ MAX_HEADER_BYTES = 16 * 1024  # h11's default limit on an incomplete request hea
 
 
 class _HeaderTimeout:
-    """The timer shared by both protocols; `_waiting_for_headers` says what "stalled" means
-    for each parser."""
+    """The clock shared by both protocols. Each calls `_watch_client` wherever a request's
+    headers may have become complete or its answer finished."""
 
     header_timeout = DEFAULT_HEADER_TIMEOUT
-    _waits = 0  # which wait for headers a timer belongs to
+    _overdue: asyncio.TimerHandle | None = None  # armed while waiting for the client
     loop: asyncio.AbstractEventLoop
     transport: asyncio.Transport
+    cycle: Any
 
-    def _wait_for_headers(self) -> None:
-        self._waits += 1
-        self.loop.call_later(self.header_timeout, self._headers_overdue, self._waits)
+    def _watch_client(self) -> None:
+        """Start the clock when pagerd begins waiting for a request, stop it when one came.
 
-    def _headers_overdue(self, wait: int) -> None:
-        if wait != self._waits or self.transport.is_closing():
-            return  # a later wait began, or the connection is gone
-        if self._waiting_for_headers():
+        Waiting means no request is being answered: none arrived yet, or the last answer is
+        complete. Bytes of an incomplete request do not restart the clock."""
+        waiting = self.cycle is None or self.cycle.response_complete
+        if waiting and self._overdue is None:
+            self._overdue = self.loop.call_later(self.header_timeout, self._close_stalled)
+        elif not waiting:
+            self._stop_clock()
+
+    def _stop_clock(self) -> None:
+        if self._overdue is not None:
+            self._overdue.cancel()
+            self._overdue = None
+
+    def _close_stalled(self) -> None:
+        self._overdue = None
+        if not self.transport.is_closing():
             self.transport.close()
-
-    def _waiting_for_headers(self) -> bool:
-        raise NotImplementedError
 
 
 class HeaderTimeoutH11Protocol(_HeaderTimeout, H11Protocol):
@@ -55,53 +67,62 @@ class HeaderTimeoutH11Protocol(_HeaderTimeout, H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._wait_for_headers()
+        self._watch_client()
+
+    def handle_events(self) -> None:
+        # Runs on every byte received and when a pipelined request is let through: the
+        # place where a request's headers become complete, and a new cycle begins.
+        super().handle_events()
+        self._watch_client()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        self._wait_for_headers()
+        self._watch_client()
 
-    def _waiting_for_headers(self) -> bool:
-        return self.conn.their_state is h11.IDLE and (
-            self.cycle is None or self.cycle.response_complete
-        )
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_clock()
+        super().connection_lost(exc)
 
 
 def _httptools_protocol() -> type[Any] | None:
-    if importlib.util.find_spec("httptools") is None:
+    try:
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    except ImportError:  # httptools is not installed
         return None
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
     class HeaderTimeoutHttpToolsProtocol(_HeaderTimeout, HttpToolsProtocol):
         """uvicorn's httptools protocol, closing connections whose request headers arrive
-        too slowly, and answering 400 to request headers beyond MAX_HEADER_BYTES."""
+        too slowly, and answering 400 to a request head beyond MAX_HEADER_BYTES."""
 
-        _header_bytes = 0  # bytes received since the current request's head began
+        _head_bytes = 0  # bytes received while waiting for the current request's head
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
-            self._wait_for_headers()
-
-        def on_response_complete(self) -> None:
-            super().on_response_complete()
-            self._wait_for_headers()
+            self._watch_client()
 
         def on_headers_complete(self) -> None:
-            self._header_bytes = 0
+            self._head_bytes = 0
             super().on_headers_complete()
 
         def data_received(self, data: bytes) -> None:
+            # httptools parses every byte here: a request's headers complete (a new cycle)
+            # only within this call.
             super().data_received(data)
-            if self.transport.is_closing() or not self._waiting_for_headers():
+            if self.transport.is_closing():
                 return
-            self._header_bytes += len(data)
-            if self._header_bytes > MAX_HEADER_BYTES:
-                self.send_400_response("Request headers too large.")
+            self._watch_client()
+            if self.cycle is None or self.cycle.response_complete:
+                self._head_bytes += len(data)
+                if self._head_bytes > MAX_HEADER_BYTES:
+                    self.send_400_response("Request headers too large.")
 
-        def _waiting_for_headers(self) -> bool:
-            # A request's cycle exists from its headers' end: none, or the previous one's
-            # answer sent, means the next request's headers are still awaited.
-            return self.cycle is None or self.cycle.response_complete
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._watch_client()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._stop_clock()
+            super().connection_lost(exc)
 
     return HeaderTimeoutHttpToolsProtocol
 
@@ -115,3 +136,8 @@ def http_protocol(seconds: float, prefer_httptools: bool = True) -> type[Any]:
         (base or HeaderTimeoutH11Protocol,),
         {"header_timeout": seconds},
     )
+
+
+def protocol_with_header_timeout(seconds: float) -> type[HeaderTimeoutH11Protocol]:
+    """The h11 protocol class with its header timeout set."""
+    return http_protocol(seconds, prefer_httptools=False)
