@@ -141,7 +141,7 @@ class Inbox:
 
         async def close_all() -> None:
             for server in self.servers:
-                server.transport.close()
+                server.transport.abort()  # at once: no TLS goodbye to wait for
 
         asyncio.run_coroutine_threadsafe(close_all(), self.loop).result(timeout=5)
 
@@ -165,7 +165,28 @@ def starttls_server(certificate: Certificate) -> Iterator[tuple[Inbox, int]]:
     try:
         yield inbox, port
     finally:
+        _close_open_senders()  # their kept sessions first: the server then stops idle
         controller.stop()
+
+
+_OPEN_SENDERS: list[SmtpEmailSender] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_senders() -> Iterator[None]:
+    """Senders keep SMTP sessions open between messages: close them after each test."""
+    yield
+    _close_open_senders()
+
+
+def _close_open_senders() -> None:
+    while _OPEN_SENDERS:
+        _OPEN_SENDERS.pop().close()
+
+
+def _kept(sender: SmtpEmailSender) -> SmtpEmailSender:
+    _OPEN_SENDERS.append(sender)
+    return sender
 
 
 def _sender(port: int, certificate: Certificate, clock: Clock, **changes: Any) -> SmtpEmailSender:
@@ -180,7 +201,7 @@ def _sender(port: int, certificate: Certificate, clock: Clock, **changes: Any) -
         ssl_context=certificate.client_context(),
     )
     renderer = MessageRenderer()
-    return SmtpEmailSender(replace(config, **changes), renderer, clock)
+    return _kept(SmtpEmailSender(replace(config, **changes), renderer, clock))
 
 
 def _harness(port: int, certificate: Certificate, **changes: Any) -> PagingHarness:
@@ -263,6 +284,7 @@ def test_a_page_arrives_over_implicit_tls(certificate: Certificate) -> None:
         h.alert(service.id, "down")
         h.run_workers()
     finally:
+        _close_open_senders()
         controller.stop()
 
     assert [rcpt for _, rcpt, _ in inbox.messages] == [["alice@example.com"]]
@@ -400,16 +422,18 @@ def test_idle_connections_are_closed_after_the_idle_timeout(
     h = _harness(port, certificate)
     page = _one_page(h)
     clock = FakeClock()
-    sender = SmtpEmailSender(
-        replace(
-            SmtpConfig(host="127.0.0.1", port=port, username=USER, password=PASSWORD),
-            from_address="pagerd@example.com",
-            timeout=5,
-            ssl_context=certificate.client_context(),
-        ),
-        MessageRenderer(),
-        clock,
-        idle_timeout=dt.timedelta(seconds=30),
+    sender = _kept(
+        SmtpEmailSender(
+            replace(
+                SmtpConfig(host="127.0.0.1", port=port, username=USER, password=PASSWORD),
+                from_address="pagerd@example.com",
+                timeout=5,
+                ssl_context=certificate.client_context(),
+            ),
+            MessageRenderer(),
+            clock,
+            idle_timeout=dt.timedelta(seconds=30),
+        )
     )
     assert sender.send(page).outcome is DeliveryOutcome.DELIVERED
 
