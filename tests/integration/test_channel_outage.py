@@ -40,7 +40,8 @@ def test_pages_queued_while_smtp_is_down_all_arrive_once_when_it_is_back(
     port = free_port()  # nothing listens here yet: connections are refused
     renderer = MessageRenderer()
     config = SmtpConfig(host="127.0.0.1", port=port, starttls=False, timeout=5)
-    h.senders[Channel.EMAIL] = SmtpEmailSender(config, renderer, h.clock)  # type: ignore[assignment]
+    sender = SmtpEmailSender(config, renderer, h.clock)
+    h.senders[Channel.EMAIL] = sender  # type: ignore[assignment]
     checkout, search = h.create_service("checkout"), h.create_service("search")
     h.set_policy(checkout.id, [level(*ADDRESSES[:2])])
     h.set_policy(search.id, [level(ADDRESSES[2])])
@@ -59,6 +60,7 @@ def test_pages_queued_while_smtp_is_down_all_arrive_once_when_it_is_back(
         for _ in range(3):
             h.advance(600)
     finally:
+        sender.close()  # its kept session, before the server stops
         controller.stop()
 
     sent = _pages(h, opened)
