@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from pagerd.bootstrap import channel_senders
 from pagerd.config import Settings
+from pagerd.domain.channels import Channel
 from pagerd.domain.voice_call import CALL_RETRY_DELAY
 from pagerd.entrypoints.http import create_app
 from pagerd.entrypoints.workers import WorkerEngine, WorkerOptions
@@ -61,7 +62,10 @@ def both(api: Api, slack: FakeSlack, twilio: FakeTwilioVoice) -> Api:
         _env_file=None,
     )
     key = b"k" * 32
-    api.senders.update(channel_senders(settings, api.clock, key, PUBLIC_URL))
+    real = channel_senders(settings, api.clock, key, PUBLIC_URL)
+    # Only Slack and voice go to the fakes: e-mail stays on the journal, so `paged()` shows
+    # whether a later level was paged.
+    api.senders.update({channel: real[channel] for channel in (Channel.SLACK, Channel.VOICE)})
     api.container = replace(api.container, settings=settings, secret_key=key, public_url=PUBLIC_URL)
     api.engine = WorkerEngine(
         api.container, WorkerOptions(send_threads=0), worker_id="e2e", jitter=lambda: 0.5
@@ -120,7 +124,7 @@ def test_a_slack_click_acknowledges_a_page_sent_to_slack_and_by_voice_and_stops_
 
     # Past level 1's timeout and any voice retry: nothing more is paged, nobody called again.
     both.advance(ACK_TIMEOUT + CALL_RETRY_DELAY.total_seconds() + 60)
-    assert "bob@example.com" not in both.paged()
+    assert both.paged() == []
     assert len(twilio.calls) == 1
     assert len(slack.posts) == 1
     assert len(slack.updates) == 1
