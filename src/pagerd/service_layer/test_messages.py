@@ -16,8 +16,8 @@ from pagerd.domain.roles import SYSTEM, Actor
 from pagerd.domain.test_message import TestMessage
 from pagerd.service_layer.contact_methods import require_profile_access
 from pagerd.service_layer.errors import NotFound
+from pagerd.service_layer.outcomes import apply_outcomes
 from pagerd.service_layer.paging import (
-    DeliveryOutcome,
     DeliveryResult,
     OutgoingPage,
     PageItem,
@@ -88,17 +88,7 @@ def record_test_outcomes(
 ) -> None:
     """Inside the caller's transaction: store each test page's outcome, dropping its lease."""
     stored = uow.test_messages.get_many([p.idempotency_key for p, _ in outcomes])
-    recorded: list[TestMessage] = []
-    for page, result in outcomes:
-        message = stored.pop(page.idempotency_key, None)
-        if message is None or not message.is_pending:
-            continue
-        if result.outcome is DeliveryOutcome.DELIVERED:
-            message.delivered(now)
-        else:
-            permanent = result.outcome is DeliveryOutcome.PERMANENT_FAILURE
-            message.failed(result.error or "unknown error", now, jitter(), permanent)
-        recorded.append(message)
+    recorded = apply_outcomes(stored, outcomes, now, jitter)
     uow.test_messages.update_many(recorded)
 
 
