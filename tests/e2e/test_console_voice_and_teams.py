@@ -61,3 +61,25 @@ def test_send_test_on_a_voice_contact_method_goes_out_as_a_test_call() -> None:
     assert message.subject == "Voice call to +14155550100"
     assert "This is a test" in message.body
     assert "<Gather" not in message.body  # a test call asks for no key
+
+
+def test_send_test_on_a_slack_contact_method_goes_out_as_a_test_direct_message() -> None:
+    console = ConsoleApp(dev_outbox=True)
+    client, token = console.signed_in_client()
+    uow = console.uow()
+    with uow:
+        me = uow.users.get_by_name(USERNAME)
+    assert me is not None
+    method = add_contact_method(console.uow(), console.clock, me.id, "slack", "U0123ABCD")
+
+    answer = client.post(f"/profile/contact-methods/{method.id}/test", data={"csrf_token": token})
+    console.run_workers()
+
+    assert answer.status_code == 303
+    uow = console.uow()
+    with uow:
+        [message] = uow.dev_outbox.list(10)
+    assert message.channel is Channel.SLACK
+    assert message.subject == "Slack message to U0123ABCD"
+    assert "This is a test" in message.body
+    assert "pagerd_acknowledge" not in message.body  # a test names no alert: no buttons
