@@ -36,10 +36,12 @@ class DeliveryAttempts:
     """The attempt state every outbox row shares (a page, a test message, a message edit):
     its status, attempts, last error, when it was sent and when it is next due.
 
-    A mixin for dataclasses that declare those fields; `max_attempts` is the row's budget.
+    A mixin for dataclasses that declare those fields; `max_attempts` is the row's budget,
+    `honours_retry_after` whether a provider's Retry-After may delay the next attempt.
     """
 
     max_attempts: ClassVar[int] = MAX_ATTEMPTS
+    honours_retry_after: ClassVar[bool] = True
     status: NotificationStatus
     attempts: int
     last_error: str | None
@@ -71,8 +73,8 @@ class DeliveryAttempts:
 
         `jitter` in [0, 1) spreads retries of many rows (full jitter on the upper half of
         the delay), and is passed in so that the rule stays deterministic. A provider's
-        `retry_after` (an HTTP 429's Retry-After) is honoured: never sooner, up to
-        RETRY_AFTER_CAP.
+        `retry_after` (an HTTP 429's Retry-After) is honoured, where the row does: never
+        sooner, up to RETRY_AFTER_CAP.
         """
         self.attempts += 1
         self.last_error = error
@@ -80,7 +82,7 @@ class DeliveryAttempts:
             self.status = NotificationStatus.FAILED
             return
         delay = retry_delay(self.attempts, jitter)
-        if retry_after is not None:
+        if retry_after is not None and self.honours_retry_after:
             delay = max(delay, min(retry_after, RETRY_AFTER_CAP))
         self.next_attempt_at = now + delay
 

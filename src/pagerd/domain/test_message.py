@@ -8,7 +8,7 @@ It belongs to no alert: nothing can acknowledge it, and it never escalates anyth
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import ClassVar
 from uuid import UUID, uuid4
 
@@ -26,6 +26,8 @@ class TestMessage(DeliveryAttempts):
 
     __test__ = False  # not a pytest test class, whatever its name
     max_attempts: ClassVar[int] = MAX_TEST_ATTEMPTS
+    honours_retry_after: ClassVar[bool] = False
+    """A test reports back within a minute or so, never after a provider's long pause."""
 
     id: UUID
     user_id: UUID
@@ -52,15 +54,3 @@ class TestMessage(DeliveryAttempts):
     ) -> TestMessage:
         """A new pending test message, due at once."""
         return cls(uuid4(), user_id, contact_method_id, channel, address, label, now, now)
-
-    def failed(
-        self,
-        error: str,
-        now: datetime,
-        jitter: float,
-        permanent: bool,
-        retry_after: timedelta | None = None,
-    ) -> None:
-        """As for any outbox row, except that a provider's Retry-After is not waited for: a
-        test reports back within a minute or so, never after a provider's long pause."""
-        super().failed(error, now, jitter, permanent)
