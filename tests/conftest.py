@@ -2,7 +2,9 @@
 
 PostgreSQL tests run when PAGERD_TEST_POSTGRES_URL is set (CI sets it) and are skipped
 otherwise. Each use gets a database of its own, created here and dropped afterwards, so
-tests and parallel runs never see each other's rows.
+tests, pytest-xdist workers and parallel runs never see each other's rows. The server itself
+is shared: a test on it holds it (tests/postgres_lock.py), and a test marked
+`restarts_postgres` holds it alone.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.postgres_lock import RESTARTS_POSTGRES, postgres_server_held
 
 POSTGRES_ENV = "PAGERD_TEST_POSTGRES_URL"
 
@@ -28,12 +32,28 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'pagerd.db'}"
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database of this test's own; skips when none is configured."""
+def postgres_base_url() -> str:
+    """PAGERD_TEST_POSTGRES_URL, or a skip when it is not set."""
     base = os.environ.get(POSTGRES_ENV)
     if not base:
         pytest.skip(f"{POSTGRES_ENV} is not set")
+    return base
+
+
+@pytest.fixture
+def postgres_server(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The PostgreSQL server's base URL, held for this test: shared, or alone for a test
+    marked `restarts_postgres`. Skips when none is configured."""
+    base = postgres_base_url()
+    exclusive = request.node.get_closest_marker(RESTARTS_POSTGRES) is not None
+    with postgres_server_held(base, exclusive=exclusive):
+        yield base
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database of this test's own; skips when none is configured."""
+    base = postgres_server
     import psycopg
 
     name = f"pagerd_test_{uuid.uuid4().hex[:12]}"

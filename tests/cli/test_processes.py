@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from typing import IO
 import httpx
 import pytest
 
+from pagerd.testing.serve_process import free_port
 from tests.cli.conftest import Run
 
 PAGERD = str(Path(sys.executable).with_name("pagerd"))
@@ -91,17 +91,18 @@ def test_the_console_script_reports_errors_on_stderr_with_exit_code_1(tmp_path: 
 def test_a_worker_runs_until_sigterm_then_exits_cleanly(sqlite_url: str, tmp_path: Path) -> None:
     env = _environment(sqlite_url)
     subprocess.run([PAGERD, "migrate"], env=env, cwd=tmp_path, check=True, capture_output=True)
-    worker = subprocess.Popen(
+    # As a context manager: its stderr pipe is closed (and the process waited for) at the end.
+    with subprocess.Popen(
         [PAGERD, "worker"], env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        assert worker.stderr is not None
-        lines = _lines_until(worker.stderr, '"message": "pagerd worker is running"')
-        worker.send_signal(signal.SIGTERM)
-        returncode = worker.wait(timeout=30)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
+    ) as worker:
+        try:
+            assert worker.stderr is not None
+            lines = _lines_until(worker.stderr, '"message": "pagerd worker is running"')
+            worker.send_signal(signal.SIGTERM)
+            returncode = worker.wait(timeout=30)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
 
     assert all(json.loads(line)["level"] in ("info", "warning") for line in lines)  # JSON lines
     assert returncode == 0
@@ -113,17 +114,17 @@ def test_a_worker_warns_at_start_about_misspelt_variables_and_links_that_reach_n
 ) -> None:
     env = {**_environment(sqlite_url), "PAGERD_PUBLC_URL": "https://pagerd.example.com"}
     subprocess.run([PAGERD, "migrate"], env=env, cwd=tmp_path, check=True, capture_output=True)
-    worker = subprocess.Popen(
+    with subprocess.Popen(
         [PAGERD, "worker"], env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        assert worker.stderr is not None
-        lines = _lines_until(worker.stderr, '"message": "pagerd worker is running"')
-        worker.send_signal(signal.SIGTERM)
-        worker.wait(timeout=30)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
+    ) as worker:
+        try:
+            assert worker.stderr is not None
+            lines = _lines_until(worker.stderr, '"message": "pagerd worker is running"')
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=30)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
 
     warnings = {e["event"]: e["message"] for e in map(json.loads, lines) if "event" in e}
     assert "did you mean PAGERD_PUBLIC_URL?" in warnings["config.unknown_variable"]
@@ -135,7 +136,7 @@ def test_a_worker_warns_at_start_about_misspelt_variables_and_links_that_reach_n
 def test_serve_migrates_serves_metrics_and_stops_cleanly_on_sigterm(
     sqlite_url: str, tmp_path: Path, workers: bool
 ) -> None:
-    port = _free_port()
+    port = free_port()
     args = [PAGERD, "serve", "--port", str(port)] + ([] if workers else ["--no-workers"])
     server = subprocess.Popen(
         args, env=_environment(sqlite_url), cwd=tmp_path, stderr=subprocess.PIPE, text=True
@@ -154,13 +155,6 @@ def test_serve_migrates_serves_metrics_and_stops_cleanly_on_sigterm(
     assert all(json.loads(line) for line in log.splitlines())
     assert ('"message": "worker stopped"' in log) is workers
     assert ('"message": "worker started"' in log) is workers
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _get_when_up(url: str, process: subprocess.Popen[str], deadline: float = 60) -> str:

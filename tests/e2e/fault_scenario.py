@@ -110,6 +110,8 @@ class AlertStorm:
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="storm")
         self._futures: list[Any] = []
         self._local = threading.local()
+        self._clients: list[httpx.Client] = []  # every thread's, closed by `results`
+        self._clients_lock = threading.Lock()
 
     def start(self, alerts: list[tuple[ServiceUnderTest, str]], duration: float) -> None:
         """Send each (service, dedup key), spread evenly over `duration` seconds."""
@@ -123,6 +125,10 @@ class AlertStorm:
         """Wait for every alert to be answered or given up."""
         found = [f.result() for f in self._futures]
         self._pool.shutdown()
+        with self._clients_lock:
+            for client in self._clients:
+                client.close()
+            self._clients.clear()
         return found
 
     def _send_at(self, at: float, service: ServiceUnderTest, key: str) -> SentAlert:
@@ -151,6 +157,8 @@ class AlertStorm:
         if base_url not in clients:
             headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
             clients[base_url] = httpx.Client(base_url=base_url, headers=headers, timeout=10.0)
+            with self._clients_lock:
+                self._clients.append(clients[base_url])
         return clients[base_url]
 
 

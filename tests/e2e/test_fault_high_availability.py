@@ -36,7 +36,8 @@ from tests.e2e.fault_scenario import (
 from tests.e2e.polling import wait_for
 from tests.e2e.test_fault_postgres_restart import restart_postgres
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+# restarts_postgres: holds the shared server alone while it restarts it (tests/postgres_lock.py)
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.restarts_postgres]
 
 STORM_SECONDS = 8.0
 KILL_AFTER = 2.5

@@ -34,7 +34,8 @@ from tests.e2e.fault_scenario import (
 )
 from tests.e2e.polling import wait_for
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+# restarts_postgres: holds the shared server alone while it restarts it (tests/postgres_lock.py)
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.restarts_postgres]
 
 STORM_SECONDS = 8.0
 RESTART_AFTER = 3.0

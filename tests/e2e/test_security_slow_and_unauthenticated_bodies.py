@@ -91,30 +91,93 @@ def test_a_stalled_body_is_answered_408_after_the_body_timeout(memory_api: Api) 
 @pytest.fixture
 def server(memory_api: Api) -> Iterator[int]:
     """The app under uvicorn as `pagerd serve` configures it, header timeout 0.5 s."""
+    yield from serving(memory_api.app)
+
+
+async def answer_without_reading_the_body(scope: Any, receive: Any, send: Any) -> None:
+    """An ASGI app answering 204 at once, whatever the request's body."""
+    await send({"type": "http.response.start", "status": 204, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+
+
+@pytest.fixture
+def hasty_server() -> Iterator[int]:
+    """`answer_without_reading_the_body` served as `server` serves pagerd. pagerd itself reads
+    every body before answering, or answers with Connection: close (a 401 first)."""
+    yield from serving(answer_without_reading_the_body)
+
+
+def serving(app: Any) -> Iterator[int]:
+    """Serve `app` under uvicorn as `pagerd serve` configures it, header timeout 0.5 s, on a
+    socket bound here (no free port to guess, none another test could take meanwhile)."""
     settings = Settings(_env_file=None, http_header_timeout_seconds=0.5, http_max_connections=50)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = http_server_config(memory_api.app, settings, "127.0.0.1", port)
+    listening = socket.create_server(("127.0.0.1", 0))
+    port = listening.getsockname()[1]
+    config = http_server_config(app, settings, "127.0.0.1", port)
     config.log_level = "warning"
     running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
+    thread = threading.Thread(target=running.run, kwargs={"sockets": [listening]}, daemon=True)
     thread.start()
+    deadline = time.monotonic() + 10
     while not running.started:
+        assert thread.is_alive(), "uvicorn stopped before it started"
+        assert time.monotonic() < deadline, "uvicorn did not start within 10 s"
         time.sleep(0.01)
     try:
         yield port
     finally:
         running.should_exit = True
         thread.join(5)
+        listening.close()
 
 
 def closed_within(connection: socket.socket, seconds: float) -> bool:
+    """Whether the server closes `connection` within `seconds`, sending nothing more."""
     connection.settimeout(seconds)
     try:
         return connection.recv(1024) == b""
+    except ConnectionResetError:  # closed with bytes the server never read
+        return True
     except TimeoutError:
         return False
+
+
+def trickle(connection: socket.socket, seconds: float) -> None:
+    """Send a byte every 0.1 s for `seconds`, or until the server closes the connection."""
+    until = time.monotonic() + seconds
+    while time.monotonic() < until and not closed_within(connection, 0.1):
+        try:
+            connection.sendall(b" ")
+        except OSError:  # closed meanwhile
+            return
+
+
+def read_response(connection: socket.socket) -> bytes:
+    """One whole response (head and Content-Length body). uvicorn writes the head and the
+    body separately, so a single recv may return the head alone; the body left unread
+    would then be taken for the server's answer to what the client sends next."""
+    connection.settimeout(5)
+    received = b""
+    while b"\r\n\r\n" not in received:
+        received += _more(connection)
+    head, _, body = received.partition(b"\r\n\r\n")
+    length = next(
+        (
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        ),
+        0,
+    )
+    while len(body) < length:
+        body += _more(connection)
+    return head + b"\r\n\r\n" + body
+
+
+def _more(connection: socket.socket) -> bytes:
+    chunk = connection.recv(4096)
+    assert chunk, "the server closed the connection mid-response"
+    return chunk
 
 
 def test_a_connection_whose_headers_stall_is_closed_after_the_header_timeout(
@@ -129,10 +192,33 @@ def test_a_connection_whose_headers_stall_is_closed_after_the_header_timeout(
 def test_a_keep_alive_connection_stalling_on_its_next_request_is_closed_too(server: int) -> None:
     with socket.create_connection(("127.0.0.1", server)) as connection:
         connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-        assert b"200" in connection.recv(4096)
+        assert read_response(connection).startswith(b"HTTP/1.1 200 ")
         connection.sendall(b"GET /healthz HTTP/1.1\r\nHo")
 
         assert closed_within(connection, 3)
+
+
+def test_a_stalled_request_pipelined_behind_a_complete_one_is_closed_too(server: int) -> None:
+    # The second request's first bytes arrive while the first is being answered: uvicorn
+    # holds them until the answer is complete, and the header timeout starts then.
+    with socket.create_connection(("127.0.0.1", server)) as connection:
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHo")
+        assert read_response(connection).startswith(b"HTTP/1.1 200 ")
+
+        assert closed_within(connection, 3)
+
+
+def test_a_connection_trickling_the_body_of_an_answered_request_is_closed_too(
+    hasty_server: int,
+) -> None:
+    # Answered before its body was read: what the client still sends is no one's work,
+    # and the header timeout runs from the answer, however often a byte comes.
+    with socket.create_connection(("127.0.0.1", hasty_server)) as connection:
+        connection.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+        assert read_response(connection).startswith(b"HTTP/1.1 204 ")
+        trickle(connection, 3)
+
+        assert closed_within(connection, 0.1)
 
 
 def test_a_prompt_client_is_served_normally(server: int) -> None:

@@ -8,7 +8,6 @@ the migration tests prove that the migrations build exactly the same schema.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
@@ -29,7 +28,8 @@ from pagerd.domain.policy import EscalationPolicy, Level, Target
 from pagerd.domain.service import MonitoredService
 from pagerd.domain.timer import AckTimer
 from pagerd.service_layer.ports import UnitOfWork, WorkSignal
-from tests.conftest import POSTGRES_ENV, _admin_dsn
+from tests.conftest import _admin_dsn, postgres_base_url
+from tests.postgres_lock import postgres_server_held
 
 UowFactory = Callable[[WorkSignal | None], UnitOfWork]
 
@@ -52,18 +52,21 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 def shared_postgres_engine() -> Iterator[Engine]:
-    """One PostgreSQL database with the schema for the whole session: creating a database
-    per test costs about a second, emptying the tables a few milliseconds."""
-    base = os.environ.get(POSTGRES_ENV)
-    if not base:
-        pytest.skip(f"{POSTGRES_ENV} is not set")
+    """One PostgreSQL database with the schema for the whole session (of each xdist worker):
+    creating a database per test costs about a second, emptying the tables a few
+    milliseconds. Only through `make_uow`: it is first made inside a test that holds the
+    server (a second hold by the same process could deadlock behind a waiting restart)."""
+    base = postgres_base_url()
     name = f"pagerd_contract_{uuid4().hex[:12]}"
     with psycopg.connect(_admin_dsn(base), autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     built = engine_with_schema(f"{base.rpartition('/')[0]}/{name}")
     yield built
     built.dispose()
-    with psycopg.connect(_admin_dsn(base), autocommit=True) as admin:
+    with (  # at the end of the session, when no test of this process holds the server
+        postgres_server_held(base, exclusive=False),
+        psycopg.connect(_admin_dsn(base), autocommit=True) as admin,
+    ):
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -82,6 +85,7 @@ def make_uow(request: pytest.FixtureRequest) -> Iterator[UowFactory]:
         yield lambda signal=None: InMemoryUnitOfWork(store, signal)
         return
     if request.param == "postgres":
+        request.getfixturevalue("postgres_server")  # held first: a restart may be under way
         shared = _emptied(request.getfixturevalue("shared_postgres_engine"))
         yield lambda signal=None: SqlAlchemyUnitOfWork(shared, signal)
         return

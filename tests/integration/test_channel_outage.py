@@ -6,7 +6,6 @@ the in-memory unit of work, SQLite and PostgreSQL (when configured).
 
 from __future__ import annotations
 
-import socket
 from email import message_from_bytes, policy
 from typing import Any
 
@@ -18,6 +17,7 @@ from pagerd.domain.alert import Alert
 from pagerd.domain.channels import Channel
 from pagerd.domain.notification import Notification, NotificationStatus
 from pagerd.testing.harness import PagingHarness, level
+from pagerd.testing.serve_process import free_port
 from tests.integration.conftest import UowFactory
 
 ADDRESSES = ["alice@example.com", "bob@example.com", "carol@example.com"]
@@ -33,17 +33,11 @@ class Inbox:
         return "250 OK"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_pages_queued_while_smtp_is_down_all_arrive_once_when_it_is_back(
     make_uow: UowFactory,
 ) -> None:
     h = PagingHarness(seed=7, make_uow=make_uow)
-    port = _free_port()  # nothing listens here yet: connections are refused
+    port = free_port()  # nothing listens here yet: connections are refused
     renderer = MessageRenderer()
     config = SmtpConfig(host="127.0.0.1", port=port, starttls=False, timeout=5)
     h.senders[Channel.EMAIL] = SmtpEmailSender(config, renderer, h.clock)  # type: ignore[assignment]

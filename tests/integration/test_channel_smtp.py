@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import socket
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -36,16 +35,11 @@ from pagerd.service_layer.paging import DeliveryOutcome, OutgoingPage
 from pagerd.service_layer.ports import Clock
 from pagerd.testing import RecordingSender, RecordingSignal
 from pagerd.testing.harness import PagingHarness, level
+from pagerd.testing.serve_process import free_port
 
 SECRET = b"smtp-test-secret"
 PUBLIC_URL = "https://pagerd.example.com"
 USER, PASSWORD = "pagerd", "s3cret"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

@@ -36,12 +36,13 @@ def test_the_worker_module_delivers_to_the_dev_outbox_and_stops_on_sigterm(
         for key, value in os.environ.items()
         if not key.startswith("PAGERD_") or key == "PAGERD_TEST_POSTGRES_URL"
     }
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "pagerd.entrypoints.workers"],
-        env={**env, "PAGERD_DATABASE_URL": database_url, "PAGERD_LOG_FORMAT": "console"},
-        cwd=tmp_path,
-        stderr=log.open("w"),
-    )
+    with log.open("w") as log_file:  # the child keeps its own copy
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "pagerd.entrypoints.workers"],
+            env={**env, "PAGERD_DATABASE_URL": database_url, "PAGERD_LOG_FORMAT": "console"},
+            cwd=tmp_path,
+            stderr=log_file,
+        )
     try:
         deadline = time.monotonic() + 30
         while True:

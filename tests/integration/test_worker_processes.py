@@ -55,14 +55,15 @@ class Workers:
         }
         if lease_seconds is not None:
             env["PAGERD_TEST_LEASE_SECONDS"] = str(lease_seconds)
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pagerd.testing.worker_process"],
-            env=env,
-            cwd=self.logs,
-            stdout=subprocess.PIPE,
-            stderr=(self.logs / f"{name}.log").open("w"),
-            text=True,
-        )
+        with (self.logs / f"{name}.log").open("w") as log:  # the child keeps its own copy
+            process = subprocess.Popen(
+                [sys.executable, "-m", "pagerd.testing.worker_process"],
+                env=env,
+                cwd=self.logs,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+            )
         self.processes.append(process)
         return process
 
@@ -99,6 +100,8 @@ def workers(
         if process.poll() is None:
             process.kill()
             process.wait(10)
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def open_alert(engine: Engine, name: str, levels: list[LevelSpec]) -> UUID:

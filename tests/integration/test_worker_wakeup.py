@@ -177,19 +177,21 @@ def test_a_commit_in_another_process_wakes_a_worker_through_listen_notify(
         "PAGERD_TEST_RECEIVER_URL": receiver.url,
         "PAGERD_LOG_FORMAT": "console",
     }
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "pagerd.testing.worker_process"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=(tmp_path / "worker.log").open("w"),
-        text=True,
-    )
+    with (tmp_path / "worker.log").open("w") as log:  # the child keeps its own copy
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "pagerd.testing.worker_process"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
     try:
         assert worker.stdout is not None
         assert worker.stdout.readline().startswith("ready")
         latencies = []
-        for i, pause in enumerate((0.15, 0.55, 0.35, 0.75, 0.25)):
+        pauses = (0.15, 0.55, 0.35, 0.75, 0.25, 0.45, 0.65, 0.05, 0.85, 0.3)
+        for i, pause in enumerate(pauses):
             time.sleep(pause)  # commits land at different points of the worker's poll cycle
             committed_at = time.monotonic()
             open_alert(pg_engine, f"service-{i}")
@@ -198,9 +200,11 @@ def test_a_commit_in_another_process_wakes_a_worker_through_listen_notify(
     finally:
         worker.terminate()
         assert worker.wait(20) == 0
+        assert worker.stdout is not None
+        worker.stdout.close()
         receiver.close()
 
     print("cross-process wake-up latencies (ms):", [round(s * 1000) for s in latencies])
-    # Polling alone (1 s) would put about half of them above 0.5 s; one slow outlier is
-    # tolerated so that a loaded machine does not fail the test.
-    assert sum(s < 0.5 for s in latencies) >= 4
+    # Polling alone (1 s) would put about half of them above 0.5 s; three slow outliers are
+    # tolerated so that a loaded machine (the suite runs in parallel) does not fail the test.
+    assert sum(s < 0.5 for s in latencies) >= 7

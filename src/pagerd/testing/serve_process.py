@@ -9,6 +9,7 @@ and JSON logs in a file of the working directory, and returns once /readyz answe
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -26,12 +27,39 @@ ADMIN_TOKEN = "test-admin-token"  # noqa: S105 -- for test processes only, not a
 STARTUP_DEADLINE = 60.0
 
 
+PORTS_FIRST = 20000
+"""Ports handed out by `free_port` lie below Linux's ephemeral range (32768 and up), where
+the kernel picks the local ports of outgoing connections and of `bind(0)`."""
+PORTS_PER_PROCESS = 1000
+PORT_BLOCKS = 12  # 20000 to 31999
+_next_port: int | None = None
+
+
 def free_port() -> int:
-    """A TCP port nothing listens on right now (on 127.0.0.1)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+    """A TCP port nothing listens on right now (on 127.0.0.1).
+
+    Taken in turn from a block of ports of this process's own: one per pytest-xdist worker
+    (PYTEST_XDIST_WORKER), at a random place in it (two runs at once rarely meet), outside
+    the ephemeral range. So the port is not taken by a client connection or another worker
+    between this call and the server's bind, and not soon again by this process: a server
+    killed and restarted at its port finds the port still unused.
+    """
+    global _next_port
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    index = int(worker) if worker.isdigit() else 0
+    block = PORTS_FIRST + index % PORT_BLOCKS * PORTS_PER_PROCESS
+    if _next_port is None:
+        _next_port = random.randrange(PORTS_PER_PROCESS)  # noqa: S311 -- not a secret
+    for _ in range(PORTS_PER_PROCESS):
+        port = block + _next_port
+        _next_port = (_next_port + 1) % PORTS_PER_PROCESS
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # in use, or lingering after a recent connection
+            return port
+    raise RuntimeError(f"no free port in {block}..{block + PORTS_PER_PROCESS - 1}")
 
 
 @dataclass

@@ -8,7 +8,6 @@ Playwright is missing. Playwright's own browser downloads are never used.
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from typing import Any
 import pytest
 import uvicorn
 
+from pagerd.testing.serve_process import free_port
 from tests.e2e.browser.console_app import ConsoleApp, sqlite_factory
 
 CHROMIUM = "/usr/bin/chromium"
@@ -40,9 +40,7 @@ class ServedConsole:
 
     def __init__(self, console: ConsoleApp) -> None:
         self.console = console
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(console.app, host="127.0.0.1", port=self.port, log_level="warning")
         self._server = uvicorn.Server(config)
