@@ -78,7 +78,11 @@ def test_the_migrated_schema_keeps_the_partial_indexes(database_url: str) -> Non
         "ix_alerts_retention",
         "ix_heartbeats_deadline",
         "ix_maintenance_windows_end_pending",
+        "ix_notifications_lease_owner",
+        "ix_test_messages_lease_owner",
+        "ix_message_updates_lease_owner",
     }
+    assert "lease_owner is not null" in partial["ix_notifications_lease_owner"].lower()
     assert "deadline_at" in partial["ix_heartbeats_deadline"]
     assert "acknowledged" in partial["uq_alerts_one_active_per_service"]
     assert "is null" in partial["uq_alerts_one_active_per_service"].lower()

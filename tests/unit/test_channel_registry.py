@@ -3,6 +3,7 @@ that do I/O only (links and reply codes come with the claimed page)."""
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from typing import cast
 from uuid import uuid4
@@ -146,3 +147,22 @@ services:
     assert parse_configuration(render_configuration(parse_configuration(text))) == (
         parse_configuration(text)
     )
+
+
+def test_an_unconfigured_teams_channel_pages_into_the_dev_outbox_as_its_adaptive_card() -> None:
+    h = PagingHarness(public_url="https://p.example")
+    h.senders.update(build_senders(ChannelConfigs(), h.clock))  # type: ignore[arg-type]
+    url = "https://contoso.webhook.office.com/workflows/1?sig=abc"
+    service = h.create_service("checkout")
+    h.set_policy(service.id, [level(f"teams:{url}")])
+    h.alert(service.id, "disk full")
+
+    h.run_workers()
+
+    with h.uow:
+        [message] = h.uow.dev_outbox.list(10)
+    assert (message.channel, message.subject) == (Channel.TEAMS, f"Teams card to {url}")
+    card = json.loads(message.body)
+    assert "AdaptiveCard" in json.dumps(card)
+    assert "disk full" in message.body
+    assert "https://p.example/alerts/" in message.body  # the link to acknowledge

@@ -8,6 +8,7 @@ from uuid import uuid4
 import pytest
 
 from pagerd.domain.channels import Channel
+from pagerd.domain.message_update import MAX_UPDATE_ATTEMPTS, MessageUpdate
 from pagerd.domain.notification import (
     MAX_ATTEMPTS,
     Notification,
@@ -15,6 +16,8 @@ from pagerd.domain.notification import (
     retry_delay,
 )
 from pagerd.domain.policy import Target
+from pagerd.domain.severity import Severity
+from pagerd.domain.test_message import MAX_TEST_ATTEMPTS, TestMessage
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -107,3 +110,37 @@ def test_cancel_applies_only_to_a_page_still_pending() -> None:
     sent.cancel()
 
     assert (pending.status, sent.status) == (NotificationStatus.CANCELLED, NotificationStatus.SENT)
+
+
+def _sent_slack_page() -> Notification:
+    page = Notification.for_target(uuid4(), uuid4(), 0, 0, Target(uuid4(), Channel.SLACK, "C1"), T0)
+    page.delivered(T0, message_ref="C1/1700000000.000100")
+    return page
+
+
+def test_a_message_edit_honours_retry_after_and_gives_up_after_its_own_budget() -> None:
+    edit = MessageUpdate.of(
+        _sent_slack_page(), "checkout", "down", Severity.CRITICAL, "acknowledged", "alice", T0
+    )
+
+    edit.failed("429", T0, 0.0, permanent=False, retry_after=timedelta(seconds=90))
+
+    assert (edit.status, edit.next_attempt_at) == (
+        NotificationStatus.PENDING,
+        T0 + timedelta(seconds=90),
+    )
+    for _ in range(MAX_UPDATE_ATTEMPTS - 1):
+        edit.failed("503", T0, 0.0, permanent=False)
+    assert (edit.status, edit.attempts) == (NotificationStatus.FAILED, MAX_UPDATE_ATTEMPTS)
+
+
+def test_a_test_message_ignores_retry_after_and_gives_up_after_three_attempts() -> None:
+    message = TestMessage.queue(uuid4(), uuid4(), Channel.SLACK, "U1", "Slack U1", T0)
+
+    message.failed("429", T0, 0.0, permanent=False, retry_after=timedelta(minutes=10))
+
+    assert message.next_attempt_at == T0 + retry_delay(1, 0.0)  # not ten minutes away
+    message.failed("503", T0, 0.0, permanent=False)
+    assert message.is_pending
+    message.failed("503", T0, 0.0, permanent=False)
+    assert (message.status, message.attempts) == (NotificationStatus.FAILED, MAX_TEST_ATTEMPTS)

@@ -222,3 +222,29 @@ def test_finished_calls_count_by_outcome_and_unanswered_ones_as_failed_attempts(
     failed = "pagerd_notifications_failed_total"
     assert _value(samples, failed, channel="voice", kind="transient") == 2
     assert _value(samples, failed, channel="voice", kind="permanent") == 1
+
+
+def test_slack_voice_and_teams_attempts_are_counted_by_channel_and_outcome() -> None:
+    run = _Incident()
+    user = run.h.create_user("alice")
+    run.h.add_contact_method(user.id, "voice", "+14155550100")
+    teams = "https://contoso.webhook.office.com/workflows/1?sig=abc"
+    service = run.h.create_service("checkout")
+    targets = ("slack:C0123ABCD", f"teams:{teams}", user_target(user.id))
+    run.h.set_policy(service.id, [level(*targets)])
+    run.h.senders[Channel.TEAMS].answer(DeliveryResult.transient("Teams answered 502"))
+    run.h.senders[Channel.VOICE].answer(DeliveryResult.permanent("Twilio answered 400"))
+    run.alert(service.id, "disk full")
+
+    pages = run.deliver()
+
+    assert {p.channel for p in pages} == {Channel.SLACK, Channel.TEAMS, Channel.VOICE}
+    samples = _scrape(run.observer)
+    attempts = "pagerd_delivery_attempts_total"
+    assert _value(samples, attempts, channel="slack", outcome="delivered") == 1
+    assert _value(samples, attempts, channel="teams", outcome="transient_failure") == 1
+    assert _value(samples, attempts, channel="voice", outcome="permanent_failure") == 1
+    failed = "pagerd_notifications_failed_total"
+    assert _value(samples, failed, channel="teams", kind="transient") == 1
+    assert _value(samples, failed, channel="voice", kind="permanent") == 1
+    assert _value(samples, "pagerd_notifications_sent_total", channel="slack") == 1

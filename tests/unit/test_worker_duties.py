@@ -67,6 +67,7 @@ class CountingDuty(TransactionalDuty):
 
 def test_the_registry_declares_each_duty_once_with_its_batch_and_wake_up_signal() -> None:
     assert [spec.name for spec in DUTIES] == [
+        "liveness",
         "timers",
         "dispatch",
         "heartbeats",
@@ -75,7 +76,9 @@ def test_the_registry_declares_each_duty_once_with_its_batch_and_wake_up_signal(
     ]
     assert all(spec.batch > 0 for spec in DUTIES)
     wakes = {spec.name: spec.wakes_on for spec in DUTIES}
+    assert [spec.name for spec in DUTIES if spec.bookend] == ["liveness"]
     assert wakes == {
+        "liveness": WakeOn.NOTHING,
         "timers": WakeOn.COMMITTED_WORK,
         "dispatch": WakeOn.COMMITTED_WORK,
         "heartbeats": WakeOn.NOTHING,
@@ -143,7 +146,7 @@ def test_retention_runs_by_default_and_zero_days_leaves_it_out() -> None:
 
     assert Settings.model_fields["retention_days"].default == 365
     assert "retention" in default.duty_names
-    assert off.duty_names == ["timers", "dispatch", "heartbeats", "maintenance"]
+    assert off.duty_names == ["liveness", "timers", "dispatch", "heartbeats", "maintenance"]
 
 
 @pytest.mark.parametrize("days", [-1, 36501])

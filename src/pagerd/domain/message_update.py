@@ -10,30 +10,27 @@ changes nothing), retried with backoff.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import ClassVar
 from uuid import UUID, uuid4
 
 from pagerd.domain.channels import Channel
-from pagerd.domain.notification import (
-    RETRY_AFTER_CAP,
-    Notification,
-    NotificationStatus,
-    retry_delay,
-)
+from pagerd.domain.notification import DeliveryAttempts, Notification, NotificationStatus
 from pagerd.domain.severity import Severity
 
 MAX_UPDATE_ATTEMPTS = 8
 
 
 @dataclass
-class MessageUpdate:
+class MessageUpdate(DeliveryAttempts):
     """One edit owed to one sent message (`message_ref`, the provider's reference).
 
     `state` is what happened to the alert (`acknowledged`, `resolved`), `by` who did it (or
     None), `at` when; `service_name`, `message` and `severity` let the channel draw the
-    message again without its buttons.
+    message again without its buttons. Attempts and retries are those of every outbox row.
     """
 
+    max_attempts: ClassVar[int] = MAX_UPDATE_ATTEMPTS
     id: UUID
     alert_id: UUID
     notification_id: UUID
@@ -84,39 +81,7 @@ class MessageUpdate:
         )
 
     @property
-    def is_pending(self) -> bool:
-        """Whether the edit is still owed."""
-        return self.status is NotificationStatus.PENDING
-
-    @property
     def status_line(self) -> str:
         """`Acknowledged by alice at 03:12 UTC`, `Resolved at 03:40 UTC`."""
         who = f" by {self.by}" if self.by else ""
         return f"{self.state.capitalize()}{who} at {self.at.strftime('%H:%M')} UTC"
-
-    def delivered(self, now: datetime) -> None:
-        """The provider applied the edit."""
-        self.attempts += 1
-        self.status = NotificationStatus.SENT
-        self.sent_at = now
-        self.last_error = None
-
-    def failed(
-        self,
-        error: str,
-        now: datetime,
-        jitter: float,
-        permanent: bool,
-        retry_after: timedelta | None = None,
-    ) -> None:
-        """An attempt failed: retry with backoff (never sooner than `retry_after`), or give
-        up (permanent, or out of tries)."""
-        self.attempts += 1
-        self.last_error = error
-        if permanent or self.attempts >= MAX_UPDATE_ATTEMPTS:
-            self.status = NotificationStatus.FAILED
-            return
-        delay = retry_delay(self.attempts, jitter)
-        if retry_after is not None:
-            delay = max(delay, min(retry_after, RETRY_AFTER_CAP))
-        self.next_attempt_at = now + delay

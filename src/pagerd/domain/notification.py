@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import ClassVar
 from uuid import UUID, uuid4
 
 from pagerd.domain.channels import Channel
@@ -31,8 +32,63 @@ class NotificationStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class DeliveryAttempts:
+    """The attempt state every outbox row shares (a page, a test message, a message edit):
+    its status, attempts, last error, when it was sent and when it is next due.
+
+    A mixin for dataclasses that declare those fields; `max_attempts` is the row's budget,
+    `honours_retry_after` whether a provider's Retry-After may delay the next attempt.
+    """
+
+    max_attempts: ClassVar[int] = MAX_ATTEMPTS
+    honours_retry_after: ClassVar[bool] = True
+    status: NotificationStatus
+    attempts: int
+    last_error: str | None
+    sent_at: datetime | None
+    next_attempt_at: datetime
+
+    @property
+    def is_pending(self) -> bool:
+        """Whether delivery is still owed."""
+        return self.status is NotificationStatus.PENDING
+
+    def delivered(self, now: datetime) -> None:
+        """The provider accepted the message (or applied the edit)."""
+        self.attempts += 1
+        self.status = NotificationStatus.SENT
+        self.sent_at = now
+        self.last_error = None
+
+    def failed(
+        self,
+        error: str,
+        now: datetime,
+        jitter: float,
+        permanent: bool,
+        retry_after: timedelta | None = None,
+    ) -> None:
+        """An attempt failed: retry with backoff, or give up (permanent, or `max_attempts`
+        spent).
+
+        `jitter` in [0, 1) spreads retries of many rows (full jitter on the upper half of
+        the delay), and is passed in so that the rule stays deterministic. A provider's
+        `retry_after` (an HTTP 429's Retry-After) is honoured, where the row does: never
+        sooner, up to RETRY_AFTER_CAP.
+        """
+        self.attempts += 1
+        self.last_error = error
+        if permanent or self.attempts >= self.max_attempts:
+            self.status = NotificationStatus.FAILED
+            return
+        delay = retry_delay(self.attempts, jitter)
+        if retry_after is not None and self.honours_retry_after:
+            delay = max(delay, min(retry_after, RETRY_AFTER_CAP))
+        self.next_attempt_at = now + delay
+
+
 @dataclass
-class Notification:
+class Notification(DeliveryAttempts):
     """A page owed to one target for one (alert, level, pass). Unique on those four."""
 
     id: UUID
@@ -107,43 +163,20 @@ class Notification:
             user_id=user_id,
         )
 
-    @property
-    def is_pending(self) -> bool:
-        """Whether delivery is still owed."""
-        return self.status is NotificationStatus.PENDING
-
     def delivered(self, now: datetime, message_ref: str | None = None) -> None:
         """The provider accepted the message (`message_ref`: its reference, if any)."""
-        self.attempts += 1
-        self.status = NotificationStatus.SENT
-        self.sent_at = now
-        self.last_error = None
+        super().delivered(now)
         self.message_ref = message_ref
 
     def failed_permanently(self, error: str) -> None:
         """The provider refused the message for a reason retrying cannot fix."""
-        self.attempts += 1
-        self.status = NotificationStatus.FAILED
-        self.last_error = error
+        self.failed(error, self.next_attempt_at, 0.0, permanent=True)
 
     def failed_transiently(
         self, error: str, now: datetime, jitter: float, retry_after: timedelta | None = None
     ) -> None:
-        """Retry later with exponential backoff; give up after MAX_ATTEMPTS.
-
-        `jitter` in [0, 1) spreads retries of many notifications (full jitter on the upper
-        half of the delay), and is passed in so that the rule stays deterministic. A
-        provider's `retry_after` (an HTTP 429's Retry-After) is honoured: never sooner.
-        """
-        self.attempts += 1
-        self.last_error = error
-        if self.attempts >= MAX_ATTEMPTS:
-            self.status = NotificationStatus.FAILED
-            return
-        delay = retry_delay(self.attempts, jitter)
-        if retry_after is not None:
-            delay = max(delay, min(retry_after, RETRY_AFTER_CAP))
-        self.next_attempt_at = now + delay
+        """Retry later with exponential backoff (see `failed`); give up after MAX_ATTEMPTS."""
+        self.failed(error, now, jitter, permanent=False, retry_after=retry_after)
 
     def call_unanswered(
         self, error: str, now: datetime, max_attempts: int, retry_after: timedelta

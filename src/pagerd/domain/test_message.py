@@ -9,20 +9,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 from uuid import UUID, uuid4
 
 from pagerd.domain.channels import Channel
-from pagerd.domain.notification import NotificationStatus, retry_delay
+from pagerd.domain.notification import DeliveryAttempts, NotificationStatus
 
 MAX_TEST_ATTEMPTS = 3
 """A test reports back within a minute or so: fewer attempts than a page."""
 
 
 @dataclass
-class TestMessage:
-    """A message owed to one contact method; `id` is its idempotency key."""
+class TestMessage(DeliveryAttempts):
+    """A message owed to one contact method; `id` is its idempotency key. Attempts and
+    retries are those of every outbox row, with a smaller budget."""
 
     __test__ = False  # not a pytest test class, whatever its name
+    max_attempts: ClassVar[int] = MAX_TEST_ATTEMPTS
+    honours_retry_after: ClassVar[bool] = False
+    """A test reports back within a minute or so, never after a provider's long pause."""
 
     id: UUID
     user_id: UUID
@@ -49,24 +54,3 @@ class TestMessage:
     ) -> TestMessage:
         """A new pending test message, due at once."""
         return cls(uuid4(), user_id, contact_method_id, channel, address, label, now, now)
-
-    @property
-    def is_pending(self) -> bool:
-        """Whether sending is still owed."""
-        return self.status is NotificationStatus.PENDING
-
-    def delivered(self, now: datetime) -> None:
-        """The provider accepted the message."""
-        self.attempts += 1
-        self.status = NotificationStatus.SENT
-        self.sent_at = now
-        self.last_error = None
-
-    def failed(self, error: str, now: datetime, jitter: float, permanent: bool) -> None:
-        """An attempt failed: retry with backoff, or give up (permanent, or out of tries)."""
-        self.attempts += 1
-        self.last_error = error
-        if permanent or self.attempts >= MAX_TEST_ATTEMPTS:
-            self.status = NotificationStatus.FAILED
-            return
-        self.next_attempt_at = now + retry_delay(self.attempts, jitter)

@@ -19,7 +19,8 @@ from pagerd.domain.alert import Alert, AlertStatus
 from pagerd.domain.channels import channel_kind
 from pagerd.domain.message_update import MessageUpdate
 from pagerd.domain.notification import Notification
-from pagerd.service_layer.paging import DeliveryOutcome, DeliveryResult, OutgoingPage, PageItem
+from pagerd.service_layer.outcomes import record_outcomes, release_leases
+from pagerd.service_layer.paging import DeliveryResult, OutgoingPage, PageItem
 from pagerd.service_layer.ports import UnitOfWork
 
 
@@ -92,29 +93,12 @@ def record_update_outcomes(
     jitter: Callable[[], float],
 ) -> None:
     """Inside the caller's transaction: store each edit's outcome, dropping its lease."""
-    stored = uow.message_updates.get_many([p.idempotency_key for p, _ in outcomes])
-    recorded: list[MessageUpdate] = []
-    for page, result in outcomes:
-        update = stored.pop(page.idempotency_key, None)
-        if update is None or not update.is_pending:
-            continue
-        if result.outcome is DeliveryOutcome.DELIVERED:
-            update.delivered(now)
-        else:
-            permanent = result.outcome is DeliveryOutcome.PERMANENT_FAILURE
-            error = result.error or "unknown error"
-            update.failed(error, now, jitter(), permanent, result.retry_after)
-        recorded.append(update)
-    uow.message_updates.update_many(recorded)
+    record_outcomes(uow.message_updates, outcomes, now, jitter)
 
 
 def release_update_pages(uow: UnitOfWork, worker_id: str, pages: Iterable[OutgoingPage]) -> int:
     """Inside the caller's transaction: drop `worker_id`'s leases on unsent edits."""
-    released = 0
-    for page in pages:
-        uow.message_updates.release(page.idempotency_key, worker_id)
-        released += 1
-    return released
+    return release_leases(uow.message_updates, worker_id, pages)
 
 
 def is_update(page: OutgoingPage) -> bool:

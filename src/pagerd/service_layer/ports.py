@@ -37,6 +37,7 @@ from pagerd.service_layer.people_ports import (
     TestMessageRepository,
 )
 from pagerd.service_layer.schedule_ports import ScheduleRepository
+from pagerd.service_layer.worker_ports import WorkerRepository
 
 Cursor = tuple[datetime, UUID]
 
@@ -455,6 +456,7 @@ class Repositories:
     heartbeats: HeartbeatRepository
     maintenance: MaintenanceRepository
     message_updates: MessageUpdateRepository
+    workers: WorkerRepository
 
 
 REPOSITORY_NAMES: Final = tuple(Repositories.__annotations__)

@@ -16,8 +16,8 @@ from pagerd.domain.roles import SYSTEM, Actor
 from pagerd.domain.test_message import TestMessage
 from pagerd.service_layer.contact_methods import require_profile_access
 from pagerd.service_layer.errors import NotFound
+from pagerd.service_layer.outcomes import record_outcomes, release_leases
 from pagerd.service_layer.paging import (
-    DeliveryOutcome,
     DeliveryResult,
     OutgoingPage,
     PageItem,
@@ -87,28 +87,12 @@ def record_test_outcomes(
     jitter: Callable[[], float],
 ) -> None:
     """Inside the caller's transaction: store each test page's outcome, dropping its lease."""
-    stored = uow.test_messages.get_many([p.idempotency_key for p, _ in outcomes])
-    recorded: list[TestMessage] = []
-    for page, result in outcomes:
-        message = stored.pop(page.idempotency_key, None)
-        if message is None or not message.is_pending:
-            continue
-        if result.outcome is DeliveryOutcome.DELIVERED:
-            message.delivered(now)
-        else:
-            permanent = result.outcome is DeliveryOutcome.PERMANENT_FAILURE
-            message.failed(result.error or "unknown error", now, jitter(), permanent)
-        recorded.append(message)
-    uow.test_messages.update_many(recorded)
+    record_outcomes(uow.test_messages, outcomes, now, jitter)
 
 
 def release_test_pages(uow: UnitOfWork, worker_id: str, pages: Iterable[OutgoingPage]) -> int:
     """Inside the caller's transaction: drop `worker_id`'s leases on unsent test pages."""
-    released = 0
-    for page in pages:
-        uow.test_messages.release(page.idempotency_key, worker_id)
-        released += 1
-    return released
+    return release_leases(uow.test_messages, worker_id, pages)
 
 
 def is_test(page: OutgoingPage) -> bool:

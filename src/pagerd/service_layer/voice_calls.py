@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from pagerd.domain.alert import Alert, AlertStatus
@@ -103,10 +104,8 @@ def _acknowledge(uow: UnitOfWork, clock: Clock, alert: Alert, actor: Actor, now:
             return False
     except AlertAlreadyResolved:
         return False
-    uow.alerts.update(alert)
-    persist_alert_events(uow, alert)
     after = {"status": alert.status, "acknowledged_by": alert.acknowledged_by}
-    record_audit(uow, clock, actor, "alert.acknowledged", alert.id, after=after)
+    _store_change(uow, clock, alert, actor, "alert.acknowledged", after)
     return True
 
 
@@ -120,11 +119,19 @@ def _escalate(
         alert.escalate(actor.name, now)
     except NothingToEscalate:
         return False
+    after = {"notified_level_id": alert.level, "pass": alert.pass_number}
+    _store_change(uow, clock, alert, actor, "alert.escalated", after)
+    return True
+
+
+def _store_change(
+    uow: UnitOfWork, clock: Clock, alert: Alert, actor: Actor, action: str, after: dict[str, Any]
+) -> None:
+    # What a key press changed is stored as the console's buttons store it: the alert, its
+    # events (timers, pages, message edits), and the audit entry naming the caller.
     uow.alerts.update(alert)
     persist_alert_events(uow, alert)
-    after = {"notified_level_id": alert.level, "pass": alert.pass_number}
-    record_audit(uow, clock, actor, "alert.escalated", alert.id, after=after)
-    return True
+    record_audit(uow, clock, actor, action, alert.id, after=after)
 
 
 @retry_on_conflict

@@ -1,10 +1,10 @@
 """Microsoft Teams pages: an Adaptive Card POSTed to a Teams Workflows webhook (httpx,
 synchronous).
 
-The same rules as webhooks: only public addresses are reached unless
-PAGERD_WEBHOOK_ALLOWED_NETWORKS allows more (network_guard), redirects are not followed,
-and failures are classified like a webhook's (408, 429 and 5xx retried with the usual
-backoff; other answers permanent). The workflow URL carries its own signature (`sig=`), so
+Posted as webhooks are (guarded_post): only public addresses are reached unless
+PAGERD_WEBHOOK_ALLOWED_NETWORKS allows more, redirects are not followed, and failures are
+classified like a webhook's (408, 429 and 5xx retried with the usual backoff; other
+answers permanent). The workflow URL carries its own signature (`sig=`), so
 pagerd adds none.
 """
 
@@ -16,15 +16,15 @@ from datetime import datetime
 import httpx
 
 from pagerd.adapters.channels.adapter import ChannelAdapter, SenderParts
-from pagerd.adapters.channels.network_guard import AddressPolicy, ForbiddenAddress, GuardedTransport
+from pagerd.adapters.channels.guarded_post import DEFAULT_TIMEOUT, GuardedJsonPoster
+from pagerd.adapters.channels.network_guard import AddressPolicy
 from pagerd.adapters.channels.rendering import MessageRenderer
 from pagerd.adapters.channels.teams_card import build_teams_message
-from pagerd.adapters.channels.webhook import WebhookConfig, classify_webhook_response
+from pagerd.adapters.channels.webhook import WebhookConfig
 from pagerd.domain.channels import Channel
 from pagerd.service_layer.paging import DeliveryResult, OutgoingPage, Sender
 from pagerd.service_layer.ports import Clock
 
-DEFAULT_TIMEOUT = 10.0
 USER_AGENT = "pagerd-teams/1"
 
 
@@ -41,32 +41,18 @@ class TeamsSender:
     ) -> None:
         self._renderer = renderer
         self._clock = clock
-        self._client = httpx.Client(
-            transport=transport or GuardedTransport(policy),
-            timeout=timeout,
-            follow_redirects=False,
-            trust_env=False,
-            headers={"User-Agent": USER_AGENT},
-        )
+        self._poster = GuardedJsonPoster(policy, USER_AGENT, timeout, transport)
 
     def send(self, page: OutgoingPage) -> DeliveryResult:
-        try:
-            message = build_teams_message(page, self._renderer, self._clock.now())
-            body = json.dumps(message, separators=(",", ":")).encode()
-            response = self._client.post(
-                page.address, content=body, headers={"Content-Type": "application/json"}
-            )
-        except ForbiddenAddress as exc:
-            return DeliveryResult.permanent(str(exc))
-        except httpx.HTTPError as exc:
-            return DeliveryResult.transient(f"{type(exc).__name__}: {exc}")
-        except Exception as exc:  # a sender must not raise: every failure is a result
-            return DeliveryResult.transient(f"{type(exc).__name__}: {exc}")
-        return classify_webhook_response(response)
+        return self._poster.post(page.address, lambda: self._request(page))
+
+    def _request(self, page: OutgoingPage) -> tuple[bytes, dict[str, str]]:
+        message = build_teams_message(page, self._renderer, self._clock.now())
+        return json.dumps(message, separators=(",", ":")).encode(), {}
 
     def close(self) -> None:
         """Release pooled connections."""
-        self._client.close()
+        self._poster.close()
 
 
 def _render(page: OutgoingPage, renderer: MessageRenderer, now: datetime) -> tuple[str, str]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+from typing import Protocol
 
 import httpx
 
@@ -30,7 +33,7 @@ class TwilioConfig:
     @property
     def messages_url(self) -> str:
         """`{api_base}/2010-04-01/Accounts/{sid}/Messages.json`."""
-        return f"{self.api_base.rstrip('/')}/2010-04-01/Accounts/{self.account_sid}/Messages.json"
+        return account_url(self, "Messages")
 
 
 class TwilioSmsSender:
@@ -50,21 +53,56 @@ class TwilioSmsSender:
         self._client = client or httpx.Client(timeout=config.timeout)
 
     def send(self, page: OutgoingPage) -> DeliveryResult:
-        try:
-            body = self._renderer.sms(page, self._clock.now())
-        except Exception as exc:  # a sender must not raise: every failure is a result
-            return DeliveryResult.transient(f"could not prepare the SMS: {exc}")
-        try:
-            response = self._client.post(
-                self._config.messages_url,
-                auth=(self._config.account_sid, self._config.auth_token),
-                data={"To": page.address, "From": self._config.from_number, "Body": body},
-            )
-        except httpx.HTTPError as exc:
-            return DeliveryResult.transient(f"Twilio unreachable: {type(exc).__name__}: {exc}")
-        except Exception as exc:
-            return DeliveryResult.transient(f"{type(exc).__name__}: {exc}")
-        return classify_twilio_response(response)
+        form = partial(self._form, page)
+        return post_twilio_form(self._client, self._config, "Messages", form, "SMS")
+
+    def _form(self, page: OutgoingPage) -> dict[str, str]:
+        body = self._renderer.sms(page, self._clock.now())
+        return {"To": page.address, "From": self._config.from_number, "Body": body}
+
+
+class TwilioAccount(Protocol):
+    """What every Twilio API call needs: the account, its credentials, the API's base."""
+
+    @property
+    def account_sid(self) -> str: ...
+    @property
+    def auth_token(self) -> str: ...
+    @property
+    def api_base(self) -> str: ...
+
+
+def account_url(account: TwilioAccount, resource: str) -> str:
+    """`{api_base}/2010-04-01/Accounts/{sid}/{resource}.json`."""
+    base = account.api_base.rstrip("/")
+    return f"{base}/2010-04-01/Accounts/{account.account_sid}/{resource}.json"
+
+
+def post_twilio_form(
+    client: httpx.Client,
+    account: TwilioAccount,
+    resource: str,
+    form: Callable[[], dict[str, str]],
+    what: str,
+) -> DeliveryResult:
+    """POST the form `form` builds (the `what`: an SMS, a call) to the account's `resource`
+    (`Messages`, `Calls`) with basic auth. Never raises: a form that cannot be built,
+    Twilio unreachable and Twilio's answer (classify_twilio_response) are all results."""
+    try:
+        data = form()
+    except Exception as exc:  # a sender must not raise: every failure is a result
+        return DeliveryResult.transient(f"could not prepare the {what}: {exc}")
+    try:
+        response = client.post(
+            account_url(account, resource),
+            auth=(account.account_sid, account.auth_token),
+            data=data,
+        )
+    except httpx.HTTPError as exc:
+        return DeliveryResult.transient(f"Twilio unreachable: {type(exc).__name__}: {exc}")
+    except Exception as exc:
+        return DeliveryResult.transient(f"{type(exc).__name__}: {exc}")
+    return classify_twilio_response(response)
 
 
 def classify_twilio_response(response: httpx.Response) -> DeliveryResult:

@@ -11,13 +11,15 @@ Everything the call needs comes in the page: this sender does I/O only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import httpx
 
 from pagerd.adapters.channels.twilio import (
     DEFAULT_API_BASE,
     DEFAULT_TIMEOUT,
-    classify_twilio_response,
+    account_url,
+    post_twilio_form,
 )
 from pagerd.adapters.channels.twiml import call_twiml
 from pagerd.adapters.channels.voice_urls import VoiceCallUrls
@@ -42,7 +44,7 @@ class TwilioVoiceConfig:
     @property
     def calls_url(self) -> str:
         """`{api_base}/2010-04-01/Accounts/{sid}/Calls.json`."""
-        return f"{self.api_base.rstrip('/')}/2010-04-01/Accounts/{self.account_sid}/Calls.json"
+        return account_url(self, "Calls")
 
 
 class TwilioVoiceSender:
@@ -54,21 +56,8 @@ class TwilioVoiceSender:
         self._client = client or httpx.Client(timeout=config.timeout, trust_env=False)
 
     def send(self, page: OutgoingPage) -> DeliveryResult:
-        try:
-            form = self.call_form(page)
-        except Exception as exc:  # a sender must not raise: every failure is a result
-            return DeliveryResult.transient(f"could not prepare the call: {exc}")
-        try:
-            response = self._client.post(
-                self._config.calls_url,
-                auth=(self._config.account_sid, self._config.auth_token),
-                data=form,
-            )
-        except httpx.HTTPError as exc:
-            return DeliveryResult.transient(f"Twilio unreachable: {type(exc).__name__}: {exc}")
-        except Exception as exc:
-            return DeliveryResult.transient(f"{type(exc).__name__}: {exc}")
-        return classify_twilio_response(response)
+        form = partial(self.call_form, page)
+        return post_twilio_form(self._client, self._config, "Calls", form, "call")
 
     def call_form(self, page: OutgoingPage) -> dict[str, str]:
         """The Calls.json form of the call placed for `page`."""

@@ -1,8 +1,6 @@
 """Webhook pages: a signed JSON POST to the target's URL (httpx, synchronous).
 
-Only public addresses are reached, unless PAGERD_WEBHOOK_ALLOWED_NETWORKS allows more (see
-network_guard). Redirects are not followed: a redirect could lead past the guard, and a
-receiver that moved should have its URL updated.
+Posted under the network guard, redirects not followed (guarded_post).
 """
 
 from __future__ import annotations
@@ -14,7 +12,12 @@ from datetime import datetime
 import httpx
 
 from pagerd.adapters.channels.adapter import ChannelAdapter, SenderParts
-from pagerd.adapters.channels.network_guard import AddressPolicy, ForbiddenAddress, GuardedTransport
+from pagerd.adapters.channels.guarded_post import (
+    DEFAULT_TIMEOUT,
+    GuardedJsonPoster,
+    classify_webhook_response,
+)
+from pagerd.adapters.channels.network_guard import AddressPolicy
 from pagerd.adapters.channels.rendering import MessageRenderer
 from pagerd.adapters.channels.webhook_format import (
     DELIVERY_HEADER,
@@ -27,8 +30,10 @@ from pagerd.domain.channels import Channel
 from pagerd.service_layer.paging import DeliveryResult, OutgoingPage, Sender
 from pagerd.service_layer.ports import Clock
 
-DEFAULT_TIMEOUT = 10.0
 USER_AGENT = "pagerd-webhook/1"
+
+
+__all__ = ["ADAPTER", "WebhookConfig", "WebhookSender", "classify_webhook_response"]
 
 
 @dataclass(frozen=True)
@@ -56,53 +61,25 @@ class WebhookSender:
         self._renderer = renderer
         self._clock = clock
         self._secret = secret
-        self._client = httpx.Client(
-            transport=transport or GuardedTransport(policy),
-            timeout=timeout,
-            follow_redirects=False,
-            trust_env=False,
-            headers={"User-Agent": USER_AGENT},
-        )
+        self._poster = GuardedJsonPoster(policy, USER_AGENT, timeout, transport)
 
     def send(self, page: OutgoingPage) -> DeliveryResult:
-        try:
-            response = self._post(page)
-        except ForbiddenAddress as exc:
-            return DeliveryResult.permanent(str(exc))
-        except httpx.HTTPError as exc:
-            return DeliveryResult.transient(f"{type(exc).__name__}: {exc}")
-        except Exception as exc:  # a sender must not raise: every failure is a result
-            return DeliveryResult.transient(f"{type(exc).__name__}: {exc}")
-        return classify_webhook_response(response)
+        return self._poster.post(page.address, lambda: self._request(page))
 
-    def _post(self, page: OutgoingPage) -> httpx.Response:
+    def _request(self, page: OutgoingPage) -> tuple[bytes, dict[str, str]]:
         now = self._clock.now()
         body = json.dumps(build_payload(page, self._renderer, now), separators=(",", ":")).encode()
         timestamp = int(now.timestamp())
         headers = {
-            "Content-Type": "application/json",
             DELIVERY_HEADER: str(page.idempotency_key),
             TIMESTAMP_HEADER: str(timestamp),
             SIGNATURE_HEADER: sign_body(self._secret, timestamp, body),
         }
-        return self._client.post(page.address, content=body, headers=headers)
+        return body, headers
 
     def close(self) -> None:
         """Release pooled connections."""
-        self._client.close()
-
-
-def classify_webhook_response(response: httpx.Response) -> DeliveryResult:
-    """2xx delivered; 408, 429 and 5xx transient; redirects and other 4xx permanent."""
-    status = response.status_code
-    if 200 <= status < 300:
-        return DeliveryResult.delivered()
-    error = f"webhook answered {status} {response.reason_phrase}".rstrip()
-    if status in (408, 429) or status >= 500:
-        return DeliveryResult.transient(error)
-    if 300 <= status < 400:
-        return DeliveryResult.permanent(f"{error}: redirects are not followed")
-    return DeliveryResult.permanent(error)
+        self._poster.close()
 
 
 def _render(page: OutgoingPage, renderer: MessageRenderer, now: datetime) -> tuple[str, str]:

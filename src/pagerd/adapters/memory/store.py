@@ -23,6 +23,7 @@ from pagerd.domain.schedule import Override, Schedule
 from pagerd.domain.service import MonitoredService
 from pagerd.domain.test_message import TestMessage
 from pagerd.domain.timer import AckTimer, RuleTimer
+from pagerd.domain.worker_liveness import WorkerPresence
 from pagerd.service_layer.errors import ConcurrencyConflict
 from pagerd.service_layer.ports import TimelineEntry
 
@@ -69,6 +70,7 @@ class StoreState:
     calendar_tokens: dict[str, UUID] = field(default_factory=dict)
     heartbeats: dict[UUID, Heartbeat] = field(default_factory=dict)
     maintenance_windows: dict[UUID, MaintenanceWindow] = field(default_factory=dict)
+    workers: dict[str, WorkerPresence] = field(default_factory=dict)
 
     def check_invariants(self) -> None:
         """Raise ConcurrencyConflict where a unique constraint of the schema would fail."""

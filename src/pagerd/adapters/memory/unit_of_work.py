@@ -41,6 +41,7 @@ from pagerd.adapters.memory.security import (
     InMemoryRetiredKeyRepository,
 )
 from pagerd.adapters.memory.store import InMemoryStore, StoreState
+from pagerd.adapters.memory.workers import InMemoryWorkerRepository
 from pagerd.service_layer.ports import (
     UnitOfWork,
     WorkSignal,
@@ -74,6 +75,7 @@ MEMORY_REPOSITORIES = repository_table(
         "heartbeats": InMemoryHeartbeatRepository,
         "maintenance": InMemoryMaintenanceRepository,
         "message_updates": InMemoryMessageUpdateRepository,
+        "workers": InMemoryWorkerRepository,
     }
 )
 """Each repository of `Repositories`, in memory, built on the transaction's state."""

@@ -13,13 +13,14 @@ from uuid import UUID
 
 from sqlalchemy.engine import RowMapping
 
+from pagerd.adapters.sqlalchemy.attempts_codec import attempts_from_row, attempts_state
 from pagerd.domain.accounts import ApiToken, User
 from pagerd.domain.ack_code import AckCode
 from pagerd.domain.alert import Alert, AlertStatus
 from pagerd.domain.channels import Channel
 from pagerd.domain.context import Link
 from pagerd.domain.dev_outbox import DevMessage
-from pagerd.domain.notification import Notification, NotificationStatus
+from pagerd.domain.notification import Notification
 from pagerd.domain.plan import EscalationPlan
 from pagerd.domain.policy import (
     EscalationPolicy,
@@ -185,14 +186,7 @@ def timer_from_row(row: Row) -> AckTimer:
 
 def notification_state(n: Notification) -> dict[str, Any]:
     """The columns a delivery attempt changes (never the lease: that is the claim's)."""
-    return {
-        "status": n.status.value,
-        "attempts": n.attempts,
-        "last_error": n.last_error,
-        "sent_at": n.sent_at,
-        "next_attempt_at": n.next_attempt_at,
-        "message_ref": n.message_ref,
-    }
+    return {**attempts_state(n), "message_ref": n.message_ref}
 
 
 def notification_to_row(n: Notification) -> dict[str, Any]:
@@ -222,13 +216,9 @@ def notification_from_row(row: Row) -> Notification:
         channel=Channel(row["channel"]),
         address=row["address"],
         created_at=row["created_at"],
-        next_attempt_at=row["next_attempt_at"],
-        status=NotificationStatus(row["status"]),
-        attempts=row["attempts"],
-        last_error=row["last_error"],
-        sent_at=row["sent_at"],
         user_id=row["user_id"],
         message_ref=row["message_ref"],
+        **attempts_from_row(row),
     )
 
 

@@ -10,6 +10,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping as Row
 
+from pagerd.adapters.sqlalchemy.attempts_codec import attempts_from_row, attempts_state
 from pagerd.adapters.sqlalchemy.session import Session
 from pagerd.adapters.sqlalchemy.tables import message_updates as t
 from pagerd.domain.channels import Channel
@@ -52,16 +53,6 @@ _RELEASE = (
 _MIN_DUE = sa.select(sa.func.min(t.c.next_attempt_at)).where(t.c.status == _PENDING)
 
 
-def _state(u: MessageUpdate) -> dict[str, Any]:
-    return {
-        "status": u.status.value,
-        "attempts": u.attempts,
-        "last_error": u.last_error,
-        "sent_at": u.sent_at,
-        "next_attempt_at": u.next_attempt_at,
-    }
-
-
 def _to_row(u: MessageUpdate) -> dict[str, Any]:
     return {
         "id": u.id,
@@ -77,7 +68,7 @@ def _to_row(u: MessageUpdate) -> dict[str, Any]:
         "by": u.by,
         "at": u.at,
         "created_at": u.created_at,
-        **_state(u),
+        **attempts_state(u),
     }
 
 
@@ -96,11 +87,7 @@ def _from_row(row: Row) -> MessageUpdate:
         by=row["by"],
         at=row["at"],
         created_at=row["created_at"],
-        next_attempt_at=row["next_attempt_at"],
-        status=NotificationStatus(row["status"]),
-        attempts=row["attempts"],
-        last_error=row["last_error"],
-        sent_at=row["sent_at"],
+        **attempts_from_row(row),
     )
 
 
@@ -134,7 +121,7 @@ class SqlMessageUpdateRepository:
 
     def update_many(self, updates: Sequence[MessageUpdate]) -> None:
         if updates:
-            self._db.execute(_UPDATE, [{"p_id": u.id, **_state(u)} for u in updates])
+            self._db.execute(_UPDATE, [{"p_id": u.id, **attempts_state(u)} for u in updates])
 
     def release(self, update_id: UUID, worker_id: str) -> None:
         self._db.execute(_RELEASE, {"p_id": update_id, "p_owner": worker_id})

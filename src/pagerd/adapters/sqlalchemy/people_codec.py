@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy.engine import RowMapping
 
+from pagerd.adapters.sqlalchemy.attempts_codec import attempts_from_row, attempts_state
 from pagerd.domain.channels import Channel
-from pagerd.domain.notification import NotificationStatus
 from pagerd.domain.people import ContactMethod
 from pagerd.domain.test_message import TestMessage
 from pagerd.domain.timer import RuleTimer
@@ -54,17 +54,6 @@ def rule_timer_from_row(row: Row) -> RuleTimer:
     )
 
 
-def test_message_state(m: TestMessage) -> dict[str, Any]:
-    """The columns an attempt changes."""
-    return {
-        "status": m.status.value,
-        "attempts": m.attempts,
-        "last_error": m.last_error,
-        "sent_at": m.sent_at,
-        "next_attempt_at": m.next_attempt_at,
-    }
-
-
 def test_message_to_row(m: TestMessage) -> dict[str, Any]:
     return {
         "id": m.id,
@@ -74,7 +63,7 @@ def test_message_to_row(m: TestMessage) -> dict[str, Any]:
         "address": m.address,
         "label": m.label,
         "created_at": m.created_at,
-        **test_message_state(m),
+        **attempts_state(m),
     }
 
 
@@ -87,9 +76,5 @@ def test_message_from_row(row: Row) -> TestMessage:
         address=row["address"],
         label=row["label"],
         created_at=row["created_at"],
-        next_attempt_at=row["next_attempt_at"],
-        status=NotificationStatus(row["status"]),
-        attempts=row["attempts"],
-        last_error=row["last_error"],
-        sent_at=row["sent_at"],
+        **attempts_from_row(row),
     )

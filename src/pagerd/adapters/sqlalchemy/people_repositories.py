@@ -13,12 +13,12 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
+from pagerd.adapters.sqlalchemy.attempts_codec import attempts_state
 from pagerd.adapters.sqlalchemy.people_codec import (
     contact_method_from_row,
     rule_timer_from_row,
     rule_timer_to_row,
     test_message_from_row,
-    test_message_state,
     test_message_to_row,
 )
 from pagerd.adapters.sqlalchemy.session import Session
@@ -301,9 +301,7 @@ class SqlTestMessageRepository:
 
     def update_many(self, messages: Sequence[TestMessage]) -> None:
         if messages:
-            self._db.execute(
-                _TEST_UPDATE, [{"p_id": m.id, **test_message_state(m)} for m in messages]
-            )
+            self._db.execute(_TEST_UPDATE, [{"p_id": m.id, **attempts_state(m)} for m in messages])
 
     def release(self, message_id: UUID, worker_id: str) -> None:
         self._db.execute(_TEST_RELEASE, {"p_id": message_id, "p_owner": worker_id})

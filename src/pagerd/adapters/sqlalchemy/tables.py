@@ -231,6 +231,29 @@ sa.Index(
     postgresql_where=_pending,
 )
 
+# Rows under a lease, for returning the claims of dead workers: few at any time, however
+# long the history.
+for _leased in (notifications, test_messages, message_updates):
+    _held = _leased.c.lease_owner.is_not(None)
+    sa.Index(
+        f"ix_{_leased.name}_lease_owner",
+        _leased.c.lease_owner,
+        sqlite_where=_held,
+        postgresql_where=_held,
+    )
+
+# One row per running worker process, refreshed every few seconds and removed on a clean
+# shutdown: the claims of a worker without a row, or with a stale one, come back at once.
+workers = sa.Table(
+    "workers",
+    metadata,
+    sa.Column("id", sa.String(200), primary_key=True),
+    sa.Column("host", sa.String(300), nullable=False),
+    sa.Column("pid", sa.Integer(), nullable=False),
+    sa.Column("started_at", UtcDateTime(), nullable=False),
+    sa.Column("last_seen", UtcDateTime(), nullable=False),
+)
+
 timeline = sa.Table(
     "timeline_entries",
     metadata,

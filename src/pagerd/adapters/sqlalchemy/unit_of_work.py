@@ -61,6 +61,7 @@ from pagerd.adapters.sqlalchemy.service_repositories import (
     SqlServiceRepository,
 )
 from pagerd.adapters.sqlalchemy.session import Session
+from pagerd.adapters.sqlalchemy.worker_repository import SqlWorkerRepository
 from pagerd.service_layer.observability import Observer
 from pagerd.service_layer.ports import UnitOfWork, WorkSignal, bind_repositories, repository_table
 
@@ -97,6 +98,7 @@ SQL_REPOSITORIES = repository_table(
         "heartbeats": SqlHeartbeatRepository,
         "maintenance": SqlMaintenanceRepository,
         "message_updates": SqlMessageUpdateRepository,
+        "workers": SqlWorkerRepository,
     }
 )
 """Each repository of `Repositories`, on SQL, built on the transaction's session."""

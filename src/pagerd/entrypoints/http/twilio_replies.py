@@ -14,11 +14,16 @@ from __future__ import annotations
 from typing import Annotated
 from xml.sax.saxutils import escape
 
-from fastapi import APIRouter, Form, Header, Request, Response
+from fastapi import APIRouter, Form, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from pagerd.bootstrap import Container
-from pagerd.entrypoints.http.twilio_signing import twilio_signature, twilio_signature_problem
+from pagerd.entrypoints.http.twilio_signing import (
+    TWIML,
+    SignatureHeader,
+    twilio_signature,
+    twilio_signature_problem,
+)
 from pagerd.service_layer.ack_codes import CodeReply, ReplyOutcome, acknowledge_by_code
 from pagerd.service_layer.inbound import already_handled, mark_handled
 
@@ -26,7 +31,6 @@ from pagerd.service_layer.inbound import already_handled, mark_handled
 __all__ = ["build_router", "reply_text", "twilio_signature", "twiml"]
 
 PATH = "/integrations/twilio/sms"
-TWIML = "text/xml"
 PROVIDER = "twilio"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
@@ -62,13 +66,7 @@ def build_router(container: Container) -> APIRouter:
     def receive_sms_reply(
         request: Request,
         form: Annotated[TwilioMessageForm, Form()],
-        signature: Annotated[
-            str,
-            Header(
-                alias="X-Twilio-Signature",
-                description="Twilio's signature of the request, checked with the auth token.",
-            ),
-        ] = "",
+        signature: SignatureHeader = "",
     ) -> Response:
         """Acknowledge the alert named by a reply code, and answer with TwiML."""
         params = {name: str(value) for name, value in form.model_dump(by_alias=True).items()}

@@ -12,10 +12,23 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Mapping
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Header, Request
 
 from pagerd.bootstrap import Container
+
+TWIML = "text/xml"
+"""The media type of pagerd's answers to Twilio."""
+
+SignatureHeader = Annotated[
+    str,
+    Header(
+        alias="X-Twilio-Signature",
+        description="Twilio's signature of the request, checked with the auth token.",
+    ),
+]
+"""The signature header every Twilio endpoint reads (absent: empty, and refused)."""
 
 
 def twilio_signature(auth_token: str, url: str, params: Mapping[str, str]) -> str:

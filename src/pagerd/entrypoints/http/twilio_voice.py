@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Form, Header, Request, Response
+from fastapi import APIRouter, Form, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from pagerd.adapters.channels.twiml import gather_again_twiml, say_twiml
@@ -25,17 +25,12 @@ from pagerd.adapters.channels.voice_urls import GATHER_PATH, IDS_PARAMETER, STAT
 from pagerd.bootstrap import Container
 from pagerd.domain.channels import Channel
 from pagerd.domain.voice_call import KeyPress
-from pagerd.entrypoints.http.twilio_signing import twilio_signature_problem
+from pagerd.entrypoints.http.twilio_signing import (
+    TWIML,
+    SignatureHeader,
+    twilio_signature_problem,
+)
 from pagerd.service_layer.voice_calls import KeyPressResult, press_key, record_call_status
-
-TWIML = "text/xml"
-SignatureHeader = Annotated[
-    str,
-    Header(
-        alias="X-Twilio-Signature",
-        description="Twilio's signature of the request, checked with the auth token.",
-    ),
-]
 
 
 class TwilioCallForm(BaseModel):

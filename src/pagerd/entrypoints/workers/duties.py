@@ -10,6 +10,7 @@ from __future__ import annotations
 from pagerd.entrypoints.workers.dispatch import Dispatcher
 from pagerd.entrypoints.workers.duty import Cadence, DutySpec, WakeOn
 from pagerd.entrypoints.workers.heartbeats import HeartbeatDuty
+from pagerd.entrypoints.workers.liveness import LivenessDuty
 from pagerd.entrypoints.workers.maintenance import MaintenanceDuty
 from pagerd.entrypoints.workers.retention import RetentionDuty, retention_enabled
 from pagerd.entrypoints.workers.timers import TimerDuty
@@ -25,6 +26,10 @@ RETENTION_PAUSE_SECONDS = 0.05
 
 
 DUTIES: tuple[DutySpec, ...] = (
+    # Keeps this worker's liveness row fresh and returns the claims of workers known dead
+    # (row gone, stale, or a dead pid on this host). A bookend: registered before the first
+    # claim of any duty, signed off after the last. It beats every few seconds (its due time).
+    DutySpec(name="liveness", build=LivenessDuty, batch=1, wakes_on=WakeOn.NOTHING, bookend=True),
     # Fires due acknowledgement timers, 25 per transaction: one commit (one fsync) for the
     # batch, while holding the write lock (SQLite) or the alerts' row locks only briefly. A
     # ring never means a timer is due now (an armed timer is due a second later at the

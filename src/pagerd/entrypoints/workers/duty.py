@@ -148,7 +148,10 @@ class DutySpec:
     """One duty as the registry declares it.
 
     `build` makes the duty from a context; `enabled` tells from the settings whether this
-    process runs it at all (retention switched off, for example).
+    process runs it at all (retention switched off, for example). A `bookend` duty runs
+    its first cycle before any other duty starts and is stopped only after all the others
+    have ended (the worker's liveness row: there before the first claim, gone after the
+    last).
     """
 
     name: str
@@ -157,3 +160,4 @@ class DutySpec:
     wakes_on: WakeOn
     cadence: Cadence = field(default_factory=Cadence)
     enabled: Callable[[Settings], bool] = _always
+    bookend: bool = False

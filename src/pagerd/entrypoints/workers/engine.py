@@ -147,17 +147,24 @@ class WorkerEngine:
         if self._started:
             raise RuntimeError("this worker was already started")
         self._started = True
-        for running in self._duties.values():
+        for running in self._bookends():
+            try:
+                running.duty.run_cycle()
+            except Exception:
+                log.exception("worker %s: first cycle failed; its loop retries", running.spec.name)
+        for running in self._others():
+            running.loop.start()
+        for running in self._bookends():
             running.loop.start()
         log.info("worker started", extra={"worker_id": self.worker_id, "duties": self.duty_names})
 
     def request_stop(self, timeout: float = DEFAULT_STOP_TIMEOUT) -> None:
         """Take no new work from now; work in flight gets `timeout` seconds to finish.
 
-        Returns at once; `stop` waits for the rest.
+        Returns at once; `stop` waits for the rest, then stops the bookend duties.
         """
         self._set_deadline(timeout)
-        for running in self._duties.values():
+        for running in self._others():
             running.duty.begin_stop()
             running.loop.request_stop()
 
@@ -168,7 +175,10 @@ class WorkerEngine:
         """
         self.request_stop(timeout)
         ended = True
-        for running in self._duties.values():
+        for running in [*self._others(), *self._bookends()]:
+            if running.spec.bookend:  # only once every other duty has ended
+                running.duty.begin_stop()
+                running.loop.request_stop()
             if self._started:
                 ended = running.loop.join(self._time_left()) and ended
             else:
@@ -178,6 +188,12 @@ class WorkerEngine:
                 self._source.unsubscribe(running.wakeup)
         log.info("worker stopped", extra={"worker_id": self.worker_id, "clean": ended})
         return ended
+
+    def _bookends(self) -> list[_Running]:
+        return [running for running in self._duties.values() if running.spec.bookend]
+
+    def _others(self) -> list[_Running]:
+        return [running for running in self._duties.values() if not running.spec.bookend]
 
     def _set_deadline(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
