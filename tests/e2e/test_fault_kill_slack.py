@@ -5,7 +5,8 @@ same notification (its id is in the message's text and metadata). Counted and re
 
 Real process; a local Slack Web API (`tests/fake_slack.py`) that accepts each post at once
 and holds its answer, so that the kill lands while posts are in flight. A page claimed by
-the killed process waits for its lease (60 s) to expire, which bounds this test's length.
+the killed process returns as soon as the restarted process finds its owner dead (worker
+liveness); the deadline still allows for the worst case, the lease (60 s) running out.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from tests.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
 pytestmark = pytest.mark.slow
 
 SERVICES = 12
-DELIVERY_DEADLINE = 150.0  # lease expiry (60 s) plus retries and a slow machine
+DELIVERY_DEADLINE = 150.0  # worst case: lease expiry (60 s) plus retries and a slow machine
 
 
 def _channel(i: int) -> str:
