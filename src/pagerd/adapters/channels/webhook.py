@@ -12,11 +12,7 @@ from datetime import datetime
 import httpx
 
 from pagerd.adapters.channels.adapter import ChannelAdapter, SenderParts
-from pagerd.adapters.channels.guarded_post import (
-    DEFAULT_TIMEOUT,
-    GuardedJsonPoster,
-    classify_webhook_response,
-)
+from pagerd.adapters.channels.guarded_post import DEFAULT_TIMEOUT, GuardedJsonPoster
 from pagerd.adapters.channels.network_guard import AddressPolicy
 from pagerd.adapters.channels.rendering import MessageRenderer
 from pagerd.adapters.channels.webhook_format import (
@@ -33,7 +29,7 @@ from pagerd.service_layer.ports import Clock
 USER_AGENT = "pagerd-webhook/1"
 
 
-__all__ = ["ADAPTER", "WebhookConfig", "WebhookSender", "classify_webhook_response"]
+__all__ = ["ADAPTER", "WebhookConfig", "WebhookSender"]
 
 
 @dataclass(frozen=True)

@@ -136,8 +136,3 @@ def http_protocol(seconds: float, prefer_httptools: bool = True) -> type[Any]:
         (base or HeaderTimeoutH11Protocol,),
         {"header_timeout": seconds},
     )
-
-
-def protocol_with_header_timeout(seconds: float) -> type[HeaderTimeoutH11Protocol]:
-    """The h11 protocol class with its header timeout set."""
-    return http_protocol(seconds, prefer_httptools=False)
