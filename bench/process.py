@@ -74,6 +74,21 @@ def rss_bytes(pid: int) -> int:
     return 0
 
 
+def children(pid: int) -> list[int]:
+    """The direct children of a process (`pagerd serve`'s worker process), from /proc."""
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(child) for child in text.split()]
+
+
+def tree_rss_bytes(pid: int) -> int:
+    """Resident set size of a process and its direct children, summed (a `pagerd serve`
+    whose workers run in a child process is both)."""
+    return rss_bytes(pid) + sum(rss_bytes(child) for child in children(pid))
+
+
 def cpu_seconds(pid: int) -> float:
     """User plus system CPU time a process used so far (0 once it is gone)."""
     try:
@@ -86,7 +101,8 @@ def cpu_seconds(pid: int) -> float:
 
 @dataclass
 class MemoryWatch:
-    """Samples the RSS of some processes every `interval` seconds on a thread; keeps the peak."""
+    """Samples the RSS of some processes (each with its children) every `interval` seconds
+    on a thread; keeps the peak."""
 
     interval: float = 0.25
     peak_bytes: int = 0
@@ -105,7 +121,7 @@ class MemoryWatch:
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             for pid in list(self._pids):
-                self.peak_bytes = max(self.peak_bytes, rss_bytes(pid))
+                self.peak_bytes = max(self.peak_bytes, tree_rss_bytes(pid))
 
     @property
     def peak_mb(self) -> float:

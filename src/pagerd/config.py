@@ -25,6 +25,10 @@ from pagerd.config_checks import SettingsFileError, check_settings_file
 DEFAULT_DATABASE_URL = "sqlite:///./pagerd.db"
 
 
+AUTO_WORKERS: Literal["process", "thread"] = "process"
+"""What PAGERD_WORKERS=auto means (docs/benchmarks.md, the `procs` section, has the figures)."""
+
+
 class Settings(BaseSettings):
     """Every PAGERD_* setting (docs/operations.md, section 2), validated."""
 
@@ -83,6 +87,11 @@ class Settings(BaseSettings):
     http_body_timeout_seconds: float = Field(default=30, gt=0)
     http_max_connections: int = Field(default=1000, ge=1)
 
+    # Where `pagerd serve` runs the workers: `process` (a supervised child process: both
+    # cores), `thread` (threads of the serving process), `off` (HTTP only; `pagerd worker`
+    # elsewhere), or `auto` (the measured best for the database: `effective_workers`).
+    workers: Literal["auto", "process", "thread", "off"] = "auto"
+
     # Days a resolved alert keeps its pages, timeline and ack codes; 0 keeps them forever.
     retention_days: int = Field(default=365, ge=0, le=36500)
 
@@ -129,6 +138,12 @@ class Settings(BaseSettings):
     def slack_configured(self) -> bool:
         """Whether Slack messages go to Slack (otherwise to the dev outbox)."""
         return self.slack_bot_token is not None and bool(self.slack_bot_token.get_secret_value())
+
+    def effective_workers(self) -> Literal["process", "thread", "off"]:
+        """PAGERD_WORKERS with `auto` resolved: see docs/benchmarks.md (procs) for why."""
+        if self.workers != "auto":
+            return self.workers
+        return AUTO_WORKERS
 
     def effective_log_format(self) -> Literal["json", "console"]:
         """`console` on a terminal, `json` elsewhere, unless set."""

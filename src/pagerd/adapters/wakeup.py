@@ -2,7 +2,8 @@
 
 `ThreadWakeup` works inside one process: the unit of work rings it after such a commit.
 `PostgresWakeupListener` carries the ring across processes: on PostgreSQL every such commit
-also sends `NOTIFY` on the work channel, and the listener rings the local wakeup.
+also sends `NOTIFY` on the work channel, and the listener rings the local wakeup. On SQLite,
+`pagerd serve` rings its own worker process through a pipe (`process_wakeup`).
 
 A wake-up only cuts latency. Workers poll at least once a second anyway, so a lost ring
 (a listener reconnecting, a notification sent while nobody listened) delays a page by at most
@@ -35,7 +36,7 @@ class ThreadWakeup:
     def __init__(self) -> None:
         self._event = threading.Event()
         self._lock = threading.Lock()
-        self._subscribers: list[ThreadWakeup] = []
+        self._subscribers: list[WorkSignal] = []
 
     def notify(self) -> None:
         """Ring: wake whoever waits here and on every subscribed wakeup."""
@@ -68,8 +69,13 @@ class ThreadWakeup:
             self._subscribers.append(subscriber)
         return subscriber
 
-    def unsubscribe(self, subscriber: ThreadWakeup) -> None:
-        """Stop ringing `subscriber` (a loop that ended)."""
+    def forward_to(self, signal: WorkSignal) -> None:
+        """Ring `signal` too whenever this wakeup is rung (a ring for another process)."""
+        with self._lock:
+            self._subscribers.append(signal)
+
+    def unsubscribe(self, subscriber: WorkSignal) -> None:
+        """Stop ringing `subscriber` (a loop that ended, a forward no longer wanted)."""
         with self._lock:
             if subscriber in self._subscribers:
                 self._subscribers.remove(subscriber)

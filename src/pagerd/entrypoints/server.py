@@ -1,28 +1,61 @@
 """`pagerd serve` and `pagerd worker`: the long-running processes.
 
 `serve` applies pending migrations, then runs the HTTP API and the web console under uvicorn
-and, unless told not to, the engine (`pagerd.entrypoints.workers`) in the same process, as
-`pagerd worker` does alone. Any number of either may share one PostgreSQL database.
+and, unless told not to, the engine (`pagerd.entrypoints.workers`), as `pagerd worker` does
+alone. PAGERD_WORKERS (or `--workers`) says where the engine runs:
+
+- `process`: in a child process supervised by this one (`workers.supervisor`): both cores
+  serve, the child is restarted when it dies and stops when this process is gone. On
+  SQLite this process rings the child through a pipe when it commits due work
+  (`adapters.process_wakeup`); on PostgreSQL NOTIFY already does. /readyz answers 200 once
+  the child's engine runs.
+- `thread`: on threads of this process (`start_workers`), sharing its core with HTTP.
+- `off`: HTTP only.
+
+Any number of `pagerd serve` and `pagerd worker` may share one PostgreSQL database.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
+from pagerd.adapters.process_wakeup import PipeRinger, ring_pipe
+from pagerd.adapters.wakeup import ThreadWakeup, is_postgres_url
 from pagerd.bootstrap import Container, build_container
 from pagerd.config import Settings
 from pagerd.config_checks import public_url_warning
 from pagerd.entrypoints.heap import freeze_startup_heap
 from pagerd.entrypoints.workers import start_workers
+from pagerd.entrypoints.workers.engine import DEFAULT_STOP_TIMEOUT
+from pagerd.entrypoints.workers.supervisor import WorkerSupervisor
+from pagerd.entrypoints.workers.worker_child import spawn_worker_child
 
 log = logging.getLogger("pagerd.server")
 
+WorkersMode = Literal["process", "thread", "off"]
 
-def serve(settings: Settings, host: str, port: int, with_workers: bool = True) -> None:
-    """Run pagerd until SIGINT or SIGTERM; returns after a graceful shutdown."""
+CHILD_STOP_MARGIN = 5.0
+"""Seconds the worker process gets beyond its engine's graceful stop before it is killed."""
+
+
+def serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    with_workers: bool = True,
+    workers: WorkersMode | None = None,
+    log_level: str = "info",
+) -> None:
+    """Run pagerd until SIGINT or SIGTERM; returns after a graceful shutdown.
+
+    `workers` (default: PAGERD_WORKERS, `auto` resolved) says where the engine runs;
+    `with_workers=False` is `workers="off"`. A worker process reads the settings itself from
+    the environment and the working directory it inherits, and logs at `log_level`.
+    """
     import uvicorn
 
     from pagerd.adapters.sqlalchemy.migrate import upgrade_to_head
@@ -36,11 +69,9 @@ def serve(settings: Settings, host: str, port: int, with_workers: bool = True) -
     config = http_server_config(app, settings, host, port)
     server = uvicorn.Server(config)
     freeze_startup_heap()
-    with _workers(container, enabled=with_workers):
-        log.info(
-            "pagerd is listening",
-            extra={"url": container.public_url, "workers": with_workers},
-        )
+    mode: WorkersMode = "off" if not with_workers else workers or settings.effective_workers()
+    with _workers(container, mode, log_level):
+        log.info("pagerd is listening", extra={"url": container.public_url, "workers": mode})
         server.run()
     container.close()
 
@@ -76,12 +107,44 @@ def http_server_config(app: Any, settings: Settings, host: str, port: int) -> An
 
 
 @contextmanager
-def _workers(container: Container, enabled: bool) -> Iterator[None]:
-    if not enabled:
+def _workers(container: Container, mode: WorkersMode, log_level: str) -> Iterator[None]:
+    if mode == "off":
         yield
-        return
-    running = start_workers(container)
+    elif mode == "thread":
+        running = start_workers(container)
+        try:
+            yield
+        finally:
+            running.stop()
+    else:
+        with _worker_process(container, log_level):
+            yield
+
+
+@contextmanager
+def _worker_process(container: Container, log_level: str) -> Iterator[None]:
+    """The engine in a supervised child process, for the length of the block.
+
+    /readyz waits for the child's engine as it waits for the threads' in `thread` mode (those
+    start before uvicorn listens). On SQLite the container's wakeup, rung by this process's
+    commits of due work, also rings the child through the ring pipe.
+    """
+    ring_read, ring_write = ring_pipe()
+    ringer = PipeRinger(ring_write)
+    local = container.wakeup if isinstance(container.wakeup, ThreadWakeup) else None
+    forwarded = local if not is_postgres_url(container.settings.database_url) else None
+    if forwarded is not None:
+        forwarded.forward_to(ringer)
+    supervisor = WorkerSupervisor(lambda: spawn_worker_child(ring_read, log_level))
+    database_ready = container.is_ready
+    container.is_ready = lambda: supervisor.ready.is_set() and database_ready()
+    supervisor.start()
     try:
         yield
     finally:
-        running.stop()
+        clean = supervisor.stop(DEFAULT_STOP_TIMEOUT + CHILD_STOP_MARGIN)
+        log.info("the worker process stopped", extra={"clean": clean})
+        if forwarded is not None:
+            forwarded.unsubscribe(ringer)
+        ringer.close()
+        os.close(ring_read)

@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from dotenv import dotenv_values
@@ -19,8 +19,12 @@ from pagerd.config_checks import public_url_warning, unknown_variable_warnings
 from pagerd.entrypoints.cli.database import require_schema_at_head
 from pagerd.entrypoints.cli.errors import CliError
 
+if TYPE_CHECKING:
+    from pagerd.entrypoints.server import WorkersMode
+
 log = logging.getLogger("pagerd.server")
 _LEVELS = ("debug", "info", "warning", "error")
+_WORKERS_MODES = ("process", "thread", "off")
 LogLevel = Annotated[str, typer.Option("--log-level", help="debug, info, warning or error.")]
 
 
@@ -45,20 +49,44 @@ def serve(
         str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port to listen on.")] = 8080,
+    workers: Annotated[
+        str | None,
+        typer.Option(
+            "--workers",
+            help="Where the workers run: process (a child process, both cores), thread (in "
+            "this process) or off. Default: PAGERD_WORKERS.",
+        ),
+    ] = None,
     no_workers: Annotated[
         bool,
-        typer.Option("--no-workers", help="Serve HTTP only; run `pagerd worker` elsewhere."),
+        typer.Option(
+            "--no-workers", help="Serve HTTP only (`--workers off`); run `pagerd worker` elsewhere."
+        ),
     ] = False,
     log_level: LogLevel = "info",
 ) -> None:
     """Run the API, the web console and the workers; applies pending migrations first."""
     from pagerd.entrypoints.server import serve as run_server
 
+    mode = _workers_mode(workers, no_workers)
     settings = load_settings()
     _start_logging(settings, log_level)
     _warn_about_configuration(public_url_warning(settings.public_url, host))
     _return_after_graceful_shutdown()
-    run_server(settings, host, port, with_workers=not no_workers)
+    run_server(settings, host, port, workers=mode, log_level=log_level.lower())
+
+
+def _workers_mode(workers: str | None, no_workers: bool) -> WorkersMode | None:
+    """`--workers` and `--no-workers` as a mode; None leaves it to PAGERD_WORKERS."""
+    if workers is not None and workers not in _WORKERS_MODES:
+        raise typer.BadParameter("must be process, thread or off", param_hint="--workers")
+    if no_workers:
+        if workers not in (None, "off"):
+            raise typer.BadParameter(
+                f"--no-workers contradicts --workers {workers}", param_hint="--no-workers"
+            )
+        return "off"
+    return cast("WorkersMode | None", workers)
 
 
 def _return_after_graceful_shutdown() -> None:

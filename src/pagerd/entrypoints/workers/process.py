@@ -2,21 +2,27 @@
 
 `start_workers` is what `pagerd serve` and `pagerd worker` call; on PostgreSQL it also starts
 the listener that wakes this process's duties when another process commits due work.
-`run_worker` is `pagerd worker`: the engine alone, until a signal.
+`run_worker` is `pagerd worker`: the engine alone, until a signal; and the worker process of
+`pagerd serve` (`PAGERD_WORKERS=process`), which also stops when its parent is gone.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
 import signal
 import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
 
+from pagerd.adapters.process_wakeup import ParentWatch
 from pagerd.adapters.wakeup import PostgresWakeupListener, ThreadWakeup, is_postgres_url
 from pagerd.bootstrap import Container, build_container
 from pagerd.config import Settings, load_settings
 from pagerd.entrypoints.heap import freeze_startup_heap
 from pagerd.entrypoints.workers.engine import WorkerEngine
 from pagerd.entrypoints.workers.options import WorkerOptions
+from pagerd.entrypoints.workers.worker_child import report_ready
 
 log = logging.getLogger("pagerd.worker")
 
@@ -54,9 +60,27 @@ def start_workers(
     return RunningWorkers(engine, listener)
 
 
-def run_worker(settings: Settings, stop: threading.Event | None = None) -> None:
+@dataclass(frozen=True)
+class ParentPipes:
+    """The pipes of a worker process spawned by `pagerd serve` (see `worker_child`)."""
+
+    ring_fd: int
+    status_fd: int
+
+
+def run_worker(
+    settings: Settings,
+    stop: threading.Event | None = None,
+    parent: ParentPipes | None = None,
+) -> None:
     """`pagerd worker`: run the engine alone until SIGINT or SIGTERM (or until `stop` is
-    set), then stop it gracefully. The schema must be at head (`pagerd migrate`)."""
+    set), then stop it gracefully. The schema must be at head (`pagerd migrate`).
+
+    With `parent` (the worker process of `pagerd serve`), rings from the parent wake the
+    duties, the parent hears when the engine runs, and the engine stops gracefully when the
+    parent is gone (no orphan). SIGINT is then ignored: a Ctrl-C in a terminal reaches the
+    whole process group, and the parent stops this process itself once HTTP has drained.
+    """
     container = build_container(settings)
     freeze_startup_heap()
     stop = stop or threading.Event()
@@ -66,8 +90,13 @@ def run_worker(settings: Settings, stop: threading.Event | None = None) -> None:
         # deadlock when the signal lands while the main thread holds the Event's own lock.
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda signum, _frame: signalled.append(signum))
+        if parent is not None:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
     running = start_workers(container)
     try:
+        if parent is not None:
+            ParentWatch(parent.ring_fd, container.wakeup, on_parent_gone=stop.set).start()
+            report_ready(parent.status_fd)
         log.info("pagerd worker is running")
         while not signalled and not stop.wait(SIGNAL_CHECK_SECONDS):
             pass
@@ -76,10 +105,20 @@ def run_worker(settings: Settings, stop: threading.Event | None = None) -> None:
         container.close()
 
 
-def main() -> None:
-    """`python -m pagerd.entrypoints.workers`: `pagerd worker` on PAGERD_DATABASE_URL."""
+def main(argv: Sequence[str] | None = None) -> None:
+    """`python -m pagerd.entrypoints.workers`: `pagerd worker` on PAGERD_DATABASE_URL.
+
+    `--ring-fd` and `--status-fd` are given by `pagerd serve` to its worker process."""
     from pagerd.adapters.logging import configure_logging
 
+    parser = argparse.ArgumentParser(prog="python -m pagerd.entrypoints.workers")
+    parser.add_argument("--ring-fd", type=int)
+    parser.add_argument("--status-fd", type=int)
+    parser.add_argument("--log-level", default="info")
+    args = parser.parse_args(argv)
     settings = load_settings()
-    configure_logging(settings.effective_log_format())
-    run_worker(settings)
+    configure_logging(settings.effective_log_format(), args.log_level)
+    parent = None
+    if args.ring_fd is not None and args.status_fd is not None:
+        parent = ParentPipes(args.ring_fd, args.status_fd)
+    run_worker(settings, parent=parent)
