@@ -4,6 +4,11 @@
 `QueueCollector` reads the database at scrape time (open alerts, pending pages, armed timers,
 and how far behind the workers are), so every process reports the same shared queues.
 `render_metrics` produces the text for `GET /metrics`.
+
+When `pagerd serve` runs its workers in a child process, the child's counts (pages sent, timers
+fired, their latencies) are made there: the child writes `counts_text()` to a file now and
+then, and the serving process's observer `merge_from`s it, so that its /metrics shows the sum
+as one process would.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import Collector
 
 from pagerd.adapters.clock import SystemClock
@@ -66,11 +72,14 @@ class PrometheusObserver(NullObserver):
     """
 
     def __init__(self, clock: Clock | None = None) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
+        self.counts = CollectorRegistry(auto_describe=True)  # this process's counts only
+        self._merged = _MergedCounts(self.counts)
+        self.registry = CollectorRegistry(auto_describe=True)  # what /metrics shows
+        self.registry.register(self._merged)
         self._clock = clock or SystemClock()
         self._first_paged: OrderedDict[UUID, None] = OrderedDict()
         self._lock = threading.Lock()
-        r = self.registry
+        r = self.counts
         self.alerts_received = Counter(
             "pagerd_alerts_received", "Alerts accepted, by source.", ["source"], registry=r
         )
@@ -129,6 +138,15 @@ class PrometheusObserver(NullObserver):
             buckets=FIRST_PAGE_BUCKETS,
             registry=r,
         )
+
+    def merge_from(self, source: Callable[[], str]) -> None:
+        """Add the counts `source` returns (another process's `counts_text()`, or "" when
+        it has none yet) to this observer's, in `registry`."""
+        self._merged.sources.append(source)
+
+    def counts_text(self) -> str:
+        """This process's counters and histograms (no queue gauges), as exposition text."""
+        return generate_latest(self.counts).decode()
 
     def watch_queues(self, uow_factory: Callable[[], UnitOfWork], clock: Clock) -> None:
         """Also report queue depths, read from a fresh unit of work at every scrape."""
@@ -191,6 +209,67 @@ class PrometheusObserver(NullObserver):
             if len(self._first_paged) > _REMEMBERED_ALERTS:
                 self._first_paged.popitem(last=False)
             return True
+
+
+class _MergedCounts(Collector):
+    """The metrics of `own`, with the samples of each source's exposition text added: equal
+    names and labels are summed, others appended. A source's `_created` series (the time a
+    series began, in another process) are left out: this process's own stand for them."""
+
+    def __init__(self, own: CollectorRegistry) -> None:
+        self._own = own
+        self.sources: list[Callable[[], str]] = []
+
+    def describe(self) -> Iterable[Metric]:
+        return []  # sources' names are known only at scrape time
+
+    def collect(self) -> Iterable[Metric]:
+        families = {family.name: family for family in self._own.collect()}
+        for source in self.sources:
+            for family in _parsed(source):
+                if family.name.endswith(_CREATED):
+                    continue
+                family.samples = [s for s in family.samples if not s.name.endswith(_CREATED)]
+                mine = families.setdefault(family.name, family)
+                if mine is not family:
+                    _add_samples(mine, family)
+        return list(families.values())
+
+
+_CREATED = "_created"
+
+
+def _parsed(source: Callable[[], str]) -> list[Metric]:
+    try:
+        return list(text_string_to_metric_families(source()))
+    except Exception:  # a half-written or unreadable snapshot: that process's counts are absent
+        log.warning("could not read another process's metrics", exc_info=True)
+        return []
+
+
+def _add_samples(into: Metric, other: Metric) -> None:
+    index = {
+        (sample.name, tuple(sorted(sample.labels.items()))): position
+        for position, sample in enumerate(into.samples)
+    }
+    for sample in other.samples:
+        key = (sample.name, tuple(sorted(sample.labels.items())))
+        if key in index:
+            current = into.samples[index[key]]
+            into.samples[index[key]] = current._replace(value=current.value + sample.value)
+        else:
+            index[key] = len(into.samples)
+            into.samples.append(sample)
+
+
+def prometheus_observer(observer: object) -> PrometheusObserver | None:
+    """`observer` itself, or the PrometheusObserver among a fan-out's observers, or None."""
+    if isinstance(observer, PrometheusObserver):
+        return observer
+    for inner in getattr(observer, "observers", ()):
+        if isinstance(inner, PrometheusObserver):
+            return inner
+    return None
 
 
 class QueueCollector(Collector):

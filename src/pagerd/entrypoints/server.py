@@ -8,7 +8,8 @@ alone. PAGERD_WORKERS (or `--workers`) says where the engine runs:
   serve, the child is restarted when it dies and stops when this process is gone. On
   SQLite this process rings the child through a pipe when it commits due work
   (`adapters.process_wakeup`); on PostgreSQL NOTIFY already does. /readyz answers 200 once
-  the child's engine runs.
+  the child's engine runs; /metrics adds the child's counts (written every few seconds)
+  to this process's.
 - `thread`: on threads of this process (`start_workers`), sharing its core with HTTP.
 - `off`: HTTP only.
 
@@ -19,10 +20,14 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Literal
 
+from pagerd.adapters.metrics import prometheus_observer
 from pagerd.adapters.process_wakeup import PipeRinger, ring_pipe
 from pagerd.adapters.wakeup import ThreadWakeup, is_postgres_url
 from pagerd.bootstrap import Container, build_container
@@ -32,7 +37,7 @@ from pagerd.entrypoints.heap import freeze_startup_heap
 from pagerd.entrypoints.workers import start_workers
 from pagerd.entrypoints.workers.engine import DEFAULT_STOP_TIMEOUT
 from pagerd.entrypoints.workers.supervisor import WorkerSupervisor
-from pagerd.entrypoints.workers.worker_child import spawn_worker_child
+from pagerd.entrypoints.workers.worker_child import read_metrics_file, spawn_worker_child
 
 log = logging.getLogger("pagerd.server")
 
@@ -135,7 +140,12 @@ def _worker_process(container: Container, log_level: str) -> Iterator[None]:
     forwarded = local if not is_postgres_url(container.settings.database_url) else None
     if forwarded is not None:
         forwarded.forward_to(ringer)
-    supervisor = WorkerSupervisor(lambda: spawn_worker_child(ring_read, log_level))
+    scratch = Path(tempfile.mkdtemp(prefix="pagerd-worker-"))
+    metrics_file = scratch / "metrics.prom"
+    observer = prometheus_observer(container.observer)
+    if observer is not None:
+        observer.merge_from(lambda: read_metrics_file(metrics_file))
+    supervisor = WorkerSupervisor(lambda: spawn_worker_child(ring_read, log_level, metrics_file))
     database_ready = container.is_ready
     container.is_ready = lambda: supervisor.ready.is_set() and database_ready()
     supervisor.start()
@@ -148,3 +158,4 @@ def _worker_process(container: Container, log_level: str) -> Iterator[None]:
             forwarded.unsubscribe(ringer)
         ringer.close()
         os.close(ring_read)
+        shutil.rmtree(scratch, ignore_errors=True)

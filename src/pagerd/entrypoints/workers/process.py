@@ -14,7 +14,9 @@ import signal
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from pagerd.adapters.metrics import prometheus_observer
 from pagerd.adapters.process_wakeup import ParentWatch
 from pagerd.adapters.wakeup import PostgresWakeupListener, ThreadWakeup, is_postgres_url
 from pagerd.bootstrap import Container, build_container
@@ -22,7 +24,7 @@ from pagerd.config import Settings, load_settings
 from pagerd.entrypoints.heap import freeze_startup_heap
 from pagerd.entrypoints.workers.engine import WorkerEngine
 from pagerd.entrypoints.workers.options import WorkerOptions
-from pagerd.entrypoints.workers.worker_child import report_ready
+from pagerd.entrypoints.workers.worker_child import MetricsSnapshots, report_ready
 
 log = logging.getLogger("pagerd.worker")
 
@@ -66,6 +68,7 @@ class ParentPipes:
 
     ring_fd: int
     status_fd: int
+    metrics_file: Path | None = None
 
 
 def run_worker(
@@ -93,6 +96,7 @@ def run_worker(
         if parent is not None:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
     running = start_workers(container)
+    snapshots = _metrics_snapshots(container, parent)
     try:
         if parent is not None:
             ParentWatch(parent.ring_fd, container.wakeup, on_parent_gone=stop.set).start()
@@ -102,7 +106,18 @@ def run_worker(
             pass
     finally:
         running.stop()
+        if snapshots is not None:
+            snapshots.stop()
         container.close()
+
+
+def _metrics_snapshots(container: Container, parent: ParentPipes | None) -> MetricsSnapshots | None:
+    observer = prometheus_observer(container.observer)
+    if parent is None or parent.metrics_file is None or observer is None:
+        return None
+    snapshots = MetricsSnapshots(parent.metrics_file, observer.counts_text)
+    snapshots.start()
+    return snapshots
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -115,10 +130,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--ring-fd", type=int)
     parser.add_argument("--status-fd", type=int)
     parser.add_argument("--log-level", default="info")
+    parser.add_argument("--metrics-file", type=Path)
     args = parser.parse_args(argv)
     settings = load_settings()
     configure_logging(settings.effective_log_format(), args.log_level)
     parent = None
     if args.ring_fd is not None and args.status_fd is not None:
-        parent = ParentPipes(args.ring_fd, args.status_fd)
+        parent = ParentPipes(args.ring_fd, args.status_fd, args.metrics_file)
     run_worker(settings, parent=parent)

@@ -10,18 +10,28 @@ pipes from its parent:
   file when it exits, however it died. The parent's supervisor waits on it, then reaps the
   child at once, so that worker liveness finds its pid gone (not a zombie) and returns its
   claims.
+
+With `--metrics-file`, the child writes its metric counts there every
+METRICS_SNAPSHOT_SECONDS (`MetricsSnapshots`); the parent's /metrics adds them to its own.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable
+from pathlib import Path
 
 READY = b"R"
+METRICS_SNAPSHOT_SECONDS = 2.0
+"""How often the worker process writes its metric counts for its parent's /metrics."""
+
+log = logging.getLogger("pagerd.worker")
 
 
 class WorkerChild:
@@ -65,7 +75,9 @@ class WorkerChild:
             return b""
 
 
-def spawn_worker_child(ring_fd: int, log_level: str, extra_args: Sequence[str] = ()) -> WorkerChild:
+def spawn_worker_child(
+    ring_fd: int, log_level: str, metrics_file: Path | None = None
+) -> WorkerChild:
     """Start the worker process with `ring_fd` as its ring pipe; returns at once."""
     status_read, status_write = os.pipe()
     args = [
@@ -78,7 +90,7 @@ def spawn_worker_child(ring_fd: int, log_level: str, extra_args: Sequence[str] =
         str(status_write),
         "--log-level",
         log_level,
-        *extra_args,
+        *(["--metrics-file", str(metrics_file)] if metrics_file is not None else []),
     ]
     try:
         process = subprocess.Popen(args, pass_fds=(ring_fd, status_write))  # noqa: S603 -- this interpreter, fixed arguments
@@ -95,3 +107,46 @@ def report_ready(status_fd: int) -> None:
     # An error means the parent is gone; the ring pipe's end of file then stops this process.
     with contextlib.suppress(OSError):
         os.write(status_fd, READY)
+
+
+class MetricsSnapshots:
+    """In the child: writes `counts()` to `path` every `interval` seconds on a daemon thread,
+    by a rename, so that the parent never reads half a file."""
+
+    def __init__(
+        self, path: Path, counts: Callable[[], str], interval: float = METRICS_SNAPSHOT_SECONDS
+    ) -> None:
+        self._path = path
+        self._counts = counts
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="pagerd-metrics", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Write a last snapshot and end the thread."""
+        self._stop.set()
+        self._thread.join(self._interval * 2)
+        self.write()
+
+    def write(self) -> None:
+        partial = self._path.with_name(f"{self._path.name}.{os.getpid()}.partial")
+        try:
+            partial.write_text(self._counts())
+            partial.replace(self._path)
+        except OSError as exc:  # the parent removed the directory: it is stopping
+            log.debug("metrics snapshot not written", extra={"error": str(exc)})
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            self.write()
+
+
+def read_metrics_file(path: Path) -> str:
+    """In the parent: the child's last snapshot, or "" when there is none (yet)."""
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
