@@ -75,12 +75,15 @@ def rss_bytes(pid: int) -> int:
 
 
 def children(pid: int) -> list[int]:
-    """The direct children of a process (`pagerd serve`'s worker process), from /proc."""
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return []
-    return [int(child) for child in text.split()]
+    """The direct children of a process (`pagerd serve`'s worker process), from /proc: each
+    thread lists those it started."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += [int(child) for child in task.read_text().split()]
+        except OSError:
+            continue
+    return found
 
 
 def tree_rss_bytes(pid: int) -> int:

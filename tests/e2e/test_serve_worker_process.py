@@ -30,11 +30,14 @@ RESTARTING = "the worker process exited; starting another"
 
 
 def _children(pid: int) -> list[int]:
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return []
-    return [int(child) for child in text.split()]
+    """`pid`'s children: each thread lists those it started (the supervisor's thread here)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += [int(child) for child in task.read_text().split()]
+        except OSError:
+            continue
+    return found
 
 
 def _worker_process(server: RunningPagerd) -> int:

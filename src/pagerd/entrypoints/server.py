@@ -22,6 +22,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,7 +38,11 @@ from pagerd.entrypoints.heap import freeze_startup_heap
 from pagerd.entrypoints.workers import start_workers
 from pagerd.entrypoints.workers.engine import DEFAULT_STOP_TIMEOUT
 from pagerd.entrypoints.workers.supervisor import WorkerSupervisor
-from pagerd.entrypoints.workers.worker_child import read_metrics_file, spawn_worker_child
+from pagerd.entrypoints.workers.worker_child import (
+    WorkerChild,
+    read_metrics_file,
+    spawn_worker_child,
+)
 
 log = logging.getLogger("pagerd.server")
 
@@ -66,18 +71,29 @@ def serve(
     from pagerd.adapters.sqlalchemy.migrate import upgrade_to_head
     from pagerd.entrypoints.http.app import create_app
 
-    upgrade_to_head(settings.database_url)
-    container = build_container(settings, public_url=settings.base_url(host, port))
-    unreachable = public_url_warning(settings.public_url, host)
-    container.operator_warnings = (unreachable,) if unreachable else ()
-    app = create_app(container)
-    config = http_server_config(app, settings, host, port)
-    server = uvicorn.Server(config)
-    freeze_startup_heap()
     mode: WorkersMode = "off" if not with_workers else workers or settings.effective_workers()
-    with _workers(container, mode, log_level):
-        log.info("pagerd is listening", extra={"url": container.public_url, "workers": mode})
-        server.run()
+    # The worker process starts first: its imports overlap with the migrations and the
+    # wiring here; it waits for `schema_ready` before touching the database.
+    child = WorkerProcess(log_level) if mode == "process" else None
+    if child is not None:
+        child.start()
+    try:
+        upgrade_to_head(settings.database_url)
+        if child is not None:
+            child.schema_ready()
+        container = build_container(settings, public_url=settings.base_url(host, port))
+        unreachable = public_url_warning(settings.public_url, host)
+        container.operator_warnings = (unreachable,) if unreachable else ()
+        app = create_app(container)
+        config = http_server_config(app, settings, host, port)
+        server = uvicorn.Server(config)
+        freeze_startup_heap()
+        with _workers(container, mode, child):
+            log.info("pagerd is listening", extra={"url": container.public_url, "workers": mode})
+            server.run()
+    finally:
+        if child is not None:
+            child.stop()
     container.close()
 
 
@@ -112,50 +128,78 @@ def http_server_config(app: Any, settings: Settings, host: str, port: int) -> An
 
 
 @contextmanager
-def _workers(container: Container, mode: WorkersMode, log_level: str) -> Iterator[None]:
-    if mode == "off":
-        yield
-    elif mode == "thread":
+def _workers(
+    container: Container, mode: WorkersMode, child: WorkerProcess | None
+) -> Iterator[None]:
+    if mode == "thread":
         running = start_workers(container)
         try:
             yield
         finally:
             running.stop()
-    else:
-        with _worker_process(container, log_level):
-            yield
+        return
+    if child is not None:
+        child.attach(container)
+    yield
 
 
-@contextmanager
-def _worker_process(container: Container, log_level: str) -> Iterator[None]:
-    """The engine in a supervised child process, for the length of the block.
+class WorkerProcess:
+    """The engine in a supervised child process (`process` mode), seen from `pagerd serve`.
 
-    /readyz waits for the child's engine as it waits for the threads' in `thread` mode (those
-    start before uvicorn listens). On SQLite the container's wakeup, rung by this process's
-    commits of due work, also rings the child through the ring pipe.
+    `start()` spawns the child at once; it imports pagerd meanwhile, then waits for its first
+    byte on the ring pipe, which `schema_ready()` writes once the migrations are done (a
+    restarted child gets it as it is spawned). `attach(container)` wires the serving side:
+    on SQLite the container's wakeup, rung by this process's commits of due work, also rings
+    the child; /readyz waits for the child's engine, as it waits for the threads' in `thread`
+    mode (those start before uvicorn listens); /metrics adds the child's counts. `stop()`
+    stops the child gracefully (idempotent).
     """
-    ring_read, ring_write = ring_pipe()
-    ringer = PipeRinger(ring_write)
-    local = container.wakeup if isinstance(container.wakeup, ThreadWakeup) else None
-    forwarded = local if not is_postgres_url(container.settings.database_url) else None
-    if forwarded is not None:
-        forwarded.forward_to(ringer)
-    scratch = Path(tempfile.mkdtemp(prefix="pagerd-worker-"))
-    metrics_file = scratch / "metrics.prom"
-    observer = prometheus_observer(container.observer)
-    if observer is not None:
-        observer.merge_from(lambda: read_metrics_file(metrics_file))
-    supervisor = WorkerSupervisor(lambda: spawn_worker_child(ring_read, log_level, metrics_file))
-    database_ready = container.is_ready
-    container.is_ready = lambda: supervisor.ready.is_set() and database_ready()
-    supervisor.start()
-    try:
-        yield
-    finally:
-        clean = supervisor.stop(DEFAULT_STOP_TIMEOUT + CHILD_STOP_MARGIN)
+
+    def __init__(self, log_level: str) -> None:
+        self._log_level = log_level
+        self._ring_read, ring_write = ring_pipe()
+        self._ringer = PipeRinger(ring_write)
+        self._scratch = Path(tempfile.mkdtemp(prefix="pagerd-worker-"))
+        self._metrics_file = self._scratch / "metrics.prom"
+        self._migrated = threading.Event()
+        self._forwarded: ThreadWakeup | None = None
+        self._supervisor = WorkerSupervisor(self._spawn)
+        self._stopped = False
+
+    def start(self) -> None:
+        self._supervisor.start()
+
+    def schema_ready(self) -> None:
+        """Let the child go on: the schema is at head."""
+        self._migrated.set()
+        self._ringer.notify()
+
+    def attach(self, container: Container) -> None:
+        local = container.wakeup if isinstance(container.wakeup, ThreadWakeup) else None
+        if local is not None and not is_postgres_url(container.settings.database_url):
+            local.forward_to(self._ringer)  # on PostgreSQL, NOTIFY rings the child
+            self._forwarded = local
+        observer = prometheus_observer(container.observer)
+        if observer is not None:
+            observer.merge_from(lambda: read_metrics_file(self._metrics_file))
+        database_ready = container.is_ready
+        supervisor = self._supervisor
+        container.is_ready = lambda: supervisor.ready.is_set() and database_ready()
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        clean = self._supervisor.stop(DEFAULT_STOP_TIMEOUT + CHILD_STOP_MARGIN)
         log.info("the worker process stopped", extra={"clean": clean})
-        if forwarded is not None:
-            forwarded.unsubscribe(ringer)
-        ringer.close()
-        os.close(ring_read)
-        shutil.rmtree(scratch, ignore_errors=True)
+        if self._forwarded is not None:
+            self._forwarded.unsubscribe(self._ringer)
+        self._ringer.close()
+        os.close(self._ring_read)
+        shutil.rmtree(self._scratch, ignore_errors=True)
+
+    def _spawn(self) -> WorkerChild:
+        child = spawn_worker_child(self._ring_read, self._log_level, self._metrics_file)
+        if self._migrated.is_set():
+            self._ringer.notify()  # a restart: the schema was ready long ago
+        return child

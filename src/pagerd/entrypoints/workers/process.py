@@ -24,7 +24,7 @@ from pagerd.config import Settings, load_settings
 from pagerd.entrypoints.heap import freeze_startup_heap
 from pagerd.entrypoints.workers.engine import WorkerEngine
 from pagerd.entrypoints.workers.options import WorkerOptions
-from pagerd.entrypoints.workers.worker_child import MetricsSnapshots, report_ready
+from pagerd.entrypoints.workers.worker_child import MetricsSnapshots, report_ready, wait_for_go
 
 log = logging.getLogger("pagerd.worker")
 
@@ -79,11 +79,15 @@ def run_worker(
     """`pagerd worker`: run the engine alone until SIGINT or SIGTERM (or until `stop` is
     set), then stop it gracefully. The schema must be at head (`pagerd migrate`).
 
-    With `parent` (the worker process of `pagerd serve`), rings from the parent wake the
-    duties, the parent hears when the engine runs, and the engine stops gracefully when the
-    parent is gone (no orphan). SIGINT is then ignored: a Ctrl-C in a terminal reaches the
-    whole process group, and the parent stops this process itself once HTTP has drained.
+    With `parent` (the worker process of `pagerd serve`), it first waits for the parent's go
+    (the schema at head; it returns at once if the parent is gone); then rings from the
+    parent wake the duties, the parent hears when the engine runs, and the engine stops
+    gracefully when the parent is gone (no orphan). SIGINT is then ignored: a Ctrl-C in a
+    terminal reaches the whole process group, and the parent stops this process itself once
+    HTTP has drained.
     """
+    if parent is not None and not wait_for_go(parent.ring_fd):
+        return  # the parent died before its migrations were done
     container = build_container(settings)
     freeze_startup_heap()
     stop = stop or threading.Event()

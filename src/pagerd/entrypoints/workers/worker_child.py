@@ -4,8 +4,9 @@ The child is `python -m pagerd.entrypoints.workers --ring-fd R --status-fd S`: `
 code, on the same settings (it inherits the environment and the working directory), with two
 pipes from its parent:
 
-- R, the ring pipe (parent to child): rings when the parent committed due work, end of file
-  when the parent is gone (`adapters.process_wakeup`).
+- R, the ring pipe (parent to child): a first byte once the parent's migrations are done (the
+  child is spawned before them, so that its imports overlap with them), then rings when the
+  parent committed due work, end of file when the parent is gone (`adapters.process_wakeup`).
 - S, the status pipe (child to parent): the child writes one byte once its engine runs; end of
   file when it exits, however it died. The parent's supervisor waits on it, then reaps the
   child at once, so that worker liveness finds its pid gone (not a zombie) and returns its
@@ -100,6 +101,15 @@ def spawn_worker_child(
     finally:
         os.close(status_write)  # the child's copy is the only one left: its exit ends the pipe
     return WorkerChild(process, status_read)
+
+
+def wait_for_go(ring_fd: int) -> bool:
+    """In the child: block until the parent's first byte on the ring pipe (its schema is at
+    head); False when the pipe ended first (the parent is gone)."""
+    try:
+        return os.read(ring_fd, 1) != b""
+    except OSError:
+        return False
 
 
 def report_ready(status_fd: int) -> None:
