@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pagerd.testing import serve_process
 from pagerd.testing.serve_process import ADMIN_TOKEN as ADMIN_TOKEN
-from pagerd.testing.serve_process import RunningPagerd, wait_ready
+from pagerd.testing.serve_process import RunningPagerd, children, wait_ready
 from pagerd.testing.serve_process import free_port as free_port
 
 POSTGRES_ENV = "PAGERD_TEST_POSTGRES_URL"
@@ -72,18 +72,6 @@ def rss_bytes(pid: int) -> int:
     except OSError:
         return 0
     return 0
-
-
-def children(pid: int) -> list[int]:
-    """The direct children of a process (`pagerd serve`'s worker process), from /proc: each
-    thread lists those it started."""
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        try:
-            found += [int(child) for child in task.read_text().split()]
-        except OSError:
-            continue
-    return found
 
 
 def tree_rss_bytes(pid: int) -> int:

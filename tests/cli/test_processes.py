@@ -68,6 +68,16 @@ def test_serve_refuses_a_port_out_of_range(run: Run) -> None:
     assert run("serve", "--port", "70000").exit_code == 2
 
 
+def test_serve_refuses_an_unknown_workers_mode_and_a_contradiction(run: Run) -> None:
+    unknown = run("serve", "--workers", "fork")
+    contradiction = run("serve", "--no-workers", "--workers", "process")
+
+    assert unknown.exit_code == 2
+    assert "must be process, thread or off" in unknown.stderr
+    assert contradiction.exit_code == 2
+    assert "--no-workers contradicts --workers process" in contradiction.stderr
+
+
 def test_the_console_script_reports_errors_on_stderr_with_exit_code_1(tmp_path: Path) -> None:
     missing = f"sqlite:///{tmp_path / 'missing.db'}"
 

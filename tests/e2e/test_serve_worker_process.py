@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pagerd.testing.serve_process import RunningPagerd, start_pagerd
+from pagerd.testing.serve_process import RunningPagerd, children, start_pagerd
 from tests.e2e.polling import wait_for
 from tests.e2e.test_fault_kill_claims import HoldingWebhook
 
@@ -29,21 +29,10 @@ RESTARTED_PAGES_DEADLINE = LEASE_SECONDS / 2
 RESTARTING = "the worker process exited; starting another"
 
 
-def _children(pid: int) -> list[int]:
-    """`pid`'s children: each thread lists those it started (the supervisor's thread here)."""
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        try:
-            found += [int(child) for child in task.read_text().split()]
-        except OSError:
-            continue
-    return found
-
-
 def _worker_process(server: RunningPagerd) -> int:
     """The pid of `server`'s worker process (its only child)."""
     children: list[int] = wait_for(
-        lambda: _children(server.process.pid), 30, 0.05, "the worker process"
+        lambda: children(server.process.pid), 30, 0.05, "the worker process"
     )
     assert len(children) == 1, children
     return children[0]
@@ -141,7 +130,7 @@ def test_a_killed_worker_process_is_replaced_and_its_claimed_pages_are_delivered
             killed = time.monotonic()
             webhook.release()  # the dead child's requests go unanswered and uncounted
             replacement = wait_for(
-                lambda: [pid for pid in _children(server.process.pid) if pid != child],
+                lambda: [pid for pid in children(server.process.pid) if pid != child],
                 30,
                 0.05,
                 "a new worker process",
@@ -174,7 +163,8 @@ def test_a_killed_serve_leaves_no_orphan_worker_process(database_url: str, tmp_p
     server = start_pagerd(database_url, tmp_path, env=ENV)
     try:
         child = _worker_process(server)
-        server.kill()  # SIGKILL: serve cannot stop its child itself
+        os.kill(server.process.pid, signal.SIGKILL)  # serve alone: it cannot stop its child
+        server.process.wait(timeout=30)
         wait_for(lambda: not _alive(child), 30, 0.05, "the orphaned worker process to stop")
     finally:
         server.stop()

@@ -8,6 +8,7 @@ and JSON logs in a file of the working directory, and returns once /readyz answe
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -62,6 +63,18 @@ def free_port() -> int:
     raise RuntimeError(f"no free port in {block}..{block + PORTS_PER_PROCESS - 1}")
 
 
+def children(pid: int) -> list[int]:
+    """The processes `pid` started and that still run (`pagerd serve`'s worker process), from
+    /proc: each of its threads lists those it started."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += [int(child) for child in task.read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
 @dataclass
 class RunningPagerd:
     """A `pagerd serve` process and a way to talk to it."""
@@ -80,9 +93,16 @@ class RunningPagerd:
         )
 
     def kill(self) -> None:
-        """SIGKILL: nothing graceful happens."""
+        """SIGKILL of the process and of its worker process (PAGERD_WORKERS=process), as the
+        end of a container, an out-of-memory kill of its group or a host crash would do:
+        nothing graceful happens. (SIGKILL of `pagerd serve` alone lets its worker process
+        stop gracefully by itself.)"""
         if self.process.poll() is None:
+            workers = children(self.process.pid)
             self.process.send_signal(signal.SIGKILL)
+            for pid in workers:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
         self.process.wait(timeout=30)
 
     def stop(self) -> None:
