@@ -153,6 +153,8 @@ def test_serve_migrates_serves_metrics_and_stops_cleanly_on_sigterm(
     )
     try:
         metrics = _get_when_up(f"http://127.0.0.1:{port}/metrics", server)
+        # Ready: the workers run (in a worker process, they may start after /metrics answers).
+        _wait_ready(f"http://127.0.0.1:{port}/readyz", server)
         server.send_signal(signal.SIGTERM)
         _, log = server.communicate(timeout=30)
     finally:
@@ -167,7 +169,7 @@ def test_serve_migrates_serves_metrics_and_stops_cleanly_on_sigterm(
     assert ('"message": "worker started"' in log) is workers
 
 
-def _get_when_up(url: str, process: subprocess.Popen[str], deadline: float = 60) -> str:
+def _get_when_up(url: str, process: subprocess.Popen[str], deadline: float = 120) -> str:
     """GET `url` once the server answers (polling: a real process takes a moment to start)."""
     give_up = time.monotonic() + deadline
     while time.monotonic() < give_up:
@@ -180,6 +182,14 @@ def _get_when_up(url: str, process: subprocess.Popen[str], deadline: float = 60)
         assert answer.status_code == 200
         return answer.text
     raise AssertionError(f"{url} did not answer within {deadline} s")
+
+
+def _wait_ready(url: str, process: subprocess.Popen[str], deadline: float = 120) -> None:
+    give_up = time.monotonic() + deadline
+    while httpx.get(url, timeout=5).status_code != 200:
+        assert process.poll() is None, "pagerd serve exited"
+        assert time.monotonic() < give_up, f"{url} not 200 within {deadline} s"
+        time.sleep(0.2)
 
 
 def _lines_until(stream: IO[str], marker: str, limit: int = 50) -> list[str]:
