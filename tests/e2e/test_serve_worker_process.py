@@ -31,11 +31,11 @@ RESTARTING = "the worker process exited; starting another"
 
 def _worker_process(server: RunningPagerd) -> int:
     """The pid of `server`'s worker process (its only child)."""
-    children: list[int] = wait_for(
+    found: list[int] = wait_for(
         lambda: children(server.process.pid), 30, 0.05, "the worker process"
     )
-    assert len(children) == 1, children
-    return children[0]
+    assert len(found) == 1, found
+    return found[0]
 
 
 def _alive(pid: int) -> bool:
