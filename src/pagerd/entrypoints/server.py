@@ -34,7 +34,7 @@ from pagerd.adapters.wakeup import ThreadWakeup, is_postgres_url
 from pagerd.bootstrap import Container, build_container
 from pagerd.config import Settings
 from pagerd.config_checks import public_url_warning
-from pagerd.entrypoints.heap import freeze_startup_heap
+from pagerd.entrypoints.heap import collection_paused, freeze_startup_heap
 from pagerd.entrypoints.workers import start_workers
 from pagerd.entrypoints.workers.engine import DEFAULT_STOP_TIMEOUT
 from pagerd.entrypoints.workers.supervisor import WorkerSupervisor
@@ -69,7 +69,6 @@ def serve(
     import uvicorn
 
     from pagerd.adapters.sqlalchemy.migrate import upgrade_to_head
-    from pagerd.entrypoints.http.app import create_app
 
     mode: WorkersMode = "off" if not with_workers else workers or settings.effective_workers()
     # The worker process starts first: its imports overlap with the migrations and the
@@ -84,11 +83,16 @@ def serve(
         container = build_container(settings, public_url=settings.base_url(host, port))
         unreachable = public_url_warning(settings.public_url, host)
         container.operator_warnings = (unreachable,) if unreachable else ()
-        app = create_app(container)
-        config = http_server_config(app, settings, host, port)
-        server = uvicorn.Server(config)
-        freeze_startup_heap()
+        # The engine starts before the HTTP app is built: the app's modules and routes are
+        # most of the start-up, and the timers that fell due while pagerd was down fire
+        # meanwhile.
         with _workers(container, mode, child):
+            with collection_paused():
+                from pagerd.entrypoints.http.app import create_app
+
+                app = create_app(container)
+                server = uvicorn.Server(http_server_config(app, settings, host, port))
+            freeze_startup_heap()
             log.info("pagerd is listening", extra={"url": container.public_url, "workers": mode})
             server.run()
     finally:
