@@ -1,7 +1,7 @@
 """`python -m bench [--quick] [NAME ...]`: run pagerd's benchmarks, print, write JSON.
 
-Names: ingest, dedup, first_page, timers, storm, history, schedules, alertmanager, restart
-(default: all, in that order).
+Names: ingest, dedup, first_page, timers, storm, history, schedules, alertmanager, restart,
+render (default: all, in that order).
 `--quick` uses small sizes (each benchmark well under a minute); the default sizes are the
 ones docs/benchmarks.md reports. Results go to bench/results/latest.json (or --out).
 """
@@ -23,6 +23,7 @@ def _runners() -> dict[str, Runner]:
     from bench.first_page import run_first_page
     from bench.history import run_history
     from bench.ingest import run_dedup, run_ingest
+    from bench.render import run_render
     from bench.restart import run_restart
     from bench.schedules import run_schedules
     from bench.storm import run_storm
@@ -38,6 +39,7 @@ def _runners() -> dict[str, Runner]:
         "schedules": run_schedules,
         "alertmanager": run_alertmanager,
         "restart": run_restart,
+        "render": run_render,
     }
 
 
