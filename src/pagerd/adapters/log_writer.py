@@ -18,19 +18,25 @@ Contracts:
   A process killed outright (SIGKILL) loses the lines not yet written, at most the queue;
 - the queue is bounded: when the writer falls behind by `MAX_QUEUED` records (stderr
   blocked), logging waits for it, as a synchronous handler would, instead of growing
-  without limit.
+  without limit;
+- taking a record wakes no thread: the writer writes what was taken every
+  `WRITE_INTERVAL` (a line reaches stderr at most that late), at once for a flush or a
+  stop. A queue that woke the writer at every record handed it the GIL twice per request.
 """
 
 from __future__ import annotations
 
 import logging
 import logging.handlers
-import queue
 import threading
+import time
+from collections import deque
 
 MAX_QUEUED = 10_000
 FLUSH_TIMEOUT = 5.0
 THREAD_NAME = "pagerd-log-writer"
+WRITE_INTERVAL = 0.05
+FULL_WAIT = 0.001
 
 
 class _Barrier:
@@ -40,7 +46,42 @@ class _Barrier:
         self.reached = threading.Event()
 
 
-_Records = queue.Queue["logging.LogRecord | _Barrier | None"]
+_Item = "logging.LogRecord | _Barrier | None"
+
+
+class _Records:
+    """The records taken and not yet written, in order. Taking one wakes no thread: the
+    writer wakes every WRITE_INTERVAL, or at once for a flush, a stop or a full queue (a
+    wake-up per record would hand the GIL to the writer at every log line)."""
+
+    def __init__(self, maxsize: int) -> None:
+        self._items: deque[logging.LogRecord | _Barrier | None] = deque()
+        self._maxsize = maxsize
+        self._ready = threading.Event()
+
+    def put(self, item: logging.LogRecord | _Barrier | None, urgent: bool = False) -> None:
+        """Add `item`; wait while the queue is full (the writer is behind)."""
+        while len(self._items) >= self._maxsize:
+            self._ready.set()
+            time.sleep(FULL_WAIT)
+        self._items.append(item)
+        if urgent:
+            self._ready.set()
+
+    def put_nowait(self, item: logging.LogRecord | _Barrier | None) -> None:
+        self.put(item, urgent=True)
+
+    def get(self, block: bool = True) -> logging.LogRecord | _Barrier | None:
+        """The oldest item, waiting for one (the listener's `dequeue`)."""
+        while True:
+            try:
+                return self._items.popleft()
+            except IndexError:
+                pass
+            # An item added (and the event set) after the pop above is seen at the next
+            # pop: the event is cleared before it, never after.
+            self._ready.wait(WRITE_INTERVAL)
+            self._ready.clear()
 
 
 class _Writer(logging.handlers.QueueListener):
@@ -65,7 +106,7 @@ class _Writer(logging.handlers.QueueListener):
 
     def enqueue_sentinel(self) -> None:
         # Blocking: the base class's put_nowait raises when the queue is full.
-        self._records.put(None)  # the base class's sentinel
+        self._records.put(None, urgent=True)  # the base class's sentinel
 
     def is_writer_thread(self) -> bool:
         """Whether the caller is the writer thread itself."""
@@ -82,7 +123,7 @@ class BackgroundHandler(logging.handlers.QueueHandler):
     """Passes records to `target` on a writer thread started here (see the module)."""
 
     def __init__(self, target: logging.Handler) -> None:
-        records: _Records = queue.Queue(MAX_QUEUED)
+        records = _Records(MAX_QUEUED)
         super().__init__(records)
         self._records = records
         self.target = target
@@ -107,7 +148,7 @@ class BackgroundHandler(logging.handlers.QueueHandler):
             self.target.flush()
             return
         barrier = _Barrier()
-        self._records.put(barrier)
+        self._records.put(barrier, urgent=True)
         barrier.reached.wait(FLUSH_TIMEOUT)
         self.target.flush()
 
