@@ -495,6 +495,11 @@ class UnitOfWork(Repositories, ABC):
     one declaration of the repositories (`Repositories`).
     """
 
+    urgent: bool = False
+    """A hint that this unit's transactions carry pages already promised (the dispatcher's
+    claims and records): an adapter that runs transactions one at a time may run them ahead
+    of others waiting. It never changes what a transaction does."""
+
     @abstractmethod
     def __enter__(self) -> Self: ...
     @abstractmethod

@@ -246,7 +246,8 @@ class PostgresUnitOfWork(SqlAlchemyUnitOfWork):
 class SqliteUnitOfWork(SqlAlchemyUnitOfWork):
     """A turn in the process's group commit (`group_commit.py`): the unit runs alone, in a
     savepoint of a `BEGIN IMMEDIATE` transaction it may share with the units just before
-    and after it, and its `commit` returns once that transaction is durable.
+    and after it, and its `commit` returns once that transaction is durable. An `urgent`
+    unit takes its turns ahead of ordinary ones and ends its group when leaving the turn.
     """
 
     _turn: _GroupSession | None = None
@@ -256,7 +257,7 @@ class SqliteUnitOfWork(SqlAlchemyUnitOfWork):
         return group_committer_for(self.engine)  # shared by every unit of work of the engine
 
     def _begin(self) -> Session:
-        self._turn = _GroupSession(self._group.join(), self._group)
+        self._turn = _GroupSession(self._group.join(self.urgent), self._group, self.urgent)
         return self._turn
 
     def _commit(self, session: Session) -> None:
@@ -283,13 +284,14 @@ class _GroupSession(Session):
     """A session on SQLite's shared transaction: after a commit gave the turn away, the
     next statement of the same block takes a turn again (a new savepoint)."""
 
-    def __init__(self, connection: Connection, group: GroupCommitter) -> None:
+    def __init__(self, connection: Connection, group: GroupCommitter, urgent: bool) -> None:
         super().__init__(connection)
         self.group = group
+        self.urgent = urgent
         self.joined = True
 
     def execute(self, statement: Executable, params: Any = None) -> CursorResult[Any]:
         if not self.joined:
-            self.connection = self.group.join()
+            self.connection = self.group.join(self.urgent)
             self.joined = True
         return super().execute(statement, params)

@@ -67,6 +67,8 @@ class Dispatcher:
 
     def __init__(self, context: DutyContext) -> None:
         self._uow = context.uow_factory()
+        # Pages first: the claims and records of committed pages go ahead of waiting alerts.
+        self._uow.urgent = True
         self._clock = context.clock
         self._senders = context.senders
         self._observer = context.observer
