@@ -94,3 +94,29 @@ def test_a_stopped_dispatcher_is_handed_nothing() -> None:
     process.clock.advance(timedelta(seconds=1))
     claimed = claim_pages(InMemoryUnitOfWork(process.store), process.clock, "w2")
     assert [page.address for page in claimed] == ["a@example.com"]
+
+
+def test_once_behind_new_pages_wait_in_the_database_and_go_out_in_commit_order() -> None:
+    process = Process()
+    services_ = [process.service_id]
+    for name in ("two", "three", "four"):
+        service_id = services.create_service(process.uow, process.clock, name).id
+        policy = [level(f"{name}@example.com")]
+        policies.put_policy(process.uow, service_id, policy, 0, ANY_NETWORK)
+        services_.append(service_id)
+    process.engine.run_cycle("dispatch")
+    process.dispatcher.handoff_backlog = 1
+    for service_id in services_[:3]:
+        alerts.receive_alert(process.uow, process.clock, service_id, "down")
+    # The first was handed; the dispatcher was then behind, so the next two were not, and
+    # it takes no more until a claim has drained them.
+    assert not process.dispatcher.accepting()
+    process.engine.run_until_idle()
+    assert process.dispatcher.accepting()
+    alerts.receive_alert(process.uow, process.clock, services_[3], "down")
+    assert claim_pages(InMemoryUnitOfWork(process.store), process.clock, "w2") == []  # handed
+    process.engine.run_until_idle()
+    addresses = [page.address for page in process.sender.pages]
+    assert addresses[0] == "a@example.com"
+    assert sorted(addresses[1:3]) == ["three@example.com", "two@example.com"]
+    assert addresses[3] == "four@example.com"

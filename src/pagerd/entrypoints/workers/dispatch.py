@@ -110,6 +110,8 @@ class Dispatcher:
         self._handoff = handoff_of(context.wakeup)
         self._registered = False
         self._handed: deque[HandedPage] = deque()  # appended by committing threads
+        self._behind = threading.Event()  # set by committing threads, cleared by the loop
+        self.handoff_backlog = HANDOFF_BACKLOG
 
     # HandoffReceiver: pages committed by this process, leased to this worker.
 
@@ -122,10 +124,16 @@ class Dispatcher:
         return self._options.lease
 
     def accepting(self) -> bool:
-        """Not stopping, and not so far behind that handed pages would wait long: past
-        HANDOFF_BACKLOG pages waiting or in flight, new pages wait for a claim instead."""
-        backlog = len(self._handed) + len(self._in_flight)
-        return not self._stopping.is_set() and backlog < HANDOFF_BACKLOG
+        """Not stopping, and not behind: once HANDOFF_BACKLOG pages are waiting or in flight,
+        new pages are left to claims until a claim finds fewer due than a batch, so that
+        pages are still sent in the order they were committed (a handed page never
+        overtakes one that waits in the database)."""
+        if self._stopping.is_set() or self._behind.is_set():
+            return False
+        if len(self._handed) + len(self._in_flight) >= self.handoff_backlog:
+            self._behind.set()
+            return False
+        return True
 
     def take(self, pages: Sequence[HandedPage]) -> None:
         """Queue pages handed over after their commit; the loop starts them next cycle."""
@@ -249,6 +257,8 @@ class Dispatcher:
         )
         pages = claim.pages
         self._claimed_full_batch = claim.notifications >= self._batch
+        if not self._claimed_full_batch:
+            self._behind.clear()  # the database is drained: hand pages over again
         # Computed from a time read before the claim: never later than the stored lease.
         lease_until = claimed_at + self._options.lease
         for page in pages:
