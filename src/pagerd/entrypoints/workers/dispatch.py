@@ -165,7 +165,10 @@ class Dispatcher:
         if self._stopping.is_set():
             return done
         done += self._start_handed()
-        if len(self._in_flight) >= self._most_in_flight:
+        # Behind, claims take the place of the handoff: they may queue as many sends as it
+        # would have (otherwise the pages left to them wait for the storm to end).
+        most = self.handoff_backlog if self._behind.is_set() else self._most_in_flight
+        if len(self._in_flight) >= most:
             return done
         return done + self._claim_and_start()
 
