@@ -16,8 +16,6 @@ from __future__ import annotations
 import logging
 import threading
 
-import psycopg
-from psycopg import sql
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -180,6 +178,11 @@ class PostgresWakeupListener:
             delay = min(delay * 2, self._backoff_max)
 
     def _listen(self) -> None:
+        # Imported here: a SQLite pagerd never needs psycopg, whose import is a tenth of a
+        # second of `pagerd serve`'s start-up.
+        import psycopg
+        from psycopg import sql
+
         with psycopg.connect(
             self._dsn,
             autocommit=True,
