@@ -1,5 +1,5 @@
 """`python -m pagerd`: the same as the `pagerd` command."""
 
-from pagerd.entrypoints.cli.main import main
+from pagerd.entrypoints.cli.launch import main
 
 main()

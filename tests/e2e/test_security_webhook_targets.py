@@ -13,7 +13,8 @@ from uuid import UUID
 
 import pytest
 
-from pagerd.adapters.channels.network_guard import AddressPolicy, GuardedTransport, IPAddress
+from pagerd.adapters.channels.guarded_transport import GuardedTransport
+from pagerd.adapters.channels.network_guard import AddressPolicy, IPAddress
 from pagerd.adapters.channels.rendering import MessageRenderer
 from pagerd.adapters.channels.webhook import WebhookSender
 from pagerd.bootstrap import channel_senders

@@ -14,7 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from pagerd.adapters.channels.network_guard import AddressPolicy, GuardedTransport, IPAddress
+from pagerd.adapters.channels.guarded_transport import GuardedTransport
+from pagerd.adapters.channels.network_guard import AddressPolicy, IPAddress
 from pagerd.adapters.channels.rendering import MessageRenderer
 from pagerd.adapters.channels.webhook import WebhookSender
 from pagerd.adapters.channels.webhook_format import webhook_secret

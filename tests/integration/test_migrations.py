@@ -20,7 +20,7 @@ from pagerd.adapters.sqlalchemy import (
     head_revision,
     upgrade_to_head,
 )
-from pagerd.adapters.sqlalchemy.migrate import upgrade_to
+from pagerd.adapters.sqlalchemy.migrate import shipped_head, upgrade_to
 from pagerd.adapters.sqlalchemy.tables import metadata
 from pagerd.domain.roles import Actor, Role
 from pagerd.service_layer.errors import ConcurrencyConflict
@@ -201,3 +201,17 @@ def test_users_and_tokens_from_before_roles_become_admins_and_keep_working(
     assert (alice.name, alice.role, alice.time_zone) == ("alice", Role.ADMIN, "UTC")
     assert (alice.disabled, alice.email, alice.password_hash) == (False, None, "$argon2id$old")
     assert actor == Actor("token ci", Role.ADMIN)
+
+
+def test_the_head_read_from_the_files_is_alembics() -> None:
+    """`upgrade_to_head` recognises a database at head without Alembic, by the revision ids
+    in the migration files: they must name the head Alembic would."""
+    assert shipped_head() == head_revision()
+
+
+def test_a_database_one_revision_behind_is_still_migrated(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'behind.db'}"
+    upgrade_to(url, "0004_channels")
+    upgrade_to_head(url)
+    assert current_revision(url) == head_revision()
+    assert _differences(url) == []

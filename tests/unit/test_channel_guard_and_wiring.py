@@ -17,7 +17,8 @@ from pagerd.adapters.channels import (
     WebhookSender,
 )
 from pagerd.adapters.channels.guarded_post import classify_webhook_response
-from pagerd.adapters.channels.network_guard import AddressPolicy, ForbiddenAddress, GuardedBackend
+from pagerd.adapters.channels.guarded_transport import GuardedBackend
+from pagerd.adapters.channels.network_guard import AddressPolicy, ForbiddenAddress
 from pagerd.adapters.channels.smtp import classify_smtp_error
 from pagerd.adapters.channels.twilio import classify_twilio_response
 from pagerd.bootstrap import channel_senders, smtp_config

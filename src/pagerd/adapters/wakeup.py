@@ -1,6 +1,8 @@
 """Wake-ups: a commit that wrote due work wakes the worker loops at once.
 
-`ThreadWakeup` works inside one process: the unit of work rings it after such a commit.
+`ThreadWakeup` works inside one process: the unit of work rings it after such a commit. It
+also carries the process's page handoff (`adapters/handoff.py`), where a dispatcher of the
+process registers to take new pages in memory.
 `PostgresWakeupListener` carries the ring across processes: on PostgreSQL every such commit
 also sends `NOTIFY` on the work channel, and the listener rings the local wakeup.
 
@@ -14,11 +16,10 @@ from __future__ import annotations
 import logging
 import threading
 
-import psycopg
-from psycopg import sql
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from pagerd.adapters.handoff import LocalPageHandoff
 from pagerd.service_layer.ports import WorkSignal
 
 log = logging.getLogger("pagerd.wakeup")
@@ -32,10 +33,14 @@ class ThreadWakeup:
     from another.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, handoff: LocalPageHandoff | None = None) -> None:
+        """`handoff`: the process's page handoff, shared with subscribers (a new one by
+        default): the units of work ringing this wakeup hand new pages to the dispatcher
+        registered there."""
         self._event = threading.Event()
         self._lock = threading.Lock()
         self._subscribers: list[ThreadWakeup] = []
+        self.handoff = handoff or LocalPageHandoff()
 
     def notify(self) -> None:
         """Ring: wake whoever waits here and on every subscribed wakeup."""
@@ -63,7 +68,7 @@ class ThreadWakeup:
 
     def subscribe(self) -> ThreadWakeup:
         """A new wakeup rung whenever this one is (not the other way round)."""
-        subscriber = ThreadWakeup()
+        subscriber = ThreadWakeup(self.handoff)
         with self._lock:
             self._subscribers.append(subscriber)
         return subscriber
@@ -173,6 +178,11 @@ class PostgresWakeupListener:
             delay = min(delay * 2, self._backoff_max)
 
     def _listen(self) -> None:
+        # Imported here: a SQLite pagerd never needs psycopg, whose import is a tenth of a
+        # second of `pagerd serve`'s start-up.
+        import psycopg
+        from psycopg import sql
+
         with psycopg.connect(
             self._dsn,
             autocommit=True,

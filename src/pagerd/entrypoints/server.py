@@ -15,7 +15,7 @@ from typing import Any
 from pagerd.bootstrap import Container, build_container
 from pagerd.config import Settings
 from pagerd.config_checks import public_url_warning
-from pagerd.entrypoints.heap import freeze_startup_heap
+from pagerd.entrypoints.heap import collection_paused, freeze_startup_heap
 from pagerd.entrypoints.workers import start_workers
 
 log = logging.getLogger("pagerd.server")
@@ -26,17 +26,20 @@ def serve(settings: Settings, host: str, port: int, with_workers: bool = True) -
     import uvicorn
 
     from pagerd.adapters.sqlalchemy.migrate import upgrade_to_head
-    from pagerd.entrypoints.http.app import create_app
 
     upgrade_to_head(settings.database_url)
     container = build_container(settings, public_url=settings.base_url(host, port))
     unreachable = public_url_warning(settings.public_url, host)
     container.operator_warnings = (unreachable,) if unreachable else ()
-    app = create_app(container)
-    config = http_server_config(app, settings, host, port)
-    server = uvicorn.Server(config)
-    freeze_startup_heap()
+    # The engine starts before the HTTP app is built: the app's modules and routes are most
+    # of the start-up, and the timers that fell due while pagerd was down fire meanwhile.
     with _workers(container, enabled=with_workers):
+        with collection_paused():
+            from pagerd.entrypoints.http.app import create_app
+
+            app = create_app(container)
+            server = uvicorn.Server(http_server_config(app, settings, host, port))
+        freeze_startup_heap()
         log.info(
             "pagerd is listening",
             extra={"url": container.public_url, "workers": with_workers},

@@ -8,12 +8,15 @@ receiver that moved should have its URL updated.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
-import httpx
-
-from pagerd.adapters.channels.network_guard import AddressPolicy, ForbiddenAddress, GuardedTransport
+from pagerd.adapters.channels.network_guard import AddressPolicy, ForbiddenAddress
 from pagerd.service_layer.paging import DeliveryResult
+
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -23,7 +26,11 @@ failure to build is a result too)."""
 
 
 class GuardedJsonPoster:
-    """An httpx client behind the network guard; `post` never raises."""
+    """An httpx client behind the network guard; `post` never raises.
+
+    The client is made at the first `post` (once, under a lock: senders are shared by the
+    dispatcher's threads), so that building the senders at start-up imports no httpx.
+    """
 
     def __init__(
         self,
@@ -32,20 +39,35 @@ class GuardedJsonPoster:
         timeout: float = DEFAULT_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self._client = httpx.Client(
-            transport=transport or GuardedTransport(policy),
-            timeout=timeout,
-            follow_redirects=False,
-            trust_env=False,
-            headers={"User-Agent": user_agent},
-        )
+        self._policy = policy
+        self._user_agent = user_agent
+        self._timeout = timeout
+        self._transport = transport
+        self._client: httpx.Client | None = None
+        self._lock = threading.Lock()
+
+    def _http(self) -> httpx.Client:
+        with self._lock:
+            if self._client is None:
+                import httpx
+
+                from pagerd.adapters.channels.guarded_transport import GuardedTransport
+
+                self._client = httpx.Client(
+                    transport=self._transport or GuardedTransport(self._policy),
+                    timeout=self._timeout,
+                    follow_redirects=False,
+                    trust_env=False,
+                    headers={"User-Agent": self._user_agent},
+                )
+            return self._client
 
     def post(self, url: str, request: Request) -> DeliveryResult:
         """POST what `request` builds to `url`: a forbidden address is permanent, a network
         error transient, an answer classified by `classify_webhook_response`."""
         try:
             body, headers = request()
-            response = self._client.post(
+            response = self._http().post(
                 url, content=body, headers={"Content-Type": "application/json", **headers}
             )
         except ForbiddenAddress as exc:
@@ -56,7 +78,9 @@ class GuardedJsonPoster:
 
     def close(self) -> None:
         """Release pooled connections."""
-        self._client.close()
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
 
 
 def classify_webhook_response(response: httpx.Response) -> DeliveryResult:

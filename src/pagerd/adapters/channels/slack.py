@@ -19,18 +19,21 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
-
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-from slack_sdk.signature import Clock as SlackClock
-from slack_sdk.signature import SignatureVerifier
+from typing import TYPE_CHECKING, Any
 
 from pagerd.adapters.channels.adapter import ChannelAdapter, SenderParts
 from pagerd.adapters.channels.rendering import MessageRenderer, summary, test_text
 from pagerd.domain.channels import Channel
 from pagerd.service_layer.paging import DeliveryResult, OutgoingPage, PageItem, Sender
 from pagerd.service_layer.ports import Clock
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+    from slack_sdk.signature import Clock as SlackClock
+
+# slack_sdk is imported where it is used: only a pagerd with Slack configured needs it, and
+# its import was a part of `pagerd serve`'s start-up.
 
 DEFAULT_API_BASE = "https://slack.com/api"
 DEFAULT_TIMEOUT = 10
@@ -71,14 +74,20 @@ class SlackSender:
     ) -> None:
         self._renderer = renderer
         self._clock = clock
-        self._client = client or WebClient(
-            token=config.bot_token,
-            base_url=config.base_url,
-            timeout=config.timeout,
-            retry_handlers=[],  # the outbox retries, with backoff and Retry-After
-        )
+        if client is None:
+            from slack_sdk import WebClient
+
+            client = WebClient(
+                token=config.bot_token,
+                base_url=config.base_url,
+                timeout=config.timeout,
+                retry_handlers=[],  # the outbox retries, with backoff and Retry-After
+            )
+        self._client = client
 
     def send(self, page: OutgoingPage) -> DeliveryResult:
+        from slack_sdk.errors import SlackApiError
+
         try:
             if page.items[0].edit_of is not None:
                 return self._edit(page, page.items[0].edit_of)
@@ -221,7 +230,9 @@ class SlackRequestVerifier:
     pagerd's clock, with `slack_sdk`'s verifier."""
 
     def __init__(self, signing_secret: str, clock: Clock) -> None:
-        self._verifier = SignatureVerifier(signing_secret, _SdkClock(clock))
+        from slack_sdk.signature import SignatureVerifier
+
+        self._verifier = SignatureVerifier(signing_secret, _sdk_clock(clock))
         self._clock = clock
 
     def fresh(self, timestamp: str) -> bool:
@@ -241,12 +252,15 @@ class SlackRequestVerifier:
             return False
 
 
-class _SdkClock(SlackClock):
-    def __init__(self, clock: Clock) -> None:
-        self._clock = clock
+def _sdk_clock(clock: Clock) -> SlackClock:
+    """pagerd's clock as slack_sdk's verifier asks for it."""
+    from slack_sdk.signature import Clock as SlackClock
 
-    def now(self) -> float:
-        return self._clock.now().timestamp()
+    class SdkClock(SlackClock):
+        def now(self) -> float:
+            return clock.now().timestamp()
+
+    return SdkClock()
 
 
 def _render(page: OutgoingPage, renderer: MessageRenderer, now: datetime) -> tuple[str, str]:

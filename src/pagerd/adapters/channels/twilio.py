@@ -6,15 +6,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Protocol
 
 from pagerd.adapters.channels.adapter import ChannelAdapter, SenderParts
 from pagerd.adapters.channels.rendering import MessageRenderer
 from pagerd.domain.channels import Channel
 from pagerd.service_layer.paging import DeliveryResult, OutgoingPage, Sender
 from pagerd.service_layer.ports import Clock
+
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT_API_BASE = "https://api.twilio.com"
 DEFAULT_TIMEOUT = 10.0
@@ -50,7 +51,11 @@ class TwilioSmsSender:
         self._config = config
         self._renderer = renderer
         self._clock = clock
-        self._client = client or httpx.Client(timeout=config.timeout)
+        if client is None:
+            import httpx  # only when Twilio is configured: see guarded_transport
+
+            client = httpx.Client(timeout=config.timeout)
+        self._client = client
 
     def send(self, page: OutgoingPage) -> DeliveryResult:
         form = partial(self._form, page)
@@ -92,6 +97,8 @@ def post_twilio_form(
         data = form()
     except Exception as exc:  # a sender must not raise: every failure is a result
         return DeliveryResult.transient(f"could not prepare the {what}: {exc}")
+    import httpx  # loaded already: `client` is an httpx client
+
     try:
         response = client.post(
             account_url(account, resource),

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-
-import httpx
+from typing import TYPE_CHECKING
 
 from pagerd.adapters.channels.twilio import (
     DEFAULT_API_BASE,
@@ -24,6 +23,9 @@ from pagerd.adapters.channels.twilio import (
 from pagerd.adapters.channels.twiml import call_twiml
 from pagerd.adapters.channels.voice_urls import VoiceCallUrls
 from pagerd.service_layer.paging import DeliveryResult, OutgoingPage
+
+if TYPE_CHECKING:
+    import httpx
 
 RING_SECONDS = 30
 """How long the phone rings before Twilio reports no-answer."""
@@ -53,7 +55,11 @@ class TwilioVoiceSender:
     def __init__(self, config: TwilioVoiceConfig, client: httpx.Client | None = None) -> None:
         self._config = config
         self._urls = VoiceCallUrls(config.public_url)
-        self._client = client or httpx.Client(timeout=config.timeout, trust_env=False)
+        if client is None:
+            import httpx  # only when Twilio calls are configured: see guarded_transport
+
+            client = httpx.Client(timeout=config.timeout, trust_env=False)
+        self._client = client
 
     def send(self, page: OutgoingPage) -> DeliveryResult:
         form = partial(self.call_form, page)

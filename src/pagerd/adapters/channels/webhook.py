@@ -8,8 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-
-import httpx
+from typing import TYPE_CHECKING
 
 from pagerd.adapters.channels.adapter import ChannelAdapter, SenderParts
 from pagerd.adapters.channels.guarded_post import DEFAULT_TIMEOUT, GuardedJsonPoster
@@ -25,6 +24,9 @@ from pagerd.adapters.channels.webhook_format import (
 from pagerd.domain.channels import Channel
 from pagerd.service_layer.paging import DeliveryResult, OutgoingPage, Sender
 from pagerd.service_layer.ports import Clock
+
+if TYPE_CHECKING:
+    import httpx
 
 USER_AGENT = "pagerd-webhook/1"
 

@@ -37,7 +37,7 @@ class Session:
                 raise unavailable(url, exc) from exc
             raise
 
-    def one_or_none(self, statement: Select[Any], params: Any = None) -> RowMapping | None:
+    def one_or_none(self, statement: Executable, params: Any = None) -> RowMapping | None:
         """The single row a query selects (its bind parameters from `params`), or None."""
         return self.execute(statement, params).mappings().one_or_none()
 

@@ -9,7 +9,6 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Response
-from icalendar import Calendar, Event
 from pydantic import BaseModel, Field
 
 from pagerd.bootstrap import Container
@@ -40,6 +39,10 @@ class CalendarFeedOut(BaseModel):
 
 def render_calendar(calendar: UserCalendar) -> bytes:
     """The shifts as an iCalendar document: one event per stretch on call, in UTC."""
+    # Imported on the first feed served: icalendar's import (its time zone tables) was a
+    # tenth of `pagerd serve`'s start-up.
+    from icalendar import Calendar, Event
+
     document = Calendar()
     document.add("prodid", "-//pagerd//on-call shifts//EN")
     document.add("version", "2.0")
