@@ -1,7 +1,7 @@
 """`python -m bench [--quick] [NAME ...]`: run pagerd's benchmarks, print, write JSON.
 
-Names: ingest, dedup, first_page, timers, storm, history, schedules, alertmanager, restart
-(default: all, in that order).
+Names: ingest, dedup, first_page, timers, storm, flood, history, schedules, alertmanager,
+restart, render (default: all, in that order).
 `--quick` uses small sizes (each benchmark well under a minute); the default sizes are the
 ones docs/benchmarks.md reports. Results go to bench/results/latest.json (or --out).
 """
@@ -21,8 +21,10 @@ Runner = Callable[[bool, Path, list[str]], Result]
 def _runners() -> dict[str, Runner]:
     from bench.alertmanager import run_alertmanager
     from bench.first_page import run_first_page
+    from bench.flood import run_flood
     from bench.history import run_history
     from bench.ingest import run_dedup, run_ingest
+    from bench.render import run_render
     from bench.restart import run_restart
     from bench.schedules import run_schedules
     from bench.storm import run_storm
@@ -34,10 +36,12 @@ def _runners() -> dict[str, Runner]:
         "first_page": run_first_page,
         "timers": run_timers,
         "storm": run_storm,
+        "flood": run_flood,
         "history": run_history,
         "schedules": run_schedules,
         "alertmanager": run_alertmanager,
         "restart": run_restart,
+        "render": run_render,
     }
 
 

@@ -24,8 +24,9 @@ from bench.report import Result
 from bench.seed import scalar, seed_services
 
 RATE = 50.0
-P50_TARGET_MS = 10.0
-P99_TARGET_MS = 50.0
+P50_TARGET_MS = 5.0  # on SQLite; PostgreSQL's targets are twice these (POSTGRES_FACTOR)
+P99_TARGET_MS = 20.0
+POSTGRES_FACTOR = 2.0
 
 
 def _floor(smtp_port: int, smtp: Arrivals, hook_url: str, hook: Arrivals) -> dict[str, float]:
@@ -43,7 +44,8 @@ def _floor(smtp_port: int, smtp: Arrivals, hook_url: str, hook: Arrivals) -> dic
             s.send_message(message)
         email_ms.append((smtp.first[number] - began) * 1000)
         began = time.monotonic()
-        client.request("POST", "/hook", {"alerts": [{"message": f"bench-{number}"}]})
+        item = {"message": f"bench-{number}", "notification_id": f"direct-{number}"}
+        client.request("POST", "/hook", {"alerts": [item]})
         hook_ms.append((hook.first[number] - began) * 1000)
     client.close()
     return {"email": percentile(email_ms, 50), "webhook": percentile(hook_ms, 50)}
@@ -140,12 +142,10 @@ def _report(
         result.figures[f"{label}: p50 ratio to direct send"] = round(p50 / floor[channel], 1)
         missing = len(sent) - len(latencies)
         dupes = sum(arrivals.count.get(n, 0) - 1 for n in sent if arrivals.count.get(n, 0) > 1)
-        result.check(
-            f"{label} p50", f"<= {P50_TARGET_MS} ms", f"{p50:.1f} ms", p50 <= P50_TARGET_MS
-        )
-        result.check(
-            f"{label} p99", f"<= {P99_TARGET_MS} ms", f"{p99:.1f} ms", p99 <= P99_TARGET_MS
-        )
+        factor = POSTGRES_FACTOR if backend == "postgres" else 1.0
+        p50_target, p99_target = P50_TARGET_MS * factor, P99_TARGET_MS * factor
+        result.check(f"{label} p50", f"<= {p50_target} ms", f"{p50:.1f} ms", p50 <= p50_target)
+        result.check(f"{label} p99", f"<= {p99_target} ms", f"{p99:.1f} ms", p99 <= p99_target)
         result.check(
             f"{label}: every alert paged once",
             "0 missing, 0 doubled",

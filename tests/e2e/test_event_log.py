@@ -32,8 +32,11 @@ class LogLines:
 
     def __init__(self) -> None:
         self.stream = io.StringIO()
+        self.handler: logging.Handler | None = None
 
     def all(self) -> list[dict[str, Any]]:
+        if self.handler is not None:
+            self.handler.flush()  # lines are written on the log writer's thread
         return [json.loads(line) for line in self.stream.getvalue().splitlines()]
 
     def events(self, name: str) -> list[dict[str, Any]]:
@@ -45,8 +48,9 @@ def lines() -> Iterator[LogLines]:
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     captured = LogLines()
-    configure_logging("json", "INFO", captured.stream)
+    captured.handler = configure_logging("json", "INFO", captured.stream)
     yield captured
+    captured.handler.close()
     root.handlers[:] = handlers
     root.setLevel(level)
 

@@ -240,3 +240,48 @@ def test_a_busy_database_is_a_lost_race_and_frees_the_turn(tmp_path: Path) -> No
     assert committed_values(engine) == [1]
     for built in (engine, other, busy):
         built.dispose()
+
+
+def unit_noting_its_turn(
+    committer: GroupCommitter, value: int, log: list[str], urgent: bool
+) -> None:
+    connection = committer.join(urgent=urgent)
+    log.append(f"turn {value}")
+    connection.exec_driver_sql(f"INSERT INTO t VALUES ({value})")
+    committer.commit()
+    log.append(f"returned {value}")
+
+
+def test_an_urgent_unit_goes_before_waiting_units_and_commits_without_them(
+    engine: Engine,
+) -> None:
+    committer = GroupCommitter(engine)
+    log = count_commits(engine)
+    first = committer.join()  # an ingest unit holds the turn; two more queue behind it
+    first.exec_driver_sql("INSERT INTO t VALUES (0)")
+    threads = [start(unit_noting_its_turn, committer, v, log, False) for v in (1, 2)]
+    wait_until(lambda: committer._waiting == 2)
+    threads.append(start(unit_noting_its_turn, committer, 9, log, True))  # the dispatcher's
+    wait_until(lambda: committer._waiting == 3)
+    committer.commit()
+    for thread in threads:
+        thread.join(WAIT)
+    # The urgent unit had the next turn, and ended the group (with the unit before it) as it
+    # left: its commit did not wait for the ordinary units queued before it.
+    assert log[:2] == ["turn 9", "COMMIT"]
+    assert log.count("COMMIT") == 2
+    assert committed_values(engine) == [0, 1, 2, 9]
+
+
+def test_ordinary_units_are_not_starved_by_one_urgent_unit(engine: Engine) -> None:
+    committer = GroupCommitter(engine)
+    log = count_commits(engine)
+    first = committer.join(urgent=True)
+    first.exec_driver_sql("INSERT INTO t VALUES (0)")
+    threads = [start(unit_noting_its_turn, committer, v, log, False) for v in (1, 2)]
+    wait_until(lambda: committer._waiting == 2)
+    committer.commit()
+    for thread in threads:
+        thread.join(WAIT)
+    assert sorted(e for e in log if e.startswith("turn")) == ["turn 1", "turn 2"]
+    assert committed_values(engine) == [0, 1, 2]

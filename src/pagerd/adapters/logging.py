@@ -3,6 +3,8 @@
 `configure_logging` installs one handler on the root logger, so pagerd's own loggers and
 those of its libraries (uvicorn, SQLAlchemy, Alembic) all come out in the same format.
 Fields passed with `extra=` (alert_id, service_id, notification_id, ...) become JSON keys.
+Lines are formatted and written on a thread of their own (`log_writer`): logging a line,
+such as the access log's one per request on the HTTP server's event loop, only queues it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import re
 import sys
 from datetime import UTC, datetime
 from typing import IO, Any, Literal
+
+from pagerd.adapters.log_writer import BackgroundHandler
 
 LogFormat = Literal["json", "console"]
 
@@ -37,14 +41,18 @@ def configure_logging(
 ) -> logging.Handler:
     """Send every log record to `stream` (stderr by default) in `format`; return the handler.
 
-    Calling it again replaces the handler it installed before (and nothing else's).
+    The handler writes on a thread of its own: `flush()` on it waits until what was logged
+    is written. Calling `configure_logging` again replaces the handler it installed before
+    (closed, its lines written first) and nothing else's.
     """
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter() if format == "json" else ConsoleFormatter())
+    writer = logging.StreamHandler(stream or sys.stderr)
+    writer.setFormatter(JsonFormatter() if format == "json" else ConsoleFormatter())
+    handler = BackgroundHandler(writer)
     handler.set_name("pagerd")
     root = logging.getLogger()
     for old in [h for h in root.handlers if h.get_name() == "pagerd"]:
         root.removeHandler(old)
+        old.close()
     root.addHandler(handler)
     root.setLevel(level.upper() if isinstance(level, str) else level)
     for name in _CHATTY:

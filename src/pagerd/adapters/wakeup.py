@@ -1,6 +1,8 @@
 """Wake-ups: a commit that wrote due work wakes the worker loops at once.
 
-`ThreadWakeup` works inside one process: the unit of work rings it after such a commit.
+`ThreadWakeup` works inside one process: the unit of work rings it after such a commit. It
+also carries the process's page handoff (`adapters/handoff.py`), where a dispatcher of the
+process registers to take new pages in memory.
 `PostgresWakeupListener` carries the ring across processes: on PostgreSQL every such commit
 also sends `NOTIFY` on the work channel, and the listener rings the local wakeup. On SQLite,
 `pagerd serve` rings its own worker process through a pipe (`process_wakeup`).
@@ -18,6 +20,7 @@ import threading
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from pagerd.adapters.handoff import LocalPageHandoff
 from pagerd.service_layer.ports import WorkSignal
 
 log = logging.getLogger("pagerd.wakeup")
@@ -31,10 +34,14 @@ class ThreadWakeup:
     from another.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, handoff: LocalPageHandoff | None = None) -> None:
+        """`handoff`: the process's page handoff, shared with subscribers (a new one by
+        default): the units of work ringing this wakeup hand new pages to the dispatcher
+        registered there."""
         self._event = threading.Event()
         self._lock = threading.Lock()
         self._subscribers: list[WorkSignal] = []
+        self.handoff = handoff or LocalPageHandoff()
 
     def notify(self) -> None:
         """Ring: wake whoever waits here and on every subscribed wakeup."""
@@ -62,7 +69,7 @@ class ThreadWakeup:
 
     def subscribe(self) -> ThreadWakeup:
         """A new wakeup rung whenever this one is (not the other way round)."""
-        subscriber = ThreadWakeup()
+        subscriber = ThreadWakeup(self.handoff)
         with self._lock:
             self._subscribers.append(subscriber)
         return subscriber

@@ -19,6 +19,7 @@ from pagerd.service_layer.ack_codes import code_for
 from pagerd.service_layer.ack_tokens import AckLinks
 from pagerd.service_layer.call_outcomes import settle_early_calls
 from pagerd.service_layer.effects import persist_alert_events
+from pagerd.service_layer.handoff import page_item
 from pagerd.service_layer.message_updates import (
     claim_update_pages,
     follow_late_messages,
@@ -29,6 +30,7 @@ from pagerd.service_layer.message_updates import (
 from pagerd.service_layer.paging import (
     DeliveryOutcome,
     DeliveryResult,
+    HandedPage,
     OutgoingPage,
     PageItem,
     Sender,
@@ -152,21 +154,26 @@ def _page_item(
     if service_id not in service_names:
         service = uow.services.get(service_id)
         service_names[service_id] = service.name if service is not None else "(deleted service)"
-    return PageItem(
-        notification_id=notification.id,
-        alert_id=notification.alert_id,
-        monitored_service_id=service_id,
-        service_name=service_names[service_id],
-        message=alert.message,
-        level=notification.level,
-        pass_number=notification.pass_number,
-        target_id=notification.target_id,
-        alert_created_at=alert.created_at,
-        severity=alert.severity,
-        source=alert.source,
-        details=alert.details,
-        links=alert.links,
-    )
+    return page_item(notification, alert, service_names[service_id])
+
+
+def handed_pages(
+    handed: Sequence[HandedPage], links: AckLinks | None, now: datetime
+) -> list[tuple[OutgoingPage, datetime]]:
+    """The messages of pages handed over in memory (`handoff.py`), grouped as a claim groups
+    them, each with the earliest lease of its pages; acknowledge links signed now."""
+    groups: dict[tuple[Channel, str, UUID | None], list[HandedPage]] = {}
+    for page in handed:
+        alone = channel_kind(page.channel).one_alert_per_message
+        key = (page.channel, page.address, page.item.notification_id if alone else None)
+        groups.setdefault(key, []).append(page)
+    return [
+        (
+            OutgoingPage(channel, address, tuple(with_links(p.item, links, now) for p in pages)),
+            min(p.lease_until for p in pages),
+        )
+        for (channel, address, _), pages in groups.items()
+    ]
 
 
 def record_delivery(

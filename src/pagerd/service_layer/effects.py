@@ -21,6 +21,7 @@ from pagerd.domain.events import (
 from pagerd.domain.notification import Notification
 from pagerd.domain.timer import AckTimer, RuleTimer
 from pagerd.service_layer.expansion import expand_level
+from pagerd.service_layer.handoff import write_new_pages
 from pagerd.service_layer.message_updates import follow_messages
 from pagerd.service_layer.ports import TimelineEntry, UnitOfWork
 
@@ -85,13 +86,14 @@ class _Rows:
         self.uow = uow
         self.entries: list[TimelineEntry] = []
         self.pages: list[Notification] = []
+        self.alerts: dict[UUID, Alert] = {}  # whose pages are in `pages`
         self.rule_timers: list[RuleTimer] = []
         self.timers: list[AckTimer] = []
         self.cancelled_timers: list[UUID] = []
         self.followed: list[tuple[Alert, str, str | None, datetime]] = []
 
     def write_pages(self) -> None:
-        self.uow.outbox.add_many(self.pages)
+        write_new_pages(self.uow, self.pages, self.alerts)
         self.pages = []
         self.uow.rule_timers.add_many(self.rule_timers)
         self.rule_timers = []
@@ -129,6 +131,7 @@ class _Effects:
         alert = self.alert
         expansion = expand_level(self.uow, alert, event)
         self.rows.pages.extend(expansion.pages)
+        self.rows.alerts[alert.id] = alert
         self.rows.rule_timers.extend(expansion.rule_timers)
         self.rows.entries.extend(expansion.entries)
         assert event.timer_due_at is not None  # every triggered level has a timeout

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -110,3 +110,42 @@ class Sender(Protocol):
     """Delivers pages through one channel. Must not raise: failures are results."""
 
     def send(self, page: OutgoingPage) -> DeliveryResult: ...
+
+
+@dataclass(frozen=True)
+class HandedPage:
+    """A page the transaction that created it leased to this process's dispatcher, handed to
+    it in memory once that transaction committed: what a claim would have read, without
+    the claim. `lease_until` is the lease stored on its row."""
+
+    channel: Channel
+    address: str
+    item: PageItem
+    lease_until: datetime
+
+
+class HandoffReceiver(Protocol):
+    """A dispatcher of this process that takes freshly committed pages in memory.
+
+    `take` is called on the committing thread, after the commit is durable: it must be quick
+    and never raise. The pages are leased to `worker_id` in the database; a receiver that
+    cannot send them gives them back (releases them) or lets the lease run out.
+    """
+
+    @property
+    def worker_id(self) -> str: ...
+    @property
+    def lease(self) -> timedelta: ...
+    def accepting(self) -> bool:
+        """Whether it takes more pages now (running, not overloaded)."""
+        ...
+
+    def take(self, pages: Sequence[HandedPage]) -> None: ...
+
+
+class PageHandoff(Protocol):
+    """Where a unit of work finds the dispatcher of its own process, if one registered."""
+
+    def receiver(self) -> HandoffReceiver | None:
+        """The registered dispatcher when it takes pages now; None: pages wait for a claim."""
+        ...

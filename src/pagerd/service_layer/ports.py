@@ -30,6 +30,7 @@ from pagerd.domain.timer import AckTimer
 from pagerd.service_layer.heartbeat_ports import HeartbeatRepository
 from pagerd.service_layer.maintenance_ports import MaintenanceRepository
 from pagerd.service_layer.message_update_ports import MessageUpdateRepository
+from pagerd.service_layer.paging import HandedPage, HandoffReceiver, PageHandoff
 from pagerd.service_layer.people_ports import (
     ContactMethodRepository,
     NotificationRuleRepository,
@@ -209,8 +210,14 @@ class NotificationRepository(Protocol):
     """The outbox: pages owed, claimed by dispatchers under a lease."""
 
     def add(self, notification: Notification) -> None: ...
-    def add_many(self, notifications: Sequence[Notification]) -> None:
-        """`add` each, in one statement (none: nothing is run)."""
+    def add_many(
+        self,
+        notifications: Sequence[Notification],
+        worker_id: str | None = None,
+        lease_until: datetime | None = None,
+    ) -> None:
+        """`add` each, in one statement (none: nothing is run); with `worker_id`, each is
+        leased to that worker until `lease_until` as if it had claimed them."""
         ...
 
     def get(self, notification_id: UUID) -> Notification | None: ...
@@ -494,6 +501,20 @@ class UnitOfWork(Repositories, ABC):
     Unlike the other ports a base class, not a Protocol: its implementations inherit the
     one declaration of the repositories (`Repositories`).
     """
+
+    urgent: bool = False
+    """A hint that this unit's transactions carry pages already promised (the dispatcher's
+    claims and records): an adapter that runs transactions one at a time may run them ahead
+    of others waiting. It never changes what a transaction does."""
+
+    handoff: PageHandoff | None = None
+    """The dispatcher of this process that takes new pages in memory, when one registered
+    (see `service_layer/handoff.py`); None: new pages wait for a dispatcher's claim."""
+
+    def hand_off_after_commit(self, receiver: HandoffReceiver, pages: Sequence[HandedPage]) -> None:
+        """Give `pages` (leased to `receiver` in this transaction) to `receiver` once the
+        transaction is durably committed; forgotten if it is rolled back instead."""
+        raise NotImplementedError("this unit of work hands no page off")
 
     @abstractmethod
     def __enter__(self) -> Self: ...

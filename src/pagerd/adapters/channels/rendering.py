@@ -74,6 +74,9 @@ class MessageRenderer:
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            # Templates ship with pagerd: compiled once, never checked for changes on disk
+            # (auto_reload stats the file at every message).
+            auto_reload=False,
         )
 
     def ack_url(self, item: PageItem) -> str:

@@ -16,6 +16,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from pagerd.adapters.channels.adapter import ChannelAdapter, SenderParts
+from pagerd.adapters.channels.email_policy import CACHING_POLICY, multipart_boundary
 from pagerd.adapters.channels.rendering import MessageRenderer
 from pagerd.adapters.channels.smtp_pool import (
     DEFAULT_IDLE_TIMEOUT,
@@ -107,7 +108,8 @@ class SmtpEmailSender:
         """The message for `page`, with both parts and a stable Message-ID."""
         now = self._clock.now()
         rendered = self._renderer.email(page, now)
-        message = EmailMessage()
+        # The default policy, with what is the same from message to message cached.
+        message = EmailMessage(policy=CACHING_POLICY)
         message["Subject"] = rendered.subject
         message["From"] = self._config.from_address
         message["To"] = page.address
@@ -116,6 +118,8 @@ class SmtpEmailSender:
         message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies
         message.set_content(rendered.text)
         message.add_alternative(rendered.html, subtype="html")
+        # Set here, or the generator makes one with a regular expression compiled per message.
+        message.set_boundary(multipart_boundary(rendered.text, rendered.html))
         return message
 
     def _tls_context(self) -> ssl.SSLContext:

@@ -273,9 +273,16 @@ class InMemoryNotificationRepository:
     def add(self, notification: Notification) -> None:
         self._s.notifications[notification.id] = copy.deepcopy(notification)
 
-    def add_many(self, notifications: Sequence[Notification]) -> None:
+    def add_many(
+        self,
+        notifications: Sequence[Notification],
+        worker_id: str | None = None,
+        lease_until: datetime | None = None,
+    ) -> None:
         for notification in notifications:
             self.add(notification)
+            if worker_id is not None and lease_until is not None:
+                self._s.leases[notification.id] = Lease(worker_id, lease_until)
 
     def get(self, notification_id: UUID) -> Notification | None:
         return _copy(self._s.notifications.get(notification_id))

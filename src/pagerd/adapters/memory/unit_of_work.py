@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Self
 
+from pagerd.adapters.handoff import handoff_of
 from pagerd.adapters.memory.access import (
     InMemoryAuditLogRepository,
     InMemorySessionRepository,
@@ -42,6 +44,7 @@ from pagerd.adapters.memory.security import (
 )
 from pagerd.adapters.memory.store import InMemoryStore, StoreState
 from pagerd.adapters.memory.workers import InMemoryWorkerRepository
+from pagerd.service_layer.paging import HandedPage, HandoffReceiver
 from pagerd.service_layer.ports import (
     UnitOfWork,
     WorkSignal,
@@ -93,6 +96,8 @@ class InMemoryUnitOfWork(UnitOfWork):
         self._working = StoreState()
         self._bind(self._working)
         self._wrote_work = False
+        self.handoff = handoff_of(signal)
+        self._handing: list[tuple[HandoffReceiver, Sequence[HandedPage]]] = []
 
     def _bind(self, state: StoreState) -> None:
         self._working = state
@@ -101,6 +106,7 @@ class InMemoryUnitOfWork(UnitOfWork):
     def __enter__(self) -> Self:
         self.store.lock.acquire()
         self._wrote_work = False
+        self._handing = []
         self._bind(copy.deepcopy(self.store.state))
         return self
 
@@ -130,7 +136,14 @@ class InMemoryUnitOfWork(UnitOfWork):
         )
         self.store.state = self._working
         self._bind(copy.deepcopy(self._working))
+        handing, self._handing = self._handing, []
+        for receiver, pages in handing:
+            receiver.take(pages)
 
     def rollback(self) -> None:
         """Drop every change since the last commit."""
+        self._handing = []
         self._bind(copy.deepcopy(self.store.state))
+
+    def hand_off_after_commit(self, receiver: HandoffReceiver, pages: Sequence[HandedPage]) -> None:
+        self._handing.append((receiver, pages))

@@ -21,6 +21,13 @@ in it fails: a lost race (`ConcurrencyConflict`, so `retry_on_conflict` runs the
 
 A reader sees the writes of earlier units of its group before they are durable; it waits for
 that group's commit too before leaving, so nothing not on disk is ever shown.
+
+Urgent units (`join(urgent=True)`: the dispatcher's claims and records, pages already
+promised) go first. They take the turn ahead of every ordinary unit waiting, and an urgent
+unit ends its group when it hands the turn on, whoever waits: it waits for one commit, not
+for a group of up to `max_group` units that a burst of alerts keeps filling. During an alert
+storm, without this, the dispatcher's three transactions of a cycle each waited behind a
+full group of ingest units, and pages committed seconds earlier waited with them.
 """
 
 from __future__ import annotations
@@ -67,27 +74,33 @@ class _Group:
 class GroupCommitter:
     """The shared SQLite transaction of one engine and the turn of the units using it.
 
-    A unit calls `join`, runs its statements on the connection it got, then exactly one of
-    `commit` or `abandon`. Between `join` and that call the unit has the turn: it must not
-    join again from the same thread (that would wait for itself).
+    A unit calls `join` (`urgent` or not), runs its statements on the connection it got,
+    then exactly one of `commit` or `abandon`. Between `join` and that call the unit has the
+    turn: it must not join again from the same thread (that would wait for itself).
     """
 
     def __init__(self, engine: Engine, max_group: int = MAX_GROUP) -> None:
         self._engine = engine
         self._max_group = max_group
-        self._turn = threading.Lock()
-        self._counting = threading.Lock()
+        # The turn: `_held` under `_lock`; ordinary and urgent waiters wait on their own
+        # condition, so that handing the turn on wakes an urgent waiter first.
+        self._lock = threading.Lock()
+        self._ordinary = threading.Condition(self._lock)
+        self._urgent = threading.Condition(self._lock)
+        self._held = False
+        self._holder_urgent = False
         self._waiting = 0
+        self._urgent_waiting = 0
         self._connection: Connection | None = None
         self._group = _Group()
 
-    def join(self) -> Connection:
-        """Take the turn and open a savepoint; the connection to run statements on."""
-        with self._counting:
-            self._waiting += 1
-        self._turn.acquire()
-        with self._counting:
-            self._waiting -= 1
+    def join(self, urgent: bool = False) -> Connection:
+        """Take the turn and open a savepoint; the connection to run statements on.
+
+        An `urgent` unit takes the turn before any ordinary unit waiting for it, and ends
+        its group when it hands the turn on (see the module docstring).
+        """
+        self._take_turn(urgent)
         try:
             connection = self._shared_connection()
             _savepoint_sql(connection, f"SAVEPOINT {_SAVEPOINT}")
@@ -155,14 +168,37 @@ class GroupCommitter:
             raise RuntimeError("this unit of work has no turn (join first)")
         return self._connection
 
+    def _take_turn(self, urgent: bool) -> None:
+        with self._lock:
+            self._waiting += 1
+            if urgent:
+                self._urgent_waiting += 1
+                while self._held:
+                    self._urgent.wait()
+                self._urgent_waiting -= 1
+            else:
+                while self._held or self._urgent_waiting:
+                    if not self._held:
+                        # Woken while an urgent unit waits for the free turn: wake it instead.
+                        self._urgent.notify()
+                    self._ordinary.wait()
+            self._waiting -= 1
+            self._held = True
+            self._holder_urgent = urgent
+
     def _pass_turn(self) -> None:
-        # Reading `_waiting` unlocked is fine: a thread counted after this read will take the
+        # Reading the counts unlocked is fine: a thread counted after this read will take the
         # turn later and begin a new shared transaction if this one was committed.
         if self._connection is not None and (
-            self._waiting == 0 or self._group.members >= self._max_group
+            self._waiting == 0 or self._holder_urgent or self._group.members >= self._max_group
         ):
             self._end_group()
-        self._turn.release()
+        with self._lock:
+            self._held = False
+            if self._urgent_waiting:
+                self._urgent.notify()
+            elif self._waiting:
+                self._ordinary.notify()
 
     def _end_group(self, error: BaseException | None = None) -> None:
         connection, self._connection = self._connection, None

@@ -238,10 +238,19 @@ class SqlNotificationRepository:
         self._db.execute(_NOTIFICATION_INSERT, notification_to_row(notification))
         self._db.wrote_work = True
 
-    def add_many(self, notifications: Sequence[Notification]) -> None:
+    def add_many(
+        self,
+        notifications: Sequence[Notification],
+        worker_id: str | None = None,
+        lease_until: datetime | None = None,
+    ) -> None:
         if not notifications:
             return
-        self._db.execute(_NOTIFICATION_INSERT, [notification_to_row(n) for n in notifications])
+        rows = [notification_to_row(n) for n in notifications]
+        if worker_id is not None:
+            for row in rows:
+                row["lease_owner"], row["lease_until"] = worker_id, lease_until
+        self._db.execute(_NOTIFICATION_INSERT, rows)
         self._db.wrote_work = True
 
     def get(self, notification_id: UUID) -> Notification | None:

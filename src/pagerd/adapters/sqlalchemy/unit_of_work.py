@@ -10,6 +10,7 @@ rolls back and ends.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from functools import cached_property
 from types import TracebackType
 from typing import Any, Self
@@ -19,6 +20,7 @@ from sqlalchemy import Executable
 from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.exc import DBAPIError
 
+from pagerd.adapters.handoff import handoff_of
 from pagerd.adapters.sqlalchemy.access_repositories import (
     SqlAuditLogRepository,
     SqlSessionRepository,
@@ -63,6 +65,7 @@ from pagerd.adapters.sqlalchemy.service_repositories import (
 from pagerd.adapters.sqlalchemy.session import Session
 from pagerd.adapters.sqlalchemy.worker_repository import SqlWorkerRepository
 from pagerd.service_layer.observability import Observer
+from pagerd.service_layer.paging import HandedPage, HandoffReceiver
 from pagerd.service_layer.ports import UnitOfWork, WorkSignal, bind_repositories, repository_table
 
 WORK_CHANNEL = "pagerd_work"
@@ -133,11 +136,15 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self._observer = observer
         self._session: Session | None = None
         self._committed_work = False
+        # The process's dispatcher, if one registered, takes new pages in memory.
+        self.handoff = handoff_of(signal)
+        self._handing: list[tuple[HandoffReceiver, Sequence[HandedPage]]] = []
 
     def __enter__(self) -> Self:
         if self._session is not None:
             raise RuntimeError("this unit of work is already in a transaction")
         self._committed_work = False
+        self._handing = []
         self._bind(self._begin())
         return self
 
@@ -154,9 +161,14 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         session, self._session = self._session, None
         if session is None:
             return
+        self._handing = []  # handed at commit, or never: the transaction did not commit
         self._end(clean=exc_type is None)
         if self._committed_work and self._signal is not None:
             self._signal.notify()
+
+    def hand_off_after_commit(self, receiver: HandoffReceiver, pages: Sequence[HandedPage]) -> None:
+        self._require()
+        self._handing.append((receiver, pages))
 
     def commit(self) -> None:
         """Make the transaction's changes durable, or raise ConcurrencyConflict (nothing kept).
@@ -164,7 +176,14 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         Statements after a commit run in a new transaction of the same block.
         """
         session = self._require()
-        self._commit(session)
+        try:
+            self._commit(session)
+        except BaseException:
+            self._handing = []
+            raise
+        handing, self._handing = self._handing, []
+        for receiver, pages in handing:  # durable now: the dispatcher may send them
+            receiver.take(pages)
         self._committed_work = self._committed_work or session.wrote_work
         session.wrote_work = False
         # Only what is durable is reported: a rolled-back attempt (a lost race, retried)
@@ -177,6 +196,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         """Drop every change since the last commit."""
         session = self._require()
         self._rollback()
+        self._handing = []
         session.wrote_work = False
         session.history = []
 
@@ -246,7 +266,8 @@ class PostgresUnitOfWork(SqlAlchemyUnitOfWork):
 class SqliteUnitOfWork(SqlAlchemyUnitOfWork):
     """A turn in the process's group commit (`group_commit.py`): the unit runs alone, in a
     savepoint of a `BEGIN IMMEDIATE` transaction it may share with the units just before
-    and after it, and its `commit` returns once that transaction is durable.
+    and after it, and its `commit` returns once that transaction is durable. An `urgent`
+    unit takes its turns ahead of ordinary ones and ends its group when leaving the turn.
     """
 
     _turn: _GroupSession | None = None
@@ -256,7 +277,7 @@ class SqliteUnitOfWork(SqlAlchemyUnitOfWork):
         return group_committer_for(self.engine)  # shared by every unit of work of the engine
 
     def _begin(self) -> Session:
-        self._turn = _GroupSession(self._group.join(), self._group)
+        self._turn = _GroupSession(self._group.join(self.urgent), self._group, self.urgent)
         return self._turn
 
     def _commit(self, session: Session) -> None:
@@ -283,13 +304,14 @@ class _GroupSession(Session):
     """A session on SQLite's shared transaction: after a commit gave the turn away, the
     next statement of the same block takes a turn again (a new savepoint)."""
 
-    def __init__(self, connection: Connection, group: GroupCommitter) -> None:
+    def __init__(self, connection: Connection, group: GroupCommitter, urgent: bool) -> None:
         super().__init__(connection)
         self.group = group
+        self.urgent = urgent
         self.joined = True
 
     def execute(self, statement: Executable, params: Any = None) -> CursorResult[Any]:
         if not self.joined:
-            self.connection = self.group.join()
+            self.connection = self.group.join(self.urgent)
             self.joined = True
         return super().execute(statement, params)

@@ -124,16 +124,17 @@ def create_app(
         maintenance.build_router(container),
     ]
     app.state.api_routers = api  # for the permission checks' documentation and tests
-    auth = require_api_token(container, failure_counter(limiters.auth_failures))
-    # Listed after `auth`: only a valid token gets a bucket.
-    limit = api_token_limit(limiters.api)
+    # The token check, then the token's budget (only a valid token gets a bucket).
+    auth = require_api_token(
+        container, failure_counter(limiters.auth_failures), api_token_limit(limiters.api)
+    )
     # Doors open without credentials: a budget per client address.
     public = [Depends(address_limit(limiters.public, "address"))]
 
     for router in api:
         app.include_router(
             router,
-            dependencies=[Depends(auth), Depends(limit)],
+            dependencies=[Depends(auth)],
             responses={**responses(400, 401, 403, 413, 422), **RATE_LIMITED_RESPONSE},
         )
     failures = limiters.auth_failures

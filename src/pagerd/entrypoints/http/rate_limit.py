@@ -22,7 +22,7 @@ from fastapi.concurrency import run_in_threadpool
 from pagerd.adapters.memory.rate_buckets import InMemoryRateBuckets
 from pagerd.config import Settings
 from pagerd.domain.rate_limit import RateLimit
-from pagerd.entrypoints.http.auth import Credentials, FailureCounter
+from pagerd.entrypoints.http.auth import FailureCounter, TokenLimit
 from pagerd.entrypoints.http.errors import ApiError, ErrorBody
 from pagerd.service_layer.ports import Clock, RateBuckets
 from pagerd.service_layer.tokens import hash_token
@@ -116,15 +116,14 @@ def refuse_if_waiting(wait: int | None, what: str) -> None:
         )
 
 
-def api_token_limit(limiter: RateLimiter) -> Callable[..., Awaitable[None]]:
-    """A dependency limiting `/api/v1` per API token; list it after the token check, so
-    that only valid tokens get a bucket. Keyed by the token's hash: no secret kept in memory.
-    `async`: an in-memory bucket needs no trip to the thread pool."""
+def api_token_limit(limiter: RateLimiter) -> TokenLimit:
+    """The limit of `/api/v1` per API token, which the token check (`require_api_token`)
+    applies once the token is valid, so that only valid tokens get a bucket. Keyed by the
+    token's hash: no secret kept in memory. `async`: an in-memory bucket needs no trip to
+    the thread pool."""
 
-    async def check(credentials: Credentials) -> None:
-        if credentials is not None:
-            key = hash_token(credentials.credentials)
-            refuse_if_waiting(await limiter.acquire_async(key), "API token")
+    async def check(secret: str) -> None:
+        refuse_if_waiting(await limiter.acquire_async(hash_token(secret)), "API token")
 
     return check
 

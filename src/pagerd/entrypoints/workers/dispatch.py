@@ -6,6 +6,12 @@ per task, so a slow provider holds one pool thread and never the others. A send 
 finished is recorded on the next cycle; the pool rings the loop's wakeup so that cycle comes
 at once.
 
+Pages created by this process come faster: the unit of work that creates a page leases it
+to this dispatcher in the same transaction and, once committed, hands it over in memory
+(`service_layer/handoff.py`): the next cycle starts its send with no claim at all. The
+dispatcher registers for that on the process's handoff at its first cycle and unregisters
+when it stops; pages handed but not started by then are released like claimed ones.
+
 Crash safety comes from the lease: a page claimed by a worker that dies is claimed again by
 another once the lease expires and re-sent with the same idempotency key. A page that waited
 in the pool until too little of its lease was left is not sent by us, so two workers do not
@@ -18,20 +24,32 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from pagerd.adapters.handoff import handoff_of
 from pagerd.entrypoints.workers.duty import DutyContext
-from pagerd.service_layer.delivery import claim_due_pages, record_deliveries, release_pages
-from pagerd.service_layer.paging import DeliveryResult, OutgoingPage
+from pagerd.service_layer.delivery import (
+    claim_due_pages,
+    handed_pages,
+    record_deliveries,
+    release_pages,
+)
+from pagerd.service_layer.paging import DeliveryResult, HandedPage, OutgoingPage
 
 log = logging.getLogger("pagerd.worker")
 
 T = TypeVar("T")
+
+HANDOFF_BACKLOG = 200
+"""Pages handed over or in flight beyond which new pages are left to a claim: a dispatcher
+that falls behind does not gather a queue of its own that another process could not help
+with."""
 
 
 @dataclass
@@ -67,6 +85,8 @@ class Dispatcher:
 
     def __init__(self, context: DutyContext) -> None:
         self._uow = context.uow_factory()
+        # Pages first: the claims and records of committed pages go ahead of waiting alerts.
+        self._uow.urgent = True
         self._clock = context.clock
         self._senders = context.senders
         self._observer = context.observer
@@ -87,6 +107,38 @@ class Dispatcher:
         self._in_flight: dict[Future[_Send], _Send] = {}
         self._finished: list[_Send] = []
         self._claimed_full_batch = False
+        self._handoff = handoff_of(context.wakeup)
+        self._registered = False
+        self._handed: deque[HandedPage] = deque()  # appended by committing threads
+        self._behind = threading.Event()  # set by committing threads, cleared by the loop
+        self.handoff_backlog = HANDOFF_BACKLOG
+
+    # HandoffReceiver: pages committed by this process, leased to this worker.
+
+    @property
+    def worker_id(self) -> str:
+        return self._worker_id
+
+    @property
+    def lease(self) -> timedelta:
+        return self._options.lease
+
+    def accepting(self) -> bool:
+        """Not stopping, and not behind: once HANDOFF_BACKLOG pages are waiting or in flight,
+        new pages are left to claims until a claim finds fewer due than a batch, so that
+        pages are still sent in the order they were committed (a handed page never
+        overtakes one that waits in the database)."""
+        if self._stopping.is_set() or self._behind.is_set():
+            return False
+        if len(self._handed) + len(self._in_flight) >= self.handoff_backlog:
+            self._behind.set()
+            return False
+        return True
+
+    def take(self, pages: Sequence[HandedPage]) -> None:
+        """Queue pages handed over after their commit; the loop starts them next cycle."""
+        self._handed.extend(pages)
+        self._on_send_done()
 
     def more_due_now(self, done: int) -> bool:
         """Whether the last claim took a full batch: more pages may be due at once.
@@ -106,9 +158,17 @@ class Dispatcher:
 
         Returns how many pages were recorded or started (0: nothing happened).
         """
+        if not self._registered and self._handoff is not None and not self._stopping.is_set():
+            self._registered = self._handoff.register(self)
         done = self._record_finished()
         self._claimed_full_batch = False
-        if self._stopping.is_set() or len(self._in_flight) >= self._most_in_flight:
+        if self._stopping.is_set():
+            return done
+        done += self._start_handed()
+        # Behind, claims take the place of the handoff: they may queue as many sends as it
+        # would have (otherwise the pages left to them wait for the storm to end).
+        most = self.handoff_backlog if self._behind.is_set() else self._most_in_flight
+        if len(self._in_flight) >= most:
             return done
         return done + self._claim_and_start()
 
@@ -132,8 +192,11 @@ class Dispatcher:
         return not running
 
     def begin_stop(self) -> None:
-        """Stop claiming, and stop starting sends that have not started; returns at once."""
+        """Stop claiming and taking handed pages, and stop starting sends that have not
+        started; returns at once."""
         self._stopping.set()
+        if self._registered and self._handoff is not None:
+            self._handoff.unregister(self)
 
     def finish(self, timeout: float) -> None:
         """Graceful end: let running sends finish (up to `timeout` seconds) and record them;
@@ -148,6 +211,7 @@ class Dispatcher:
         self.wait_for_in_flight(timeout)
         try:
             self._record_finished()
+            self._release_handed()
         except Exception:
             log.exception("could not record the last sends; their leases will expire")
         if self._in_flight:
@@ -156,6 +220,33 @@ class Dispatcher:
                 extra={"pages": len(self._in_flight)},
             )
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _start_handed(self) -> int:
+        """Start the sends of the pages handed over since the last cycle."""
+        handed = self._drain_handed()
+        if not handed:
+            return 0
+        for page, lease_until in handed_pages(handed, self._links, self._clock.now()):
+            self._start(_Send(page, lease_until))
+        return len(handed)
+
+    def _drain_handed(self) -> list[HandedPage]:
+        handed: list[HandedPage] = []
+        while self._handed:
+            handed.append(self._handed.popleft())
+        return handed
+
+    def _release_handed(self) -> None:
+        # Handed while stopping, never started: leased to us, so give them back at once.
+        handed = self._drain_handed()
+        if handed:
+            pages = [page for page, _ in handed_pages(handed, None, self._clock.now())]
+            release_pages(self._uow, self._worker_id, pages)
+
+    def _start(self, send: _Send) -> None:
+        future = self._pool.submit(self._send, send)
+        self._in_flight[future] = send
+        future.add_done_callback(lambda _: self._on_send_done())
 
     def _claim_and_start(self) -> int:
         claimed_at = self._clock.now()
@@ -169,13 +260,12 @@ class Dispatcher:
         )
         pages = claim.pages
         self._claimed_full_batch = claim.notifications >= self._batch
+        if not self._claimed_full_batch:
+            self._behind.clear()  # the database is drained: hand pages over again
         # Computed from a time read before the claim: never later than the stored lease.
         lease_until = claimed_at + self._options.lease
         for page in pages:
-            send = _Send(page, lease_until)
-            future = self._pool.submit(self._send, send)
-            self._in_flight[future] = send
-            future.add_done_callback(lambda _: self._on_send_done())
+            self._start(_Send(page, lease_until))
         return len(pages)
 
     def _record_finished(self) -> int:
