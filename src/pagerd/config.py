@@ -25,7 +25,7 @@ from pagerd.config_checks import SettingsFileError, check_settings_file
 DEFAULT_DATABASE_URL = "sqlite:///./pagerd.db"
 
 
-AUTO_WORKERS: Literal["process", "thread"] = "process"
+AUTO_WORKERS: Literal["process", "thread"] = "thread"
 """What PAGERD_WORKERS=auto means (docs/benchmarks.md, the `procs` section, has the figures)."""
 
 

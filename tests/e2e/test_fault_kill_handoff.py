@@ -29,6 +29,9 @@ from tests.e2e.test_fault_kill_claims import (
 
 pytestmark = pytest.mark.slow
 
+# The handoff needs the dispatcher in the serving process: workers on its threads.
+THREAD_ENV = {**ENV, "PAGERD_WORKERS": "thread"}
+
 
 def _leased_pending(database_url: str) -> int:
     engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
@@ -46,7 +49,7 @@ def test_pages_handed_in_memory_to_a_killed_process_are_delivered_once_after_res
     webhook = HoldingWebhook()
     in_flight = [f"{webhook.base_url}/hooks/in-flight/{i}" for i in range(TARGETS)]
     queued = [f"{webhook.base_url}/hooks/queued/{i}" for i in range(TARGETS)]
-    first = start_pagerd(database_url, tmp_path, env=ENV)
+    first = start_pagerd(database_url, tmp_path, env=THREAD_ENV)
     second = None
     try:
         with first.client() as client:
@@ -67,7 +70,7 @@ def test_pages_handed_in_memory_to_a_killed_process_are_delivered_once_after_res
 
         first.kill()  # SIGKILL: the in-memory queue is lost, the leases are not
         webhook.release()
-        second = start_pagerd(database_url, tmp_path, env=ENV, port=first.port)
+        second = start_pagerd(database_url, tmp_path, env=THREAD_ENV, port=first.port)
         every = in_flight + queued
         wait_for(
             lambda: all(webhook.paths()[url.removeprefix(webhook.base_url)] for url in every),
