@@ -50,7 +50,8 @@ class Container:
     work is not shared between threads). `wakeup` is rung after commits that wrote due work.
     `observer` receives facts for metrics and logs. `secret_key` signs sessions and
     acknowledgement links (PAGERD_SECRET_KEY, or generated once and kept in the database).
-    `is_ready` answers whether the database answers (for /readyz). `close` releases pools.
+    `is_ready` answers whether the database answers (for /readyz), `not_ready_reason` what
+    /readyz says when it does not. `close` releases pools.
     `rate_buckets` hold the rate limits: in the database on PostgreSQL (one budget for every
     process), in memory otherwise (SQLite runs as one process).
     `operator_warnings` are configuration mistakes found at start-up, shown to whoever runs
@@ -67,6 +68,7 @@ class Container:
     observer: Observer = field(default_factory=NullObserver)
     secret_key: bytes = b"pagerd-development-secret-key-change-me"
     is_ready: Callable[[], bool] = field(default=lambda: True)
+    not_ready_reason: Callable[[], str] = field(default=lambda: "the database does not answer")
     close: Callable[[], None] = field(default=lambda: None)
     rate_buckets: RateBuckets = field(default_factory=InMemoryRateBuckets)
     operator_warnings: tuple[str, ...] = ()

@@ -62,6 +62,18 @@ def test_readyz_follows_whether_the_database_answers(memory_api: Api) -> None:
     assert ready.status_code == 200
     assert not_ready.status_code == 503
     assert not_ready.json()["error"]["code"] == "not_ready"
+    assert not_ready.json()["error"]["message"] == "the database does not answer"
+
+
+def test_readyz_says_why_it_is_not_ready(memory_api: Api) -> None:
+    # `pagerd serve` with a worker process says so while the process is not running yet.
+    memory_api.ready = False
+    memory_api.container.not_ready_reason = lambda: "the worker process is not running yet"
+
+    answer = memory_api.client.get("/readyz")
+
+    assert answer.status_code == 503
+    assert answer.json()["error"]["message"] == "the worker process is not running yet"
 
 
 def test_metrics_are_served_in_the_prometheus_text_format(memory_api: Api) -> None:

@@ -189,6 +189,11 @@ class WorkerProcess:
         database_ready = container.is_ready
         supervisor = self._supervisor
         container.is_ready = lambda: supervisor.ready.is_set() and database_ready()
+        container.not_ready_reason = lambda: (
+            "the database does not answer"
+            if supervisor.ready.is_set()
+            else "the worker process is not running yet"
+        )
 
     def stop(self) -> None:
         if self._stopped:

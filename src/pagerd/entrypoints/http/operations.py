@@ -49,9 +49,10 @@ def build_router(container: Container, render_metrics: MetricsRenderer) -> APIRo
 
     @router.get("/readyz", responses={200: {"model": StatusOut}, **responses(503)})
     def readyz() -> Response:
-        """The database answers; 503 otherwise (take the process out of rotation)."""
+        """The database answers (and, with a worker process, its engine runs); 503 otherwise,
+        saying which (take the process out of rotation)."""
         if not _ready(container):
-            return error_response(503, "not_ready", "the database does not answer")
+            return error_response(503, "not_ready", container.not_ready_reason())
         return Response(StatusOut(status="ready").model_dump_json(), media_type="application/json")
 
     @router.get(
