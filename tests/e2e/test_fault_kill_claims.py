@@ -108,10 +108,11 @@ def _alert(client: httpx.Client, service_id: str, key: str) -> str:
     return alert_id
 
 
-def _all_sent(client: httpx.Client, alert_id: str) -> bool:
+def _all_sent(client: httpx.Client, alert_id: str, count: int = TARGETS) -> bool:
+    """Whether the alert has exactly `count` pages, all recorded sent."""
     answer = client.get(f"/api/v1/alerts/{alert_id}/notifications", params={"limit": 100})
     items = answer.json()["items"]
-    return len(items) == TARGETS and all(item["status"] == "sent" for item in items)
+    return len(items) == count and all(item["status"] == "sent" for item in items)
 
 
 def test_pages_claimed_by_a_killed_process_are_delivered_once_within_seconds_of_the_restart(

@@ -13,12 +13,11 @@ import signal
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from pagerd.testing.serve_process import RunningPagerd, children, start_pagerd
 from tests.e2e.polling import wait_for
-from tests.e2e.test_fault_kill_claims import HoldingWebhook
+from tests.e2e.test_fault_kill_claims import HoldingWebhook, _alert, _all_sent, _service
 
 pytestmark = pytest.mark.slow
 
@@ -55,29 +54,6 @@ def _log_events(server: RunningPagerd) -> list[dict[str, object]]:
         except ValueError:
             continue
     return events
-
-
-def _service(client: httpx.Client, name: str, urls: list[str]) -> str:
-    service_id: str = client.post("/api/v1/services", json={"name": name}).json()["id"]
-    targets = [{"type": "webhook", "url": url} for url in urls]
-    body = {"levels": [{"ack_timeout_seconds": 3600, "targets": targets}]}
-    answer = client.put(f"/api/v1/services/{service_id}/escalation-policy", json=body)
-    assert answer.status_code == 200, answer.text
-    return service_id
-
-
-def _alert(client: httpx.Client, service_id: str, key: str) -> str:
-    body = {"monitored_service_id": service_id, "message": f"{key} failing", "dedup_key": key}
-    answer = client.post("/api/v1/alerts", json=body)
-    assert answer.status_code == 202, answer.text
-    alert_id: str = answer.json()["alert"]["id"]
-    return alert_id
-
-
-def _all_sent(client: httpx.Client, alert_id: str, count: int) -> bool:
-    answer = client.get(f"/api/v1/alerts/{alert_id}/notifications", params={"limit": 100})
-    items = answer.json()["items"]
-    return len(items) == count and all(item["status"] == "sent" for item in items)
 
 
 def test_the_worker_process_delivers_a_page_and_sigterm_stops_both_cleanly(
