@@ -36,26 +36,7 @@ def main() -> None:
     with workdir() as directory, fresh_database(args.backend, directory) as url:
         ids = [str(s.id) for s in seed_services(url, int(args.seconds * 1500) + 2000)]
         with pagerd_running(url, directory) as server:
-            spy = subprocess.Popen(
-                [
-                    str(Path(sys.executable).parent / "py-spy"),
-                    "record",
-                    "--pid",
-                    str(server.process.pid),
-                    "--format",
-                    "raw",
-                    "--output",
-                    str(args.out.with_suffix(".raw")),
-                    "--duration",
-                    str(int(args.seconds)),
-                    "--rate",
-                    "200",
-                    "--threads",
-                    *(["--gil"] if args.gil else []),
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+            spy = _spy(server.process.pid, args)
             time.sleep(0.5)
             run = run_wrk(server.base_url, ids, directory, seconds=args.seconds)
             spy.wait()
