@@ -65,6 +65,7 @@ class ClosedLoop:
 
     seconds: float
     statuses: dict[int, int]
+    answered: dict[str, float]  # monotonic time each 202 was answered, by message
 
     @property
     def requests(self) -> int:
@@ -78,6 +79,7 @@ class ClosedLoop:
 def closed_loop(base_url: str, work: Sequence[tuple[str, str]], clients: int) -> ClosedLoop:
     """Post every (service id, message) of `work` from `clients` threads, as fast as answered."""
     statuses: dict[int, int] = {}
+    answered: dict[str, float] = {}
     lock = threading.Lock()
     shares = [work[i::clients] for i in range(clients)]
     start = threading.Barrier(clients + 1)
@@ -88,8 +90,11 @@ def closed_loop(base_url: str, work: Sequence[tuple[str, str]], clients: int) ->
         start.wait()
         for service_id, message in share:
             status = post_alert(client, service_id, message)
+            at = time.monotonic()
             with lock:
                 statuses[status] = statuses.get(status, 0) + 1
+                if status == 202:
+                    answered[message] = at
         client.close()
 
     threads = [threading.Thread(target=run, args=(s,)) for s in shares]
@@ -99,7 +104,7 @@ def closed_loop(base_url: str, work: Sequence[tuple[str, str]], clients: int) ->
     began = time.monotonic()
     for t in threads:
         t.join()
-    return ClosedLoop(time.monotonic() - began, statuses)
+    return ClosedLoop(time.monotonic() - began, statuses, answered)
 
 
 def open_loop(

@@ -11,13 +11,12 @@ Baseline: the same client against the bare Starlette endpoint in the same run.
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.client import Http, percentile, post_alert
+from bench.client import closed_loop, percentile
 from bench.process import MemoryWatch, baseline_running, fresh_database, pagerd_running
 from bench.receivers import Arrivals, smtp_server
 from bench.report import Result, ratio
@@ -36,33 +35,9 @@ def flood(
 ) -> tuple[float, dict[int, float], dict[int, int]]:
     """Post every (service id, number) of `work` from `clients` keep-alive threads as fast
     as answered; returns (seconds, answer time of each 202 by number, statuses)."""
-    answered: dict[int, float] = {}
-    statuses: dict[int, int] = {}
-    lock = threading.Lock()
-    shares = [work[i::clients] for i in range(clients)]
-    start = threading.Barrier(clients + 1)
-
-    def run(share: Sequence[tuple[str, int]]) -> None:
-        client = Http(base_url)
-        client.request("GET", "/readyz")  # connect before the clock starts
-        start.wait()
-        for service_id, number in share:
-            status = post_alert(client, service_id, f"bench-{number}")
-            at = time.monotonic()
-            with lock:
-                statuses[status] = statuses.get(status, 0) + 1
-                if status == 202:
-                    answered[number] = at
-        client.close()
-
-    threads = [threading.Thread(target=run, args=(s,)) for s in shares]
-    for t in threads:
-        t.start()
-    start.wait()
-    began = time.monotonic()
-    for t in threads:
-        t.join()
-    return time.monotonic() - began, answered, statuses
+    run = closed_loop(base_url, [(service_id, f"bench-{n}") for service_id, n in work], clients)
+    answered = {int(message.removeprefix("bench-")): at for message, at in run.answered.items()}
+    return run.seconds, answered, run.statuses
 
 
 def _wait_arrived(numbers: Sequence[int], smtp: Arrivals, timeout: float) -> None:
