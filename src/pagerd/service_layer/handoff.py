@@ -40,8 +40,11 @@ def write_new_pages(
     if receiver is None:
         uow.outbox.add_many(pages)
         return
-    handed = [n for n in pages if _can_hand(n, alerts.get(n.alert_id))]
-    uow.outbox.add_many([n for n in pages if n not in handed])
+    handed: list[Notification] = []
+    kept: list[Notification] = []
+    for page in pages:  # one pass: an Alertmanager call may write thousands of pages
+        (handed if _can_hand(page, alerts.get(page.alert_id)) else kept).append(page)
+    uow.outbox.add_many(kept)
     if not handed:
         return
     # One lease for the whole batch, from the earliest creation time: never later than what
